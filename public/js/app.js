@@ -1,0 +1,40 @@
+// Progressive enhancements; every page works without this file.
+(function () {
+  'use strict';
+  document.documentElement.classList.add('js');
+
+  // Selects marked data-autosubmit submit their form on change (the submit button is hidden with JS on).
+  document.querySelectorAll('select[data-autosubmit]').forEach(function (select) {
+    select.addEventListener('change', function () { select.form.submit(); });
+  });
+
+  // Forms marked data-confirm ask before a destructive action.
+  document.querySelectorAll('form[data-confirm]').forEach(function (form) {
+    form.addEventListener('submit', function (event) {
+      if (!window.confirm(form.getAttribute('data-confirm'))) event.preventDefault();
+    });
+  });
+
+  // Template content: live character count and variable list. Counting UTF-16 units matches the
+  // server's rule (characters outside the BMP count two); the server checks everything again on submit.
+  document.querySelectorAll('textarea[data-template-counter]').forEach(function (area) {
+    var out = area.parentElement.querySelector('[data-counter-output]');
+    if (!out) return;
+    var max = Number(area.getAttribute('data-max')) || 500;
+    function update() {
+      var text = area.value.trim();
+      var seen = {};
+      var vars = [];
+      text.replace(/\{([1-9]\d*)\}/g, function (_m, n) { if (!seen[n]) { seen[n] = true; vars.push(Number(n)); } return _m; });
+      vars.sort(function (a, b) { return a - b; });
+      var hasAstral = /[\uD800-\uDBFF][\uDC00-\uDFFF]/.test(text);
+      var parts = [text.length + ' / ' + max + ' ' + out.getAttribute('data-label-chars')];
+      parts.push(vars.length ? out.getAttribute('data-label-vars') + ' ' + vars.map(function (n) { return '{' + n + '}'; }).join(' ') : out.getAttribute('data-label-none'));
+      if (hasAstral) parts.push(out.getAttribute('data-label-emoji'));
+      out.textContent = parts.join(' · ');
+      out.classList.toggle('field-error', text.length > max);
+    }
+    area.addEventListener('input', update);
+    update();
+  });
+})();

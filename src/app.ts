@@ -1,0 +1,66 @@
+import path from 'node:path';
+import express from 'express';
+import session from 'express-session';
+import { ConnectSessionKnexStore } from 'connect-session-knex';
+import type { Config } from './config';
+import { ROOT_DIR } from './config';
+import type { Db } from './db/knex';
+import type { Logger } from './log';
+import { securityHeaders } from './middleware/security';
+import { csrfProtection } from './middleware/csrf';
+import { localsMiddleware } from './middleware/locals';
+import { layoutMiddleware } from './middleware/layout';
+import { loadUser, setupGate } from './middleware/auth';
+import { notFound, errorHandler } from './middleware/error-handler';
+import { buildRoutes } from './routes';
+
+export interface AppDeps {
+  db: Db;
+  config: Config;
+  logger: Logger;
+}
+
+declare module 'express-session' {
+  interface SessionData {
+    userId?: number;
+    locale?: string;
+    flash?: { type: 'success' | 'error'; key: string; params?: Record<string, string | number> };
+  }
+}
+
+/** Builds the Express app without listening, so tests drive it with supertest. */
+export function createApp(deps: AppDeps): express.Express {
+  const { db, config } = deps;
+  const app = express();
+  app.set('trust proxy', config.trustProxy);
+  app.set('views', path.join(ROOT_DIR, 'views'));
+  app.set('view engine', 'ejs');
+  app.disable('x-powered-by');
+  app.locals.deps = deps;
+
+  app.use(securityHeaders());
+  app.use('/public', express.static(path.join(ROOT_DIR, 'public'), { maxAge: '1h', index: false }));
+  app.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 2000 }));
+  app.use(express.json({ limit: '20mb' }));
+  app.use(
+    session({
+      name: 'qunfa.sid',
+      secret: config.sessionSecret,
+      resave: false,
+      saveUninitialized: false,
+      rolling: true,
+      // Expired rows are removed by the session-cleanup job, not by a timer inside the store.
+      store: new ConnectSessionKnexStore({ knex: db, tableName: 'sessions', createTable: false, cleanupInterval: 0 }),
+      cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: 8 * 60 * 60 * 1000 },
+    }),
+  );
+  app.use(loadUser(db));
+  app.use(localsMiddleware(deps));
+  app.use(layoutMiddleware());
+  app.use(setupGate(db));
+  app.use(csrfProtection);
+  app.use(buildRoutes(deps));
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,124 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+
+export const ROOT_DIR = path.resolve(__dirname, '..');
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
+
+export interface Config {
+  readonly port: number;
+  readonly dataDir: string;
+  readonly databaseFile: string;
+  readonly sessionSecret: string;
+  readonly trustProxy: boolean | number | string;
+  readonly timeZone: string;
+  readonly adminUsername?: string;
+  readonly adminPassword?: string;
+  readonly logLevel: LogLevel;
+}
+
+/** Raised for a bad environment value; server.ts prints its message as the one line and exits. */
+export class ConfigError extends Error {}
+
+function parsePort(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 3000;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port < 1 || port > 65535) {
+    throw new ConfigError(`PORT must be a whole number from 1 to 65535, got "${raw}"`);
+  }
+  return port;
+}
+
+function parseTrustProxy(raw: string | undefined): boolean | number | string {
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  // express accepts a comma-separated list of addresses/subnets or the names loopback/linklocal/uniquelocal
+  if (/^[\w.:/, -]+$/.test(raw)) return raw;
+  throw new ConfigError(`TRUST_PROXY must be true, false, a hop count or a list of addresses, got "${raw}"`);
+}
+
+export function isValidTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function parseTimeZone(raw: string | undefined): string {
+  if (raw === undefined || raw === '') return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+  if (!isValidTimeZone(raw)) throw new ConfigError(`TZ must be an IANA time zone such as Asia/Shanghai, got "${raw}"`);
+  return raw;
+}
+
+function parseLogLevel(raw: string | undefined): LogLevel {
+  if (raw === undefined || raw === '') return 'info';
+  if (!LOG_LEVELS.includes(raw as LogLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+  }
+  return raw as LogLevel;
+}
+
+function parseAdmin(env: NodeJS.ProcessEnv): { adminUsername?: string; adminPassword?: string } {
+  const username = env.ADMIN_USERNAME || undefined;
+  const password = env.ADMIN_PASSWORD || undefined;
+  if (Boolean(username) !== Boolean(password)) {
+    throw new ConfigError('ADMIN_USERNAME and ADMIN_PASSWORD must be set together');
+  }
+  if (password !== undefined && password.length < 8) {
+    throw new ConfigError('ADMIN_PASSWORD must be at least 8 characters');
+  }
+  return { adminUsername: username, adminPassword: password };
+}
+
+/**
+ * A secret baked into the code would let anyone forge sessions, so without SESSION_SECRET one is
+ * generated on first start and kept in DATA_DIR, where it survives restarts.
+ */
+function resolveSessionSecret(raw: string | undefined, dataDir: string): string {
+  if (raw !== undefined && raw !== '') {
+    if (raw.length < 32) throw new ConfigError('SESSION_SECRET must be at least 32 characters');
+    return raw;
+  }
+  const file = path.join(dataDir, 'session-secret');
+  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
+  const secret = crypto.randomBytes(48).toString('base64url');
+  fs.writeFileSync(file, secret + '\n', { mode: 0o600 });
+  return secret;
+}
+
+function prepareDataDir(raw: string | undefined): string {
+  const dir = path.resolve(raw && raw !== '' ? raw : './data');
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
+    throw new ConfigError(`DATA_DIR must be a writable directory, got "${raw ?? './data'}"`);
+  }
+  return dir;
+}
+
+/** Reads the environment once; every module receives the frozen result instead of reading process.env. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = parsePort(env.PORT);
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY);
+  const timeZone = parseTimeZone(env.TZ);
+  const logLevel = parseLogLevel(env.LOG_LEVEL);
+  const admin = parseAdmin(env);
+  const dataDir = prepareDataDir(env.DATA_DIR);
+  const sessionSecret = resolveSessionSecret(env.SESSION_SECRET, dataDir);
+  return Object.freeze({
+    port,
+    dataDir,
+    databaseFile: path.join(dataDir, 'qunfa.sqlite'),
+    sessionSecret,
+    trustProxy,
+    timeZone,
+    logLevel,
+    ...admin,
+  });
+}

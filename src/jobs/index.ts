@@ -1,0 +1,27 @@
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Knex } from 'knex';
+import type { Logger } from '../log';
+import { runCleanup } from './cleanup.job';
+
+export interface Jobs {
+  stop(): Promise<void>;
+}
+
+/** The list of background jobs: each runs inside the one process, with the database as its only state. */
+export function startJobs(db: Knex, logger: Logger): Jobs {
+  const tasks: ScheduledTask[] = [
+    cron.schedule('*/10 * * * *', async () => {
+      try {
+        const removed = await runCleanup(db);
+        logger.debug('cleanup done', removed);
+      } catch (err) {
+        logger.error('cleanup failed', { error: (err as Error).message });
+      }
+    }, { name: 'cleanup', noOverlap: true }),
+  ];
+  return {
+    async stop() {
+      await Promise.all(tasks.map((t) => t.stop()));
+    },
+  };
+}

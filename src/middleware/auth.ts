@@ -1,0 +1,56 @@
+import type { Request, Response, NextFunction } from 'express';
+import type { Db } from '../db/knex';
+import { HttpError } from '../http-error';
+import { countUsers, findUserById, type User } from '../queries/users.queries';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    user?: User;
+  }
+}
+
+/**
+ * Reads the user on every request so that disabling a user (or changing a role) takes effect on the
+ * very next request of any of their sessions.
+ */
+export function loadUser(db: Db) {
+  return async (req: Request, _res: Response, next: NextFunction) => {
+    const userId = req.session?.userId;
+    if (userId === undefined) return next();
+    const user = await findUserById(db, userId);
+    if (!user || user.disabledAt) {
+      await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
+      return next();
+    }
+    req.user = user;
+    next();
+  };
+}
+
+const OPEN_BEFORE_SETUP = ['/setup', '/healthz', '/locale'];
+
+/** Until the first admin exists every page leads to /setup; once one does, that never changes again. */
+export function setupGate(db: Db) {
+  let hasUsers = false;
+  return async (req: Request, res: Response, next: NextFunction) => {
+    if (!hasUsers) hasUsers = (await countUsers(db)) > 0;
+    res.locals.setupDone = hasUsers;
+    if (hasUsers || OPEN_BEFORE_SETUP.includes(req.path)) return next();
+    if (req.path.startsWith('/api/')) return next(new HttpError(503, 'errors.setupRequired'));
+    res.redirect(303, '/setup');
+  };
+}
+
+export function requireUser(req: Request, res: Response, next: NextFunction) {
+  if (req.user) return next();
+  if (req.method === 'GET' || req.method === 'HEAD') {
+    return res.redirect(303, '/login?next=' + encodeURIComponent(req.originalUrl));
+  }
+  next(new HttpError(401, 'errors.loginRequired'));
+}
+
+export function requireAdmin(req: Request, _res: Response, next: NextFunction) {
+  if (!req.user) return requireUser(req, _res, next);
+  if (req.user.role !== 'admin') return next(new HttpError(403, 'errors.forbidden'));
+  next();
+}

@@ -1,0 +1,71 @@
+import crypto from 'node:crypto';
+import type { Request, Response, NextFunction } from 'express';
+import { HttpError } from '../http-error';
+import type { Logger } from '../log';
+import { translator } from '../i18n/i18n';
+
+export function notFound(_req: Request, _res: Response, next: NextFunction) {
+  next(new HttpError(404, 'errors.notFound'));
+}
+
+interface StatusError {
+  status?: number;
+  statusCode?: number;
+  expose?: boolean;
+  code?: string;
+  type?: string;
+}
+
+/** Known client errors from body parsers, CSRF and uploads, mapped to a status and a message key. */
+function classify(err: unknown): HttpError | null {
+  if (err instanceof HttpError) return err;
+  const e = err as StatusError;
+  if (e?.code === 'EBADCSRFTOKEN') return new HttpError(403, 'errors.csrf');
+  const status = e?.status ?? e?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500 && e.expose !== false) {
+    if (status === 413) return new HttpError(413, 'errors.tooLarge');
+    return new HttpError(status, 'errors.badRequest');
+  }
+  return null;
+}
+
+/**
+ * The one error exit. Expected errors show their message; anything else is logged with a short reference
+ * id, and the page shows only that id, never a stack trace.
+ */
+export function errorHandler(logger: Logger) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    let known = classify(err);
+    let ref: string | undefined;
+    if (!known) {
+      ref = crypto.randomBytes(4).toString('hex');
+      const e = err as Error;
+      logger.error('unhandled error', { ref, method: req.method, path: req.originalUrl, error: e?.message, stack: e?.stack });
+      known = new HttpError(500, 'errors.internal', { ref });
+    }
+    if (res.headersSent) return req.socket.destroy();
+    const t = res.locals.t ?? translator('en');
+    res.status(known.status);
+    if (req.path.startsWith('/api/') || req.path === '/healthz') {
+      res.json({ error: { code: known.messageKey.replace(/^errors\./, ''), message: t(known.messageKey, known.params), ...(ref ? { ref } : {}) } });
+      return;
+    }
+    if (!res.locals.t) {
+      res.locals.t = t;
+      res.locals.user = null;
+      res.locals.csrfToken = () => '';
+      res.locals.currentPath = req.path;
+      res.locals.locale = 'en';
+      res.locals.isAdmin = false;
+      res.locals.flash = null;
+    }
+    res.render('pages/errors/error', { status: known.status, message: t(known.messageKey, known.params), ref, title: t('errors.title') }, (renderErr: Error | null, html?: string) => {
+      if (renderErr) {
+        logger.error('error page failed to render', { ref, error: renderErr.message });
+        res.type('text/plain').send(`${known.status} ${t(known.messageKey, known.params)}`);
+        return;
+      }
+      res.send(html);
+    });
+  };
+}

@@ -1,0 +1,5 @@
+import type { Knex } from 'knex';
+
+export async function pingDatabase(db: Knex): Promise<void> {
+  await db.raw('select 1');
+}

@@ -1,0 +1,52 @@
+import type { Server } from 'node:http';
+import { ConfigError, loadConfig } from './config';
+import { createLogger } from './log';
+import { createDb, migrateLatest } from './db/knex';
+import { createApp } from './app';
+import { ensureAdminFromEnv } from './services/auth.service';
+import { startJobs } from './jobs';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`qunfa: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  const db = createDb(config.databaseFile);
+  await migrateLatest(db);
+  await ensureAdminFromEnv(db, config, logger);
+
+  const app = createApp({ db, config, logger });
+  const jobs = startJobs(db, logger);
+  const server: Server = app.listen(config.port, () => {
+    logger.info(`Qunfa listening on http://localhost:${config.port}`, { dataDir: config.dataDir, timeZone: config.timeZone });
+  });
+  server.on('error', (err) => {
+    logger.error('server failed to start', { error: err.message });
+    process.exit(1);
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal });
+    await jobs.stop();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await db.destroy();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err) => {
+  process.stderr.write(`qunfa: failed to start: ${(err as Error).stack ?? err}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,42 @@
+import type { Knex } from 'knex';
+import type { Config } from '../config';
+import { readSettingRows, writeSettingRows } from '../queries/settings.queries';
+
+export const DEFAULT_UNSUBSCRIBE_PHRASES: readonly string[] = [
+  '回T退订', '退订回T', '回TD退订', 'TD退订', '回N退订', '退订回D', '退订回TD', '退订回复T',
+  '退订回复D', '退订回复N', '退订回复TD', '拒收回T', 'Reply T to unsubscribe',
+];
+
+export interface Settings {
+  timeZone: string;
+  importMaxRows: number;
+  importMaxBytes: number;
+  scheduleHorizonDays: number;
+  unsubscribePhrases: string[];
+}
+
+export function defaultSettings(config: Pick<Config, 'timeZone'>): Settings {
+  return {
+    timeZone: config.timeZone,
+    importMaxRows: 100_000,
+    importMaxBytes: 10 * 1024 * 1024,
+    scheduleHorizonDays: 30,
+    unsubscribePhrases: [...DEFAULT_UNSUBSCRIBE_PHRASES],
+  };
+}
+
+/** Stored values over the defaults; a key never saved keeps following the default (e.g. the server's zone). */
+export async function getSettings(db: Knex, config: Pick<Config, 'timeZone'>): Promise<Settings> {
+  const stored = await readSettingRows(db);
+  const defaults = defaultSettings(config);
+  const merged = { ...defaults } as Record<string, unknown>;
+  for (const key of Object.keys(defaults)) {
+    const value = stored[key];
+    if (value !== undefined && typeof value === typeof (defaults as unknown as Record<string, unknown>)[key]) merged[key] = value;
+  }
+  return merged as unknown as Settings;
+}
+
+export async function saveSettings(db: Knex, values: Partial<Settings>): Promise<void> {
+  await writeSettingRows(db, values);
+}

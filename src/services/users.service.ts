@@ -1,0 +1,47 @@
+import type { Knex } from 'knex';
+import { HttpError } from '../http-error';
+import { countActiveAdmins, findUserById, findUserWithHash, insertUser, updateUser, type Role } from '../queries/users.queries';
+import { hashPassword } from './passwords.service';
+
+export async function usernameTaken(db: Knex, username: string): Promise<boolean> {
+  return Boolean(await findUserWithHash(db, username));
+}
+
+export async function createUser(db: Knex, input: { username: string; password: string; role: Role }): Promise<number> {
+  const passwordHash = await hashPassword(input.password);
+  return insertUser(db, { username: input.username, passwordHash, role: input.role });
+}
+
+export async function resetPassword(db: Knex, userId: number, password: string): Promise<void> {
+  if (!(await findUserById(db, userId))) throw new HttpError(404, 'errors.notFound');
+  await updateUser(db, userId, { passwordHash: await hashPassword(password) });
+}
+
+/**
+ * Disabling or demoting is refused when it would leave no active admin: the check and the write share one
+ * transaction so two admins demoting each other at once cannot both succeed.
+ */
+async function changeKeepingAnAdmin(db: Knex, userId: number, patch: { role?: Role; disabledAt?: string | null }): Promise<void> {
+  await db.transaction(async (trx) => {
+    const user = await findUserById(trx, userId);
+    if (!user) throw new HttpError(404, 'errors.notFound');
+    const activeAdminNow = user.role === 'admin' && !user.disabledAt;
+    const activeAdminAfter = (patch.role ?? user.role) === 'admin' && !(patch.disabledAt !== undefined ? patch.disabledAt : user.disabledAt);
+    if (activeAdminNow && !activeAdminAfter && (await countActiveAdmins(trx)) <= 1) {
+      throw new HttpError(409, 'users.errors.lastAdmin');
+    }
+    await updateUser(trx, userId, patch);
+  });
+}
+
+export function setUserDisabled(db: Knex, userId: number, disabled: boolean): Promise<void> {
+  return changeKeepingAnAdmin(db, userId, { disabledAt: disabled ? new Date().toISOString() : null });
+}
+
+export function setUserRole(db: Knex, userId: number, role: Role): Promise<void> {
+  return changeKeepingAnAdmin(db, userId, { role });
+}
+
+export async function setUserLocale(db: Knex, userId: number, locale: string): Promise<void> {
+  await updateUser(db, userId, { locale });
+}
