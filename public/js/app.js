@@ -15,6 +15,13 @@
     });
   });
 
+  // Forms marked data-once cannot be sent twice by a double click (the server is idempotent anyway).
+  document.querySelectorAll('form[data-once]').forEach(function (form) {
+    form.addEventListener('submit', function () {
+      setTimeout(function () { form.querySelectorAll('button[type="submit"]').forEach(function (b) { b.disabled = true; }); }, 0);
+    });
+  });
+
   // Template content: live character count and variable list. Counting UTF-16 units matches the
   // server's rule (characters outside the BMP count two); the server checks everything again on submit.
   document.querySelectorAll('textarea[data-template-counter]').forEach(function (area) {

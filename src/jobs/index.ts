@@ -2,6 +2,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { Knex } from 'knex';
 import type { Logger } from '../log';
 import { runCleanup } from './cleanup.job';
+import { runDraftExpiry } from './draft-expiry.job';
 
 export interface Jobs {
   stop(): Promise<void>;
@@ -18,6 +19,14 @@ export function startJobs(db: Knex, logger: Logger): Jobs {
         logger.error('cleanup failed', { error: (err as Error).message });
       }
     }, { name: 'cleanup', noOverlap: true }),
+    cron.schedule('*/5 * * * *', async () => {
+      try {
+        const removed = await runDraftExpiry(db);
+        if (removed) logger.info('expired drafts deleted', { removed });
+      } catch (err) {
+        logger.error('draft expiry failed', { error: (err as Error).message });
+      }
+    }, { name: 'draft-expiry', noOverlap: true }),
   ];
   return {
     async stop() {

@@ -1,21 +1,21 @@
 import { Router } from 'express';
 import type { AppDeps } from '../app';
 import { authRoutes } from './auth.routes';
-import { healthRoutes } from './health.routes';
 import { usersRoutes } from './users.routes';
 import { settingsRoutes } from './settings.routes';
 import { catalogueRoutes } from './catalogue.routes';
 import { comingSoonRoutes } from './coming-soon.routes';
+import { tasksRoutes } from './tasks.routes';
 import { signatureKind, templateKind } from '../handlers/catalogue.kinds';
 
 export function buildRoutes(deps: AppDeps): Router {
   const router = Router();
-  router.use(healthRoutes(deps));
   router.use(authRoutes(deps));
   router.use('/users', usersRoutes(deps));
   router.use('/settings', settingsRoutes(deps));
   router.use('/signatures', catalogueRoutes(deps, signatureKind));
   router.use('/templates', catalogueRoutes(deps, templateKind));
+  router.use('/tasks', tasksRoutes(deps));
   router.use(comingSoonRoutes());
   return router;
 }

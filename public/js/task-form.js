@@ -1,0 +1,88 @@
+// The send form, enhanced: the template list follows the SMS type, the preview follows the choices, the
+// recipient tabs show one panel, and a long import shows upload progress. Without JS the form still works.
+(function () {
+  'use strict';
+  var form = document.querySelector('form[data-task-form]');
+  if (!form) return;
+
+  // Changing the SMS type (or template) reloads the form with the new template list, keeping the choices.
+  form.querySelectorAll('[data-refresh-on-change]').forEach(function (select) {
+    select.addEventListener('change', function () {
+      var params = new URLSearchParams();
+      ['smsType', 'signatureId', 'templateId', 'sendMode', 'sendAt', 'recipientsMode'].forEach(function (name) {
+        var el = form.elements[name];
+        if (el && el.value) params.set(name, el.value);
+      });
+      if (select.name === 'smsType') params.delete('templateId');
+      window.location.assign('/tasks/new?' + params.toString());
+    });
+  });
+
+  // The preview is rendered by the server, so the length rule has exactly one implementation.
+  var slot = document.querySelector('[data-preview-slot]');
+  form.querySelectorAll('[data-preview-input]').forEach(function (select) {
+    select.addEventListener('change', function () {
+      if (!slot) return;
+      var params = new URLSearchParams({ signatureId: form.elements.signatureId.value, templateId: form.elements.templateId.value });
+      fetch(slot.getAttribute('data-preview-url') + '?' + params.toString(), { credentials: 'same-origin' })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) { if (html !== null) slot.innerHTML = html; });
+    });
+  });
+
+  // Recipient tabs: show the panel of the chosen mode.
+  function showPanel() {
+    var mode = form.querySelector('input[name="recipientsMode"]:checked');
+    form.querySelectorAll('[data-panel]').forEach(function (panel) {
+      panel.hidden = !mode || panel.getAttribute('data-panel') !== mode.value;
+    });
+  }
+  form.querySelectorAll('input[name="recipientsMode"]').forEach(function (r) { r.addEventListener('change', showPanel); });
+  showPanel();
+
+  // The schedule input only matters for a scheduled send.
+  function toggleSchedule() {
+    var scheduled = form.querySelector('input[name="sendMode"][value="scheduled"]').checked;
+    form.querySelector('.schedule').hidden = !scheduled;
+  }
+  form.querySelectorAll('input[name="sendMode"]').forEach(function (r) { r.addEventListener('change', toggleSchedule); });
+  toggleSchedule();
+
+  // Upload with progress; the server's answer (the check page, or the form with messages) replaces the page.
+  var box = form.querySelector('[data-upload-progress]');
+  form.addEventListener('submit', function (event) {
+    if (event.submitter && event.submitter.getAttribute('formmethod') === 'get') return;
+    if (!window.XMLHttpRequest || !box) return;
+    event.preventDefault();
+    var bar = box.querySelector('progress');
+    var label = box.querySelector('[data-upload-label]');
+    var button = form.querySelector('[data-check-button]');
+    box.hidden = false;
+    button.disabled = true;
+    label.textContent = label.getAttribute('data-label-upload');
+    var xhr = new XMLHttpRequest();
+    xhr.open('POST', form.action);
+    xhr.upload.addEventListener('progress', function (e) {
+      if (e.lengthComputable) bar.value = Math.round((e.loaded / e.total) * 100);
+    });
+    xhr.upload.addEventListener('load', function () {
+      bar.removeAttribute('value');
+      label.textContent = label.getAttribute('data-label-check');
+    });
+    xhr.addEventListener('load', function () {
+      if (xhr.responseURL && xhr.responseURL.indexOf('/check') !== -1 && xhr.status === 200) {
+        window.location.assign(xhr.responseURL);
+        return;
+      }
+      document.open();
+      document.write(xhr.responseText);
+      document.close();
+    });
+    xhr.addEventListener('error', function () {
+      button.disabled = false;
+      box.hidden = true;
+      form.submit();
+    });
+    xhr.send(new FormData(form));
+  });
+})();

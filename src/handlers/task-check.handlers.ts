@@ -1,0 +1,69 @@
+import type { Request, Response } from 'express';
+import type { AppDeps } from '../app';
+import { HttpError } from '../http-error';
+import { findTask, listTasks, type Task } from '../queries/tasks.queries';
+import { firstMessages } from '../queries/messages.queries';
+import { listInvalidRows, streamInvalidRows } from '../queries/invalid-rows.queries';
+import { buildPreview } from '../sms/preview';
+import { canManageTask, confirmDraft } from '../services/drafts.service';
+import { csvCell } from '../services/csv.service';
+
+const INVALID_PAGE = 50;
+const LIST_PAGE = 50;
+
+export function taskCheckHandlers({ db }: AppDeps) {
+  async function load(req: Request): Promise<Task> {
+    const task = typeof req.params.id === 'string' ? await findTask(db, req.params.id) : undefined;
+    // Someone else's unconfirmed draft is private to its author (and admins).
+    if (!task || (task.status === 'draft' && !canManageTask(req.user!, task))) throw new HttpError(404, 'errors.notFound');
+    return task;
+  }
+
+  async function renderCheck(req: Request, res: Response, task: Task, status = 200, formError?: { key: string; params?: Record<string, string | number> }) {
+    const after = typeof req.query.after === 'string' && /^\d{1,9}$/.test(req.query.after) ? Number(req.query.after) : undefined;
+    const invalidRows = await listInvalidRows(db, task.id, { afterRow: after, limit: INVALID_PAGE + 1 });
+    const hasMore = invalidRows.length > INVALID_PAGE;
+    const shown = invalidRows.slice(0, INVALID_PAGE);
+    const [first] = await firstMessages(db, task.id, 1);
+    res.status(status).render('pages/tasks/check', {
+      title: res.locals.t('tasks.check.title'),
+      task,
+      invalidRows: shown,
+      pager: { prev: after !== undefined ? '' : null, next: hasMore ? shown[shown.length - 1].rowNumber : null },
+      preview: buildPreview(task.signatureText, task.templateContent, first?.params),
+      errors: formError ? { form: formError } : {},
+    });
+  }
+
+  return {
+    async list(req: Request, res: Response) {
+      const before = typeof req.query.before === 'string' ? req.query.before : undefined;
+      const tasks = await listTasks(db, { limit: LIST_PAGE + 1, before });
+      const page = tasks.slice(0, LIST_PAGE);
+      res.render('pages/tasks/index', { title: res.locals.t('tasks.title'), tasks: page, nextBefore: tasks.length > LIST_PAGE ? page[page.length - 1].id : null });
+    },
+
+    async showCheck(req: Request, res: Response) {
+      await renderCheck(req, res, await load(req));
+    },
+
+    async confirm(req: Request, res: Response) {
+      const task = await load(req);
+      const refusal = await confirmDraft(db, task.id, req.user!);
+      if (refusal) return renderCheck(req, res, task, 409, refusal);
+      res.redirect(303, '/tasks');
+    },
+
+    /** The invalid rows as CSV (UTF-8 with BOM for Excel), with spreadsheet formulas neutralised. */
+    async invalidRowsCsv(req: Request, res: Response) {
+      const task = await load(req);
+      const t = res.locals.t;
+      res.attachment(`${task.id}-invalid-rows.csv`).type('text/csv; charset=utf-8');
+      res.write('\uFEFF' + [t('tasks.check.row'), t('tasks.check.value'), t('tasks.check.reason')].map(csvCell).join(',') + '\r\n');
+      for await (const r of streamInvalidRows(db, task.id)) {
+        res.write([String(r.rowNumber), r.value, t('tasks.reasons.' + r.reason, r.reasonParams)].map(csvCell).join(',') + '\r\n');
+      }
+      res.end();
+    },
+  };
+}

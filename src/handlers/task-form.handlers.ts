@@ -1,0 +1,82 @@
+import type { Request, Response } from 'express';
+import type { AppDeps } from '../app';
+import { HttpError } from '../http-error';
+import { findTemplate } from '../queries/catalogue.queries';
+import { findTask } from '../queries/tasks.queries';
+import { createDraft } from '../services/drafts.service';
+import { importTemplateCsv, importTemplateRows, importTemplateXlsx } from '../services/import-template.service';
+import { checkImportFile, checkManualNumbers } from '../services/recipients.service';
+import { buildTaskFormModel, previewFor, resolveCatalogueChoice } from '../services/task-form.service';
+import { receiveUpload } from '../middleware/upload';
+import { parseTaskForm, taskFormValues } from '../validators/tasks.validators';
+import { parseId } from '../validators/users.validators';
+import type { FieldErrors } from '../validators/validation';
+import type { Settings } from '../services/settings.service';
+
+export function taskFormHandlers({ db }: AppDeps) {
+  async function renderForm(res: Response, values: Record<string, string>, status = 200, errors: FieldErrors = {}) {
+    const settings: Settings = res.locals.settings;
+    const model = await buildTaskFormModel(db, settings, values);
+    res.status(status).render('pages/tasks/new', { title: res.locals.t('tasks.new'), values, errors, ...model, scripts: ['/public/js/task-form.js'] });
+  }
+
+  return {
+    /** `?from=<draft>` comes back from the check page with everything chosen before. */
+    async newForm(req: Request, res: Response) {
+      const from = typeof req.query.from === 'string' ? await findTask(db, req.query.from) : undefined;
+      const values = from && from.status === 'draft' && from.createdBy === req.user!.id ? from.formState : taskFormValues(req.query);
+      await renderForm(res, values);
+    },
+
+    async preview(req: Request, res: Response) {
+      const preview = await previewFor(db, req.query.signatureId, req.query.templateId);
+      res.render('partials/tasks/preview', { preview, layout: false });
+    },
+
+    async submit(req: Request, res: Response) {
+      const settings: Settings = res.locals.settings;
+      const upload = await receiveUpload(req, res, settings.importMaxBytes);
+      const values = taskFormValues(req.body);
+      if (!upload.ok) return renderForm(res, values, upload.status, { file: upload.error });
+
+      const parsed = parseTaskForm(req.body, { now: new Date(), timeZone: settings.timeZone, horizonDays: settings.scheduleHorizonDays });
+      if (!parsed.ok) return renderForm(res, values, 422, parsed.errors);
+      const form = parsed.value;
+      const choice = await resolveCatalogueChoice(db, form);
+      if (!choice.ok) return renderForm(res, values, 422, choice.errors);
+
+      const ctx = { signature: choice.signature.name, templateContent: choice.template.content, maxRows: settings.importMaxRows, maxBytes: settings.importMaxBytes };
+      const recipients = form.recipientsMode === 'manual' ? checkManualNumbers(form.manualNumbers, ctx) : await checkImportFile(req.file, ctx);
+      if (!recipients.ok) return renderForm(res, values, recipients.status ?? 422, { [recipients.field]: recipients.error });
+
+      // Very long pasted lists are not worth keeping for "back to edit"; the draft has the numbers anyway.
+      const formState = { ...values, manualNumbers: values.manualNumbers.length <= 100_000 ? values.manualNumbers : '' };
+      const id = await createDraft(db, {
+        user: req.user!,
+        signature: choice.signature,
+        template: choice.template,
+        sendMode: form.sendMode,
+        sendAt: form.sendAt,
+        source: recipients.source,
+        fileName: recipients.fileName,
+        report: recipients.report,
+        formState,
+        timeZone: settings.timeZone,
+      });
+      res.redirect(303, `/tasks/${id}/check`);
+    },
+
+    async importTemplate(req: Request, res: Response) {
+      const id = parseId(req.query.templateId);
+      const template = id === null ? undefined : await findTemplate(db, id);
+      if (!template) throw new HttpError(404, 'errors.notFound');
+      const rows = importTemplateRows(template.content, res.locals.t);
+      const base = `import-template-${template.id}`;
+      if (req.path.endsWith('.csv')) {
+        res.attachment(`${base}.csv`).type('text/csv; charset=utf-8').send(importTemplateCsv(rows));
+      } else {
+        res.attachment(`${base}.xlsx`).type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').send(importTemplateXlsx(rows));
+      }
+    },
+  };
+}

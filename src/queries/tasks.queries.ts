@@ -1,0 +1,150 @@
+import type { Knex } from 'knex';
+
+export type TaskStatus = 'draft' | 'scheduled' | 'sending' | 'completed' | 'cancelled';
+export const TASK_STATUSES: readonly TaskStatus[] = ['draft', 'scheduled', 'sending', 'completed', 'cancelled'];
+
+export interface Task {
+  id: string;
+  status: TaskStatus;
+  smsType: string;
+  signatureId: number | null;
+  templateId: number | null;
+  signatureText: string;
+  templateName: string;
+  templateContent: string;
+  source: 'manual' | 'import';
+  fileName: string | null;
+  sendMode: 'now' | 'scheduled';
+  sendAt: string | null;
+  rowsRead: number;
+  recipientCount: number;
+  invalidCount: number;
+  duplicatesRemoved: number;
+  repeatedNumbers: number;
+  totalSegments: number;
+  maxChars: number;
+  maxSegments: number;
+  formState: Record<string, string>;
+  createdBy: number;
+  createdByName: string | null;
+  createdAt: string;
+  expiresAt: string | null;
+  confirmedAt: string | null;
+}
+
+type Row = Record<string, unknown>;
+
+function toTask(r: Row): Task {
+  let formState: Record<string, string> = {};
+  try {
+    formState = r.form_state ? JSON.parse(r.form_state as string) : {};
+  } catch {
+    formState = {};
+  }
+  return {
+    id: r.id as string,
+    status: r.status as TaskStatus,
+    smsType: r.sms_type as string,
+    signatureId: (r.signature_id as number) ?? null,
+    templateId: (r.template_id as number) ?? null,
+    signatureText: r.signature_text as string,
+    templateName: r.template_name as string,
+    templateContent: r.template_content as string,
+    source: r.source as Task['source'],
+    fileName: (r.file_name as string) ?? null,
+    sendMode: r.send_mode as Task['sendMode'],
+    sendAt: (r.send_at as string) ?? null,
+    rowsRead: r.rows_read as number,
+    recipientCount: r.recipient_count as number,
+    invalidCount: r.invalid_count as number,
+    duplicatesRemoved: r.duplicates_removed as number,
+    repeatedNumbers: r.repeated_numbers as number,
+    totalSegments: r.total_segments as number,
+    maxChars: r.max_chars as number,
+    maxSegments: r.max_segments as number,
+    formState,
+    createdBy: r.created_by as number,
+    createdByName: (r.creator_name as string) ?? null,
+    createdAt: r.created_at as string,
+    expiresAt: (r.expires_at as string) ?? null,
+    confirmedAt: (r.confirmed_at as string) ?? null,
+  };
+}
+
+export interface NewTaskRow {
+  id: string;
+  sms_type: string;
+  signature_id: number;
+  template_id: number;
+  signature_text: string;
+  template_name: string;
+  template_content: string;
+  source: string;
+  file_name: string | null;
+  send_mode: string;
+  send_at: string | null;
+  rows_read: number;
+  recipient_count: number;
+  invalid_count: number;
+  duplicates_removed: number;
+  repeated_numbers: number;
+  total_segments: number;
+  max_chars: number;
+  max_segments: number;
+  form_state: string;
+  created_by: number;
+  expires_at: string;
+}
+
+/** The highest id issued with this prefix (e.g. `T261125`), for the next readable sequence number. */
+export async function lastTaskIdWithPrefix(db: Knex, prefix: string): Promise<string | undefined> {
+  // By length first: after 9,999 tasks in a day the sequence grows a digit and must still sort last.
+  const row = await db('tasks').where('id', 'like', `${prefix}%`).orderByRaw('length(id) desc, id desc').first('id');
+  return row?.id ?? undefined;
+}
+
+export async function insertDraftTask(db: Knex, row: NewTaskRow): Promise<void> {
+  const now = new Date().toISOString();
+  await db('tasks').insert({ ...row, status: 'draft', created_at: now, updated_at: now });
+}
+
+export async function findTask(db: Knex, id: string): Promise<Task | undefined> {
+  const row = await db('tasks as t').leftJoin('users as u', 'u.id', 't.created_by').select('t.*', 'u.username as creator_name').where('t.id', id).first();
+  return row ? toTask(row) : undefined;
+}
+
+/** Newest first; `before` is the last id of the previous page (ids sort by creation). */
+export async function listTasks(db: Knex, opts: { limit: number; before?: string }): Promise<Task[]> {
+  const q = db('tasks as t')
+    .leftJoin('users as u', 'u.id', 't.created_by')
+    .select('t.*', 'u.username as creator_name')
+    .whereNot('t.status', 'draft')
+    .orderBy('t.id', 'desc')
+    .limit(opts.limit);
+  if (opts.before) q.where('t.id', '<', opts.before);
+  return (await q).map(toTask);
+}
+
+/**
+ * Turns a draft into a scheduled task only if it is still a draft, so a second confirm (double click,
+ * another tab) changes nothing; returns whether this call did it.
+ */
+export async function markDraftConfirmed(
+  db: Knex,
+  id: string,
+  snapshot: { signature_text: string; template_name: string; template_content: string; sms_type: string; send_at: string },
+): Promise<boolean> {
+  const now = new Date().toISOString();
+  const changed = await db('tasks')
+    .where({ id, status: 'draft' })
+    .update({ ...snapshot, status: 'scheduled', confirmed_at: now, expires_at: null, updated_at: now });
+  return changed > 0;
+}
+
+export async function deleteExpiredDrafts(db: Knex, nowIso: string, limit = 50): Promise<number> {
+  const ids = (await db('tasks').where('status', 'draft').where('expires_at', '<', nowIso).limit(limit).pluck('id')) as string[];
+  if (ids.length === 0) return 0;
+  await db('messages').whereIn('task_id', ids).delete();
+  await db('task_invalid_rows').whereIn('task_id', ids).delete();
+  return db('tasks').whereIn('id', ids).delete();
+}

@@ -1,0 +1,21 @@
+import { Router } from 'express';
+import type { AppDeps } from '../app';
+import { taskFormHandlers } from '../handlers/task-form.handlers';
+import { taskCheckHandlers } from '../handlers/task-check.handlers';
+import { requireUser } from '../middleware/auth';
+
+export function tasksRoutes(deps: AppDeps): Router {
+  const form = taskFormHandlers(deps);
+  const check = taskCheckHandlers(deps);
+  return Router()
+    .use(requireUser)
+    .get('/', check.list)
+    .get('/new', form.newForm)
+    .get('/preview', form.preview)
+    .get('/import-template.xlsx', form.importTemplate)
+    .get('/import-template.csv', form.importTemplate)
+    .post('/', form.submit)
+    .get('/:id/check', check.showCheck)
+    .post('/:id/confirm', check.confirm)
+    .get('/:id/invalid-rows.csv', check.invalidRowsCsv);
+}

@@ -1,0 +1,125 @@
+import type { Knex } from 'knex';
+import type { User } from '../queries/users.queries';
+import type { Signature, Template } from '../queries/catalogue.queries';
+import { findSignature, findTemplate } from '../queries/catalogue.queries';
+import { findTask, insertDraftTask, lastTaskIdWithPrefix, markDraftConfirmed, type Task } from '../queries/tasks.queries';
+import { insertMessages, type NewMessage } from '../queries/messages.queries';
+import { insertInvalidRows } from '../queries/invalid-rows.queries';
+import type { CheckReport } from '../sms/recipient-check';
+import { formatDateTime } from '../time/zoned-time';
+import { HttpError } from '../http-error';
+
+export const DRAFT_LIFETIME_MS = 24 * 60 * 60 * 1000;
+
+export interface DraftInput {
+  user: User;
+  signature: Signature;
+  template: Template;
+  sendMode: 'now' | 'scheduled';
+  sendAt: Date | null;
+  source: 'manual' | 'import';
+  fileName: string | null;
+  report: CheckReport;
+  formState: Record<string, string>;
+  timeZone: string;
+}
+
+/** Readable ids: `T` + the local date + a per-day sequence, e.g. T2611250001. */
+export function nextTaskId(prefixDate: Date, timeZone: string, last: string | undefined): string {
+  const prefix = 'T' + formatDateTime(prefixDate, timeZone).slice(2, 10).replace(/-/g, '');
+  const seq = last && last.startsWith(prefix) ? Number(last.slice(prefix.length)) + 1 : 1;
+  return prefix + String(seq).padStart(4, '0');
+}
+
+/** Stores the checked recipients and the report as a draft task in one transaction; returns its id. */
+export async function createDraft(db: Knex, input: DraftInput): Promise<string> {
+  const { report, signature, template } = input;
+  const messages: NewMessage[] = report.valid.map((r) => ({
+    row_number: r.rowNumber,
+    phone: r.phone,
+    params: JSON.stringify(r.params),
+    content: r.message,
+    chars: r.chars,
+    segments: r.segments,
+  }));
+  const invalid = report.invalid.map((r) => {
+    const { code, ...params } = r.problem as { code: string } & Record<string, string | number>;
+    const reason = code === 'phone' ? `phone_${params.reason}` : code;
+    return { row_number: r.rowNumber, value: r.value, reason, reason_params: JSON.stringify(params) };
+  });
+  return db.transaction(async (trx) => {
+    const now = new Date();
+    const prefixProbe = nextTaskId(now, input.timeZone, undefined).slice(0, 7);
+    const id = nextTaskId(now, input.timeZone, await lastTaskIdWithPrefix(trx, prefixProbe));
+    await insertDraftTask(trx, {
+      id,
+      sms_type: template.smsType,
+      signature_id: signature.id,
+      template_id: template.id,
+      signature_text: signature.name,
+      template_name: template.name,
+      template_content: template.content,
+      source: input.source,
+      file_name: input.fileName,
+      send_mode: input.sendMode,
+      send_at: input.sendAt ? input.sendAt.toISOString() : null,
+      rows_read: report.rowsRead,
+      recipient_count: report.valid.length,
+      invalid_count: report.invalid.length,
+      duplicates_removed: report.duplicatesRemoved,
+      repeated_numbers: report.repeatedNumbers,
+      total_segments: report.totalSegments,
+      max_chars: report.longest?.chars ?? 0,
+      max_segments: report.longest?.segments ?? 0,
+      form_state: JSON.stringify(input.formState),
+      created_by: input.user.id,
+      expires_at: new Date(now.getTime() + DRAFT_LIFETIME_MS).toISOString(),
+    });
+    await insertMessages(trx, id, messages);
+    await insertInvalidRows(trx, id, invalid);
+    return id;
+  });
+}
+
+export type ConfirmRefusal = { key: string; params?: Record<string, string | number> };
+
+/** Why a draft cannot be confirmed now, or null when it can. */
+export async function confirmRefusal(db: Knex, task: Task, now: Date): Promise<ConfirmRefusal | null> {
+  if (task.expiresAt && task.expiresAt < now.toISOString()) return { key: 'tasks.errors.draftExpired' };
+  if (task.recipientCount === 0) return { key: 'tasks.errors.noValidRecipients' };
+  const signature = task.signatureId ? await findSignature(db, task.signatureId) : undefined;
+  if (!signature || signature.status !== 'approved' || signature.name !== task.signatureText) {
+    return { key: 'tasks.errors.signatureNotApproved', params: { name: task.signatureText } };
+  }
+  const template = task.templateId ? await findTemplate(db, task.templateId) : undefined;
+  if (!template || template.status !== 'approved' || template.content !== task.templateContent) {
+    return { key: 'tasks.errors.templateNotApproved', params: { name: task.templateName } };
+  }
+  if (task.sendMode === 'scheduled' && task.sendAt && task.sendAt <= now.toISOString()) return { key: 'tasks.errors.scheduleExpired' };
+  return null;
+}
+
+export function canManageTask(user: User, task: Task): boolean {
+  return user.role === 'admin' || user.id === task.createdBy;
+}
+
+/**
+ * Confirms a draft. A task already confirmed is left as it is (so confirming twice is harmless); returns
+ * the refusal when the catalogue changed since the check.
+ */
+export async function confirmDraft(db: Knex, taskId: string, user: User, now = new Date()): Promise<ConfirmRefusal | null> {
+  const task = await findTask(db, taskId);
+  if (!task) throw new HttpError(404, 'errors.notFound');
+  if (!canManageTask(user, task)) throw new HttpError(403, 'errors.forbidden');
+  if (task.status !== 'draft') return null;
+  const refusal = await confirmRefusal(db, task, now);
+  if (refusal) return refusal;
+  await markDraftConfirmed(db, task.id, {
+    signature_text: task.signatureText,
+    template_name: task.templateName,
+    template_content: task.templateContent,
+    sms_type: task.smsType,
+    send_at: task.sendMode === 'now' ? now.toISOString() : task.sendAt!,
+  });
+  return null;
+}

@@ -1,0 +1,37 @@
+import { splitManualNumbers } from '../sms/phone';
+import { checkRecipients, type CheckReport, type InputRow } from '../sms/recipient-check';
+import { variableCount } from '../sms/template';
+import { parseAndCheck } from '../imports/import-worker';
+import type { FieldError } from '../validators/validation';
+
+export type RecipientsOutcome =
+  | { ok: true; report: CheckReport; source: 'manual' | 'import'; fileName: string | null }
+  | { ok: false; field: 'manualNumbers' | 'file'; error: FieldError; status?: number };
+
+interface Context {
+  signature: string;
+  templateContent: string;
+  maxRows: number;
+  maxBytes: number;
+}
+
+/** Numbers typed or pasted by hand: only for templates without variables, at most the import row limit. */
+export function checkManualNumbers(text: string, ctx: Context): RecipientsOutcome {
+  if (variableCount(ctx.templateContent) > 0) return { ok: false, field: 'manualNumbers', error: { key: 'tasks.errors.manualWithVariables' } };
+  const numbers = splitManualNumbers(text);
+  if (numbers.length === 0) return { ok: false, field: 'manualNumbers', error: { key: 'tasks.errors.manualEmpty' } };
+  if (numbers.length > ctx.maxRows) {
+    return { ok: false, field: 'manualNumbers', error: { key: 'tasks.errors.tooManyNumbers', params: { found: numbers.length, max: ctx.maxRows } } };
+  }
+  const rows: InputRow[] = numbers.map((n, i) => ({ rowNumber: i + 1, cells: [n] }));
+  return { ok: true, report: checkRecipients(rows, ctx), source: 'manual', fileName: null };
+}
+
+/** An uploaded file, parsed and checked in a worker thread so the app stays responsive meanwhile. */
+export async function checkImportFile(file: { buffer: Buffer; originalname: string } | undefined, ctx: Context): Promise<RecipientsOutcome> {
+  if (!file) return { ok: false, field: 'file', error: { key: 'tasks.errors.fileRequired' } };
+  const fileName = file.originalname;
+  const result = await parseAndCheck(file.buffer, fileName, { maxRows: ctx.maxRows, maxBytes: ctx.maxBytes }, ctx);
+  if (!result.ok) return { ok: false, field: 'file', error: { key: `tasks.importErrors.${result.error.code}`, params: result.error.params } };
+  return { ok: true, report: result.report, source: 'import', fileName };
+}

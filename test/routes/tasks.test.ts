@@ -1,0 +1,92 @@
+import path from 'node:path';
+import fs from 'node:fs';
+import { makeTestApp, addUser, loginAs, tokenFor, type TestApp, type Agent } from '../helpers/app';
+import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
+import { ROOT_DIR } from '../../src/config';
+
+const SAMPLES = path.resolve(ROOT_DIR, '..', 'shared', 'samples');
+const TWO_VARS = '尊敬的{1}，您的订单{2}已发货，请注意查收。';
+
+let t: TestApp;
+let member: Agent;
+let sigId: number;
+let plainId: number;
+let twoVarsId: number;
+
+beforeAll(async () => {
+  t = await makeTestApp();
+  await addUser(t.db, 'admin', 'admin');
+  await addUser(t.db, 'mia', 'member');
+  sigId = await approvedSignature(t.db, '腾讯云');
+  plainId = await approvedTemplate(t.db, '您的快递已到，请及时取件。', 'notification', 'plain');
+  twoVarsId = await approvedTemplate(t.db, TWO_VARS, 'notification', 'two vars');
+  member = await loginAs(t.app, 'mia');
+});
+afterAll(() => t.close());
+
+function form(extra: Record<string, string>) {
+  return { smsType: 'notification', signatureId: String(sigId), templateId: String(plainId), recipientsMode: 'manual', sendMode: 'now', ...extra };
+}
+
+async function submit(agent: Agent, fields: Record<string, string>, file?: { path?: string; buffer?: Buffer; name: string }) {
+  const _csrf = await tokenFor(agent, '/tasks/new');
+  let req = agent.post('/tasks').field('_csrf', _csrf);
+  for (const [k, v] of Object.entries(fields)) req = req.field(k, v);
+  if (file) req = req.attach('file', file.buffer ?? fs.readFileSync(file.path!), file.name);
+  return req;
+}
+
+test('the form lists approved signatures and the templates of the chosen type', async () => {
+  const res = await member.get('/tasks/new?smsType=notification');
+  expect(res.status).toBe(200);
+  expect(res.text).toContain('【腾讯云】');
+  expect(res.text).toContain('two vars');
+  const marketing = await member.get('/tasks/new?smsType=marketing');
+  expect(marketing.text).not.toContain('two vars');
+});
+
+test('manual numbers: check report, confirm, listed as a scheduled task with its snapshot', async () => {
+  const res = await submit(member, form({ manualNumbers: '13800138000, 13800138001;13800138000\n12800138000 138001' }));
+  expect(res.status).toBe(303);
+  const checkUrl = res.headers.location;
+  expect(checkUrl).toMatch(/^\/tasks\/T\d{10}\/check$/);
+  const check = await member.get(checkUrl);
+  expect(check.status).toBe(200);
+  expect(check.text).toMatch(/data-count="rowsRead">5</);
+  expect(check.text).toMatch(/data-count="valid">2</);
+  expect(check.text).toMatch(/data-count="invalid">2</);
+  expect(check.text).toMatch(/data-count="duplicates">1</);
+  expect(check.text).toContain('not a mainland mobile number');
+  expect(check.text).toContain('6 digits');
+
+  const id = checkUrl.split('/')[2];
+  const _csrf = await tokenFor(member, checkUrl);
+  const first = await member.post(`/tasks/${id}/confirm`).type('form').send({ _csrf });
+  const second = await member.post(`/tasks/${id}/confirm`).type('form').send({ _csrf });
+  expect(first.status).toBe(303);
+  expect(second.status).toBe(303);
+  const rows = await t.db('tasks').where({ id });
+  expect(rows).toHaveLength(1);
+  expect(rows[0].status).toBe('scheduled');
+  expect(rows[0].signature_text).toBe('腾讯云');
+  expect(await t.db('messages').where({ task_id: id }).count({ n: '*' })).toEqual([{ n: 2 }]);
+  const list = await member.get('/tasks');
+  expect(list.text).toContain(id);
+});
+
+test.each([
+  ['recipients-2vars.xlsx'],
+  ['recipients-2vars-utf8-bom.csv'],
+  ['recipients-2vars-gbk.csv'],
+])('import %s: 7 valid, 1 duplicate, 4 invalid', async (name) => {
+  const res = await submit(member, form({ templateId: String(twoVarsId), recipientsMode: 'import' }), { path: path.join(SAMPLES, name), name });
+  expect(res.status).toBe(303);
+  const check = await member.get(res.headers.location);
+  expect(check.text).toMatch(/data-count="valid">7</);
+  expect(check.text).toMatch(/data-count="duplicates">1</);
+  expect(check.text).toMatch(/data-count="invalid">4</);
+  const csv = await member.get(res.headers.location.replace('/check', '/invalid-rows.csv'));
+  expect(csv.status).toBe(200);
+  expect(csv.text.charCodeAt(0)).toBe(0xfeff);
+  expect(csv.text).toContain('expects 2 parameters, found 1');
+});
