@@ -136,7 +136,7 @@ test('the invalid-rows export neutralises formulas', async () => {
   expect(out.text).toContain("'+8613800138000x");
 });
 
-test.each([
+test.each<[string, Record<string, string>, string, string]>([
   ['no signature', { signatureId: '' }, 'signatureId', 'Choose an approved signature.'],
   ['no template', { templateId: '' }, 'templateId', 'Choose an approved template.'],
   ['no SMS type', { smsType: '' }, 'smsType', 'Choose an SMS type.'],
