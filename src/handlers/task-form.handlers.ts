@@ -66,16 +66,16 @@ export function taskFormHandlers({ db }: AppDeps) {
       res.redirect(303, `/tasks/${id}/check`);
     },
 
-    async importTemplate(req: Request, res: Response) {
+    importTemplate: (format: 'xlsx' | 'csv') => async (req: Request, res: Response) => {
       const id = parseId(req.query.templateId);
       const template = id === null ? undefined : await findTemplate(db, id);
       if (!template) throw new HttpError(404, 'errors.notFound');
       const rows = importTemplateRows(template.content, res.locals.t);
-      const base = `import-template-${template.id}`;
-      if (req.path.endsWith('.csv')) {
-        res.attachment(`${base}.csv`).type('text/csv; charset=utf-8').send(importTemplateCsv(rows));
+      const fileName = `import-template-${template.id}`;
+      if (format === 'csv') {
+        res.attachment(`${fileName}.${format}`).type('text/csv; charset=utf-8').send(importTemplateCsv(rows));
       } else {
-        res.attachment(`${base}.xlsx`).type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').send(importTemplateXlsx(rows));
+        res.attachment(`${fileName}.${format}`).type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').send(importTemplateXlsx(rows));
       }
     },
   };
