@@ -13,11 +13,14 @@ import { layoutMiddleware } from './middleware/layout';
 import { loadUser, setupGate } from './middleware/auth';
 import { notFound, errorHandler } from './middleware/error-handler';
 import { buildRoutes } from './routes';
+import { healthRoutes } from './routes/health.routes';
 
 export interface AppDeps {
   db: Db;
   config: Config;
   logger: Logger;
+  /** Starts the dispatcher at once after a confirm (absent in tests that do not dispatch). */
+  wakeDispatcher?: () => void;
 }
 
 declare module 'express-session' {
@@ -40,6 +43,9 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(securityHeaders());
   app.use('/public', express.static(path.join(ROOT_DIR, 'public'), { maxAge: '1h', index: false }));
+  // Before sessions and the locals (which read settings): a health probe needs neither, and must answer 503,
+  // not fail in them, when the database is gone.
+  app.use(healthRoutes(deps));
   app.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 2000 }));
   app.use(express.json({ limit: '20mb' }));
   app.use(

@@ -1,6 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import net from 'node:net';
+import { checkUsername, PASSWORD_MIN } from './validators/users.validators';
+import type { FieldErrors } from './validators/validation';
 
 export const ROOT_DIR = path.resolve(__dirname, '..');
 
@@ -17,6 +20,10 @@ export interface Config {
   readonly adminUsername?: string;
   readonly adminPassword?: string;
   readonly logLevel: LogLevel;
+  /** How long a dispatching process holds a task before another may take it over (its process died). */
+  readonly dispatchLeaseMs: number;
+  /** Seconds between dispatcher ticks (node-cron, at most 5). */
+  readonly dispatchTickSeconds: number;
 }
 
 /** Raised for a bad environment value; server.ts prints its message as the one line and exits. */
@@ -31,12 +38,27 @@ function parsePort(raw: string | undefined): number {
   return port;
 }
 
+const PROXY_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** What express (proxy-addr) accepts in the list: a name, an address, or address/prefix-length|netmask. */
+function isProxyEntry(entry: string): boolean {
+  if (PROXY_NAMES.includes(entry)) return true;
+  const slash = entry.lastIndexOf('/');
+  const address = slash === -1 ? entry : entry.slice(0, slash);
+  const version = net.isIP(address);
+  if (version === 0) return false;
+  if (slash === -1) return true;
+  const range = entry.slice(slash + 1);
+  if (/^\d+$/.test(range)) return Number(range) >= 1 && Number(range) <= (version === 4 ? 32 : 128);
+  return version === 4 && net.isIPv4(range);
+}
+
 function parseTrustProxy(raw: string | undefined): boolean | number | string {
   if (raw === undefined || raw === '' || raw === 'false') return false;
   if (raw === 'true') return true;
   if (/^\d+$/.test(raw)) return Number(raw);
-  // express accepts a comma-separated list of addresses/subnets or the names loopback/linklocal/uniquelocal
-  if (/^[\w.:/, -]+$/.test(raw)) return raw;
+  // Anything express would refuse must stop here with the one-line message, not later in createApp with a stack.
+  if (raw.split(',').every((entry) => isProxyEntry(entry.trim()))) return raw;
   throw new ConfigError(`TRUST_PROXY must be true, false, a hop count or a list of addresses, got "${raw}"`);
 }
 
@@ -55,6 +77,13 @@ function parseTimeZone(raw: string | undefined): string {
   return raw;
 }
 
+function parseSeconds(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < min || n > max) throw new ConfigError(`${name} must be a whole number of seconds from ${min} to ${max}, got "${raw}"`);
+  return n;
+}
+
 function parseLogLevel(raw: string | undefined): LogLevel {
   if (raw === undefined || raw === '') return 'info';
   if (!LOG_LEVELS.includes(raw as LogLevel)) {
@@ -69,8 +98,13 @@ function parseAdmin(env: NodeJS.ProcessEnv): { adminUsername?: string; adminPass
   if (Boolean(username) !== Boolean(password)) {
     throw new ConfigError('ADMIN_USERNAME and ADMIN_PASSWORD must be set together');
   }
-  if (password !== undefined && password.length < 8) {
-    throw new ConfigError('ADMIN_PASSWORD must be at least 8 characters');
+  const usernameErrors: FieldErrors = {};
+  if (username !== undefined) checkUsername(username, usernameErrors);
+  if (usernameErrors.username) {
+    throw new ConfigError(`ADMIN_USERNAME must be 3 to 32 letters, digits, dots, dashes or underscores, got "${username}"`);
+  }
+  if (password !== undefined && password.length < PASSWORD_MIN) {
+    throw new ConfigError(`ADMIN_PASSWORD must be at least ${PASSWORD_MIN} characters`);
   }
   return { adminUsername: username, adminPassword: password };
 }
@@ -119,6 +153,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy,
     timeZone,
     logLevel,
+    dispatchLeaseMs: parseSeconds('DISPATCH_LEASE_SECONDS', env.DISPATCH_LEASE_SECONDS, 30, 2, 3600) * 1000,
+    dispatchTickSeconds: parseSeconds('DISPATCH_TICK_SECONDS', env.DISPATCH_TICK_SECONDS, 2, 1, 5),
     ...admin,
   });
 }

@@ -5,6 +5,9 @@ import { createDb, migrateLatest } from './db/knex';
 import { createApp } from './app';
 import { ensureAdminFromEnv } from './services/auth.service';
 import { startJobs } from './jobs';
+import { Dispatcher } from './services/dispatcher.service';
+import { StubCarrier } from './carrier/stub.carrier';
+import { getSettings } from './services/settings.service';
 
 async function main(): Promise<void> {
   let config;
@@ -22,8 +25,11 @@ async function main(): Promise<void> {
   await migrateLatest(db);
   await ensureAdminFromEnv(db, config, logger);
 
-  const app = createApp({ db, config, logger });
-  const jobs = startJobs(db, logger);
+  const settings = () => getSettings(db, config);
+  const carrier = new StubCarrier(db, async () => (await settings()).stubCarrier);
+  const dispatcher = new Dispatcher(db, carrier, settings, logger, { leaseMs: config.dispatchLeaseMs });
+  const app = createApp({ db, config, logger, wakeDispatcher: () => dispatcher.wake() });
+  const jobs = startJobs(db, logger, { dispatcher, tickSeconds: config.dispatchTickSeconds });
   const server: Server = app.listen(config.port, () => {
     logger.info(`Qunfa listening on http://localhost:${config.port}`, { dataDir: config.dataDir, timeZone: config.timeZone });
   });
@@ -38,6 +44,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info('shutting down', { signal });
     await jobs.stop();
+    server.closeIdleConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await db.destroy();
     process.exit(0);

@@ -1,11 +1,10 @@
 import type { Request, Response } from 'express';
 import type { AppDeps } from '../app';
 import { getSettings, saveSettings } from '../services/settings.service';
-import { parseSettingsForm, settingsFormValues } from '../validators/settings.validators';
+import { parseSettingsForm, settingsFormValues, SETTINGS_FIELDS } from '../validators/settings.validators';
 import { field } from '../validators/validation';
 import { flash } from '../middleware/flash';
 
-const FIELDS = ['timeZone', 'importMaxRows', 'importMaxMb', 'scheduleHorizonDays', 'unsubscribePhrases'];
 
 export function settingsHandlers({ db, config }: AppDeps) {
   return {
@@ -17,7 +16,7 @@ export function settingsHandlers({ db, config }: AppDeps) {
     async update(req: Request, res: Response) {
       const parsed = parseSettingsForm(req.body);
       if (!parsed.ok) {
-        const values = Object.fromEntries(FIELDS.map((f) => [f, field(req.body, f)]));
+        const values = Object.fromEntries(SETTINGS_FIELDS.map((f) => [f, field(req.body, f)]));
         return res.status(422).render('pages/settings/edit', { title: res.locals.t('settings.title'), values, errors: parsed.errors, serverTimeZone: config.timeZone });
       }
       await saveSettings(db, parsed.value);

@@ -11,7 +11,7 @@ import { csvCell } from '../services/csv.service';
 const INVALID_PAGE = 50;
 const LIST_PAGE = 50;
 
-export function taskCheckHandlers({ db }: AppDeps) {
+export function taskCheckHandlers({ db, wakeDispatcher }: AppDeps) {
   async function load(req: Request): Promise<Task> {
     const task = typeof req.params.id === 'string' ? await findTask(db, req.params.id) : undefined;
     // Someone else's unconfirmed draft is private to its author (and admins).
@@ -51,6 +51,7 @@ export function taskCheckHandlers({ db }: AppDeps) {
       const task = await load(req);
       const refusal = await confirmDraft(db, task.id, req.user!);
       if (refusal) return renderCheck(req, res, task, 409, refusal);
+      wakeDispatcher?.();
       res.redirect(303, '/tasks');
     },
 

@@ -1,36 +1,39 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Knex } from 'knex';
 import type { Logger } from '../log';
+import type { Dispatcher } from '../services/dispatcher.service';
 import { runCleanup } from './cleanup.job';
 import { runDraftExpiry } from './draft-expiry.job';
+import { scheduleDispatch } from './dispatch.job';
 
 export interface Jobs {
-  stop(): Promise<void>;
+  /** Stops the schedules, then lets the dispatcher finish its batch in flight, at most `timeoutMs`. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+function guarded(logger: Logger, name: string, run: () => Promise<unknown>) {
+  return async () => {
+    try {
+      const result = await run();
+      logger.debug(`${name} done`, { result });
+    } catch (err) {
+      logger.error(`${name} failed`, { error: (err as Error).message });
+    }
+  };
 }
 
 /** The list of background jobs: each runs inside the one process, with the database as its only state. */
-export function startJobs(db: Knex, logger: Logger): Jobs {
+export function startJobs(db: Knex, logger: Logger, dispatch: { dispatcher: Dispatcher; tickSeconds: number }): Jobs {
   const tasks: ScheduledTask[] = [
-    cron.schedule('*/10 * * * *', async () => {
-      try {
-        const removed = await runCleanup(db);
-        logger.debug('cleanup done', removed);
-      } catch (err) {
-        logger.error('cleanup failed', { error: (err as Error).message });
-      }
-    }, { name: 'cleanup', noOverlap: true }),
-    cron.schedule('*/5 * * * *', async () => {
-      try {
-        const removed = await runDraftExpiry(db);
-        if (removed) logger.info('expired drafts deleted', { removed });
-      } catch (err) {
-        logger.error('draft expiry failed', { error: (err as Error).message });
-      }
-    }, { name: 'draft-expiry', noOverlap: true }),
+    cron.schedule('*/10 * * * *', guarded(logger, 'cleanup', () => runCleanup(db)), { name: 'cleanup', noOverlap: true }),
+    cron.schedule('*/5 * * * *', guarded(logger, 'draft expiry', () => runDraftExpiry(db)), { name: 'draft-expiry', noOverlap: true }),
+    scheduleDispatch(dispatch.dispatcher, dispatch.tickSeconds),
   ];
+  void dispatch.dispatcher.tick();
   return {
-    async stop() {
+    async stop(timeoutMs = 10_000) {
       await Promise.all(tasks.map((t) => t.stop()));
+      await Promise.race([dispatch.dispatcher.stop(), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Config } from '../config';
 import { readSettingRows, writeSettingRows } from '../queries/settings.queries';
+import { DEFAULT_STUB_SETTINGS, type StubCarrierSettings } from '../carrier/stub.carrier';
 
 export const DEFAULT_UNSUBSCRIBE_PHRASES: readonly string[] = [
   '回T退订', '退订回T', '回TD退订', 'TD退订', '回N退订', '退订回D', '退订回TD', '退订回复T',
@@ -13,6 +14,13 @@ export interface Settings {
   importMaxBytes: number;
   scheduleHorizonDays: number;
   unsubscribePhrases: string[];
+  /** Messages per carrier call (the reference API takes 200). */
+  dispatchBatchSize: number;
+  /** Messages per second sent to the carrier; 0 = no limit. */
+  carrierRatePerSecond: number;
+  /** Submit attempts per message before it is failed. */
+  maxAttempts: number;
+  stubCarrier: StubCarrierSettings;
 }
 
 export function defaultSettings(config: Pick<Config, 'timeZone'>): Settings {
@@ -22,6 +30,10 @@ export function defaultSettings(config: Pick<Config, 'timeZone'>): Settings {
     importMaxBytes: 10 * 1024 * 1024,
     scheduleHorizonDays: 30,
     unsubscribePhrases: [...DEFAULT_UNSUBSCRIBE_PHRASES],
+    dispatchBatchSize: 200,
+    carrierRatePerSecond: 0,
+    maxAttempts: 5,
+    stubCarrier: { ...DEFAULT_STUB_SETTINGS, failureMix: { ...DEFAULT_STUB_SETTINGS.failureMix } },
   };
 }
 

@@ -20,7 +20,43 @@ export function settingsFormValues(s: Settings): Record<string, string> {
     importMaxMb: String(Math.round((s.importMaxBytes / MB) * 100) / 100),
     scheduleHorizonDays: String(s.scheduleHorizonDays),
     unsubscribePhrases: s.unsubscribePhrases.join('\n'),
+    dispatchBatchSize: String(s.dispatchBatchSize),
+    carrierRatePerSecond: String(s.carrierRatePerSecond),
+    maxAttempts: String(s.maxAttempts),
+    stubDelayMinMs: String(s.stubCarrier.delayMinMs),
+    stubDelayMaxMs: String(s.stubCarrier.delayMaxMs),
+    stubFailureMix: Object.entries(s.stubCarrier.failureMix).map(([code, share]) => `${code}=${share}`).join(', '),
+    stubThroughput: String(s.stubCarrier.throughputPerSecond),
+    stubErrorRate: String(s.stubCarrier.errorRate),
+    stubTimeoutRate: String(s.stubCarrier.timeoutRate),
   };
+}
+
+export const SETTINGS_FIELDS = [
+  'timeZone', 'importMaxRows', 'importMaxMb', 'scheduleHorizonDays', 'unsubscribePhrases', 'dispatchBatchSize', 'carrierRatePerSecond',
+  'maxAttempts', 'stubDelayMinMs', 'stubDelayMaxMs', 'stubFailureMix', 'stubThroughput', 'stubErrorRate', 'stubTimeoutRate',
+] as const;
+
+function share(raw: string, name: string, errors: FieldErrors): number {
+  const text = raw.trim();
+  const n = Number(text);
+  if (text === '' || !/^\d*\.?\d+$/.test(text) || n > 1) errors[name] = { key: 'settings.errors.share' };
+  return n;
+}
+
+/** `UNDELIV=0.02, EXPIRED=0.01`: receipt codes and the share of messages that fail with each. */
+function failureMix(raw: string, errors: FieldErrors): Record<string, number> {
+  const mix: Record<string, number> = {};
+  for (const part of raw.split(/[,;\n]/).map((p) => p.trim()).filter(Boolean)) {
+    const m = /^([A-Z]+(?::\w+)?)\s*=\s*(\d*\.?\d+)$/.exec(part);
+    if (!m || Number(m[2]) > 1) {
+      errors.stubFailureMix = { key: 'settings.errors.failureMix' };
+      return mix;
+    }
+    mix[m[1]] = Number(m[2]);
+  }
+  if (Object.values(mix).reduce((a, b) => a + b, 0) > 1) errors.stubFailureMix = { key: 'settings.errors.failureMixTotal' };
+  return mix;
 }
 
 export function parseSettingsForm(body: unknown): Parsed<Settings> {
@@ -34,6 +70,23 @@ export function parseSettingsForm(body: unknown): Parsed<Settings> {
   const unsubscribePhrases = [...new Set(field(body, 'unsubscribePhrases').split(/\r?\n/).map((p) => p.trim()).filter(Boolean))];
   if (unsubscribePhrases.length === 0) errors.unsubscribePhrases = { key: 'settings.errors.phrasesRequired' };
   else if (unsubscribePhrases.some((p) => p.length > 30)) errors.unsubscribePhrases = { key: 'settings.errors.phraseLong', params: { max: 30 } };
+  const dispatchBatchSize = wholeNumber(field(body, 'dispatchBatchSize'), 'dispatchBatchSize', 1, 1000, errors);
+  const carrierRatePerSecond = wholeNumber(field(body, 'carrierRatePerSecond'), 'carrierRatePerSecond', 0, 1_000_000, errors);
+  const maxAttempts = wholeNumber(field(body, 'maxAttempts'), 'maxAttempts', 1, 20, errors);
+  const delayMinMs = wholeNumber(field(body, 'stubDelayMinMs'), 'stubDelayMinMs', 0, 3_600_000, errors);
+  const delayMaxMs = wholeNumber(field(body, 'stubDelayMaxMs'), 'stubDelayMaxMs', 0, 3_600_000, errors);
+  if (!errors.stubDelayMinMs && !errors.stubDelayMaxMs && delayMaxMs < delayMinMs) errors.stubDelayMaxMs = { key: 'settings.errors.delayRange' };
+  const stubCarrier = {
+    delayMinMs,
+    delayMaxMs,
+    failureMix: failureMix(field(body, 'stubFailureMix'), errors),
+    throughputPerSecond: wholeNumber(field(body, 'stubThroughput'), 'stubThroughput', 0, 1_000_000, errors),
+    errorRate: share(field(body, 'stubErrorRate'), 'stubErrorRate', errors),
+    timeoutRate: share(field(body, 'stubTimeoutRate'), 'stubTimeoutRate', errors),
+  };
   if (hasErrors(errors)) return { ok: false, errors };
-  return { ok: true, value: { timeZone, importMaxRows, importMaxBytes: importMaxMb * MB, scheduleHorizonDays, unsubscribePhrases } };
+  return {
+    ok: true,
+    value: { timeZone, importMaxRows, importMaxBytes: importMaxMb * MB, scheduleHorizonDays, unsubscribePhrases, dispatchBatchSize, carrierRatePerSecond, maxAttempts, stubCarrier },
+  };
 }

@@ -29,6 +29,8 @@ export async function makeTestApp(options: { file?: boolean; env?: Partial<Confi
     trustProxy: false,
     timeZone: 'Asia/Shanghai',
     logLevel: 'info' as const,
+    dispatchLeaseMs: 30_000,
+    dispatchTickSeconds: 2,
     ...options.env,
   });
   const db = createDb(config.databaseFile);
@@ -80,4 +82,78 @@ export async function loginAs(app: Express, username: string, password = PASSWOR
 export async function postForm(agent: Agent, url: string, body: Record<string, string>, from = url): Promise<request.Response> {
   const _csrf = await tokenFor(agent, from);
   return agent.post(url).type('form').send({ ...body, _csrf });
+}
+
+/** The value of the cookie `name` set by this response, or undefined if it set none. */
+export function cookieFrom(res: request.Response, name = 'qunfa.sid'): string | undefined {
+  const header = setCookieLine(res, name);
+  return header ? header.split(';')[0].slice(name.length + 1) : undefined;
+}
+
+/** The whole Set-Cookie line (with its attributes) for the cookie `name`. */
+export function setCookieLine(res: request.Response, name = 'qunfa.sid'): string | undefined {
+  const raw = res.headers['set-cookie'] as unknown as string[] | string | undefined;
+  const lines = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
+  return lines.find((l) => l.startsWith(name + '='));
+}
+
+/** Decodes the few entities EJS escapes, so page text can be compared with what was typed. */
+export function unescapeHtml(html: string): string {
+  return html
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&#34;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
+}
+
+/** The text of the field-level message shown beside `field` (partials/field-error), or undefined. */
+export function fieldError(html: string, field: string): string | undefined {
+  const m = new RegExp(`<p class="field-error" id="${field}-error">([^<]*)</p>`).exec(html);
+  return m ? unescapeHtml(m[1]) : undefined;
+}
+
+/** The value an <input name="…"> was rendered with (undefined if there is no such input). */
+export function inputValue(html: string, name: string): string | undefined {
+  const m = new RegExp(`<input[^>]*name="${name}"[^>]*value="([^"]*)"`).exec(html);
+  return m ? unescapeHtml(m[1]) : undefined;
+}
+
+/** The text of a <textarea name="…">. */
+export function textareaValue(html: string, name: string): string | undefined {
+  const m = new RegExp(`<textarea[^>]*name="${name}"[^>]*>([^<]*)</textarea>`).exec(html);
+  return m ? unescapeHtml(m[1]) : undefined;
+}
+
+/** The option marked selected in <select name="…">. */
+export function selectedOption(html: string, name: string): string | undefined {
+  const select = new RegExp(`<select[^>]*name="${name}"[^>]*>([\\s\\S]*?)</select>`).exec(html);
+  const m = select && /<option value="([^"]*)" selected>/.exec(select[1]);
+  return m ? unescapeHtml(m[1]) : undefined;
+}
+
+/** The flash message shown on the page, if any. */
+export function flashText(html: string): string | undefined {
+  const m = /<div class="flash flash-(?:success|error)"[^>]*>([^<]*)<\/div>/.exec(html);
+  return m ? unescapeHtml(m[1]) : undefined;
+}
+
+/**
+ * Every named field of the form posting to `action`, with the value it was rendered with (inputs, the selected
+ * option of selects, textareas), as a browser would submit it unchanged. The CSRF token is left out.
+ */
+export function formFields(html: string, action: string): Record<string, string> {
+  const form = new RegExp(`<form[^>]*action="${action}"[^>]*>([\\s\\S]*?)</form>`).exec(html);
+  if (!form) throw new Error(`no form posting to ${action}`);
+  const out: Record<string, string> = {};
+  for (const m of form[1].matchAll(/<input\b[^>]*>/g)) {
+    const name = /\sname="([^"]*)"/.exec(m[0])?.[1];
+    if (!name || name === '_csrf') continue;
+    out[name] = unescapeHtml(/\svalue="([^"]*)"/.exec(m[0])?.[1] ?? '');
+  }
+  for (const m of form[1].matchAll(/<select\b[^>]*\sname="([^"]*)"[^>]*>([\s\S]*?)<\/select>/g)) {
+    out[m[1]] = unescapeHtml(/<option value="([^"]*)" selected>/.exec(m[2])?.[1] ?? '');
+  }
+  for (const m of form[1].matchAll(/<textarea\b[^>]*\sname="([^"]*)"[^>]*>([^<]*)<\/textarea>/g)) out[m[1]] = unescapeHtml(m[2]);
+  return out;
 }

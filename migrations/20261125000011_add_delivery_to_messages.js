@@ -1,0 +1,29 @@
+/**
+ * Per-message delivery: the carrier's id, attempts and back-off for temporary errors, when it was handed to the
+ * carrier (sending time), and the receipt (code, description, report time).
+ */
+exports.up = (knex) =>
+  knex.schema.alterTable('messages', (t) => {
+    t.string('carrier_message_id', 64).nullable();
+    t.integer('attempts').notNullable().defaultTo(0);
+    t.string('next_attempt_at', 32).nullable();
+    t.string('submitted_at', 32).nullable();
+    t.string('reported_at', 32).nullable();
+    t.string('code', 32).nullable();
+    t.string('description', 255).nullable();
+    t.index(['task_id', 'status', 'id']);
+    t.index(['carrier_message_id']);
+  });
+
+exports.down = (knex) =>
+  knex.schema.alterTable('messages', (t) => {
+    t.dropIndex(['task_id', 'status', 'id']);
+    t.dropIndex(['carrier_message_id']);
+    t.dropColumn('carrier_message_id');
+    t.dropColumn('attempts');
+    t.dropColumn('next_attempt_at');
+    t.dropColumn('submitted_at');
+    t.dropColumn('reported_at');
+    t.dropColumn('code');
+    t.dropColumn('description');
+  });

@@ -1,0 +1,157 @@
+import type { Knex } from 'knex';
+
+export interface ClaimedTask {
+  id: string;
+  sendAt: string;
+  startedAt: string | null;
+  cancelledAt: string | null;
+}
+
+/**
+ * Claims the task due first, or one whose lease expired (its process is gone), in a single UPDATE … RETURNING.
+ * In SQLite a write statement takes the write lock before it reads, like BEGIN IMMEDIATE, so two processes
+ * or two ticks can never claim the same task; on PostgreSQL the same statement is atomic per row.
+ */
+export async function claimDueTask(db: Knex, owner: string, nowIso: string, leaseUntilIso: string): Promise<ClaimedTask | undefined> {
+  const due = db('tasks')
+    .select('id')
+    .where((q) => q.where('status', 'scheduled').where('send_at', '<=', nowIso))
+    .orWhere((q) => q.where('status', 'sending').where('lease_until', '<', nowIso))
+    .orderBy('send_at')
+    .limit(1);
+  const rows = await db('tasks')
+    .whereIn('id', due)
+    .where((q) => q.where('status', 'scheduled').orWhere((q2) => q2.where('status', 'sending').where('lease_until', '<', nowIso)))
+    .update({ status: 'sending', lease_owner: owner, lease_until: leaseUntilIso, started_at: db.raw('coalesce(started_at, ?)', [nowIso]), updated_at: nowIso })
+    .returning(['id', 'send_at', 'started_at', 'cancelled_at']);
+  const r = rows[0];
+  return r ? { id: r.id, sendAt: r.send_at, startedAt: r.started_at, cancelledAt: r.cancelled_at } : undefined;
+}
+
+/** Extends the lease if we still hold it; false means the task was taken over or is no longer sending. */
+export async function renewLease(db: Knex, taskId: string, owner: string, leaseUntilIso: string): Promise<boolean> {
+  const n = await db('tasks').where({ id: taskId, status: 'sending', lease_owner: owner }).update({ lease_until: leaseUntilIso });
+  return n > 0;
+}
+
+export interface BatchMessage {
+  id: number;
+  phone: string;
+  content: string;
+  attempts: number;
+}
+
+/**
+ * Takes the next batch: messages left `submitting` by a crashed run first (resubmitted under the same id),
+ * then pending ones whose back-off has passed; marks them `submitting` in one transaction with the lease
+ * renewal, and commits before the carrier is called.
+ */
+export async function takeBatch(db: Knex, taskId: string, owner: string, size: number, nowIso: string, leaseUntilIso: string): Promise<BatchMessage[] | null> {
+  return db.transaction(async (trx) => {
+    const held = await trx('tasks').where({ id: taskId, status: 'sending', lease_owner: owner }).update({ lease_until: leaseUntilIso });
+    if (held === 0) return null;
+    const rows = await trx('messages')
+      .where('task_id', taskId)
+      .where((q) =>
+        q.where('status', 'submitting').orWhere((q2) => q2.where('status', 'pending').where((q3) => q3.whereNull('next_attempt_at').orWhere('next_attempt_at', '<=', nowIso))),
+      )
+      .orderBy('id')
+      .limit(size)
+      .select('id', 'phone', 'content', 'attempts');
+    if (rows.length === 0) return [];
+    const ids = rows.map((r: { id: number }) => r.id);
+    await trx('messages').whereIn('id', ids).update({ status: 'submitting', attempts: trx.raw('attempts + 1') });
+    return rows.map((r: BatchMessage) => ({ ...r, attempts: r.attempts + 1 }));
+  });
+}
+
+export interface AcceptedResult {
+  id: number;
+  carrierMessageId: string;
+}
+
+export interface FinalResult {
+  id: number;
+  status: 'rejected' | 'failed';
+  code: string;
+  description: string;
+}
+
+/**
+ * Records the carrier's answers for one batch in one transaction, in a few set-based statements (only for
+ * messages still `submitting`): this runs 500 times for a 100,000-message task, so it avoids a query per row.
+ */
+export async function recordBatchResults(db: Knex, taskId: string, accepted: readonly AcceptedResult[], finals: readonly FinalResult[], nowIso: string): Promise<void> {
+  await db.transaction(async (trx) => {
+    if (accepted.length) {
+      const cases = accepted.map(() => 'when ? then ?').join(' ');
+      const bindings = accepted.flatMap((a) => [a.id, a.carrierMessageId]);
+      await trx('messages')
+        .whereIn('id', accepted.map((a) => a.id))
+        .where('status', 'submitting')
+        .update({ status: 'submitted', carrier_message_id: trx.raw(`case id ${cases} end`, bindings), submitted_at: nowIso, next_attempt_at: null });
+    }
+    const groups = new Map<string, FinalResult[]>();
+    for (const f of finals) {
+      const key = JSON.stringify([f.status, f.code, f.description]);
+      groups.set(key, [...(groups.get(key) ?? []), f]);
+    }
+    for (const group of groups.values()) {
+      const { status, code, description } = group[0];
+      const ids = group.map((f) => f.id);
+      const open = (await trx('messages').whereIn('id', ids).where('status', 'submitting').pluck('id')) as number[];
+      if (open.length === 0) continue;
+      await trx('messages').whereIn('id', open).update({ status, code, description, submitted_at: nowIso, reported_at: nowIso, next_attempt_at: null });
+      await insertReceipts(trx, taskId, open);
+    }
+  });
+}
+
+/** Receipt rows (the API's feed) for messages that just reached a final state. */
+export async function insertReceipts(trx: Knex, taskId: string, messageIds: readonly number[]): Promise<void> {
+  await trx
+    .into(trx.raw('receipts (message_id, task_id, phone, status, code, description, sent_at, reported_at)'))
+    .insert(
+      trx('messages')
+        .whereIn('id', messageIds)
+        .orderBy('id')
+        .select('id', trx.raw('?', [taskId]), 'phone', 'status', 'code', 'description', 'submitted_at', 'reported_at'),
+    );
+}
+
+/** A batch the carrier could not take: back to pending with a back-off. */
+export async function deferBatch(db: Knex, ids: readonly number[], nextAttemptIso: string): Promise<void> {
+  await db('messages').whereIn('id', ids).where('status', 'submitting').update({ status: 'pending', next_attempt_at: nextAttemptIso });
+}
+
+export async function earliestRetry(db: Knex, taskId: string): Promise<string | null | undefined> {
+  const row = await db('messages').where({ task_id: taskId }).whereIn('status', ['pending', 'submitting']).orderBy('next_attempt_at').first('next_attempt_at', 'status');
+  if (!row) return undefined;
+  return row.status === 'submitting' ? null : row.next_attempt_at;
+}
+
+/**
+ * Ends the dispatch when no message is left pending or submitting: completed, or cancelled when a stop was
+ * requested meanwhile. Returns whether the task ended.
+ */
+export async function finishIfDone(db: Knex, taskId: string, owner: string, nowIso: string): Promise<boolean> {
+  return db.transaction(async (trx) => {
+    const open = await trx('messages').where({ task_id: taskId }).whereIn('status', ['pending', 'submitting']).first('id');
+    if (open) return false;
+    const task = await trx('tasks').where({ id: taskId, lease_owner: owner }).first('cancelled_at');
+    const ended = await trx('tasks')
+      .where({ id: taskId, status: 'sending', lease_owner: owner })
+      .update({ status: task?.cancelled_at ? 'cancelled' : 'completed', completed_at: nowIso, lease_owner: null, lease_until: null, updated_at: nowIso });
+    return ended > 0;
+  });
+}
+
+export async function releaseLease(db: Knex, taskId: string, owner: string): Promise<void> {
+  // An expired lease makes the task claimable; setting it to the past hands it over at once.
+  await db('tasks').where({ id: taskId, lease_owner: owner, status: 'sending' }).update({ lease_until: '1970-01-01T00:00:00.000Z' });
+}
+
+/** Messages that ran out of attempts become `failed`, with the last error as the remark. */
+export async function failMessages(db: Knex, taskId: string, ids: readonly number[], code: string, description: string, nowIso: string): Promise<void> {
+  await recordBatchResults(db, taskId, [], ids.map((id) => ({ id, status: 'failed' as const, code, description })), nowIso);
+}

@@ -1,0 +1,33 @@
+import type { Knex } from 'knex';
+import type { Logger } from '../log';
+import type { Carrier } from '../carrier/carrier';
+import { applyDeliveryReceipts } from '../queries/delivery-receipts.queries';
+
+const RECEIPT_BATCH = 500;
+
+/**
+ * Pulls delivery receipts and applies them, then acknowledges them to the carrier. A receipt for an unknown or
+ * already final message is logged and ignored; a crash before the acknowledgement only repeats receipts.
+ */
+export async function applyReceipts(db: Knex, carrier: Carrier, logger: Logger): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const receipts = await carrier.pullReceipts(RECEIPT_BATCH);
+    if (receipts.length === 0) return total;
+    const ignored = await applyDeliveryReceipts(
+      db,
+      receipts.map((r) => ({
+        carrierMessageId: r.carrierMessageId,
+        status: r.delivered ? 'delivered' : 'failed',
+        code: r.code,
+        description: r.description,
+        reportedAtIso: r.reportedAt.toISOString(),
+      })),
+      new Date().toISOString(),
+    );
+    if (ignored.length) logger.warn('receipts for unknown or final messages ignored', { count: ignored.length, sample: ignored.slice(0, 3) });
+    await carrier.ackReceipts(receipts.map((r) => r.receiptId));
+    total += receipts.length;
+    if (receipts.length < RECEIPT_BATCH) return total;
+  }
+}

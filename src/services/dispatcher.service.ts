@@ -1,0 +1,193 @@
+import crypto from 'node:crypto';
+import os from 'node:os';
+import type { Knex } from 'knex';
+import type { Logger } from '../log';
+import { CarrierTemporaryError, type Carrier, type SubmitResult } from '../carrier/carrier';
+import {
+  claimDueTask,
+  deferBatch,
+  earliestRetry,
+  failMessages,
+  finishIfDone,
+  recordBatchResults,
+  releaseLease,
+  takeBatch,
+  type BatchMessage,
+} from '../queries/dispatch.queries';
+import type { Settings } from './settings.service';
+import { applyReceipts } from './delivery-receipts.service';
+import { adoptOrphanReceipts } from '../queries/delivery-receipts.queries';
+
+export interface DispatcherOptions {
+  leaseMs: number;
+  /** Longest wait for one carrier call; a call that takes longer counts as a temporary failure. */
+  submitTimeoutMs?: number;
+  /** Clock, replaceable in tests (DST, lateness). */
+  now?: () => Date;
+}
+
+const BACKOFF_BASE_MS = 1000;
+const BACKOFF_MAX_MS = 60_000;
+
+export function backoffMs(attempts: number): number {
+  return Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attempts - 1));
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new CarrierTemporaryError(`no answer within ${ms} ms`, 'TIMEOUT')), ms);
+    promise.then(
+      (v) => (clearTimeout(timer), resolve(v)),
+      (e) => (clearTimeout(timer), reject(e)),
+    );
+  });
+}
+
+/**
+ * Sends due tasks to the carrier. The database is the queue: a tick claims a task with a lease, sends its
+ * messages batch by batch (mark `submitting` and commit, call the carrier outside any transaction, record
+ * the answers), and completes it. Nothing that matters lives in memory, so a killed process loses nothing:
+ * its lease expires and the next claimant resubmits the `submitting` messages under the same ids.
+ */
+export class Dispatcher {
+  readonly owner = `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopping = false;
+  private lastSubmitAt = 0;
+
+  constructor(
+    private readonly db: Knex,
+    private readonly carrier: Carrier,
+    private readonly settings: () => Promise<Settings>,
+    private readonly logger: Logger,
+    private readonly options: DispatcherOptions,
+  ) {}
+
+  private now(): Date {
+    return this.options.now ? this.options.now() : new Date();
+  }
+
+  private leaseUntil(): string {
+    return new Date(this.now().getTime() + this.options.leaseMs).toISOString();
+  }
+
+  /** One tick: a tick still running makes this call join it (and run once more after), never overlap. */
+  tick(): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.pullReceipts();
+          while (!this.stopping && (await this.dispatchOne())) {
+            /* keep claiming while tasks are due */
+          }
+        } while (this.again && !this.stopping);
+      } catch (err) {
+        this.logger.error('dispatch tick failed', { error: (err as Error).message });
+      } finally {
+        this.running = null;
+      }
+    })();
+    return this.running;
+  }
+
+  /** Called after a confirm: a send-now task starts at once instead of at the next tick. */
+  wake(): void {
+    void this.tick();
+  }
+
+  /** Stops claiming; the batch in flight finishes (bounded by the caller's timeout) and its task is handed over. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.running) await this.running;
+  }
+
+  async pullReceipts(): Promise<number> {
+    return applyReceipts(this.db, this.carrier, this.logger);
+  }
+
+  private async dispatchOne(): Promise<boolean> {
+    const claimed = await claimDueTask(this.db, this.owner, this.now().toISOString(), this.leaseUntil());
+    if (!claimed) return false;
+    const lateMs = this.now().getTime() - Date.parse(claimed.sendAt);
+    this.logger.info('dispatch started', { task: claimed.id, lateMs, resumed: Boolean(claimed.startedAt && claimed.startedAt < this.now().toISOString()) });
+    try {
+      await this.sendTask(claimed.id);
+    } catch (err) {
+      this.logger.error('dispatch of a task failed; it will be resumed', { task: claimed.id, error: (err as Error).message });
+      await releaseLease(this.db, claimed.id, this.owner).catch(() => undefined);
+    }
+    return true;
+  }
+
+  private async sendTask(taskId: string): Promise<void> {
+    for (;;) {
+      if (this.stopping) {
+        await releaseLease(this.db, taskId, this.owner);
+        return;
+      }
+      const s = await this.settings();
+      const batch = await takeBatch(this.db, taskId, this.owner, s.dispatchBatchSize, this.now().toISOString(), this.leaseUntil());
+      if (batch === null) return; // stopped or taken over
+      if (batch.length > 0) {
+        await this.submit(taskId, batch, s);
+        continue;
+      }
+      if (await finishIfDone(this.db, taskId, this.owner, this.now().toISOString())) {
+        this.logger.info('dispatch completed', { task: taskId });
+        return;
+      }
+      // Only messages waiting for their back-off remain: wait for the earliest, keeping the lease fresh.
+      const next = await earliestRetry(this.db, taskId);
+      const wait = next ? Math.min(1000, Math.max(10, Date.parse(next) - this.now().getTime())) : 10;
+      await sleep(wait);
+    }
+  }
+
+  private async throttle(count: number, perSecond: number): Promise<void> {
+    if (perSecond <= 0) return;
+    const spacing = (count / perSecond) * 1000;
+    const wait = this.lastSubmitAt + spacing - Date.now();
+    if (wait > 0) await sleep(wait);
+    this.lastSubmitAt = Date.now();
+  }
+
+  private async submit(taskId: string, batch: BatchMessage[], s: Settings): Promise<void> {
+    await this.throttle(batch.length, s.carrierRatePerSecond);
+    let results: SubmitResult[];
+    try {
+      results = await withTimeout(
+        this.carrier.submitBatch(batch.map((m) => ({ id: m.id, phone: m.phone, content: m.content }))),
+        this.options.submitTimeoutMs ?? 30_000,
+      );
+    } catch (err) {
+      if (!(err instanceof CarrierTemporaryError)) throw err;
+      const exhausted = batch.filter((m) => m.attempts >= s.maxAttempts).map((m) => m.id);
+      const retry = batch.filter((m) => m.attempts < s.maxAttempts);
+      const nowIso = this.now().toISOString();
+      if (exhausted.length) await failMessages(this.db, taskId, exhausted, 'RETRY_EXHAUSTED', `${err.code}: ${err.message}`, nowIso);
+      if (retry.length) {
+        const delay = backoffMs(Math.min(...retry.map((m) => m.attempts)));
+        await deferBatch(this.db, retry.map((m) => m.id), new Date(this.now().getTime() + delay).toISOString());
+      }
+      this.logger.warn('carrier call failed; will retry', { task: taskId, code: err.code, retry: retry.length, failed: exhausted.length });
+      return;
+    }
+    const accepted = [];
+    const finals = [];
+    for (const r of results) {
+      if (r.accepted) accepted.push({ id: r.id, carrierMessageId: r.carrierMessageId });
+      else finals.push({ id: r.id, status: 'rejected' as const, code: r.code, description: r.description });
+    }
+    await recordBatchResults(this.db, taskId, accepted, finals, this.now().toISOString());
+    await adoptOrphanReceipts(this.db, accepted.map((a) => a.carrierMessageId), this.now().toISOString());
+  }
+}
