@@ -7,6 +7,7 @@ import { listInvalidRows, streamInvalidRows } from '../queries/invalid-rows.quer
 import { buildPreview } from '../sms/preview';
 import { canManageTask, confirmDraft } from '../services/drafts.service';
 import { csvCell } from '../services/csv.service';
+import { availableActions } from '../services/task-actions.service';
 
 const INVALID_PAGE = 50;
 const LIST_PAGE = 50;
@@ -40,7 +41,12 @@ export function taskCheckHandlers({ db, wakeDispatcher }: AppDeps) {
       const before = typeof req.query.before === 'string' ? req.query.before : undefined;
       const tasks = await listTasks(db, { limit: LIST_PAGE + 1, before });
       const page = tasks.slice(0, LIST_PAGE);
-      res.render('pages/tasks/index', { title: res.locals.t('tasks.title'), tasks: page, nextBefore: tasks.length > LIST_PAGE ? page[page.length - 1].id : null });
+      res.render('pages/tasks/index', {
+        title: res.locals.t('tasks.title'),
+        tasks: page,
+        nextBefore: tasks.length > LIST_PAGE ? page[page.length - 1].id : null,
+        actionsFor: (task: Task) => availableActions(req.user!, task),
+      });
     },
 
     async showCheck(req: Request, res: Response) {
@@ -52,7 +58,7 @@ export function taskCheckHandlers({ db, wakeDispatcher }: AppDeps) {
       const refusal = await confirmDraft(db, task.id, req.user!);
       if (refusal) return renderCheck(req, res, task, 409, refusal);
       wakeDispatcher?.();
-      res.redirect(303, '/tasks');
+      res.redirect(303, `/tasks/${task.id}`);
     },
 
     /** The invalid rows as CSV (UTF-8 with BOM for Excel), with spreadsheet formulas neutralised. */

@@ -3,6 +3,9 @@ import type { Knex } from 'knex';
 export type TaskStatus = 'draft' | 'scheduled' | 'sending' | 'completed' | 'cancelled';
 export const TASK_STATUSES: readonly TaskStatus[] = ['draft', 'scheduled', 'sending', 'completed', 'cancelled'];
 
+/** Where the recipients came from: typed in the form, a file imported in the form, or the JSON API. */
+export type TaskSource = 'manual' | 'import' | 'api';
+
 export interface Task {
   id: string;
   status: TaskStatus;
@@ -12,7 +15,7 @@ export interface Task {
   signatureText: string;
   templateName: string;
   templateContent: string;
-  source: 'manual' | 'import';
+  source: TaskSource;
   fileName: string | null;
   sendMode: 'now' | 'scheduled';
   sendAt: string | null;
@@ -30,6 +33,9 @@ export interface Task {
   createdAt: string;
   expiresAt: string | null;
   confirmedAt: string | null;
+  startedAt: string | null;
+  completedAt: string | null;
+  cancelledAt: string | null;
 }
 
 type Row = Record<string, unknown>;
@@ -68,6 +74,9 @@ function toTask(r: Row): Task {
     createdAt: r.created_at as string,
     expiresAt: (r.expires_at as string) ?? null,
     confirmedAt: (r.confirmed_at as string) ?? null,
+    startedAt: (r.started_at as string) ?? null,
+    completedAt: (r.completed_at as string) ?? null,
+    cancelledAt: (r.cancelled_at as string) ?? null,
   };
 }
 
@@ -147,4 +156,31 @@ export async function deleteExpiredDrafts(db: Knex, nowIso: string, limit = 50):
   await db('messages').whereIn('task_id', ids).delete();
   await db('task_invalid_rows').whereIn('task_id', ids).delete();
   return db('tasks').whereIn('id', ids).delete();
+}
+
+/** Cancels a task that has not started: the task and all its pending messages, in one transaction. */
+export async function cancelScheduledTask(db: Knex, id: string, nowIso: string): Promise<boolean> {
+  return db.transaction(async (trx) => {
+    const changed = await trx('tasks').where({ id, status: 'scheduled' }).update({ status: 'cancelled', cancelled_at: nowIso, completed_at: nowIso, updated_at: nowIso });
+    if (changed === 0) return false;
+    await trx('messages').where({ task_id: id, status: 'pending' }).update({ status: 'cancelled' });
+    return true;
+  });
+}
+
+/**
+ * Stops a sending task: messages not yet handed to the carrier are cancelled at once. A batch already in the
+ * carrier's hands (`submitting`) keeps its outcome; the dispatcher then ends the task as cancelled.
+ */
+export async function stopSendingTask(db: Knex, id: string, nowIso: string): Promise<boolean> {
+  return db.transaction(async (trx) => {
+    const task = await trx('tasks').where({ id, status: 'sending' }).first('id');
+    if (!task) return false;
+    await trx('messages').where({ task_id: id, status: 'pending' }).update({ status: 'cancelled' });
+    const inFlight = await trx('messages').where({ task_id: id, status: 'submitting' }).first('id');
+    await trx('tasks')
+      .where({ id })
+      .update(inFlight ? { cancelled_at: nowIso, updated_at: nowIso } : { status: 'cancelled', cancelled_at: nowIso, completed_at: nowIso, lease_owner: null, lease_until: null, updated_at: nowIso });
+    return true;
+  });
 }

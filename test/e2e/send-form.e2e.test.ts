@@ -225,7 +225,8 @@ test('import: type, template and signature; the live preview; the import templat
   await page.screenshot({ path: CHECK_SCREENSHOT, fullPage: true });
 
   await navigateBy(page, () => page.getByRole('button', { name: 'Confirm and send' }).click());
-  expect(path(page)).toBe('/tasks');
+  expect(path(page)).toBe(`/tasks/${id}`);
+  await page.goto('/tasks');
   const row = await taskRow(page, id);
   expect(await text(row.locator('.badge'))).toBe('Scheduled');
   const cells = (await row.locator('td').allTextContents()).map((s) => s.trim());
@@ -277,7 +278,8 @@ test('manual numbers with a schedule: the report, "Back to edit" keeps everythin
   expect(id).not.toBe(draft);
   expect(await reportCounts(page)).toMatchObject({ rowsRead: '5', valid: '4', duplicates: '1' });
   await navigateBy(page, () => page.getByRole('button', { name: 'Confirm schedule' }).click());
-  expect(path(page)).toBe('/tasks');
+  expect(path(page)).toBe(`/tasks/${id}`);
+  await page.goto('/tasks');
   const row = await taskRow(page, id);
   expect(await text(row.locator('.badge'))).toBe('Scheduled');
   const cells = (await row.locator('td').allTextContents()).map((s) => s.trim());

@@ -1,0 +1,86 @@
+/**
+ * The contract between the file readers (this folder, run in a worker thread) and the send form.
+ */
+import type { CheckReport, InputRow } from '../sms/recipient-check';
+
+export type { InputRow };
+
+export const IMPORT_FORMATS = ['xlsx', 'xls', 'csv', 'txt'] as const;
+export type ImportFormat = (typeof IMPORT_FORMATS)[number];
+
+/** What the content turned out to be, whatever the file is called. */
+export type DetectedContent = 'xlsx' | 'xls' | 'text' | 'zip' | 'ole2' | 'encrypted' | 'binary';
+
+export interface ImportLimits {
+  /** Data rows (numbers), not counting a header row. */
+  maxRows: number;
+  maxBytes: number;
+  /** The most an .xlsx may unpack to, all parts together. */
+  maxUnpackedBytes?: number;
+  /** A worker that has not answered by then is stopped (off-thread calls only). */
+  timeoutMs?: number;
+}
+
+export const DEFAULT_MAX_UNPACKED_BYTES = 200 * 1024 * 1024;
+export const DEFAULT_TIMEOUT_MS = 60_000;
+
+export type ImportErrorCode =
+  | 'empty_file'
+  | 'no_rows'
+  | 'unsupported_type'
+  | 'type_mismatch'
+  | 'encrypted'
+  | 'corrupt'
+  | 'zip_bomb'
+  | 'sheet_too_large'
+  | 'too_many_rows'
+  | 'too_large'
+  | 'params_in_txt';
+
+/**
+ * `params` by code (plain strings and numbers; `detail` is for the log, not for users):
+ * - unsupported_type: `{ extension }` (e.g. ".pdf", "" when the name has none)
+ * - type_mismatch: `{ declared, detected }`: declared is the extension without the dot; detected one of
+ *   `xlsx`, `xls`, `text`, `zip` (an archive that is not a workbook), `ole2` (an old Office file that is not a workbook)
+ * - corrupt: `{ reason }` for the log: `unrecognised_content`, `damaged_zip`, `unreadable_workbook`, `not_text`,
+ *   `unterminated_quote` (+ `record`: the CSV record, header included), or when the worker failed
+ *   `worker_crashed` / `worker_out_of_memory` / `timeout` (+ `detail`, worth logging: it may be a deployment fault)
+ * - zip_bomb: `{ unpacked, max }` (bytes claimed in all), `{ ratio }` (one part), or `{ reason: 'size_mismatch' }`
+ *   (a part unpacks to more than it claims)
+ * - sheet_too_large: `{ rows, max }`: rows is the last row the sheet declares, the header included
+ * - too_many_rows: `{ found, max }`; `atLeast: 1` when found is only a lower bound (the reader stopped counting)
+ * - too_large: `{ size, max }` (bytes)
+ * - params_in_txt: `{ row }`: the first data row with more than one column
+ */
+export interface ImportError {
+  code: ImportErrorCode;
+  params?: Record<string, string | number>;
+}
+
+export type ParsedFile =
+  | { ok: true; format: ImportFormat; headerSkipped: boolean; rows: InputRow[] }
+  | { ok: false; error: ImportError };
+
+export type CheckedFile =
+  | { ok: true; format: ImportFormat; headerSkipped: boolean; report: CheckReport }
+  | { ok: false; error: ImportError };
+
+/** phase: `reading` (unpacking and parsing the file), `checking` (rows checked so far of total), `sending`. */
+export interface ImportProgress {
+  phase: 'reading' | 'checking' | 'sending';
+  done?: number;
+  total?: number;
+}
+
+export type ProgressListener = (progress: ImportProgress) => void;
+
+/** Thrown inside the readers to stop at the first problem; parseImportBuffer turns it into `{ ok: false }`. */
+export class ImportFailure extends Error {
+  constructor(readonly error: ImportError) {
+    super(error.code);
+  }
+}
+
+export function fail(code: ImportErrorCode, params?: Record<string, string | number>): never {
+  throw new ImportFailure(params ? { code, params } : { code });
+}

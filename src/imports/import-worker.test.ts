@@ -1,0 +1,94 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ImportLimits, ImportProgress } from './import-types';
+import { parseAndCheck, parseImportFile } from './import-worker';
+import { csvOf, passwordProtectedXlsx, recipientRows, SAMPLE_EXPECTED, SAMPLES_DIR, TWO_VARIABLES, xlsxOf } from '../../test/fixtures/imports/build';
+
+const LIMITS: ImportLimits = { maxRows: 100_000, maxBytes: 10 * 1024 * 1024 };
+
+/** Counts the main thread's timer ticks and the longest gap between them while `work` runs. */
+async function whileTicking<T>(work: () => Promise<T>): Promise<{ value: T; ticks: number; longestGapMs: number; ms: number }> {
+  let ticks = 0;
+  let longestGapMs = 0;
+  const started = Date.now();
+  let last = started;
+  const timer = setInterval(() => {
+    const now = Date.now();
+    longestGapMs = Math.max(longestGapMs, now - last);
+    last = now;
+    ticks += 1;
+  }, 10);
+  try {
+    const value = await work();
+    return { value, ticks, longestGapMs, ms: Date.now() - started };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+describe('imports in a worker thread', () => {
+  let bigXlsx: Buffer;
+  let bigCsv: Buffer;
+
+  beforeAll(() => {
+    const rows = recipientRows(100_000);
+    bigXlsx = xlsxOf(rows);
+    bigCsv = csvOf(rows);
+  });
+
+  test('parseAndCheck gives the README check for a sample, and leaves the caller’s buffer intact', async () => {
+    const buf = fs.readFileSync(path.join(SAMPLES_DIR, 'recipients-2vars-gbk.csv'));
+    const copy = Buffer.from(buf);
+    const phases: string[] = [];
+    const result = await parseAndCheck(buf, 'recipients-2vars-gbk.csv', LIMITS, TWO_VARIABLES, (p) => phases.push(p.phase));
+    if (!result.ok) throw new Error(JSON.stringify(result.error));
+    expect(result).toMatchObject({ format: 'csv', headerSkipped: true });
+    expect(result.report.valid.map((r) => r.rowNumber)).toEqual(SAMPLE_EXPECTED.validRows);
+    expect(result.report.invalid.map(({ rowNumber, problem }) => ({ rowNumber, problem }))).toEqual(SAMPLE_EXPECTED.invalid);
+    expect(result.report).toMatchObject({ duplicatesRemoved: 1, repeatedNumbers: 1, rowsRead: 12, totalMessages: 7 });
+    expect(result.report.valid[0]).toEqual({
+      rowNumber: 1,
+      phone: '13800138000',
+      params: ['张三', 'A1001'],
+      message: '【测试】尊敬的张三，您的订单A1001已发货，请注意查收。',
+      chars: 29,
+      segments: 1,
+    });
+    expect(phases).toEqual(expect.arrayContaining(['reading', 'checking', 'sending']));
+    expect(buf.equals(copy)).toBe(true);
+  });
+
+  test('an import error comes back as the same error', async () => {
+    expect(await parseAndCheck(passwordProtectedXlsx(), 'locked.xlsx', LIMITS, TWO_VARIABLES)).toEqual({ ok: false, error: { code: 'encrypted' } });
+    expect(await parseImportFile(Buffer.alloc(0), 'empty.csv', LIMITS)).toEqual({ ok: false, error: { code: 'empty_file' } });
+  });
+
+  test('a worker that does not finish in time is stopped and reported, not left running', async () => {
+    const result = await parseImportFile(bigXlsx, 'big.xlsx', { ...LIMITS, timeoutMs: 1 });
+    expect(result).toEqual({ ok: false, error: { code: 'corrupt', params: { reason: 'timeout' } } });
+  });
+
+  test('parseImportFile: 100,000 rows of .xlsx while the main thread keeps ticking', async () => {
+    const progress: ImportProgress[] = [];
+    const { value, ticks, longestGapMs, ms } = await whileTicking(() => parseImportFile(bigXlsx, 'big.xlsx', LIMITS, (p) => progress.push(p)));
+    if (!value.ok) throw new Error(JSON.stringify(value.error));
+    console.log(`parseImportFile, 100,000-row .xlsx (${bigXlsx.length} bytes): ${ms} ms; main thread ticked ${ticks} times, longest gap ${longestGapMs} ms`);
+    expect(value.rows).toHaveLength(100_000);
+    expect(value.rows[99_999]).toEqual({ rowNumber: 100_000, cells: [String(13000000000 + 99_999 * 7), '客户99999', 'B199999'] });
+    expect(ticks).toBeGreaterThan(5);
+    expect(progress[0]).toEqual({ phase: 'reading' });
+  });
+
+  test.each([
+    ['big.xlsx', () => bigXlsx],
+    ['big.csv', () => bigCsv],
+  ])('parseAndCheck: 100,000 rows of %s, parsed and checked off the main thread', async (fileName, load) => {
+    const buf = load();
+    const { value, ticks, longestGapMs, ms } = await whileTicking(() => parseAndCheck(buf, fileName, LIMITS, TWO_VARIABLES));
+    if (!value.ok) throw new Error(JSON.stringify(value.error));
+    console.log(`parseAndCheck, 100,000-row ${fileName} (${buf.length} bytes): ${ms} ms; main thread ticked ${ticks} times, longest gap ${longestGapMs} ms`);
+    expect(value.report.valid).toHaveLength(100_000);
+    expect(value.report.totalSegments).toBe(100_000);
+    expect(ticks).toBeGreaterThan(5);
+  });
+});

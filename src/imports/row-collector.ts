@@ -1,0 +1,71 @@
+/**
+ * Turns a file's records, in order, into numbered data rows: skips the header row if there is one and blank rows,
+ * numbers data rows from 1 as they stand in the file, and stops keeping rows (but not counting them) past the limit.
+ */
+import { normalizePhone } from '../sms/phone';
+import type { InputRow } from '../sms/recipient-check';
+
+const LETTER = /\p{L}/u;
+/** Five digits in a row is part of a number (a mistyped one, maybe), never a column title. */
+const DIGIT_RUN = /[0-9０-９]{5,}/;
+/** The import template's own header names the variables: `{1}`, `{2}`, … */
+const VARIABLE_TITLE = /^\s*[{｛]\s*[0-9０-９]+\s*[}｝]\s*$/;
+
+function isBlankCell(cell: unknown): boolean {
+  return cell === undefined || cell === null || (typeof cell === 'string' && cell.trim() === '');
+}
+
+export function isBlankRow(cells: readonly unknown[]): boolean {
+  for (const cell of cells) if (!isBlankCell(cell)) return false;
+  return true;
+}
+
+/**
+ * A header is a first row whose first cell is a title, not a number: it has letters (Latin or CJK, as in "phone",
+ * "手机号码") and no long run of digits. A mistyped number such as "12800138000" is therefore a data row that
+ * the check reports, never silently dropped as a header. A header with an empty first cell is recognised only by
+ * the import template's `{1}`, `{2}` titles.
+ */
+export function isHeaderRow(cells: readonly unknown[]): boolean {
+  const first = cells[0];
+  if (isBlankCell(first)) return cells.slice(1).some((cell) => typeof cell === 'string' && VARIABLE_TITLE.test(cell));
+  if (typeof first !== 'string' || normalizePhone(first).ok) return false;
+  return LETTER.test(first) && !DIGIT_RUN.test(first);
+}
+
+export class RowCollector {
+  readonly rows: InputRow[] = [];
+  headerSkipped = false;
+  /** Non-blank data rows seen, including those past the limit that were not kept. */
+  dataRows = 0;
+  private position = 0;
+  private headerPosition = 0;
+  private seenContent = false;
+
+  constructor(private readonly maxRows: number) {}
+
+  /** The next record of the file; blank ones too, so that row numbers match the file. */
+  add(cells: unknown[]): void {
+    this.position += 1;
+    if (isBlankRow(cells)) return;
+    if (!this.seenContent) {
+      this.seenContent = true;
+      if (isHeaderRow(cells)) {
+        this.headerSkipped = true;
+        this.headerPosition = this.position;
+        return;
+      }
+    }
+    this.dataRows += 1;
+    if (this.dataRows <= this.maxRows) this.rows.push({ rowNumber: this.position - this.headerPosition, cells });
+  }
+
+  /** Blank records known only by their count (gaps in a sheet). */
+  skip(count: number): void {
+    this.position += count;
+  }
+
+  get overLimit(): boolean {
+    return this.dataRows > this.maxRows;
+  }
+}

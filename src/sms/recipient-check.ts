@@ -1,0 +1,210 @@
+/**
+ * The check before send (product brief, "Recipients"; issue 3, "Check before send").
+ *
+ * Turns rows read from a file or typed by hand into the report the user confirms: which numbers get which message,
+ * which rows are refused and why, and what the task will cost. One pass, so 100,000 rows stay fast.
+ *
+ * Decisions:
+ * - A row whose every cell is empty (or only spaces) is skipped silently and not counted in `rowsRead`: spreadsheets
+ *   and text files carry blank lines that nobody means as a recipient. A row with an empty phone but filled
+ *   parameters is a real row and is reported as `phone`/`empty` (sample row 10).
+ * - A parameter cell holding only spaces counts as empty; otherwise parameters are used exactly as written, spaces,
+ *   line breaks, `=`, `<` and all. Escaping and formula-safety belong to the view and the CSV export.
+ * - Empty cells after the last expected parameter are ignored; a non-empty cell beyond it is an error, because a
+ *   shifted column would otherwise send the wrong value in every message. For a template without variables that
+ *   error is `params_not_allowed` (clearer than "expects 0 parameters").
+ * - Only valid rows take part in duplicate detection. `repeatedNumbers` counts the rows kept although an earlier kept
+ *   row has the same number (with other parameters): each is one more message to a number already in the task.
+ */
+import { normalizePhone, type PhoneReason } from './phone';
+import { composeMessage, measure } from './segments';
+import { renderTemplate, variableCount } from './template';
+
+export interface InputRow {
+  /** Data rows counted from 1 as they stand in the file (after a skipped header). */
+  rowNumber: number;
+  /** `cells[0]` is the phone number, `cells[1..]` fill `{1}`…`{N}`. */
+  cells: unknown[];
+}
+
+export type RowProblem =
+  | { code: 'phone'; reason: PhoneReason; digits?: number }
+  /** `missing`: the first variable whose cell is empty, when a cell inside the expected range is empty. */
+  | { code: 'param_count'; expected: number; found: number; missing?: number }
+  | { code: 'too_long'; chars: number }
+  | { code: 'params_not_allowed' };
+
+export interface ValidRecipient {
+  rowNumber: number;
+  phone: string;
+  params: string[];
+  /** The signed message exactly as measured: `【signature】` + the rendered template. */
+  message: string;
+  chars: number;
+  segments: number;
+}
+
+export interface InvalidRow {
+  rowNumber: number;
+  /** The phone cell as typed, in string form. */
+  value: string;
+  problem: RowProblem;
+}
+
+export interface CheckReport {
+  rowsRead: number;
+  valid: ValidRecipient[];
+  invalid: InvalidRow[];
+  duplicatesRemoved: number;
+  repeatedNumbers: number;
+  totalMessages: number;
+  totalSegments: number;
+  longest: { chars: number; segments: number } | null;
+}
+
+export interface CheckContext {
+  signature: string;
+  templateContent: string;
+}
+
+export interface CheckOptions {
+  /** Called every `progressEvery` rows with the number of rows looked at so far. */
+  onProgress?: (done: number) => void;
+  progressEvery?: number;
+}
+
+/**
+ * A spreadsheet number shows as its whole digits (`String(13800138000.0)` is fine, but `String(1e21)` is not);
+ * anything else that is not text is spelled the way a spreadsheet would show it.
+ */
+export function cellText(cell: unknown): string {
+  if (cell === null || cell === undefined) return '';
+  if (typeof cell === 'string') return cell;
+  if (typeof cell === 'number') return Number.isInteger(cell) ? BigInt(cell).toString() : String(cell);
+  if (typeof cell === 'boolean') return cell ? 'TRUE' : 'FALSE';
+  if (cell instanceof Date) return Number.isNaN(cell.getTime()) ? '' : cell.toISOString();
+  return String(cell);
+}
+
+function isBlank(text: string): boolean {
+  return text.trim() === '';
+}
+
+function sameParams(a: readonly string[], b: readonly string[]): boolean {
+  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Length-prefixed, so no parameter content (not even a separator character) can make two rows collide. */
+function rowKey(phone: string, params: readonly string[]): string {
+  let key = phone;
+  for (const param of params) key += `\u0000${param.length}:${param}`;
+  return key;
+}
+
+type ParamsResult = { ok: true; params: string[] } | { ok: false; problem: RowProblem };
+
+function readParams(cells: readonly unknown[], expected: number): ParamsResult {
+  let width = 0;
+  const texts: string[] = [];
+  for (let i = 1; i < cells.length; i += 1) {
+    const text = cellText(cells[i]);
+    texts.push(text);
+    if (!isBlank(text)) width = i;
+  }
+  if (width > expected) {
+    return { ok: false, problem: expected === 0 ? { code: 'params_not_allowed' } : { code: 'param_count', expected, found: width } };
+  }
+  let found = 0;
+  let missing: number | undefined;
+  for (let i = 0; i < expected; i += 1) {
+    const text = texts[i];
+    if (text !== undefined && !isBlank(text)) found += 1;
+    else if (missing === undefined) missing = i + 1;
+  }
+  if (missing !== undefined) {
+    // When the row simply stops early, "found 1" says it all; a hole inside the row is worth pointing at.
+    const problem: RowProblem =
+      missing > width ? { code: 'param_count', expected, found } : { code: 'param_count', expected, found, missing };
+    return { ok: false, problem };
+  }
+  return { ok: true, params: texts.slice(0, expected) };
+}
+
+export function checkRecipients(rows: Iterable<InputRow>, ctx: CheckContext, options: CheckOptions = {}): CheckReport {
+  const expected = variableCount(ctx.templateContent);
+  const progressEvery = options.progressEvery ?? 10_000;
+  // The first kept parameters of each number, and a key for every later kept row of a number seen before: keys are
+  // built only for repeated numbers, and a file of one number with 100,000 different codes stays one pass.
+  const firstParams = new Map<string, string[]>();
+  const laterRows = new Set<string>();
+  const report: CheckReport = {
+    rowsRead: 0,
+    valid: [],
+    invalid: [],
+    duplicatesRemoved: 0,
+    repeatedNumbers: 0,
+    totalMessages: 0,
+    totalSegments: 0,
+    longest: null,
+  };
+  let looked = 0;
+
+  for (const row of rows) {
+    looked += 1;
+    if (options.onProgress && looked % progressEvery === 0) options.onProgress(looked);
+    const { cells, rowNumber } = row;
+    if (cells.every((cell) => isBlank(cellText(cell)))) continue;
+    report.rowsRead += 1;
+
+    const value = cellText(cells[0]);
+    const phone = normalizePhone(cells[0]);
+    if (!phone.ok) {
+      const problem: RowProblem =
+        phone.digits === undefined ? { code: 'phone', reason: phone.reason } : { code: 'phone', reason: phone.reason, digits: phone.digits };
+      report.invalid.push({ rowNumber, value, problem });
+      continue;
+    }
+    const params = readParams(cells, expected);
+    if (!params.ok) {
+      report.invalid.push({ rowNumber, value, problem: params.problem });
+      continue;
+    }
+    // measureMessage(signature, body) is measure(composeMessage(signature, body)); the message itself is kept too.
+    const message = composeMessage(ctx.signature, renderTemplate(ctx.templateContent, params.params));
+    const size = measure(message);
+    if (size.tooLong) {
+      report.invalid.push({ rowNumber, value, problem: { code: 'too_long', chars: size.chars } });
+      continue;
+    }
+
+    const first = firstParams.get(phone.phone);
+    if (first === undefined) firstParams.set(phone.phone, params.params);
+    else {
+      const key = rowKey(phone.phone, params.params);
+      if (sameParams(first, params.params) || laterRows.has(key)) {
+        report.duplicatesRemoved += 1;
+        continue;
+      }
+      laterRows.add(key);
+      report.repeatedNumbers += 1;
+    }
+
+    report.valid.push({ rowNumber, phone: phone.phone, params: params.params, message, chars: size.chars, segments: size.segments });
+    report.totalSegments += size.segments;
+    if (report.longest === null || size.chars > report.longest.chars) {
+      report.longest = { chars: size.chars, segments: size.segments };
+    }
+  }
+  report.totalMessages = report.valid.length;
+  return report;
+}
+
+/**
+ * A refused row's reason as a stable code (`phone_length`, `param_count`, …: the keys of `tasks.reasons.*`) and the
+ * values its message needs; used for the stored invalid rows and the API's check report alike.
+ */
+export function problemReason(problem: RowProblem): { reason: string; params: Record<string, string | number> } {
+  const { code, ...params } = problem as { code: string } & Record<string, string | number>;
+  return { reason: code === 'phone' ? `phone_${params.reason}` : code, params };
+}
