@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { insertReceipts } from './dispatch.queries';
+import { bumpCounter, insertReceipts } from './dispatch.queries';
 
 export interface ReceiptUpdate {
   carrierMessageId: string;
@@ -31,6 +31,7 @@ export async function applyDeliveryReceipts(db: Knex, updates: readonly ReceiptU
         continue;
       }
       await trx('messages').where({ id: msg.id }).update({ status: u.status, code: u.code, description: u.description, reported_at: u.reportedAtIso });
+      await bumpCounter(trx, msg.task_id, u.status === 'delivered' ? 'delivered_count' : 'failed_count', 1);
       await insertReceipts(trx, msg.task_id, [msg.id]);
     }
     return ignored;

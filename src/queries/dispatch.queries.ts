@@ -86,10 +86,11 @@ export async function recordBatchResults(db: Knex, taskId: string, accepted: rea
     if (accepted.length) {
       const cases = accepted.map(() => 'when ? then ?').join(' ');
       const bindings = accepted.flatMap((a) => [a.id, a.carrierMessageId]);
-      await trx('messages')
+      const changed = await trx('messages')
         .whereIn('id', accepted.map((a) => a.id))
         .where('status', 'submitting')
         .update({ status: 'submitted', carrier_message_id: trx.raw(`case id ${cases} end`, bindings), submitted_at: nowIso, next_attempt_at: null });
+      await bumpCounter(trx, taskId, 'submitted_count', changed);
     }
     const groups = new Map<string, FinalResult[]>();
     for (const f of finals) {
@@ -102,9 +103,17 @@ export async function recordBatchResults(db: Knex, taskId: string, accepted: rea
       const open = (await trx('messages').whereIn('id', ids).where('status', 'submitting').pluck('id')) as number[];
       if (open.length === 0) continue;
       await trx('messages').whereIn('id', open).update({ status, code, description, submitted_at: nowIso, reported_at: nowIso, next_attempt_at: null });
+      await bumpCounter(trx, taskId, status === 'rejected' ? 'rejected_count' : 'failed_count', open.length);
       await insertReceipts(trx, taskId, open);
     }
   });
+}
+
+export type TaskCounter = 'submitted_count' | 'delivered_count' | 'failed_count' | 'rejected_count' | 'cancelled_count';
+
+/** Keeps the task's message counters in step with the state change made in the same transaction. */
+export async function bumpCounter(trx: Knex, taskId: string, column: TaskCounter, by: number): Promise<void> {
+  if (by > 0) await trx('tasks').where({ id: taskId }).increment(column, by);
 }
 
 /** Receipt rows (the API's feed) for messages that just reached a final state. */

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { bumpCounter } from './dispatch.queries';
 
 export type TaskStatus = 'draft' | 'scheduled' | 'sending' | 'completed' | 'cancelled';
 export const TASK_STATUSES: readonly TaskStatus[] = ['draft', 'scheduled', 'sending', 'completed', 'cancelled'];
@@ -36,6 +37,11 @@ export interface Task {
   startedAt: string | null;
   completedAt: string | null;
   cancelledAt: string | null;
+  submittedCount: number;
+  deliveredCount: number;
+  failedCount: number;
+  rejectedCount: number;
+  cancelledCount: number;
 }
 
 type Row = Record<string, unknown>;
@@ -77,6 +83,11 @@ function toTask(r: Row): Task {
     startedAt: (r.started_at as string) ?? null,
     completedAt: (r.completed_at as string) ?? null,
     cancelledAt: (r.cancelled_at as string) ?? null,
+    submittedCount: Number(r.submitted_count ?? 0),
+    deliveredCount: Number(r.delivered_count ?? 0),
+    failedCount: Number(r.failed_count ?? 0),
+    rejectedCount: Number(r.rejected_count ?? 0),
+    cancelledCount: Number(r.cancelled_count ?? 0),
   };
 }
 
@@ -163,7 +174,8 @@ export async function cancelScheduledTask(db: Knex, id: string, nowIso: string):
   return db.transaction(async (trx) => {
     const changed = await trx('tasks').where({ id, status: 'scheduled' }).update({ status: 'cancelled', cancelled_at: nowIso, completed_at: nowIso, updated_at: nowIso });
     if (changed === 0) return false;
-    await trx('messages').where({ task_id: id, status: 'pending' }).update({ status: 'cancelled' });
+    const cancelled = await trx('messages').where({ task_id: id, status: 'pending' }).update({ status: 'cancelled' });
+    await bumpCounter(trx, id, 'cancelled_count', cancelled);
     return true;
   });
 }
@@ -176,7 +188,8 @@ export async function stopSendingTask(db: Knex, id: string, nowIso: string): Pro
   return db.transaction(async (trx) => {
     const task = await trx('tasks').where({ id, status: 'sending' }).first('id');
     if (!task) return false;
-    await trx('messages').where({ task_id: id, status: 'pending' }).update({ status: 'cancelled' });
+    const cancelled = await trx('messages').where({ task_id: id, status: 'pending' }).update({ status: 'cancelled' });
+    await bumpCounter(trx, id, 'cancelled_count', cancelled);
     const inFlight = await trx('messages').where({ task_id: id, status: 'submitting' }).first('id');
     await trx('tasks')
       .where({ id })

@@ -42,6 +42,9 @@ test('a due task is sent in batches, completed, and its receipts applied with th
   expect(byPhone['13800000002']).toBe('REJECTD');
   expect(byPhone['13800000006']).toBe('MK:0001');
   expect(Number((await t.db('receipts').where({ task_id: taskId }).count({ n: '*' }))[0].n)).toBe(127);
+  expect(await t.db('tasks').where({ id: taskId }).first('submitted_count', 'delivered_count', 'failed_count', 'rejected_count', 'cancelled_count')).toEqual({
+    submitted_count: 125, delivered_count: 121, failed_count: 4, rejected_count: 2, cancelled_count: 0,
+  });
   expect(Number((await t.db('stub_carrier_ledger').count({ n: '*' }))[0].n)).toBe(125);
 });
 
@@ -102,6 +105,7 @@ test('two dispatchers on the same database never send a message twice', async ()
   const ledger = await t.db('stub_carrier_ledger').select('submissions');
   expect(ledger).toHaveLength(600);
   expect(ledger.every((l: { submissions: number }) => l.submissions === 1)).toBe(true);
+  for (const { taskId } of seeded) expect((await t.db('tasks').where({ id: taskId }).first()).submitted_count).toBe(300);
 });
 
 test('a task whose lease expired (its process died) is taken over and its in-flight messages resubmitted', async () => {
