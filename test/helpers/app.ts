@@ -9,6 +9,9 @@ import { createLogger } from '../../src/log';
 import type { Config } from '../../src/config';
 import { createUser } from '../../src/services/users.service';
 import type { Role } from '../../src/queries/users.queries';
+import { Dispatcher } from '../../src/services/dispatcher.service';
+import { StubCarrier } from '../../src/carrier/stub.carrier';
+import { getSettings } from '../../src/services/settings.service';
 
 export interface TestApp {
   app: Express;
@@ -19,7 +22,11 @@ export interface TestApp {
 }
 
 /** A real app on a fresh, fully migrated SQLite database (in memory unless a file is asked for). */
-export async function makeTestApp(options: { file?: boolean; env?: Partial<Config> } = {}): Promise<TestApp> {
+/**
+ * `dispatch: true` adds the real dispatcher with the stub carrier (its settings from the database), ticking
+ * every 300 ms and woken by confirms, as the server runs it.
+ */
+export async function makeTestApp(options: { file?: boolean; env?: Partial<Config>; dispatch?: boolean } = {}): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qunfa-test-'));
   const config: Config = Object.freeze({
     port: 0,
@@ -37,13 +44,20 @@ export async function makeTestApp(options: { file?: boolean; env?: Partial<Confi
   await migrateLatest(db);
   const logLines: string[] = [];
   const logger = createLogger('info', (line) => logLines.push(line));
-  const app = createApp({ db, config, logger });
+  const settings = () => getSettings(db, config);
+  const dispatcher = options.dispatch
+    ? new Dispatcher(db, new StubCarrier(db, async () => (await settings()).stubCarrier), settings, logger, { leaseMs: config.dispatchLeaseMs })
+    : undefined;
+  const ticker = dispatcher ? setInterval(() => void dispatcher.tick(), 300) : undefined;
+  const app = createApp({ db, config, logger, wakeDispatcher: dispatcher ? () => dispatcher.wake() : undefined });
   return {
     app,
     db,
     config,
     logLines,
     async close() {
+      if (ticker) clearInterval(ticker);
+      await dispatcher?.stop();
       await db.destroy();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },

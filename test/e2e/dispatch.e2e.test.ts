@@ -1,0 +1,60 @@
+/**
+ * A send-now task in a real browser with the real dispatcher and the stub carrier: confirm it, then watch the
+ * task page reach "Completed" with the stub's predictable outcomes (numbers ending 0001 fail, 0002 are
+ * rejected at submit, the others are delivered).
+ */
+import type { Page } from 'playwright-core';
+import { startBrowserHarness, type BrowserHarness } from '../helpers/browser';
+import { addUser, PASSWORD } from '../helpers/app';
+import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
+import { saveSettings, defaultSettings } from '../../src/services/settings.service';
+
+let harness: BrowserHarness;
+
+beforeAll(async () => {
+  harness = await startBrowserHarness({ dispatch: true });
+  const { db } = harness.testApp;
+  const adminId = await addUser(db, 'admin', 'admin');
+  await addUser(db, 'mia', 'member');
+  await approvedSignature(db, '腾讯云', adminId);
+  await approvedTemplate(db, '您的快递已到，请及时取件。', 'notification', '取件提醒', adminId);
+  const stub = defaultSettings({ timeZone: 'Asia/Shanghai' }).stubCarrier;
+  await saveSettings(db, { stubCarrier: { ...stub, delayMinMs: 100, delayMaxMs: 400, failureMix: {} } });
+});
+afterAll(() => harness?.close());
+afterEach(() => expect(harness.takeErrors()).toEqual([]));
+
+async function go(page: Page, action: () => Promise<unknown>) {
+  await Promise.all([page.waitForNavigation(), action()]);
+}
+
+test('confirm a send-now task and watch it complete with delivered / failed counts', async () => {
+  const { page } = await harness.newSession();
+  await page.goto('/login');
+  await page.getByLabel('Username').fill('mia');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await go(page, () => page.getByRole('button', { name: 'Log in' }).click());
+
+  await page.goto('/tasks/new?smsType=notification');
+  await go(page, () => page.getByLabel('Template', { exact: true }).selectOption({ label: '取件提醒' }));
+  await page.getByLabel('Signature', { exact: true }).selectOption({ label: '【腾讯云】' });
+  await page.getByLabel('Manual addition').check();
+  await page.getByLabel('Phone numbers').fill('13800000000\n13800000001, 13800000002\n13900000017');
+  await go(page, () => page.getByRole('button', { name: 'Check recipients' }).click());
+  expect(page.url()).toMatch(/\/tasks\/T\d+\/check$/);
+  await go(page, () => page.getByRole('button', { name: 'Confirm and send' }).click());
+  const id = /\/tasks\/(T\d+)$/.exec(page.url())![1];
+
+  const count = (status: string) => page.locator(`[data-status-counts] [data-count="${status}"]`).innerText();
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const badge = await page.locator('h1 .badge').innerText();
+    if (badge === 'Completed' && (await count('delivered')) === '2' && (await count('failed')) === '1') break;
+    if (Date.now() > deadline) throw new Error(`task ${id} did not complete: ${badge}`);
+    await page.waitForTimeout(300);
+    await page.reload();
+  }
+  expect(await count('rejected')).toBe('1');
+  expect(await count('pending')).toBe('0');
+  expect(await page.locator('[data-completed]').innerText()).not.toBe('—');
+});
