@@ -13,7 +13,7 @@ import { parseId } from '../validators/users.validators';
 import type { FieldErrors } from '../validators/validation';
 import type { Settings } from '../services/settings.service';
 
-export function taskFormHandlers({ db }: AppDeps) {
+export function taskFormHandlers({ db, logger }: AppDeps) {
   async function renderForm(res: Response, values: Record<string, string>, status = 200, errors: FieldErrors = {}) {
     const settings: Settings = res.locals.settings;
     const model = await buildTaskFormModel(db, settings, values);
@@ -47,7 +47,11 @@ export function taskFormHandlers({ db }: AppDeps) {
 
       const ctx = { signature: choice.signature.name, templateContent: choice.template.content, maxRows: settings.importMaxRows, maxBytes: settings.importMaxBytes };
       const recipients = form.recipientsMode === 'manual' ? checkManualNumbers(form.manualNumbers, ctx) : await checkImportFile(req.file, ctx);
-      if (!recipients.ok) return renderForm(res, values, recipients.status ?? 422, { [recipients.field]: recipients.error });
+      if (!recipients.ok) {
+        // A worker crash or timeout reads as "could not be read" to the user; the log keeps the real cause.
+        if (recipients.error.params?.detail) logger.warn('import could not be read', { reason: recipients.error.params.reason, detail: recipients.error.params.detail });
+        return renderForm(res, values, recipients.status ?? 422, { [recipients.field]: recipients.error });
+      }
 
       // Very long pasted lists are not worth keeping for "back to edit"; the draft has the numbers anyway.
       const formState = { ...values, manualNumbers: values.manualNumbers.length <= 100_000 ? values.manualNumbers : '' };
