@@ -8,11 +8,11 @@ exports.up = (knex) =>
     t.string('cancelled_at', 32).nullable();
   });
 
-exports.down = (knex) =>
-  knex.schema.alterTable('tasks', (t) => {
-    t.dropColumn('lease_owner');
-    t.dropColumn('lease_until');
-    t.dropColumn('started_at');
-    t.dropColumn('completed_at');
-    t.dropColumn('cancelled_at');
-  });
+// SQL's own DROP COLUMN, not knex's SQLite table rebuild, which would cascade-delete rows referencing this table.
+exports.down = async (knex) => {
+  await knex.raw('alter table tasks drop column lease_owner');
+  await knex.raw('alter table tasks drop column lease_until');
+  await knex.raw('alter table tasks drop column started_at');
+  await knex.raw('alter table tasks drop column completed_at');
+  await knex.raw('alter table tasks drop column cancelled_at');
+};

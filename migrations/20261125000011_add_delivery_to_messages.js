@@ -15,15 +15,17 @@ exports.up = (knex) =>
     t.index(['carrier_message_id']);
   });
 
-exports.down = (knex) =>
-  knex.schema.alterTable('messages', (t) => {
+// SQL's own DROP COLUMN, not knex's SQLite table rebuild, which would cascade-delete rows referencing this table.
+exports.down = async (knex) => {
+  await knex.schema.alterTable('messages', (t) => {
     t.dropIndex(['task_id', 'status', 'id']);
     t.dropIndex(['carrier_message_id']);
-    t.dropColumn('carrier_message_id');
-    t.dropColumn('attempts');
-    t.dropColumn('next_attempt_at');
-    t.dropColumn('submitted_at');
-    t.dropColumn('reported_at');
-    t.dropColumn('code');
-    t.dropColumn('description');
   });
+  await knex.raw('alter table messages drop column carrier_message_id');
+  await knex.raw('alter table messages drop column attempts');
+  await knex.raw('alter table messages drop column next_attempt_at');
+  await knex.raw('alter table messages drop column submitted_at');
+  await knex.raw('alter table messages drop column reported_at');
+  await knex.raw('alter table messages drop column code');
+  await knex.raw('alter table messages drop column description');
+};

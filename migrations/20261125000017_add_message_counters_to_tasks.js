@@ -24,11 +24,11 @@ exports.up = async (knex) => {
   }
 };
 
-exports.down = (knex) =>
-  knex.schema.alterTable('tasks', (t) => {
-    t.dropColumn('submitted_count');
-    t.dropColumn('delivered_count');
-    t.dropColumn('failed_count');
-    t.dropColumn('rejected_count');
-    t.dropColumn('cancelled_count');
-  });
+// SQL's own DROP COLUMN, not knex's SQLite table rebuild, which would cascade-delete rows referencing this table.
+exports.down = async (knex) => {
+  await knex.raw('alter table tasks drop column submitted_count');
+  await knex.raw('alter table tasks drop column delivered_count');
+  await knex.raw('alter table tasks drop column failed_count');
+  await knex.raw('alter table tasks drop column rejected_count');
+  await knex.raw('alter table tasks drop column cancelled_count');
+};

@@ -38,6 +38,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('trust proxy', config.trustProxy);
   app.set('views', path.join(ROOT_DIR, 'views'));
   app.set('view engine', 'ejs');
+  // Templates do not change while the app runs; compiling them once per process keeps pages fast in every mode.
+  app.set('view cache', true);
   app.disable('x-powered-by');
   app.locals.deps = deps;
 
@@ -46,8 +48,11 @@ export function createApp(deps: AppDeps): express.Express {
   // Before sessions and the locals (which read settings): a health probe needs neither, and must answer 503,
   // not fail in them, when the database is gone.
   app.use(healthRoutes(deps));
-  app.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 2000 }));
-  app.use(express.json({ limit: '20mb' }));
+  // The JSON API reads its own bodies, after the API key and the rate limit (src/routes/api.routes.ts).
+  const outsideApi = (parse: express.RequestHandler): express.RequestHandler => (req, res, next) =>
+    req.path.startsWith('/api/') ? next() : parse(req, res, next);
+  app.use(outsideApi(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 2000 })));
+  app.use(outsideApi(express.json({ limit: '20mb' })));
   app.use(
     session({
       name: 'qunfa.sid',

@@ -3,8 +3,8 @@
   'use strict';
   document.documentElement.classList.add('js');
 
-  // Selects marked data-autosubmit submit their form on change (the submit button is hidden with JS on).
-  document.querySelectorAll('select[data-autosubmit]').forEach(function (select) {
+  // Selects and checkboxes marked data-autosubmit submit their form on change (the submit button is hidden with JS on).
+  document.querySelectorAll('select[data-autosubmit], input[type="checkbox"][data-autosubmit]').forEach(function (select) {
     select.addEventListener('change', function () { select.form.submit(); });
   });
 
@@ -13,6 +13,11 @@
     form.addEventListener('submit', function (event) {
       if (!window.confirm(form.getAttribute('data-confirm'))) event.preventDefault();
     });
+  });
+
+  // A secret shown once (a new API key) is selected whole on focus, ready to copy.
+  document.querySelectorAll('input[data-select-on-focus]').forEach(function (input) {
+    input.addEventListener('focus', function () { input.select(); });
   });
 
   // Forms marked data-once cannot be sent twice by a double click (the server is idempotent anyway).

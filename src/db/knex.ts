@@ -4,6 +4,20 @@ import { ROOT_DIR } from '../config';
 
 export type Db = Knex;
 
+/**
+ * Every SQLite transaction starts with BEGIN IMMEDIATE instead of knex's plain BEGIN. A deferred transaction that
+ * reads and then writes fails at once with SQLITE_BUSY when another process (a second app instance) wrote in
+ * between, and busy_timeout does not help it; an immediate one takes the write lock up front and waits for it.
+ * knex has no option for this, so its SQLite transaction class is adjusted once here (knex is pinned by the lockfile).
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const SqliteTransaction = require('knex/lib/dialects/sqlite3/execution/sqlite-transaction') as {
+  prototype: { begin(conn: unknown): Promise<unknown>; query(conn: unknown, sql: string): Promise<unknown> };
+};
+SqliteTransaction.prototype.begin = function begin(conn: unknown) {
+  return this.query(conn, 'BEGIN IMMEDIATE;');
+};
+
 export const MIGRATIONS_DIR = path.join(ROOT_DIR, 'migrations');
 
 export const migrationConfig: Knex.MigratorConfig = {

@@ -2,7 +2,7 @@ import type { Request, Response } from 'express';
 import type { Knex } from 'knex';
 import type { AppDeps } from '../app';
 import { HttpError } from '../http-error';
-import type { CatalogueTable, ReviewFields } from '../queries/catalogue.queries';
+import { DuplicateNameError, type CatalogueTable, type ReviewFields } from '../queries/catalogue.queries';
 import { allowedActions, canEdit, createItem, editItem, review, type ReviewAction } from '../services/catalogue.service';
 import type { Settings } from '../services/settings.service';
 import { parseCatalogueFilter, parseRejectForm } from '../validators/catalogue.validators';
@@ -64,8 +64,14 @@ export function catalogueHandlers<T extends ReviewFields & { name: string }, V e
         if (!parsed.ok) return renderShow(res, item, 422, parsed.errors, { reason: field(req.body, 'reason') });
         reason = parsed.value.reason;
       }
-      await review(db, kind.table, item.id, action, req.user!, reason);
-      flash(req, `review.done.${action}`, { name: String(item.name) });
+      try {
+        await review(db, kind.table, item.id, action, req.user!, reason);
+        flash(req, `review.done.${action}`, { name: String(item.name) });
+      } catch (err) {
+        // Someone else decided first: show the item as it is now, with the message, rather than an error page.
+        if (!(err instanceof HttpError) || err.status !== 409) throw err;
+        flash(req, err.messageKey, err.params, 'error');
+      }
       res.redirect(303, `${base}/${item.id}`);
     };
   }
@@ -85,7 +91,14 @@ export function catalogueHandlers<T extends ReviewFields & { name: string }, V e
       if (!parsed.ok) {
         return res.status(422).render(view('form'), { title: res.locals.t(`${kind.table}.new`), item: null, errors: parsed.errors, values: typedValues(req) });
       }
-      const id = await createItem(db, kind.table, kind.toRow(parsed.value), req.user!);
+      let id: number;
+      try {
+        id = await createItem(db, kind.table, kind.toRow(parsed.value), req.user!);
+      } catch (err) {
+        if (!(err instanceof DuplicateNameError)) throw err;
+        const errors = await kind.conflicts(db, parsed.value);
+        return res.status(422).render(view('form'), { title: res.locals.t(`${kind.table}.new`), item: null, errors, values: typedValues(req) });
+      }
       flash(req, 'review.submitted');
       res.redirect(303, `${base}/${id}`);
     },
@@ -105,7 +118,13 @@ export function catalogueHandlers<T extends ReviewFields & { name: string }, V e
       if (!canEdit(req.user!, item)) throw new HttpError(403, 'errors.forbidden');
       const parsed = await validate(req, res, item.id);
       if (!parsed.ok) return res.status(422).render(view('form'), { title: item.name, item, errors: parsed.errors, values: typedValues(req) });
-      await editItem(db, kind.table, item, kind.toRow(parsed.value), req.user!);
+      try {
+        await editItem(db, kind.table, item, kind.toRow(parsed.value), req.user!);
+      } catch (err) {
+        if (!(err instanceof DuplicateNameError)) throw err;
+        const errors = await kind.conflicts(db, parsed.value, item.id);
+        return res.status(422).render(view('form'), { title: item.name, item, errors, values: typedValues(req) });
+      }
       flash(req, 'review.resubmitted');
       res.redirect(303, `${base}/${item.id}`);
     },

@@ -1,16 +1,14 @@
 import type { Request, Response } from 'express';
 import type { AppDeps } from '../app';
 import { HttpError } from '../http-error';
-import { findTask, listTasks, type Task } from '../queries/tasks.queries';
+import { findTask, type Task } from '../queries/tasks.queries';
 import { firstMessages } from '../queries/messages.queries';
 import { listInvalidRows, streamInvalidRows } from '../queries/invalid-rows.queries';
 import { buildPreview } from '../sms/preview';
 import { canManageTask, confirmDraft } from '../services/drafts.service';
 import { csvCell } from '../services/csv.service';
-import { availableActions } from '../services/task-actions.service';
 
 const INVALID_PAGE = 50;
-const LIST_PAGE = 50;
 
 export function taskCheckHandlers({ db, wakeDispatcher }: AppDeps) {
   async function load(req: Request): Promise<Task> {
@@ -37,18 +35,6 @@ export function taskCheckHandlers({ db, wakeDispatcher }: AppDeps) {
   }
 
   return {
-    async list(req: Request, res: Response) {
-      const before = typeof req.query.before === 'string' ? req.query.before : undefined;
-      const tasks = await listTasks(db, { limit: LIST_PAGE + 1, before });
-      const page = tasks.slice(0, LIST_PAGE);
-      res.render('pages/tasks/index', {
-        title: res.locals.t('tasks.title'),
-        tasks: page,
-        nextBefore: tasks.length > LIST_PAGE ? page[page.length - 1].id : null,
-        actionsFor: (task: Task) => availableActions(req.user!, task),
-      });
-    },
-
     async showCheck(req: Request, res: Response) {
       await renderCheck(req, res, await load(req));
     },

@@ -2,27 +2,65 @@ import type { Request, Response } from 'express';
 import type { AppDeps } from '../app';
 import { HttpError } from '../http-error';
 import { findTask } from '../queries/tasks.queries';
-import { countMessagesByStatus } from '../queries/messages.queries';
+import { MESSAGE_STATUSES } from '../queries/messages.queries';
+import { listResends } from '../queries/resend.queries';
+import { describeCode, RECEIPT_CODES } from '../carrier/receipt-codes';
 import { applyTaskAction, availableActions, type TaskAction } from '../services/task-actions.service';
+import { canManageTask } from '../services/drafts.service';
+import { canResend } from '../services/resend.service';
+import { messagePage, taskSummary, type MessagePage } from '../services/task-detail.service';
+import type { Settings } from '../services/settings.service';
+import { filterQueryString, hasFilterErrors, parseMessageQuery } from '../validators/message-filters.validators';
 import { flash } from '../middleware/flash';
+import { formatDateTime } from '../time/zoned-time';
+
+const NO_PAGE: MessagePage = { rows: [], count: { count: 0, bound: 'exact' }, next: null, prev: null };
 
 export function taskDetailHandlers({ db }: AppDeps) {
   return {
+    /**
+     * The task details: summary, the messages of the current filter (keyset pages), exports, resend. A filter
+     * that cannot be read answers 422 with the message beside its field and lists nothing.
+     */
     async show(req: Request, res: Response) {
       const task = typeof req.params.id === 'string' ? await findTask(db, req.params.id) : undefined;
       if (!task) throw new HttpError(404, 'errors.notFound');
       // A draft's page is its check report.
       if (task.status === 'draft') return res.redirect(303, `/tasks/${task.id}/check`);
-      const counts = await countMessagesByStatus(db, task.id);
-      const handed = counts.submitted + counts.delivered + counts.failed + counts.rejected;
+      const user = req.user!;
+      const settings = res.locals.settings as Settings;
+      const summary = await taskSummary(db, task, settings.timeZone);
+      const query = parseMessageQuery(req.query);
+      const invalid = hasFilterErrors(query);
+      const page = invalid || summary.detailsRemoved ? NO_PAGE : await messagePage(db, task, { taskId: task.id, ...query.filter }, query.cursor, summary.counts);
       const lateMs = task.startedAt && task.sendAt ? Date.parse(task.startedAt) - Date.parse(task.sendAt) : 0;
-      res.render('pages/tasks/show', {
+      const origin = `${req.protocol}://${req.get('host')}`;
+      // Drafts made by resending are private to their author (and admins), like every draft.
+      const resends = (await listResends(db, task.id)).filter((r) => r.status !== 'draft' || r.createdBy === user.id || user.role === 'admin');
+      const isAdmin = user.role === 'admin';
+      res.status(invalid ? 422 : 200).render('pages/tasks/show', {
         title: task.id,
         task,
-        counts,
-        handed,
+        counts: summary.counts,
+        handed: summary.handed,
+        summary,
         lateSeconds: lateMs > 10_000 ? Math.round(lateMs / 1000) : 0,
-        actions: availableActions(req.user!, task),
+        actions: availableActions(user, task),
+        messages: page,
+        values: query.values,
+        errors: query.errors,
+        filterQuery: filterQueryString(query.values),
+        pageLink: (extra: Record<string, string | number>) => `/tasks/${task.id}?${filterQueryString(query.values, extra)}#messages`,
+        statuses: MESSAGE_STATUSES,
+        receiptCodes: RECEIPT_CODES,
+        remark: (code: string | null) => describeCode(code, res.locals.locale),
+        timeWithSeconds: (iso: string) => formatDateTime(iso, settings.timeZone, res.locals.locale, true),
+        exportChoice: { maskOption: isAdmin, maskedForMember: !isAdmin && settings.maskNumbersForMembers },
+        resend: { offered: canResend(user, task), allowed: canManageTask(user, task), tasks: resends },
+        api: {
+          task: `${origin}/api/v1/tasks/${encodeURIComponent(task.id)}`,
+          receipts: `${origin}/api/v1/receipts?task_id=${encodeURIComponent(task.id)}`,
+        },
       });
     },
 

@@ -13,6 +13,8 @@ import { TASK_STATUSES } from '../queries/tasks.queries';
 import type { ImportErrorCode } from '../imports/import-types';
 import type { PhoneReason } from '../sms/phone';
 import type { RowProblem } from '../sms/recipient-check';
+import type { TaskAction } from '../services/task-actions.service';
+import { MESSAGE_STATUSES } from '../queries/messages.queries';
 
 // Records over the union types: adding a code without listing it here is a compile error.
 const IMPORT_ERROR_CODES: Record<ImportErrorCode, true> = {
@@ -137,6 +139,9 @@ const TEMPLATE_CODES: Record<TemplateErrorCode, true> = {
 };
 const REVIEW_ACTIONS: Record<ReviewAction, true> = { approve: true, reject: true, disable: true };
 const CATALOGUE_TABLES: Record<CatalogueTable, true> = { signatures: true, templates: true };
+/** Each task action's button, its confirm question and its two outcomes (`tasks.actions.${a}Done` …). */
+const TASK_ACTIONS: Record<TaskAction, true> = { cancel: true, stop: true };
+const TASK_ACTION_KEYS = Object.keys(TASK_ACTIONS).flatMap((a) => ['', 'Confirm', 'Done', 'TooLate'].map((s) => a + s));
 
 const DYNAMIC_PREFIXES: Record<string, readonly string[]> = {
   'roles.': ROLES,
@@ -148,6 +153,8 @@ const DYNAMIC_PREFIXES: Record<string, readonly string[]> = {
   'tasks.status.': TASK_STATUSES,
   'tasks.importErrors.': Object.keys(IMPORT_ERROR_CODES),
   'tasks.reasons.': [...Object.keys(PHONE_REASONS).map((r) => `phone_${r}`), ...Object.keys(ROW_PROBLEMS)],
+  'tasks.actions.': TASK_ACTION_KEYS,
+  'messages.status.': MESSAGE_STATUSES,
 };
 /** `${kind.table}.title` and the like. */
 const DYNAMIC_SUFFIXES: Record<string, readonly string[]> = {

@@ -4,6 +4,7 @@ import type { Logger } from '../log';
 import type { Dispatcher } from '../services/dispatcher.service';
 import { runCleanup } from './cleanup.job';
 import { runDraftExpiry } from './draft-expiry.job';
+import { runRetentionJob } from './retention.job';
 import { scheduleDispatch } from './dispatch.job';
 
 export interface Jobs {
@@ -27,6 +28,8 @@ export function startJobs(db: Knex, logger: Logger, dispatch: { dispatcher: Disp
   const tasks: ScheduledTask[] = [
     cron.schedule('*/10 * * * *', guarded(logger, 'cleanup', () => runCleanup(db)), { name: 'cleanup', noOverlap: true }),
     cron.schedule('*/5 * * * *', guarded(logger, 'draft expiry', () => runDraftExpiry(db)), { name: 'draft-expiry', noOverlap: true }),
+    // Daily, at a quiet hour (server time): removes message rows past the retention setting, in small batches.
+    cron.schedule('30 3 * * *', guarded(logger, 'retention', () => runRetentionJob(db)), { name: 'retention', noOverlap: true }),
     scheduleDispatch(dispatch.dispatcher, dispatch.tickSeconds),
   ];
   void dispatch.dispatcher.tick();

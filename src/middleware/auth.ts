@@ -19,7 +19,8 @@ export function loadUser(db: Db) {
     if (userId === undefined) return next();
     const user = await findUserById(db, userId);
     if (!user || user.disabledAt) {
-      await new Promise<void>((resolve) => req.session.destroy(() => resolve()));
+      // Regenerate rather than destroy: the rest of this request (CSRF token, flash, language) still needs a session.
+      await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
       return next();
     }
     req.user = user;
@@ -53,4 +54,10 @@ export function requireAdmin(req: Request, _res: Response, next: NextFunction) {
   if (!req.user) return requireUser(req, _res, next);
   if (req.user.role !== 'admin') return next(new HttpError(403, 'errors.forbidden'));
   next();
+}
+
+/** requireUser for the JSON endpoints the page scripts poll: a 401 they can read, not a redirect to the login page. */
+export function requireUserJson(req: Request, res: Response, next: NextFunction) {
+  if (req.user) return next();
+  res.status(401).json({ error: { code: 'login_required', message: res.locals.t('errors.loginRequired') } });
 }

@@ -1,11 +1,18 @@
 import crypto from 'node:crypto';
 import type { Request, Response, NextFunction } from 'express';
-import { HttpError } from '../http-error';
+import { ApiError, HttpError } from '../http-error';
 import type { Logger } from '../log';
 import { translator } from '../i18n/i18n';
 
 export function notFound(_req: Request, _res: Response, next: NextFunction) {
   next(new HttpError(404, 'errors.notFound'));
+}
+
+/** The JSON `code` of an error: an API error's own code, else the message key's last part in snake_case. */
+export function jsonErrorCode(err: HttpError): string {
+  if (err instanceof ApiError) return err.code;
+  const last = err.messageKey.slice(err.messageKey.lastIndexOf('.') + 1);
+  return last.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
 }
 
 interface StatusError {
@@ -47,7 +54,7 @@ export function errorHandler(logger: Logger) {
     const t = res.locals.t ?? translator('en');
     res.status(known.status);
     if (req.path.startsWith('/api/') || req.path === '/healthz') {
-      res.json({ error: { code: known.messageKey.replace(/^errors\./, ''), message: t(known.messageKey, known.params), ...(ref ? { ref } : {}) } });
+      res.json({ error: { code: jsonErrorCode(known), message: t(known.messageKey, known.params), ...(ref ? { ref } : {}) } });
       return;
     }
     if (!res.locals.t) {

@@ -85,10 +85,31 @@ export async function findTemplate(db: Knex, id: number): Promise<Template | und
   return row ? toTemplate(row) : undefined;
 }
 
+/** Signature names are unique. */
+export async function findSignatureByName(db: Knex, name: string): Promise<Signature | undefined> {
+  const row = await baseSelect(db, 'signatures').where('c.name', name).first();
+  return row ? toSignature(row) : undefined;
+}
+
+/** Template names are not unique: every template of that name, newest first. */
+export async function findTemplatesByName(db: Knex, name: string): Promise<Template[]> {
+  return (await baseSelect(db, 'templates').where('c.name', name).orderBy('c.id', 'desc')).map(toTemplate);
+}
+
 export async function signatureNameExists(db: Knex, name: string, exceptId?: number): Promise<boolean> {
   const q = db('signatures').where({ name }).first('id');
   if (exceptId !== undefined) q.whereNot('id', exceptId);
   return Boolean(await q);
+}
+
+/** Raised when a unique name is taken by a concurrent request between the check and the write. */
+export class DuplicateNameError extends Error {}
+
+function duplicateOrRethrow(err: unknown): never {
+  const e = err as { code?: string; message?: string };
+  // SQLite says "UNIQUE constraint failed"; PostgreSQL uses SQLSTATE 23505.
+  if (e?.code === '23505' || /UNIQUE constraint failed/.test(e?.message ?? '')) throw new DuplicateNameError();
+  throw err;
 }
 
 /** New and edited items (re)enter review: status pending, the previous verdict cleared. */
@@ -98,12 +119,16 @@ export async function insertCatalogueItem(db: Knex, table: CatalogueTable, field
   const now = new Date().toISOString();
   const [row] = await db(table)
     .insert({ ...fields, ...backToReview(), created_by: createdBy, created_at: now, updated_at: now })
-    .returning('id');
+    .returning('id')
+    .catch(duplicateOrRethrow);
   return typeof row === 'object' ? row.id : row;
 }
 
 export async function updateCatalogueItem(db: Knex, table: CatalogueTable, id: number, fields: Row): Promise<void> {
-  await db(table).where({ id }).update({ ...fields, ...backToReview(), updated_at: new Date().toISOString() });
+  await db(table)
+    .where({ id })
+    .update({ ...fields, ...backToReview(), updated_at: new Date().toISOString() })
+    .catch(duplicateOrRethrow);
 }
 
 /**

@@ -18,24 +18,40 @@ export async function applyDeliveryReceipts(db: Knex, updates: readonly ReceiptU
   return db.transaction(async (trx) => {
     const ignored: string[] = [];
     for (const u of updates) {
-      const msg = await trx('messages').where({ carrier_message_id: u.carrierMessageId }).first('id', 'task_id', 'status');
-      if (!msg) {
-        await trx('orphan_receipts')
-          .insert({ carrier_message_id: u.carrierMessageId, status: u.status, code: u.code, description: u.description, reported_at: u.reportedAtIso, received_at: nowIso })
-          .onConflict('carrier_message_id')
-          .ignore();
+      // The update comes first, not a look-up: see WRITE FIRST in dispatch.queries.ts.
+      const [msg] = (await trx('messages')
+        .where({ carrier_message_id: u.carrierMessageId, status: 'submitted' })
+        .update({ status: u.status, code: u.code, description: u.description, reported_at: u.reportedAtIso })
+        .returning(['id', 'task_id'])) as { id: number; task_id: string }[];
+      if (msg) {
+        await bumpCounter(trx, msg.task_id, u.status === 'delivered' ? 'delivered_count' : 'failed_count', 1);
+        await insertReceipts(trx, msg.task_id, [msg.id]);
         continue;
       }
-      if (msg.status !== 'submitted') {
+      if (await trx('messages').where({ carrier_message_id: u.carrierMessageId }).first('id')) {
         ignored.push(u.carrierMessageId);
         continue;
       }
-      await trx('messages').where({ id: msg.id }).update({ status: u.status, code: u.code, description: u.description, reported_at: u.reportedAtIso });
-      await bumpCounter(trx, msg.task_id, u.status === 'delivered' ? 'delivered_count' : 'failed_count', 1);
-      await insertReceipts(trx, msg.task_id, [msg.id]);
+      await trx('orphan_receipts')
+        .insert({ carrier_message_id: u.carrierMessageId, status: u.status, code: u.code, description: u.description, reported_at: u.reportedAtIso, received_at: nowIso })
+        .onConflict('carrier_message_id')
+        .ignore();
     }
     return ignored;
   });
+}
+
+/**
+ * Orphan receipts whose message is known by now. The run that recorded the acceptance adopts them at once
+ * (adoptOrphanReceipts), but a run that died or failed between those two steps left them waiting, and the carrier
+ * will not send them again: each receipt pull picks them up, so they are applied late instead of never.
+ */
+export async function adoptKnownOrphans(db: Knex, nowIso: string, limit = 500): Promise<number> {
+  const carrierIds = (await db('orphan_receipts as o')
+    .join('messages as m', 'm.carrier_message_id', 'o.carrier_message_id')
+    .limit(limit)
+    .pluck('o.carrier_message_id')) as string[];
+  return adoptOrphanReceipts(db, carrierIds, nowIso);
 }
 
 /** Applies orphan receipts that belong to messages whose carrier ids were just recorded. */

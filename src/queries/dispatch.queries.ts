@@ -1,5 +1,13 @@
 import type { Knex } from 'knex';
 
+/**
+ * WRITE FIRST. knex opens a transaction with a plain BEGIN. In SQLite a transaction whose first statement writes
+ * takes the write lock there, waiting up to busy_timeout for another process's writer (like BEGIN IMMEDIATE); one
+ * that reads first and writes later fails at once with SQLITE_BUSY ("database is locked", no waiting) when another
+ * process wrote in between. With two app processes on one file that aborted dispatches and receipt pulls, so every
+ * transaction of the dispatcher, the receipts and the stub's ledger starts with a write.
+ */
+
 export interface ClaimedTask {
   id: string;
   sendAt: string;
@@ -99,10 +107,15 @@ export async function recordBatchResults(db: Knex, taskId: string, accepted: rea
     }
     for (const group of groups.values()) {
       const { status, code, description } = group[0];
-      const ids = group.map((f) => f.id);
-      const open = (await trx('messages').whereIn('id', ids).where('status', 'submitting').pluck('id')) as number[];
+      // Updating first, not reading first: see WRITE FIRST at the top.
+      const open = (
+        (await trx('messages')
+          .whereIn('id', group.map((f) => f.id))
+          .where('status', 'submitting')
+          .update({ status, code, description, submitted_at: nowIso, reported_at: nowIso, next_attempt_at: null })
+          .returning(['id'])) as { id: number }[]
+      ).map((r) => r.id);
       if (open.length === 0) continue;
-      await trx('messages').whereIn('id', open).update({ status, code, description, submitted_at: nowIso, reported_at: nowIso, next_attempt_at: null });
       await bumpCounter(trx, taskId, status === 'rejected' ? 'rejected_count' : 'failed_count', open.length);
       await insertReceipts(trx, taskId, open);
     }
@@ -128,9 +141,17 @@ export async function insertReceipts(trx: Knex, taskId: string, messageIds: read
     );
 }
 
-/** A batch the carrier could not take: back to pending with a back-off. */
-export async function deferBatch(db: Knex, ids: readonly number[], nextAttemptIso: string): Promise<void> {
-  await db('messages').whereIn('id', ids).where('status', 'submitting').update({ status: 'pending', next_attempt_at: nextAttemptIso });
+/**
+ * A batch the carrier could not take: back to pending with a back-off; or cancelled when the task was stopped while
+ * the call was out (Stop cancelled the task's other unsent messages then, and left these to the call's outcome).
+ */
+export async function deferBatch(db: Knex, taskId: string, ids: readonly number[], nextAttemptIso: string): Promise<void> {
+  await db.transaction(async (trx) => {
+    const stopped = trx('tasks').where({ id: taskId }).whereNotNull('cancelled_at').select('id');
+    const cancelled = await trx('messages').whereIn('id', ids).where('status', 'submitting').whereExists(stopped).update({ status: 'cancelled', next_attempt_at: null });
+    await bumpCounter(trx, taskId, 'cancelled_count', cancelled);
+    await trx('messages').whereIn('id', ids).where('status', 'submitting').update({ status: 'pending', next_attempt_at: nextAttemptIso });
+  });
 }
 
 export async function earliestRetry(db: Knex, taskId: string): Promise<string | null | undefined> {
@@ -144,20 +165,26 @@ export async function earliestRetry(db: Knex, taskId: string): Promise<string | 
  * requested meanwhile. Returns whether the task ended.
  */
 export async function finishIfDone(db: Knex, taskId: string, owner: string, nowIso: string): Promise<boolean> {
-  return db.transaction(async (trx) => {
-    const open = await trx('messages').where({ task_id: taskId }).whereIn('status', ['pending', 'submitting']).first('id');
-    if (open) return false;
-    const task = await trx('tasks').where({ id: taskId, lease_owner: owner }).first('cancelled_at');
-    const ended = await trx('tasks')
-      .where({ id: taskId, status: 'sending', lease_owner: owner })
-      .update({ status: task?.cancelled_at ? 'cancelled' : 'completed', completed_at: nowIso, lease_owner: null, lease_until: null, updated_at: nowIso });
-    return ended > 0;
-  });
+  // One statement, so it writes first: see WRITE FIRST at the top.
+  const ended = await db('tasks')
+    .where({ id: taskId, status: 'sending', lease_owner: owner })
+    .whereNotExists(db('messages').where({ task_id: taskId }).whereIn('status', ['pending', 'submitting']).select('id'))
+    .update({
+      status: db.raw("case when cancelled_at is null then 'completed' else 'cancelled' end"),
+      completed_at: nowIso,
+      lease_owner: null,
+      lease_until: null,
+      updated_at: nowIso,
+    });
+  return ended > 0;
 }
 
-export async function releaseLease(db: Knex, taskId: string, owner: string): Promise<void> {
-  // An expired lease makes the task claimable; setting it to the past hands it over at once.
-  await db('tasks').where({ id: taskId, lease_owner: owner, status: 'sending' }).update({ lease_until: '1970-01-01T00:00:00.000Z' });
+/**
+ * Gives the task up: an expired lease makes it claimable, so the default (the past) hands it over at once; a time
+ * in the future keeps everyone, this process included, from claiming it before then.
+ */
+export async function releaseLease(db: Knex, taskId: string, owner: string, claimableFromIso = '1970-01-01T00:00:00.000Z'): Promise<void> {
+  await db('tasks').where({ id: taskId, lease_owner: owner, status: 'sending' }).update({ lease_until: claimableFromIso });
 }
 
 /** Messages that ran out of attempts become `failed`, with the last error as the remark. */

@@ -16,6 +16,10 @@ export interface LedgerEntry {
 export async function recordAccepted(db: Knex, entries: readonly LedgerEntry[], nowIso: string): Promise<Map<string, string>> {
   return db.transaction(async (trx) => {
     const keys = entries.map((e) => e.idempotencyKey);
+    // Counting the resubmissions comes first, before any read: see WRITE FIRST in dispatch.queries.ts.
+    for (let i = 0; i < keys.length; i += 500) {
+      await trx('stub_carrier_ledger').whereIn('idempotency_key', keys.slice(i, i + 500)).increment('submissions', 1);
+    }
     const existing = new Map<string, string>();
     for (let i = 0; i < keys.length; i += 500) {
       const rows = await trx('stub_carrier_ledger').whereIn('idempotency_key', keys.slice(i, i + 500)).select('idempotency_key', 'carrier_message_id');
@@ -34,10 +38,6 @@ export async function recordAccepted(db: Knex, entries: readonly LedgerEntry[], 
           report_at: e.reportAt,
         })),
       );
-    }
-    const repeated = [...existing.keys()];
-    for (let i = 0; i < repeated.length; i += 500) {
-      await trx('stub_carrier_ledger').whereIn('idempotency_key', repeated.slice(i, i + 500)).increment('submissions', 1);
     }
     const ids = new Map(existing);
     for (const e of fresh) ids.set(e.idempotencyKey, e.carrierMessageId);

@@ -4,8 +4,8 @@ import { bumpCounter } from './dispatch.queries';
 export type TaskStatus = 'draft' | 'scheduled' | 'sending' | 'completed' | 'cancelled';
 export const TASK_STATUSES: readonly TaskStatus[] = ['draft', 'scheduled', 'sending', 'completed', 'cancelled'];
 
-/** Where the recipients came from: typed in the form, a file imported in the form, or the JSON API. */
-export type TaskSource = 'manual' | 'import' | 'api';
+/** Where the recipients came from: typed in the form, a file imported in the form, the JSON API, or a resend of a task's failures. */
+export type TaskSource = 'manual' | 'import' | 'api' | 'resend';
 
 export interface Task {
   id: string;
@@ -42,6 +42,10 @@ export interface Task {
   failedCount: number;
   rejectedCount: number;
   cancelledCount: number;
+  /** Sum of the messages' characters, counted when the draft was made (kept after retention removes messages). */
+  totalChars: number;
+  /** The task this one resends the failed messages of ("resend to failed"), if any. */
+  resendOf: string | null;
 }
 
 type Row = Record<string, unknown>;
@@ -88,14 +92,16 @@ function toTask(r: Row): Task {
     failedCount: Number(r.failed_count ?? 0),
     rejectedCount: Number(r.rejected_count ?? 0),
     cancelledCount: Number(r.cancelled_count ?? 0),
+    totalChars: Number(r.total_chars ?? 0),
+    resendOf: (r.resend_of as string) ?? null,
   };
 }
 
 export interface NewTaskRow {
   id: string;
   sms_type: string;
-  signature_id: number;
-  template_id: number;
+  signature_id: number | null;
+  template_id: number | null;
   signature_text: string;
   template_name: string;
   template_content: string;
@@ -112,6 +118,8 @@ export interface NewTaskRow {
   max_chars: number;
   max_segments: number;
   form_state: string;
+  total_chars: number;
+  resend_of?: string | null;
   created_by: number;
   expires_at: string;
 }
@@ -131,18 +139,6 @@ export async function insertDraftTask(db: Knex, row: NewTaskRow): Promise<void> 
 export async function findTask(db: Knex, id: string): Promise<Task | undefined> {
   const row = await db('tasks as t').leftJoin('users as u', 'u.id', 't.created_by').select('t.*', 'u.username as creator_name').where('t.id', id).first();
   return row ? toTask(row) : undefined;
-}
-
-/** Newest first; `before` is the last id of the previous page (ids sort by creation). */
-export async function listTasks(db: Knex, opts: { limit: number; before?: string }): Promise<Task[]> {
-  const q = db('tasks as t')
-    .leftJoin('users as u', 'u.id', 't.created_by')
-    .select('t.*', 'u.username as creator_name')
-    .whereNot('t.status', 'draft')
-    .orderBy('t.id', 'desc')
-    .limit(opts.limit);
-  if (opts.before) q.where('t.id', '<', opts.before);
-  return (await q).map(toTask);
 }
 
 /**
@@ -186,14 +182,16 @@ export async function cancelScheduledTask(db: Knex, id: string, nowIso: string):
  */
 export async function stopSendingTask(db: Knex, id: string, nowIso: string): Promise<boolean> {
   return db.transaction(async (trx) => {
-    const task = await trx('tasks').where({ id, status: 'sending' }).first('id');
-    if (!task) return false;
+    // Write first: a transaction that reads before its first write fails at once (SQLITE_BUSY) when another
+    // process wrote in between; one that starts by writing waits for the lock instead.
+    const marked = await trx('tasks').where({ id, status: 'sending' }).update({ cancelled_at: nowIso, updated_at: nowIso });
+    if (marked === 0) return false;
     const cancelled = await trx('messages').where({ task_id: id, status: 'pending' }).update({ status: 'cancelled' });
     await bumpCounter(trx, id, 'cancelled_count', cancelled);
     const inFlight = await trx('messages').where({ task_id: id, status: 'submitting' }).first('id');
-    await trx('tasks')
-      .where({ id })
-      .update(inFlight ? { cancelled_at: nowIso, updated_at: nowIso } : { status: 'cancelled', cancelled_at: nowIso, completed_at: nowIso, lease_owner: null, lease_until: null, updated_at: nowIso });
+    if (!inFlight) {
+      await trx('tasks').where({ id }).update({ status: 'cancelled', completed_at: nowIso, lease_owner: null, lease_until: null });
+    }
     return true;
   });
 }

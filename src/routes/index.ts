@@ -4,7 +4,8 @@ import { authRoutes } from './auth.routes';
 import { usersRoutes } from './users.routes';
 import { settingsRoutes } from './settings.routes';
 import { catalogueRoutes } from './catalogue.routes';
-import { comingSoonRoutes } from './coming-soon.routes';
+import { apiKeysRoutes } from './api-keys.routes';
+import { apiRoutes } from './api.routes';
 import { tasksRoutes } from './tasks.routes';
 import { signatureKind, templateKind } from '../handlers/catalogue.kinds';
 
@@ -16,6 +17,7 @@ export function buildRoutes(deps: AppDeps): Router {
   router.use('/signatures', catalogueRoutes(deps, signatureKind));
   router.use('/templates', catalogueRoutes(deps, templateKind));
   router.use('/tasks', tasksRoutes(deps));
-  router.use(comingSoonRoutes());
+  router.use('/api-keys', apiKeysRoutes(deps));
+  router.use('/api/v1', apiRoutes(deps));
   return router;
 }

@@ -3,15 +3,22 @@ import type { AppDeps } from '../app';
 import { taskFormHandlers } from '../handlers/task-form.handlers';
 import { taskCheckHandlers } from '../handlers/task-check.handlers';
 import { taskDetailHandlers } from '../handlers/task-detail.handlers';
-import { requireUser } from '../middleware/auth';
+import { taskListHandlers } from '../handlers/task-list.handlers';
+import { taskExportHandlers } from '../handlers/task-export.handlers';
+import { taskResendHandlers } from '../handlers/task-resend.handlers';
+import { requireUser, requireUserJson } from '../middleware/auth';
 
 export function tasksRoutes(deps: AppDeps): Router {
   const form = taskFormHandlers(deps);
   const check = taskCheckHandlers(deps);
   const detail = taskDetailHandlers(deps);
+  const list = taskListHandlers(deps);
+  const exportAs = taskExportHandlers(deps);
+  const resend = taskResendHandlers(deps);
   return Router()
+    .get('/progress', requireUserJson, list.progress)
     .use(requireUser)
-    .get('/', check.list)
+    .get('/', list.list)
     .get('/new', form.newForm)
     .get('/preview', form.preview)
     .get('/import-template.xlsx', form.importTemplate('xlsx'))
@@ -20,6 +27,9 @@ export function tasksRoutes(deps: AppDeps): Router {
     .get('/:id/check', check.showCheck)
     .post('/:id/confirm', check.confirm)
     .get('/:id/invalid-rows.csv', check.invalidRowsCsv)
+    .get('/:id/messages.csv', exportAs('csv'))
+    .get('/:id/messages.xlsx', exportAs('xlsx'))
+    .post('/:id/resend', resend)
     .get('/:id', detail.show)
     .post('/:id/cancel', detail.action('cancel'))
     .post('/:id/stop', detail.action('stop'));

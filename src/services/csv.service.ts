@@ -1,8 +1,13 @@
 /**
- * One CSV cell. A value that a spreadsheet would run as a formula (starting with = + - @ or a tab / carriage
- * return) is prefixed with an apostrophe so it opens as text; quotes are doubled as RFC 4180 asks.
+ * A value a spreadsheet would run as a formula (starting with = + - @ or a tab / carriage return) gets an
+ * apostrophe in front so it opens as text. The CSV and the XLSX exports both apply this one rule.
  */
+export function formulaSafe(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
+/** One CSV cell: formula-safe, and quoted (quotes doubled) as RFC 4180 asks when it holds , " or a line break. */
 export function csvCell(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  const safe = formulaSafe(value);
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }

@@ -123,13 +123,19 @@ export class Dispatcher {
       await this.sendTask(claimed.id);
     } catch (err) {
       this.logger.error('dispatch of a task failed; it will be resumed', { task: claimed.id, error: (err as Error).message });
-      await releaseLease(this.db, claimed.id, this.owner).catch(() => undefined);
+      // Handed over after a pause, not at once: the loop in tick() would re-claim it straight away, and an error that
+      // persists (a broken adapter, a full disk) would spin there forever, starving the other tasks and the process.
+      const retryAt = new Date(this.now().getTime() + BACKOFF_BASE_MS).toISOString();
+      await releaseLease(this.db, claimed.id, this.owner, retryAt).catch(() => undefined);
     }
     return true;
   }
 
   private async sendTask(taskId: string): Promise<void> {
     for (;;) {
+      // better-sqlite3 answers synchronously, so without a turn of the event loop per batch a whole task would be sent
+      // in one go: HTTP requests, the ticker and SIGTERM (which must stop after the batch in flight) would all wait.
+      await new Promise((resolve) => setImmediate(resolve));
       if (this.stopping) {
         await releaseLease(this.db, taskId, this.owner);
         return;
@@ -176,7 +182,7 @@ export class Dispatcher {
       if (exhausted.length) await failMessages(this.db, taskId, exhausted, 'RETRY_EXHAUSTED', `${err.code}: ${err.message}`, nowIso);
       if (retry.length) {
         const delay = backoffMs(Math.min(...retry.map((m) => m.attempts)));
-        await deferBatch(this.db, retry.map((m) => m.id), new Date(this.now().getTime() + delay).toISOString());
+        await deferBatch(this.db, taskId, retry.map((m) => m.id), new Date(this.now().getTime() + delay).toISOString());
       }
       this.logger.warn('carrier call failed; will retry', { task: taskId, code: err.code, retry: retry.length, failed: exhausted.length });
       return;

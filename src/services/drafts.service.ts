@@ -2,10 +2,10 @@ import type { Knex } from 'knex';
 import type { User } from '../queries/users.queries';
 import type { Signature, Template } from '../queries/catalogue.queries';
 import { findSignature, findTemplate } from '../queries/catalogue.queries';
-import { findTask, insertDraftTask, lastTaskIdWithPrefix, markDraftConfirmed, type Task } from '../queries/tasks.queries';
+import { findTask, insertDraftTask, lastTaskIdWithPrefix, markDraftConfirmed, type Task, type TaskSource } from '../queries/tasks.queries';
 import { insertMessages, type NewMessage } from '../queries/messages.queries';
 import { insertInvalidRows } from '../queries/invalid-rows.queries';
-import type { CheckReport } from '../sms/recipient-check';
+import { problemReason, type CheckReport } from '../sms/recipient-check';
 import { formatDateTime } from '../time/zoned-time';
 import { HttpError } from '../http-error';
 
@@ -13,15 +13,18 @@ export const DRAFT_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
 export interface DraftInput {
   user: User;
-  signature: Signature;
-  template: Template;
+  /** The catalogue items as checked; a resend passes its source's snapshot (the ids may be gone: null). */
+  signature: Pick<Signature, 'name'> & { id: number | null };
+  template: Pick<Template, 'name' | 'smsType' | 'content'> & { id: number | null };
   sendMode: 'now' | 'scheduled';
   sendAt: Date | null;
-  source: 'manual' | 'import';
+  source: TaskSource;
   fileName: string | null;
   report: CheckReport;
   formState: Record<string, string>;
   timeZone: string;
+  /** "Resend to failed": the task whose failed recipients this draft sends again. */
+  resendOf?: string;
 }
 
 /** Readable ids: `T` + the local date + a per-day sequence, e.g. T2611250001. */
@@ -43,8 +46,7 @@ export async function createDraft(db: Knex, input: DraftInput): Promise<string> 
     segments: r.segments,
   }));
   const invalid = report.invalid.map((r) => {
-    const { code, ...params } = r.problem as { code: string } & Record<string, string | number>;
-    const reason = code === 'phone' ? `phone_${params.reason}` : code;
+    const { reason, params } = problemReason(r.problem);
     return { row_number: r.rowNumber, value: r.value, reason, reason_params: JSON.stringify(params) };
   });
   return db.transaction(async (trx) => {
@@ -72,6 +74,8 @@ export async function createDraft(db: Knex, input: DraftInput): Promise<string> 
       max_chars: report.longest?.chars ?? 0,
       max_segments: report.longest?.segments ?? 0,
       form_state: JSON.stringify(input.formState),
+      total_chars: report.valid.reduce((sum, r) => sum + r.chars, 0),
+      resend_of: input.resendOf ?? null,
       created_by: input.user.id,
       expires_at: new Date(now.getTime() + DRAFT_LIFETIME_MS).toISOString(),
     });
@@ -99,7 +103,7 @@ export async function confirmRefusal(db: Knex, task: Task, now: Date): Promise<C
   return null;
 }
 
-export function canManageTask(user: User, task: Task): boolean {
+export function canManageTask(user: User, task: Pick<Task, 'createdBy'>): boolean {
   return user.role === 'admin' || user.id === task.createdBy;
 }
 

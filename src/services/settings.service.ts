@@ -21,6 +21,10 @@ export interface Settings {
   /** Submit attempts per message before it is failed. */
   maxAttempts: number;
   stubCarrier: StubCarrierSettings;
+  /** Members' exports of task details show numbers as 138****8000 (admins choose per export). */
+  maskNumbersForMembers: boolean;
+  /** Message rows are removed this many days after their task finished; the task row and its totals stay. */
+  retentionDays: number;
 }
 
 export function defaultSettings(config: Pick<Config, 'timeZone'>): Settings {
@@ -34,6 +38,8 @@ export function defaultSettings(config: Pick<Config, 'timeZone'>): Settings {
     carrierRatePerSecond: 0,
     maxAttempts: 5,
     stubCarrier: { ...DEFAULT_STUB_SETTINGS, failureMix: { ...DEFAULT_STUB_SETTINGS.failureMix } },
+    maskNumbersForMembers: false,
+    retentionDays: 90,
   };
 }
 

@@ -7,7 +7,7 @@ import { canManageTask } from './drafts.service';
 export type TaskAction = 'cancel' | 'stop';
 
 /** Which of cancel / stop the user may do on the task now. */
-export function availableActions(user: User, task: Task): TaskAction[] {
+export function availableActions(user: User, task: Pick<Task, 'createdBy' | 'status' | 'cancelledAt'>): TaskAction[] {
   if (!canManageTask(user, task)) return [];
   if (task.status === 'scheduled') return ['cancel'];
   if (task.status === 'sending' && !task.cancelledAt) return ['stop'];

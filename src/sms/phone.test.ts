@@ -1,4 +1,4 @@
-import { normalizePhone, splitManualNumbers } from './phone';
+import { normalizePhone, parsePhoneSearch, splitManualNumbers } from './phone';
 
 describe('normalizePhone: valid numbers', () => {
   test.each([
@@ -89,5 +89,28 @@ describe('splitManualNumbers', () => {
     ['keeps invalid pieces for the report', 'abc, 138-0013-8000', ['abc', '138-0013-8000']],
   ])('%s', (_label, text, expected) => {
     expect(splitManualNumbers(text)).toEqual(expected);
+  });
+});
+
+describe('parsePhoneSearch', () => {
+  test.each([
+    ['a whole number', '13800138000', { kind: 'exact', phone: '13800138000' }],
+    ['a whole number with +86 and dashes', '+86 138-0013-8000', { kind: 'exact', phone: '13800138000' }],
+    ['full-width digits', '１３８００１３８０００', { kind: 'exact', phone: '13800138000' }],
+    ['first digits', '138', { kind: 'prefix', digits: '138' }],
+    ['one digit', '1', { kind: 'prefix', digits: '1' }],
+    ['ten digits', '1380013800', { kind: 'prefix', digits: '1380013800' }],
+    ['first digits with spaces', ' 138 0013 ', { kind: 'prefix', digits: '1380013' }],
+    ['full-width first digits', '１３８', { kind: 'prefix', digits: '138' }],
+    ['+86 before the first digits', '+86138', { kind: 'prefix', digits: '138' }],
+    ['0086 before the first digits', '0086 138', { kind: 'prefix', digits: '138' }],
+    ['86 before the first digits', '86138', { kind: 'prefix', digits: '138' }],
+    ['not starting with 1', '238', { kind: 'invalid' }],
+    ['letters', '13a', { kind: 'invalid' }],
+    ['11 digits but not a mobile', '12800138000', { kind: 'invalid' }],
+    ['too long', '138001380001', { kind: 'invalid' }],
+    ['a wildcard', '138*', { kind: 'invalid' }],
+  ])('%s', (_label, text, expected) => {
+    expect(parsePhoneSearch(text)).toEqual(expected);
   });
 });

@@ -93,3 +93,20 @@ export function normalizePhone(input: unknown): PhoneResult {
 export function splitManualNumbers(text: string): string[] {
   return text.split(LIST_SEPARATORS).filter((piece) => piece !== '');
 }
+
+export type PhoneSearch = { kind: 'exact'; phone: string } | { kind: 'prefix'; digits: string } | { kind: 'invalid' };
+
+/**
+ * What someone types to find numbers among a task's messages: a whole mobile number (matched exactly) or its
+ * first digits (a prefix, e.g. 138 or 1380013). It forgives what normalizePhone forgives: full-width digits,
+ * separators, a leading +86 / 0086 / 86. Every mainland mobile starts with 1, so anything else cannot match.
+ */
+export function parsePhoneSearch(raw: string): PhoneSearch {
+  const whole = normalizePhone(raw);
+  if (whole.ok) return { kind: 'exact', phone: whole.phone };
+  let digits = toHalfWidth(raw).trim().replace(SEPARATORS, '');
+  const country = /^(?:\+86|0086|86)(?=1)/.exec(digits);
+  if (country) digits = digits.slice(country[0].length);
+  if (!/^1\d{0,9}$/.test(digits)) return { kind: 'invalid' };
+  return { kind: 'prefix', digits };
+}

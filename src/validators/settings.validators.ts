@@ -29,12 +29,15 @@ export function settingsFormValues(s: Settings): Record<string, string> {
     stubThroughput: String(s.stubCarrier.throughputPerSecond),
     stubErrorRate: String(s.stubCarrier.errorRate),
     stubTimeoutRate: String(s.stubCarrier.timeoutRate),
+    maskNumbersForMembers: s.maskNumbersForMembers ? '1' : '',
+    retentionDays: String(s.retentionDays),
   };
 }
 
 export const SETTINGS_FIELDS = [
   'timeZone', 'importMaxRows', 'importMaxMb', 'scheduleHorizonDays', 'unsubscribePhrases', 'dispatchBatchSize', 'carrierRatePerSecond',
   'maxAttempts', 'stubDelayMinMs', 'stubDelayMaxMs', 'stubFailureMix', 'stubThroughput', 'stubErrorRate', 'stubTimeoutRate',
+  'maskNumbersForMembers', 'retentionDays',
 ] as const;
 
 function share(raw: string, name: string, errors: FieldErrors): number {
@@ -84,9 +87,12 @@ export function parseSettingsForm(body: unknown): Parsed<Settings> {
     errorRate: share(field(body, 'stubErrorRate'), 'stubErrorRate', errors),
     timeoutRate: share(field(body, 'stubTimeoutRate'), 'stubTimeoutRate', errors),
   };
+  // A checkbox: present (any value) when ticked, absent when not.
+  const maskNumbersForMembers = field(body, 'maskNumbersForMembers') !== '';
+  const retentionDays = wholeNumber(field(body, 'retentionDays'), 'retentionDays', 1, 3650, errors);
   if (hasErrors(errors)) return { ok: false, errors };
   return {
     ok: true,
-    value: { timeZone, importMaxRows, importMaxBytes: importMaxMb * MB, scheduleHorizonDays, unsubscribePhrases, dispatchBatchSize, carrierRatePerSecond, maxAttempts, stubCarrier },
+    value: { timeZone, importMaxRows, importMaxBytes: importMaxMb * MB, scheduleHorizonDays, unsubscribePhrases, dispatchBatchSize, carrierRatePerSecond, maxAttempts, stubCarrier, maskNumbersForMembers, retentionDays },
   };
 }

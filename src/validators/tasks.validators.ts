@@ -1,7 +1,7 @@
 import { SMS_TYPES, type SmsType } from '../sms/template';
 import { parseLocalDateTime } from '../time/zoned-time';
 import { parseId } from './users.validators';
-import { field, hasErrors, type FieldErrors, type Parsed } from './validation';
+import { field, hasErrors, type FieldError, type FieldErrors, type Parsed } from './validation';
 
 export const MIN_SCHEDULE_LEAD_MS = 60 * 1000;
 
@@ -21,6 +21,16 @@ export function taskFormValues(body: unknown): Record<string, string> {
   return Object.fromEntries(names.map((n) => [n, field(body, n)]));
 }
 
+/**
+ * The schedule rule shared by the send form and the JSON API: at least MIN_SCHEDULE_LEAD_MS from now (so the task
+ * is still waiting when it is confirmed) and no further ahead than the horizon setting.
+ */
+export function checkSendAt(sendAt: Date, ctx: { now: Date; horizonDays: number }): FieldError | null {
+  if (sendAt.getTime() < ctx.now.getTime() + MIN_SCHEDULE_LEAD_MS) return { key: 'tasks.errors.sendAtPast' };
+  if (sendAt.getTime() > ctx.now.getTime() + ctx.horizonDays * 86_400_000) return { key: 'tasks.errors.sendAtHorizon', params: { days: ctx.horizonDays } };
+  return null;
+}
+
 export function parseTaskForm(body: unknown, ctx: { now: Date; timeZone: string; horizonDays: number }): Parsed<TaskForm> {
   const errors: FieldErrors = {};
   const smsType = field(body, 'smsType');
@@ -36,11 +46,8 @@ export function parseTaskForm(body: unknown, ctx: { now: Date; timeZone: string;
   if (sendMode === 'scheduled') {
     const raw = field(body, 'sendAt').trim();
     sendAt = raw === '' ? null : parseLocalDateTime(raw, ctx.timeZone);
-    const horizonEnd = ctx.now.getTime() + ctx.horizonDays * 86_400_000;
-    if (raw === '') errors.sendAt = { key: 'tasks.errors.sendAtRequired' };
-    else if (!sendAt) errors.sendAt = { key: 'tasks.errors.sendAtInvalid' };
-    else if (sendAt.getTime() < ctx.now.getTime() + MIN_SCHEDULE_LEAD_MS) errors.sendAt = { key: 'tasks.errors.sendAtPast' };
-    else if (sendAt.getTime() > horizonEnd) errors.sendAt = { key: 'tasks.errors.sendAtHorizon', params: { days: ctx.horizonDays } };
+    const scheduleError = raw === '' ? { key: 'tasks.errors.sendAtRequired' } : !sendAt ? { key: 'tasks.errors.sendAtInvalid' } : checkSendAt(sendAt, ctx);
+    if (scheduleError) errors.sendAt = scheduleError;
   }
   if (hasErrors(errors)) return { ok: false, errors };
   return {

@@ -163,6 +163,8 @@ export function formFields(html: string, action: string): Record<string, string>
   for (const m of form[1].matchAll(/<input\b[^>]*>/g)) {
     const name = /\sname="([^"]*)"/.exec(m[0])?.[1];
     if (!name || name === '_csrf') continue;
+    // A browser sends a checkbox or radio only when it is checked.
+    if (/\stype="(?:checkbox|radio)"/.test(m[0]) && !/\schecked\b/.test(m[0])) continue;
     out[name] = unescapeHtml(/\svalue="([^"]*)"/.exec(m[0])?.[1] ?? '');
   }
   for (const m of form[1].matchAll(/<select\b[^>]*\sname="([^"]*)"[^>]*>([\s\S]*?)<\/select>/g)) {

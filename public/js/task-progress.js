@@ -1,0 +1,138 @@
+// Live progress of scheduled and sending tasks, on the task list (one scope per row) and on the task details page
+// (one scope for the whole page), polled from GET /tasks/progress. Without this file every number on the page is
+// right as of its load; with it they follow the dispatcher without a reload.
+//
+// Markup it reads (all optional):
+//   [data-progress-task="T…"][data-task-status]   a scope; [data-progress-page] makes it page-wide; [data-send-at]
+//   [data-progress-badge]                          the status badge (class and words)
+//   [data-progress-field="outcomes.delivered"]     a number from the JSON answer, by path
+//   [data-count="delivered"]                       a count by message status (the details page's table)
+//   [data-progress-template="… {count} …"]         text rebuilt from {handed} {total} {count}; with
+//     [data-progress-count="outcomes.rejected"]    {count} taken from this path, and hidden while it is 0
+//   [data-progress-when="sending"]                 shown only in that status
+//   progress                                       value = handed + cancelled, max = recipients
+(function () {
+  'use strict';
+  var scopes = Array.prototype.slice.call(document.querySelectorAll('[data-progress-task]'));
+  if (scopes.length === 0 || !window.fetch) return;
+
+  var LIVE = { scheduled: true, sending: true };
+  var FAST_MS = 3000;
+  var SLOW_MS = 30000;
+  var DUE_SOON_MS = 60000;
+  var MAX_IDS = 100;
+  var url = (document.querySelector('[data-progress-url]') || { getAttribute: function () { return null; } }).getAttribute('data-progress-url') || '/tasks/progress';
+  var numbers = new Intl.NumberFormat(document.documentElement.lang || undefined);
+  var timer = null;
+  var inFlight = false;
+  var failures = 0;
+  var stopped = false;
+
+  function all(root, selector) {
+    return Array.prototype.slice.call(root.querySelectorAll(selector));
+  }
+
+  function within(scope, selector) {
+    return all(scope.hasAttribute('data-progress-page') ? document : scope, selector);
+  }
+
+  function pick(obj, path) {
+    return path.split('.').reduce(function (o, key) { return o === null || o === undefined ? undefined : o[key]; }, obj);
+  }
+
+  function liveScopes() {
+    return scopes.filter(function (s) { return LIVE[s.getAttribute('data-task-status')]; });
+  }
+
+  // Fast while something moves or is about to; a task scheduled for next week is checked now and then.
+  function nextDelay() {
+    var soon = liveScopes().some(function (s) {
+      if (s.getAttribute('data-task-status') === 'sending') return true;
+      var at = Date.parse(s.getAttribute('data-send-at') || '');
+      return !isNaN(at) && at - Date.now() < DUE_SOON_MS;
+    });
+    return (soon ? FAST_MS : SLOW_MS) * Math.min(Math.pow(2, failures), 8);
+  }
+
+  function apply(scope, p) {
+    var before = scope.getAttribute('data-task-status');
+    scope.setAttribute('data-task-status', p.status);
+    within(scope, '[data-progress-badge]').forEach(function (badge) {
+      badge.className = 'badge badge-task-' + p.status;
+      badge.textContent = p.status_label;
+    });
+    within(scope, '[data-progress-field]').forEach(function (el) {
+      var value = pick(p, el.getAttribute('data-progress-field'));
+      if (typeof value === 'number') el.textContent = numbers.format(value);
+    });
+    within(scope, '[data-count]').forEach(function (el) {
+      var value = p.counts[el.getAttribute('data-count')];
+      if (typeof value === 'number') el.textContent = String(value);
+    });
+    within(scope, '[data-progress-template]').forEach(function (el) {
+      var countPath = el.getAttribute('data-progress-count');
+      var values = { handed: p.handed, total: p.recipients, count: countPath ? pick(p, countPath) : undefined };
+      el.textContent = el.getAttribute('data-progress-template').replace(/\{(\w+)\}/g, function (whole, name) {
+        return typeof values[name] === 'number' ? numbers.format(values[name]) : whole;
+      });
+      if (countPath) el.hidden = !values.count;
+    });
+    within(scope, 'progress').forEach(function (bar) {
+      bar.max = p.recipients;
+      bar.value = p.handed + p.outcomes.cancelled;
+    });
+    within(scope, '[data-progress-when]').forEach(function (el) {
+      el.hidden = el.getAttribute('data-progress-when') !== p.status;
+    });
+    if (before !== p.status) {
+      // Buttons that no longer apply go: cancel only while scheduled, stop only while sending.
+      within(scope, 'form[action$="/cancel"]').forEach(function (f) { if (p.status !== 'scheduled') f.remove(); });
+      within(scope, 'form[action$="/stop"]').forEach(function (f) { if (p.status !== 'sending') f.remove(); });
+    }
+  }
+
+  function schedule() {
+    if (timer || stopped || liveScopes().length === 0) return;
+    timer = setTimeout(poll, nextDelay());
+  }
+
+  function poll() {
+    timer = null;
+    if (inFlight || stopped || document.hidden) return;
+    var ids = [];
+    liveScopes().forEach(function (s) {
+      var id = s.getAttribute('data-progress-task');
+      if (ids.indexOf(id) === -1 && ids.length < MAX_IDS) ids.push(id);
+    });
+    if (ids.length === 0) return;
+    inFlight = true;
+    fetch(url + '?ids=' + encodeURIComponent(ids.join(',')), { credentials: 'same-origin', headers: { Accept: 'application/json' } })
+      .then(function (res) {
+        // Logged out (or the session expired): stop asking; the next page load goes to the login.
+        if (res.status === 401) stopped = true;
+        if (!res.ok) throw new Error('progress: HTTP ' + res.status);
+        return res.json();
+      })
+      .then(function (body) {
+        failures = 0;
+        body.tasks.forEach(function (p) {
+          scopes.forEach(function (s) { if (s.getAttribute('data-progress-task') === p.id) apply(s, p); });
+        });
+      })
+      .catch(function () { failures += 1; })
+      .then(function () {
+        inFlight = false;
+        schedule();
+      });
+  }
+
+  // A hidden tab does not poll; it catches up as soon as it is shown again.
+  document.addEventListener('visibilitychange', function () {
+    if (document.hidden) return;
+    clearTimeout(timer);
+    timer = null;
+    poll();
+  });
+
+  schedule();
+})();

@@ -1,0 +1,23 @@
+import express, { Router } from 'express';
+import type { AppDeps } from '../app';
+import { apiReceiptsHandlers } from '../handlers/api-receipts.handlers';
+import { apiTasksHandlers } from '../handlers/api-tasks.handlers';
+import { apiAuth } from '../middleware/api-auth';
+import { API_BURST, API_RATE_PER_SECOND, apiRateLimit, TokenBuckets } from '../middleware/rate-limit';
+
+/**
+ * The JSON API (`/api/v1`). The key is checked and the rate limit applied before the body is read, so a caller
+ * without a valid key cannot make the server parse 20 MB of JSON. Errors, unknown paths included, are JSON
+ * (src/middleware/error-handler.ts answers JSON under /api/).
+ */
+export function apiRoutes(deps: AppDeps): Router {
+  const receipts = apiReceiptsHandlers(deps);
+  const tasks = apiTasksHandlers(deps);
+  return Router()
+    .use(apiAuth(deps.db, deps.logger))
+    .use(apiRateLimit(new TokenBuckets(API_RATE_PER_SECOND, API_BURST)))
+    .use(express.json({ limit: '20mb' }))
+    .get('/receipts', receipts.list)
+    .get('/tasks/:id', tasks.show)
+    .post('/tasks', tasks.create);
+}

@@ -1,0 +1,96 @@
+import type { Knex } from 'knex';
+import { HttpError } from '../http-error';
+import type { User } from '../queries/users.queries';
+import { findTask, type Task } from '../queries/tasks.queries';
+import { messagesInStatus, numbersWithStatus, openResendDrafts, type ResendCandidate } from '../queries/resend.queries';
+import { checkRecipients, type InputRow } from '../sms/recipient-check';
+import { canManageTask, createDraft } from './drafts.service';
+import { isFinished } from './task-detail.service';
+
+/**
+ * "Resend to failed" (issue 5): a new draft task with the source's snapshot (signature and template text, and
+ * their ids, so confirming it is refused if they are no longer approved) and only the recipients whose message
+ * failed (and, if asked, was rejected), with the same parameters; the content is rendered and measured again by
+ * the one implementation in src/sms. It then goes through the usual check page and confirm.
+ *
+ * - A number the source task delivered to, or is still awaiting a receipt for, is never included, even when
+ *   another of its messages failed: that person has (or may yet have) the message.
+ * - Resending twice gives the same draft: an open draft of this source with the same options is reused, checked
+ *   and made in one transaction so two clicks cannot both create one.
+ */
+
+export interface ResendOptions {
+  includeRejected: boolean;
+}
+
+export type ResendOutcome =
+  | { ok: true; draftId: string; reused: boolean; recipients: number; skipped: number }
+  | { ok: false; key: string };
+
+/** Numbers in these states are never sent again by a resend. */
+const REACHED = ['delivered', 'submitted'];
+
+export function resendStatuses(options: ResendOptions): string[] {
+  return options.includeRejected ? ['failed', 'rejected'] : ['failed'];
+}
+
+/** Whether the page offers the resend button to this user. */
+export function canResend(user: User, task: Pick<Task, 'createdBy' | 'status' | 'failedCount' | 'rejectedCount'>): boolean {
+  return canManageTask(user, task) && isFinished(task) && task.failedCount + task.rejectedCount > 0;
+}
+
+async function candidates(db: Knex, taskId: string, statuses: readonly string[]): Promise<ResendCandidate[]> {
+  const out: ResendCandidate[] = [];
+  for (const status of statuses) for await (const batch of messagesInStatus(db, taskId, status)) out.push(...batch);
+  // In the order of the source's rows, as the recipients were first given.
+  return out.sort((a, b) => a.rowNumber - b.rowNumber || a.id - b.id);
+}
+
+export async function resendFailed(db: Knex, sourceId: string, user: User, options: ResendOptions, timeZone: string): Promise<ResendOutcome> {
+  const source = await findTask(db, sourceId);
+  if (!source || source.status === 'draft') throw new HttpError(404, 'errors.notFound');
+  if (!canManageTask(user, source)) throw new HttpError(403, 'errors.forbidden');
+  if (!isFinished(source)) return { ok: false, key: 'tasks.resend.notFinished' };
+
+  const statuses = resendStatuses(options);
+  const optionsKey = statuses.join('+');
+  const reusable = async (trx: Knex) =>
+    (await openResendDrafts(trx, source.id, new Date().toISOString())).find(
+      (d) => d.formState.resendStatuses === optionsKey && (d.createdBy === user.id || user.role === 'admin'),
+    );
+  const existing = await reusable(db);
+  if (existing) return { ok: true, draftId: existing.id, reused: true, recipients: 0, skipped: 0 };
+
+  const failed = await candidates(db, source.id, statuses);
+  if (failed.length === 0) return { ok: false, key: options.includeRejected ? 'tasks.resend.nothingWithRejected' : 'tasks.resend.nothing' };
+  const reached = await numbersWithStatus(db, source.id, [...new Set(failed.map((m) => m.phone))], REACHED);
+  const rows: InputRow[] = failed.filter((m) => !reached.has(m.phone)).map((m) => ({ rowNumber: m.rowNumber, cells: [m.phone, ...m.params] }));
+  if (rows.length === 0) return { ok: false, key: 'tasks.resend.allReached' };
+  const report = checkRecipients(rows, { signature: source.signatureText, templateContent: source.templateContent });
+
+  return db.transaction(async (trx) => {
+    const raced = await reusable(trx);
+    if (raced) return { ok: true as const, draftId: raced.id, reused: true, recipients: 0, skipped: 0 };
+    const draftId = await createDraft(trx, {
+      user,
+      signature: { id: source.signatureId, name: source.signatureText },
+      template: { id: source.templateId, name: source.templateName, smsType: source.smsType, content: source.templateContent },
+      sendMode: 'now',
+      sendAt: null,
+      source: 'resend',
+      fileName: null,
+      report,
+      formState: {
+        smsType: source.smsType,
+        signatureId: source.signatureId === null ? '' : String(source.signatureId),
+        templateId: source.templateId === null ? '' : String(source.templateId),
+        recipientsMode: 'import',
+        sendMode: 'now',
+        resendStatuses: optionsKey,
+      },
+      timeZone,
+      resendOf: source.id,
+    });
+    return { ok: true as const, draftId, reused: false, recipients: report.valid.length, skipped: failed.length - rows.length };
+  });
+}
