@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { MessageRow } from './messages.queries';
 
 /**
  * One task's messages as the details page and its exports list them: filtered by phone (exact or prefix), status
@@ -19,15 +20,7 @@ export interface MessageFilter {
   code?: string;
 }
 
-export interface MessageListRow {
-  id: number;
-  rowNumber: number;
-  phone: string;
-  params: string[];
-  content: string;
-  chars: number;
-  segments: number;
-  status: string;
+export interface MessageListRow extends MessageRow {
   submittedAt: string | null;
   reportedAt: string | null;
   code: string | null;

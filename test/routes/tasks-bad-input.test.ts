@@ -2,7 +2,7 @@ import * as XLSX from 'xlsx';
 import iconv from 'iconv-lite';
 import { makeTestApp, addUser, loginAs, tokenFor, type TestApp, type Agent } from '../helpers/app';
 import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
-import { writeZip } from '../helpers/zip';
+import { zipOf, passwordProtectedXlsx } from '../fixtures/imports/build';
 import { saveSettings } from '../../src/services/settings.service';
 import { toLocalInputValue } from '../../src/time/zoned-time';
 
@@ -66,10 +66,7 @@ test.each([
 });
 
 test('a password-protected workbook is refused as such', async () => {
-  const cfb = XLSX.CFB.utils.cfb_new();
-  XLSX.CFB.utils.cfb_add(cfb, 'EncryptionInfo', Buffer.alloc(256, 1));
-  XLSX.CFB.utils.cfb_add(cfb, 'EncryptedPackage', Buffer.alloc(4096, 2));
-  const buffer = Buffer.from(XLSX.CFB.write(cfb, { type: 'buffer' }) as Uint8Array);
+  const buffer = passwordProtectedXlsx();
   const res = await submit(importForm(), { buffer, name: 'locked.xlsx' });
   expect(res.status).toBe(422);
   expect(res.text).toContain('password-protected');
@@ -77,11 +74,11 @@ test('a password-protected workbook is refused as such', async () => {
 
 test('a zip bomb is refused before it is unpacked', async () => {
   const small = (s: string) => Buffer.from(s);
-  const buffer = writeZip({
-    '[Content_Types].xml': small('<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'),
-    'xl/workbook.xml': small('<workbook><sheets><sheet name="s" sheetId="1" r:id="rId1"/></sheets></workbook>'),
-    'xl/worksheets/sheet1.xml': Buffer.alloc(300 * 1024 * 1024, 0x20),
-  });
+  const buffer = zipOf([
+    { name: '[Content_Types].xml', data: small('<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>') },
+    { name: 'xl/workbook.xml', data: small('<workbook><sheets><sheet name="s" sheetId="1" r:id="rId1"/></sheets></workbook>') },
+    { name: 'xl/worksheets/sheet1.xml', data: Buffer.alloc(300 * 1024 * 1024, 0x20) },
+  ]);
   expect(buffer.length).toBeLessThan(1024 * 1024);
   const started = Date.now();
   const res = await submit(importForm(), { buffer, name: 'bomb.xlsx' });
