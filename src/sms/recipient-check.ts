@@ -18,7 +18,7 @@
  */
 import { normalizePhone, type PhoneReason } from './phone';
 import { composeMessage, measure } from './segments';
-import { renderTemplate, variableCount } from './template';
+import { compileTemplate, variableCount } from './template';
 
 export interface InputRow {
   /** Data rows counted from 1 as they stand in the file (after a skipped header). */
@@ -133,6 +133,7 @@ function readParams(cells: readonly unknown[], expected: number): ParamsResult {
 
 export function checkRecipients(rows: Iterable<InputRow>, ctx: CheckContext, options: CheckOptions = {}): CheckReport {
   const expected = variableCount(ctx.templateContent);
+  const render = compileTemplate(ctx.templateContent);
   const progressEvery = options.progressEvery ?? 10_000;
   // The first kept parameters of each number, and a key for every later kept row of a number seen before: keys are
   // built only for repeated numbers, and a file of one number with 100,000 different codes stays one pass.
@@ -171,7 +172,7 @@ export function checkRecipients(rows: Iterable<InputRow>, ctx: CheckContext, opt
       continue;
     }
     // measureMessage(signature, body) is measure(composeMessage(signature, body)); the message itself is kept too.
-    const message = composeMessage(ctx.signature, renderTemplate(ctx.templateContent, params.params));
+    const message = composeMessage(ctx.signature, render(params.params));
     const size = measure(message);
     if (size.tooLong) {
       report.invalid.push({ rowNumber, value, problem: { code: 'too_long', chars: size.chars } });
