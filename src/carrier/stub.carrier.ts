@@ -48,8 +48,10 @@ function unitHash(key: string, salt: string): number {
 function plannedCode(message: OutgoingMessage, mix: Record<string, number>): string {
   const fixed = DETERMINISTIC_OUTCOMES[message.phone.slice(-4)];
   if (fixed) return fixed.code;
+  const shares = Object.entries(mix);
+  if (shares.length === 0) return 'DELIVRD'; // no mix: the hash below could pick nothing else
   let u = unitHash(String(message.id), 'outcome');
-  for (const [code, share] of Object.entries(mix)) {
+  for (const [code, share] of shares) {
     if (u < share) return code;
     u -= share;
   }
@@ -85,16 +87,20 @@ export class StubCarrier implements Carrier {
     const now = Date.now();
     const results: SubmitResult[] = [];
     const accepted = [];
-    for (const m of messages) {
+    const spread = Math.max(0, s.delayMaxMs - s.delayMinMs);
+    // 8 random bytes a carrier id, drawn for the whole batch at once.
+    const random = crypto.randomBytes(8 * messages.length).toString('hex');
+    for (const [i, m] of messages.entries()) {
       const fixed = DETERMINISTIC_OUTCOMES[m.phone.slice(-4)];
       if (fixed?.atSubmit) {
         results.push({ id: m.id, accepted: false, code: fixed.code, description: fixed.description });
         continue;
       }
-      const delay = s.delayMinMs + unitHash(String(m.id), 'delay') * Math.max(0, s.delayMaxMs - s.delayMinMs);
+      // A fixed delay (min = max) needs no hash: it would be multiplied by 0.
+      const delay = s.delayMinMs + (spread > 0 ? unitHash(String(m.id), 'delay') * spread : 0);
       accepted.push({
         idempotencyKey: String(m.id),
-        carrierMessageId: 'stub-' + crypto.randomBytes(8).toString('hex'),
+        carrierMessageId: 'stub-' + random.slice(16 * i, 16 * i + 16),
         phone: m.phone,
         content: m.content,
         outcomeCode: plannedCode(m, s.failureMix),

@@ -18,6 +18,30 @@ SqliteTransaction.prototype.begin = function begin(conn: unknown) {
   return this.query(conn, 'BEGIN IMMEDIATE;');
 };
 
+/**
+ * knex prepares every query afresh (its better-sqlite3 client calls `connection.prepare(sql)` each time), and a page
+ * runs eight or nine of them: preparing is a good part of each one's cost. The connection keeps its statements
+ * by SQL text instead (the most recent 500), as SQLite's own API intends; a statement is reset after each use and
+ * re-prepared by SQLite itself if the schema changes. knex never streams from better-sqlite3 nor sets per-query
+ * statement modes (safeIntegers), so a statement is never busy or altered when it is handed out again.
+ */
+const STATEMENTS_KEPT = 500;
+
+function keepStatements(conn: { prepare(sql: string): unknown }): void {
+  const prepare = conn.prepare.bind(conn);
+  const kept = new Map<string, unknown>();
+  conn.prepare = (sql: string) => {
+    let statement = kept.get(sql);
+    if (statement === undefined) {
+      statement = prepare(sql);
+      if (kept.size >= STATEMENTS_KEPT) kept.delete(kept.keys().next().value!);
+    } else kept.delete(sql);
+    // Re-inserted, so the map's order is least recently used first.
+    kept.set(sql, statement);
+    return statement;
+  };
+}
+
 export const MIGRATIONS_DIR = path.join(ROOT_DIR, 'migrations');
 
 export const migrationConfig: Knex.MigratorConfig = {
@@ -39,8 +63,9 @@ export function createDb(filename: string): Db {
     pool: {
       min: 1,
       max: 1,
-      afterCreate(conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+      afterCreate(conn: { pragma(sql: string): unknown; prepare(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
         try {
+          keepStatements(conn);
           if (filename !== ':memory:') conn.pragma('journal_mode = WAL');
           conn.pragma('foreign_keys = ON');
           conn.pragma('busy_timeout = 5000');

@@ -191,6 +191,21 @@ export async function countMessages(db: Knex, f: MessageFilter, cap: number, sca
   return Math.min(...sizes) <= scanLimit ? { count: n, bound: 'exact' } : { count: n, bound: 'atLeast' };
 }
 
+/**
+ * A phone prefix alone (the search box's usual case): one capped count of its (task_id, phone) range gives both the
+ * filtered count and the index chooseIndex would pick (the narrow side of PREFIX_SORT_LIMIT reads that range), so
+ * the page does not count the same range twice. Undefined for any other filter.
+ */
+export async function prefixPlan(db: Knex, f: MessageFilter, cap: number): Promise<{ index: MessageIndex; count: FilteredCount } | undefined> {
+  if (f.phonePrefix === undefined || f.phone !== undefined || f.status !== undefined || f.code !== undefined) return undefined;
+  const [d] = drivers(f);
+  const n = await rangeCount(db, f.taskId, d, Math.max(cap, PREFIX_SORT_LIMIT));
+  return {
+    index: n <= PREFIX_SORT_LIMIT ? INDEX.phone : INDEX.id,
+    count: n > cap ? { count: cap, bound: 'moreThan' } : { count: n, bound: 'exact' },
+  };
+}
+
 /** Every matching message in id order, read `batch` at a time by keyset: the export streams these. */
 export async function* streamMessages(db: Knex, f: MessageFilter, batch = 1000): AsyncGenerator<MessageListRow[]> {
   const index = await chooseIndex(db, f);

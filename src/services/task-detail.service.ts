@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Task } from '../queries/tasks.queries';
 import { MESSAGE_STATUSES, type MessageStatus } from '../queries/messages.queries';
 import { countOpenMessages } from '../queries/message-stats.queries';
-import { countMessages, hasMessages, listMessages, type Cursor, type FilteredCount, type MessageFilter, type MessageListRow } from '../queries/message-list.queries';
+import { countMessages, hasMessages, listMessages, prefixPlan, type Cursor, type FilteredCount, type MessageFilter, type MessageListRow } from '../queries/message-list.queries';
 import { sendDays, type SendDay } from './send-days.service';
 
 export const MESSAGE_PAGE_SIZE = 50;
@@ -78,8 +78,9 @@ async function filteredCount(db: Knex, task: Task, filter: MessageFilter, counts
 }
 
 export async function messagePage(db: Knex, task: Task, filter: MessageFilter, cursor: Cursor, counts: Record<MessageStatus, number>): Promise<MessagePage> {
-  const { rows, more } = await listMessages(db, filter, cursor, MESSAGE_PAGE_SIZE);
-  const count = await filteredCount(db, task, filter, counts);
+  const plan = await prefixPlan(db, filter, FILTERED_COUNT_CAP);
+  const { rows, more } = await listMessages(db, filter, cursor, MESSAGE_PAGE_SIZE, plan?.index);
+  const count = plan?.count ?? (await filteredCount(db, task, filter, counts));
   const backwards = cursor.before !== undefined;
   const first = rows[0]?.id ?? null;
   const last = rows[rows.length - 1]?.id ?? null;

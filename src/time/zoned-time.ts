@@ -31,13 +31,55 @@ function parts(date: Date, timeZone: string): Record<string, number> {
   return out;
 }
 
+/**
+ * formatToParts costs microseconds (a dozen objects per call), and a page of 50 messages or a 100,000-row export
+ * formats two times per row. A zone's offset changes only at its transitions, so it is read through Intl once per
+ * zone and UTC hour, at the hour's first and last second; when both agree, every instant of that hour is the
+ * offset added to UTC. An hour with a transition inside, and instants outside 1970–9999, always go through Intl.
+ */
+const HOUR_MS = 3_600_000;
+const FAST_FROM = Date.UTC(1970, 0, 2);
+const FAST_TO = Date.UTC(9999, 11, 30);
+const MAX_HOURS_KEPT = 10_000;
+const hourOffsets = new Map<string, Map<number, number | null>>();
+
+/** Wall clock minus UTC, in ms, at an instant on a whole second. */
+function offsetAt(ms: number, timeZone: string): number {
+  const p = parts(new Date(ms), timeZone);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - ms;
+}
+
+/** The offset in force for the whole UTC hour `hour`, or null when it changes within that hour. */
+function hourOffset(hour: number, timeZone: string): number | null {
+  let zone = hourOffsets.get(timeZone);
+  if (!zone) hourOffsets.set(timeZone, (zone = new Map()));
+  let offset = zone.get(hour);
+  if (offset === undefined) {
+    const first = offsetAt(hour * HOUR_MS, timeZone);
+    offset = first === offsetAt(hour * HOUR_MS + HOUR_MS - 1000, timeZone) ? first : null;
+    if (zone.size >= MAX_HOURS_KEPT) zone.clear();
+    zone.set(hour, offset);
+  }
+  return offset;
+}
+
+/** The same fields as parts(), by arithmetic when the hour's offset is known to hold. */
+function wallClock(date: Date, timeZone: string): Record<string, number> {
+  const t = date.getTime();
+  const offset = t >= FAST_FROM && t < FAST_TO ? hourOffset(Math.floor(t / HOUR_MS), timeZone) : null;
+  if (offset === null) return parts(date, timeZone);
+  // Intl drops the milliseconds; so does this.
+  const w = new Date(Math.floor(t / 1000) * 1000 + offset);
+  return { year: w.getUTCFullYear(), month: w.getUTCMonth() + 1, day: w.getUTCDate(), hour: w.getUTCHours(), minute: w.getUTCMinutes(), second: w.getUTCSeconds() };
+}
+
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /** `2026-11-25 14:30` in the zone (same shape in every language: it is what people type back). */
 export function formatDateTime(iso: string | Date, timeZone: string, _locale?: string, withSeconds = false): string {
   const date = typeof iso === 'string' ? new Date(iso) : iso;
   if (Number.isNaN(date.getTime())) return '';
-  const p = parts(date, timeZone);
+  const p = wallClock(date, timeZone);
   const base = `${p.year}-${pad(p.month)}-${pad(p.day)} ${pad(p.hour)}:${pad(p.minute)}`;
   return withSeconds ? `${base}:${pad(p.second)}` : base;
 }

@@ -4,9 +4,13 @@
  * figures are; only a crash exits non-zero.
  */
 import { runImportsBench } from './imports.bench';
+import { runDispatchBench } from './dispatch.bench';
+import { runPagesBench } from './pages.bench';
 
 const SUITES: Record<string, () => Promise<void>> = {
   imports: runImportsBench,
+  dispatch: runDispatchBench,
+  pages: runPagesBench,
 };
 
 async function main(): Promise<void> {

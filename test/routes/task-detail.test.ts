@@ -1,7 +1,7 @@
 import { makeTestApp, addUser, loginAs, fieldError, unescapeHtml, type TestApp, type Agent } from '../helpers/app';
 import { phones, seedTask } from '../helpers/tasks';
 import { numbersWithOutcome, runDueTasks } from '../helpers/outcomes';
-import { countMessages, listMessages, MESSAGE_INDEX } from '../../src/queries/message-list.queries';
+import { chooseIndex, countMessages, listMessages, MESSAGE_INDEX, prefixPlan } from '../../src/queries/message-list.queries';
 
 let t: TestApp;
 let owner: Agent;
@@ -238,6 +238,15 @@ describe('queries behind the page', () => {
     const atLeast = await countMessages(t.db, { taskId, phonePrefix: '13', status: 'failed' }, 1000, 10);
     expect(atLeast.bound).toBe('atLeast');
     expect(atLeast.count).toBeLessThanOrEqual(10);
+  });
+
+  test('a prefix alone is counted once: the same count and index as countMessages and chooseIndex give', async () => {
+    for (const [phonePrefix, cap] of [['13', 1000], ['139', 1000], ['139', 25], ['1390001', 1000], ['1599', 1000]] as const) {
+      const f = { taskId, phonePrefix };
+      expect(await prefixPlan(t.db, f, cap)).toEqual({ index: await chooseIndex(t.db, f), count: await countMessages(t.db, f, cap) });
+    }
+    expect(await prefixPlan(t.db, { taskId, phonePrefix: '13', status: 'failed' }, 1000)).toBeUndefined();
+    expect(await prefixPlan(t.db, { taskId, status: 'failed' }, 1000)).toBeUndefined();
   });
 
   test('the page says how it counted', async () => {
