@@ -135,6 +135,12 @@ export async function recordBatchResults(db: Knex, taskId: string, accepted: rea
  * own queries then refuse to run; these statements would run outside any transaction, so they check first.
  */
 async function runEach(trx: Knex.Transaction, sql: string, rows: readonly unknown[][]): Promise<number> {
+  if (trx.client.config.client !== 'better-sqlite3') {
+    // Other databases (PostgreSQL, planned) take the same statement through knex, one row at a time.
+    let changed = 0;
+    for (const bindings of rows) changed += Number((await trx.raw(sql, bindings as Knex.RawBinding[])).rowCount ?? 0);
+    return changed;
+  }
   const connection = (await trx.client.acquireConnection()) as Database.Database;
   if (trx.isCompleted() || !connection.inTransaction) throw new Error('the transaction did not begin or is over');
   const statement = connection.prepare(sql);

@@ -10,7 +10,8 @@ const RECEIPT_BATCH = 500;
  * already final message is logged and ignored; a crash before the acknowledgement only repeats receipts. Early
  * receipts left waiting for a message that is known by now are applied first.
  */
-export async function applyReceipts(db: Knex, carrier: Carrier, logger: Logger): Promise<number> {
+export async function applyReceipts(db: Knex, carrier: Carrier, logger: Logger, budgetMs = Infinity): Promise<number> {
+  const started = Date.now();
   await adoptKnownOrphans(db, new Date().toISOString());
   let total = 0;
   for (;;) {
@@ -30,7 +31,7 @@ export async function applyReceipts(db: Knex, carrier: Carrier, logger: Logger):
     if (ignored.length) logger.warn('receipts for unknown or final messages ignored', { count: ignored.length, sample: ignored.slice(0, 3) });
     await carrier.ackReceipts(receipts.map((r) => r.receiptId));
     total += receipts.length;
-    if (receipts.length < RECEIPT_BATCH) return total;
+    if (receipts.length < RECEIPT_BATCH || Date.now() - started > budgetMs) return total;
     // better-sqlite3 answers synchronously: without a turn of the event loop between batches, 20,000 receipts would
     // keep HTTP requests, the ticker and signals waiting for seconds.
     await new Promise((resolve) => setImmediate(resolve));

@@ -27,6 +27,8 @@ export interface DispatcherOptions {
 }
 
 const BACKOFF_BASE_MS = 1000;
+/** Longest a tick spends applying receipts before it looks for due tasks again. */
+const RECEIPT_BUDGET_MS = 1500;
 const BACKOFF_MAX_MS = 60_000;
 
 export function backoffMs(attempts: number): number {
@@ -85,7 +87,9 @@ export class Dispatcher {
       try {
         do {
           this.again = false;
-          await this.pullReceipts();
+          // Receipts for a bounded time only: a flood of them must not hold back a task that is due (the promise
+          // is a start within 10 s of its time); what is left is applied at the next tick.
+          await this.pullReceipts(RECEIPT_BUDGET_MS);
           while (!this.stopping && (await this.dispatchOne())) {
             /* keep claiming while tasks are due */
           }
@@ -110,8 +114,8 @@ export class Dispatcher {
     if (this.running) await this.running;
   }
 
-  async pullReceipts(): Promise<number> {
-    return applyReceipts(this.db, this.carrier, this.logger);
+  async pullReceipts(budgetMs = Infinity): Promise<number> {
+    return applyReceipts(this.db, this.carrier, this.logger, budgetMs);
   }
 
   private async dispatchOne(): Promise<boolean> {
