@@ -15,7 +15,7 @@ const SCIENTIFIC = /^[+-]?\d+(?:\.\d*)?E[+-]?\d+$/i;
  * with their displayed text in `w`. `dateNF` shows format 14 (the "short date" Excel localises) the way Excel on
  * Chinese Windows does.
  */
-const READ_OPTIONS: XLSX.ParsingOptions = {
+export const READ_OPTIONS: XLSX.ParsingOptions = {
   type: 'buffer',
   dense: true,
   sheets: 0,

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { TaskStatus } from './tasks.queries';
+import type { Task, TaskStatus } from './tasks.queries';
 
 /** The task list's filters, already checked (src/validators/task-list.validators.ts). Drafts are never listed. */
 export interface TaskListFilter {
@@ -24,24 +24,11 @@ export interface TaskListCursor {
 }
 
 /** One row of the list: the columns it shows and what the row actions and progress need. */
-export interface TaskListRow {
-  id: string;
-  status: TaskStatus;
-  smsType: string;
-  signatureText: string;
-  templateName: string;
-  templateContent: string;
-  sendMode: 'now' | 'scheduled';
-  sendAt: string | null;
-  recipientCount: number;
-  createdBy: number;
-  cancelledAt: string | null;
-  submittedCount: number;
-  deliveredCount: number;
-  failedCount: number;
-  rejectedCount: number;
-  cancelledCount: number;
-}
+export type TaskListRow = Pick<
+  Task,
+  | 'id' | 'status' | 'smsType' | 'signatureText' | 'templateName' | 'templateContent' | 'sendMode' | 'sendAt' | 'recipientCount'
+  | 'createdBy' | 'cancelledAt' | 'submittedCount' | 'deliveredCount' | 'failedCount' | 'rejectedCount' | 'cancelledCount'
+>;
 
 const LIST_COLUMNS = [
   'id',

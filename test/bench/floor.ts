@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import * as XLSX from 'xlsx';
+import { READ_OPTIONS } from '../../src/imports/sheet-read';
 import { createDb, migrateLatest } from '../../src/db/knex';
 import { checkRecipients, type CheckContext, type CheckReport, type InputRow } from '../../src/sms/recipient-check';
 
@@ -18,19 +19,6 @@ export interface FloorRun {
   valid: number;
 }
 
-/** The same lean options as src/imports/sheet-read.ts uses (minus its row cap and date format). */
-const READ_OPTIONS: XLSX.ParsingOptions = {
-  type: 'buffer',
-  dense: true,
-  sheets: 0,
-  cellFormula: false,
-  cellHTML: false,
-  cellStyles: false,
-  cellNF: false,
-  cellDates: false,
-  sheetStubs: false,
-  bookVBA: false,
-};
 
 const TASK_ID = 'T0000000001';
 
@@ -68,7 +56,7 @@ function rawInsert(file: string, report: CheckReport): void {
 
 function xlsxRows(buf: Buffer): { rows: InputRow[]; readMs: number; rowsMs: number } {
   const t0 = performance.now();
-  const book = XLSX.read(buf, READ_OPTIONS);
+  const book = XLSX.read(buf, READ_OPTIONS) /* the app's own lean options, without its row cap */;
   const t1 = performance.now();
   const data = (book.Sheets[book.SheetNames[0]]['!data'] ?? []) as (XLSX.CellObject[] | undefined)[];
   const rows: InputRow[] = [];
