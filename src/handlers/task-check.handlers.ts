@@ -3,6 +3,7 @@ import type { AppDeps } from '../app';
 import { HttpError } from '../http-error';
 import { findTask, type Task } from '../queries/tasks.queries';
 import { firstMessages } from '../queries/messages.queries';
+import { firstDraftRecipient } from '../queries/draft-recipients.queries';
 import { listInvalidRows, streamInvalidRows } from '../queries/invalid-rows.queries';
 import { buildPreview } from '../sms/preview';
 import { canManageTask, confirmDraft } from '../services/drafts.service';
@@ -23,7 +24,8 @@ export function taskCheckHandlers({ db, wakeDispatcher }: AppDeps) {
     const invalidRows = await listInvalidRows(db, task.id, { afterRow: after, limit: INVALID_PAGE + 1 });
     const hasMore = invalidRows.length > INVALID_PAGE;
     const shown = invalidRows.slice(0, INVALID_PAGE);
-    const [first] = await firstMessages(db, task.id, 1);
+    // A draft's recipients are not messages yet (they become messages when it is confirmed).
+    const first = task.status === 'draft' ? await firstDraftRecipient(db, task.id) : (await firstMessages(db, task.id, 1))[0];
     res.status(status).render('pages/tasks/check', {
       title: res.locals.t('tasks.check.title'),
       task,

@@ -64,6 +64,7 @@ export function taskFormHandlers({ db, logger }: AppDeps) {
         source: recipients.source,
         fileName: recipients.fileName,
         report: recipients.report,
+        recipients: recipients.recipients,
         formState,
         timeZone: settings.timeZone,
       });

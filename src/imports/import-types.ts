@@ -1,7 +1,8 @@
 /**
  * The contract between the file readers (this folder, run in a worker thread) and the send form.
  */
-import type { CheckReport, InputRow } from '../sms/recipient-check';
+import type { InputRow } from '../sms/recipient-check';
+import type { CheckSummary, PackedRecipients } from '../drafts/recipient-chunks';
 
 export type { InputRow };
 
@@ -62,7 +63,7 @@ export type ParsedFile =
   | { ok: false; error: ImportError };
 
 export type CheckedFile =
-  | { ok: true; format: ImportFormat; headerSkipped: boolean; report: CheckReport }
+  | { ok: true; format: ImportFormat; headerSkipped: boolean; report: CheckSummary; recipients: PackedRecipients }
   | { ok: false; error: ImportError };
 
 /** phase: `reading` (unpacking and parsing the file), `checking` (rows checked so far of total), `sending`. */

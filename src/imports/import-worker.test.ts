@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { ImportLimits, ImportProgress } from './import-types';
 import { parseAndCheck, parseImportFile } from './import-worker';
 import { csvOf, passwordProtectedXlsx, recipientRows, SAMPLE_EXPECTED, SAMPLES_DIR, TWO_VARIABLES, xlsxOf } from '../../test/fixtures/imports/build';
+import { CHUNK_ROWS, parseChunk } from '../drafts/recipient-chunks';
 
 const LIMITS: ImportLimits = { maxRows: 100_000, maxBytes: 10 * 1024 * 1024 };
 
@@ -43,17 +44,14 @@ describe('imports in a worker thread', () => {
     const result = await parseAndCheck(buf, 'recipients-2vars-gbk.csv', LIMITS, TWO_VARIABLES, (p) => phases.push(p.phase));
     if (!result.ok) throw new Error(JSON.stringify(result.error));
     expect(result).toMatchObject({ format: 'csv', headerSkipped: true });
-    expect(result.report.valid.map((r) => r.rowNumber)).toEqual(SAMPLE_EXPECTED.validRows);
+    const valid = result.recipients.chunks.flatMap(parseChunk);
+    expect(valid.map((r) => r[0])).toEqual(SAMPLE_EXPECTED.validRows);
+    expect(result.recipients.count).toBe(7);
     expect(result.report.invalid.map(({ rowNumber, problem }) => ({ rowNumber, problem }))).toEqual(SAMPLE_EXPECTED.invalid);
     expect(result.report).toMatchObject({ duplicatesRemoved: 1, repeatedNumbers: 1, rowsRead: 12, totalMessages: 7 });
-    expect(result.report.valid[0]).toEqual({
-      rowNumber: 1,
-      phone: '13800138000',
-      params: ['张三', 'A1001'],
-      message: '【测试】尊敬的张三，您的订单A1001已发货，请注意查收。',
-      chars: 29,
-      segments: 1,
-    });
+    // As the draft stores it: [row number, phone, params, the signed message, chars, segments].
+    expect(valid[0]).toEqual([1, '13800138000', ['张三', 'A1001'], '【测试】尊敬的张三，您的订单A1001已发货，请注意查收。', 29, 1]);
+    expect(result.recipients.totalChars).toBe(valid.reduce((n, r) => n + r[4], 0));
     expect(phases).toEqual(expect.arrayContaining(['reading', 'checking', 'sending']));
     expect(buf.equals(copy)).toBe(true);
   });
@@ -66,6 +64,23 @@ describe('imports in a worker thread', () => {
   test('a worker that does not finish in time is stopped and reported, not left running', async () => {
     const result = await parseImportFile(bigXlsx, 'big.xlsx', { ...LIMITS, timeoutMs: 1 });
     expect(result).toEqual({ ok: false, error: { code: 'corrupt', params: { reason: 'timeout' } } });
+  });
+
+  test('files at the same time each get their own answer; after a timeout the next file is read as usual', async () => {
+    const sample = fs.readFileSync(path.join(SAMPLES_DIR, 'recipients-2vars-gbk.csv'));
+    const other = Buffer.from('手机号码,姓名,订单号\n13900139000,李四,B1\n', 'utf8');
+    const [a, b, c] = await Promise.all([
+      parseAndCheck(sample, 'a.csv', LIMITS, TWO_VARIABLES),
+      parseAndCheck(other, 'b.csv', LIMITS, TWO_VARIABLES),
+      parseAndCheck(sample, 'c.csv', LIMITS, TWO_VARIABLES),
+    ]);
+    for (const r of [a, b, c]) if (!r.ok) throw new Error(JSON.stringify(r.error));
+    const phones = (r: typeof a) => (r.ok ? r.recipients.chunks.flatMap(parseChunk).map((row) => row[1]) : []);
+    expect(phones(a)).toHaveLength(7);
+    expect(phones(c)).toEqual(phones(a));
+    expect(phones(b)).toEqual(['13900139000']);
+    expect(await parseImportFile(bigXlsx, 'big.xlsx', { ...LIMITS, timeoutMs: 1 })).toMatchObject({ ok: false, error: { code: 'corrupt' } });
+    expect(phones(await parseAndCheck(other, 'b.csv', LIMITS, TWO_VARIABLES))).toEqual(['13900139000']);
   });
 
   test('parseImportFile: 100,000 rows of .xlsx while the main thread keeps ticking', async () => {
@@ -87,7 +102,9 @@ describe('imports in a worker thread', () => {
     const { value, ticks, longestGapMs, ms } = await whileTicking(() => parseAndCheck(buf, fileName, LIMITS, TWO_VARIABLES));
     if (!value.ok) throw new Error(JSON.stringify(value.error));
     console.log(`parseAndCheck, 100,000-row ${fileName} (${buf.length} bytes): ${ms} ms; main thread ticked ${ticks} times, longest gap ${longestGapMs} ms`);
-    expect(value.report.valid).toHaveLength(100_000);
+    expect(value.recipients.count).toBe(100_000);
+    expect(value.recipients.chunks).toHaveLength(100_000 / CHUNK_ROWS);
+    expect(parseChunk(value.recipients.chunks.at(-1)!).at(-1)![0]).toBe(100_000);
     expect(value.report.totalSegments).toBe(100_000);
     expect(ticks).toBeGreaterThan(5);
   });

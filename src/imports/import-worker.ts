@@ -2,16 +2,17 @@
  * Runs an import off the main thread (issue 3: "Parsing runs off the main thread (a worker_threads worker with
  * resourceLimits)"), so the rest of the app keeps answering while a 100,000-row file is read and checked.
  *
- * One short-lived worker per file: its memory is returned to the system when it ends, and a file that crashes or
- * exhausts it takes down only that worker, which is reported as `corrupt` with the reason in `params.reason`.
+ * One short-lived worker per file: its memory is returned to the system when it ends (with the allocator setting
+ * `npm start` uses, see the README), and a file that crashes or exhausts it takes down only that worker, which is
+ * reported as `corrupt` with the reason in `params.reason`. (Reusing one worker was tried: it kept 60-100 MB more.)
  * The caller's buffer is copied into the worker (a few milliseconds for 10 MB), never detached, so it stays usable.
  */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ROOT_DIR } from '../config';
-import type { CheckContext, InputRow, InvalidRow, ValidRecipient } from '../sms/recipient-check';
+import type { CheckContext, InputRow, InvalidRow } from '../sms/recipient-check';
 import { DEFAULT_TIMEOUT_MS, type CheckedFile, type ImportError, type ImportLimits, type ParsedFile, type ProgressListener } from './import-types';
-import { unpackValid, type DoneResult, type WorkerJob, type WorkerMessage } from './worker-protocol';
+import type { DoneResult, WorkerJob, WorkerMessage } from './worker-protocol';
 
 /**
  * Enough for a 10 MB .xlsx of 100,000 rows (about 250 MB at peak) with room to spare; a file needing more is
@@ -41,7 +42,8 @@ function crashed(reason: string, detail?: string): { ok: false; error: ImportErr
 interface Collected {
   result: DoneResult;
   rows: InputRow[];
-  valid: ValidRecipient[];
+  /** Packed valid recipients (src/drafts/recipient-chunks.ts), in order. */
+  recipientChunks: Buffer[];
   invalid: InvalidRow[];
 }
 
@@ -50,7 +52,7 @@ function runWorker(job: Omit<WorkerJob, 'buffer'>, buf: Buffer, onProgress?: Pro
   const buffer = Uint8Array.prototype.slice.call(buf).buffer as ArrayBuffer;
   const entry = workerEntry();
   const lists = { rows: [] as unknown[], invalid: [] as unknown[] };
-  const valid: ValidRecipient[] = [];
+  const recipientChunks: Buffer[] = [];
 
   return new Promise((resolve) => {
     const worker = new Worker(entry.file, {
@@ -68,7 +70,7 @@ function runWorker(job: Omit<WorkerJob, 'buffer'>, buf: Buffer, onProgress?: Pro
       resolve({
         result,
         rows: lists.rows as InputRow[],
-        valid,
+        recipientChunks,
         invalid: lists.invalid as InvalidRow[],
       });
     };
@@ -76,7 +78,7 @@ function runWorker(job: Omit<WorkerJob, 'buffer'>, buf: Buffer, onProgress?: Pro
 
     worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'progress') onProgress?.(message.progress);
-      else if (message.type === 'valid') unpackValid(message.columns, valid);
+      else if (message.type === 'recipients') recipientChunks.push(Buffer.from(message.chunk.buffer, message.chunk.byteOffset, message.chunk.byteLength));
       else if (message.type === 'chunk') {
         const target = lists[message.list];
         for (const item of message.items) target.push(item);
@@ -116,8 +118,14 @@ export async function parseAndCheck(
   onProgress?: ProgressListener,
 ): Promise<CheckedFile> {
   const checkCtx: CheckContext = { signature: ctx.signature, templateContent: ctx.templateContent };
-  const { result, valid, invalid } = await runWorker({ fileName, limits, ctx: checkCtx }, buf, onProgress);
+  const { result, recipientChunks, invalid } = await runWorker({ fileName, limits, ctx: checkCtx }, buf, onProgress);
   if (!result.ok) return result;
-  if (!result.report) return crashed('worker_crashed', 'no report');
-  return { ok: true, format: result.format, headerSkipped: result.headerSkipped, report: { ...result.report, valid, invalid } };
+  if (!result.report || !result.recipients) return crashed('worker_crashed', 'no report');
+  return {
+    ok: true,
+    format: result.format,
+    headerSkipped: result.headerSkipped,
+    report: { ...result.report, invalid },
+    recipients: { ...result.recipients, chunks: recipientChunks },
+  };
 }

@@ -5,7 +5,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { checkRecipients } from '../sms/recipient-check';
 import { parseImportBuffer } from './import-parse';
 import type { ImportProgress } from './import-types';
-import { CHUNK_ROWS, packValid, transferablesOf, type WorkerJob, type WorkerMessage } from './worker-protocol';
+import { packRecipients } from '../drafts/recipient-chunks';
+import { CHUNK_ROWS, type WorkerJob, type WorkerMessage } from './worker-protocol';
 
 function post(message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
   parentPort!.postMessage(message, transfer);
@@ -38,12 +39,15 @@ function run(job: WorkerJob): void {
   progress({ phase: 'checking', done: 0, total });
   const report = checkRecipients(rows, job.ctx, { onProgress: (done) => progress({ phase: 'checking', done, total }) });
   progress({ phase: 'sending', total: report.valid.length + report.invalid.length });
-  for (let from = 0; from < report.valid.length; from += CHUNK_ROWS) {
-    const columns = packValid(report.valid.slice(from, from + CHUNK_ROWS));
-    post({ type: 'valid', columns }, transferablesOf(columns));
+  const { valid, ...summary } = report;
+  const packed = packRecipients(valid);
+  for (const chunk of packed.chunks) {
+    // A big chunk has an ArrayBuffer of its own and is moved; a small one may sit in Node's shared pool and is copied.
+    const own = chunk.byteOffset === 0 && chunk.buffer.byteLength === chunk.byteLength;
+    post({ type: 'recipients', chunk }, own ? [chunk.buffer as ArrayBuffer] : []);
   }
   sendInChunks('invalid', report.invalid);
-  post({ type: 'done', result: { ok: true, format, headerSkipped, report: { ...report, valid: [], invalid: [] } } });
+  post({ type: 'done', result: { ok: true, format, headerSkipped, report: { ...summary, invalid: [] }, recipients: { count: packed.count, totalChars: packed.totalChars } } });
 }
 
 run(workerData as WorkerJob);

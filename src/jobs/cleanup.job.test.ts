@@ -7,6 +7,7 @@ import { createDraft } from '../services/drafts.service';
 import { checkRecipients } from '../sms/recipient-check';
 import { findSignature, findTemplate } from '../queries/catalogue.queries';
 import { findUserById } from '../queries/users.queries';
+import { packRecipients } from '../drafts/recipient-chunks';
 
 let t: TestApp;
 beforeEach(async () => {
@@ -35,16 +36,17 @@ test('drafts older than 24 h are deleted with their rows; confirmed tasks and fr
   const user = (await findUserById(t.db, 1))!;
   const signature = (await findSignature(t.db, await approvedSignature(t.db, '测试')))!;
   const template = (await findTemplate(t.db, await approvedTemplate(t.db, '您好，测试。')))!;
+  const report = checkRecipients([...phones(3), '12800138000'].map((p, i) => ({ rowNumber: i + 1, cells: [p] })), { signature: signature.name, templateContent: template.content });
   const make = () =>
     createDraft(t.db, {
       user, signature, template, sendMode: 'now', sendAt: null, source: 'manual', fileName: null, formState: {}, timeZone: 'Asia/Shanghai',
-      report: checkRecipients([...phones(3), '12800138000'].map((p, i) => ({ rowNumber: i + 1, cells: [p] })), { signature: signature.name, templateContent: template.content }),
+      report, recipients: packRecipients(report.valid),
     });
   const oldDraft = await make();
   const freshDraft = await make();
   await t.db('tasks').where({ id: oldDraft }).update({ expires_at: new Date(Date.now() - 1000).toISOString() });
   expect(await runDraftExpiry(t.db)).toBe(1);
   expect(await t.db('tasks').pluck('id')).toEqual([freshDraft]);
-  expect(Number((await t.db('messages').where({ task_id: oldDraft }).count({ n: '*' }))[0].n)).toBe(0);
+  expect(await t.db('draft_recipients').distinct('task_id').pluck('task_id')).toEqual([freshDraft]);
   expect(Number((await t.db('task_invalid_rows').where({ task_id: oldDraft }).count({ n: '*' }))[0].n)).toBe(0);
 });

@@ -160,6 +160,7 @@ export async function markDraftConfirmed(
 export async function deleteExpiredDrafts(db: Knex, nowIso: string, limit = 50): Promise<number> {
   const ids = (await db('tasks').where('status', 'draft').where('expires_at', '<', nowIso).limit(limit).pluck('id')) as string[];
   if (ids.length === 0) return 0;
+  await db('draft_recipients').whereIn('task_id', ids).delete();
   await db('messages').whereIn('task_id', ids).delete();
   await db('task_invalid_rows').whereIn('task_id', ids).delete();
   return db('tasks').whereIn('id', ids).delete();

@@ -9,6 +9,7 @@ import type { CatalogueRef } from '../validators/api.validators';
 import type { FieldErrors } from '../validators/validation';
 import { confirmDraft, createDraft, type ConfirmRefusal } from './drafts.service';
 import { resolveCatalogueChoice } from './task-form.service';
+import { packRecipients } from '../drafts/recipient-chunks';
 
 /** A task the API may name: drafts are unconfirmed checks, private to the form, and do not exist for it. */
 export async function apiVisibleTask(db: Knex, id: unknown): Promise<Task> {
@@ -73,6 +74,7 @@ export async function createConfirmedTask(
     source: 'api',
     fileName: null,
     report: input.report,
+    recipients: packRecipients(input.report.valid),
     formState: {},
     timeZone: input.timeZone,
   });

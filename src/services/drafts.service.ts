@@ -3,9 +3,10 @@ import type { User } from '../queries/users.queries';
 import type { Signature, Template } from '../queries/catalogue.queries';
 import { findSignature, findTemplate } from '../queries/catalogue.queries';
 import { findTask, insertDraftTask, lastTaskIdWithPrefix, markDraftConfirmed, type Task, type TaskSource } from '../queries/tasks.queries';
-import { insertMessages, type NewMessage } from '../queries/messages.queries';
+import { insertDraftRecipients, moveDraftRecipients } from '../queries/draft-recipients.queries';
 import { insertInvalidRows } from '../queries/invalid-rows.queries';
-import { problemReason, type CheckReport } from '../sms/recipient-check';
+import { problemReason } from '../sms/recipient-check';
+import type { CheckSummary, PackedRecipients } from '../drafts/recipient-chunks';
 import { formatDateTime } from '../time/zoned-time';
 import { HttpError } from '../http-error';
 
@@ -20,7 +21,9 @@ export interface DraftInput {
   sendAt: Date | null;
   source: TaskSource;
   fileName: string | null;
-  report: CheckReport;
+  report: CheckSummary;
+  /** The report's valid recipients, packed where they were checked (packRecipients). */
+  recipients: PackedRecipients;
   formState: Record<string, string>;
   timeZone: string;
   /** "Resend to failed": the task whose failed recipients this draft sends again. */
@@ -34,17 +37,12 @@ export function nextTaskId(prefixDate: Date, timeZone: string, last: string | un
   return prefix + String(seq).padStart(4, '0');
 }
 
-/** Stores the checked recipients and the report as a draft task in one transaction; returns its id. */
+/**
+ * Stores the report and its checked recipients as a draft task in one transaction; returns its id. The recipients
+ * wait in `draft_recipients` and become message rows when the draft is confirmed.
+ */
 export async function createDraft(db: Knex, input: DraftInput): Promise<string> {
-  const { report, signature, template } = input;
-  const messages: NewMessage[] = report.valid.map((r) => ({
-    row_number: r.rowNumber,
-    phone: r.phone,
-    params: JSON.stringify(r.params),
-    content: r.message,
-    chars: r.chars,
-    segments: r.segments,
-  }));
+  const { report, recipients, signature, template } = input;
   const invalid = report.invalid.map((r) => {
     const { reason, params } = problemReason(r.problem);
     return { row_number: r.rowNumber, value: r.value, reason, reason_params: JSON.stringify(params) };
@@ -66,7 +64,7 @@ export async function createDraft(db: Knex, input: DraftInput): Promise<string> 
       send_mode: input.sendMode,
       send_at: input.sendAt ? input.sendAt.toISOString() : null,
       rows_read: report.rowsRead,
-      recipient_count: report.valid.length,
+      recipient_count: recipients.count,
       invalid_count: report.invalid.length,
       duplicates_removed: report.duplicatesRemoved,
       repeated_numbers: report.repeatedNumbers,
@@ -74,12 +72,12 @@ export async function createDraft(db: Knex, input: DraftInput): Promise<string> 
       max_chars: report.longest?.chars ?? 0,
       max_segments: report.longest?.segments ?? 0,
       form_state: JSON.stringify(input.formState),
-      total_chars: report.valid.reduce((sum, r) => sum + r.chars, 0),
+      total_chars: recipients.totalChars,
       resend_of: input.resendOf ?? null,
       created_by: input.user.id,
       expires_at: new Date(now.getTime() + DRAFT_LIFETIME_MS).toISOString(),
     });
-    await insertMessages(trx, id, messages);
+    await insertDraftRecipients(trx, id, recipients.chunks);
     await insertInvalidRows(trx, id, invalid);
     return id;
   });
@@ -118,12 +116,16 @@ export async function confirmDraft(db: Knex, taskId: string, user: User, now = n
   if (task.status !== 'draft') return null;
   const refusal = await confirmRefusal(db, task, now);
   if (refusal) return refusal;
-  await markDraftConfirmed(db, task.id, {
-    signature_text: task.signatureText,
-    template_name: task.templateName,
-    template_content: task.templateContent,
-    sms_type: task.smsType,
-    send_at: task.sendMode === 'now' ? now.toISOString() : task.sendAt!,
+  await db.transaction(async (trx) => {
+    const confirmed = await markDraftConfirmed(trx, task.id, {
+      signature_text: task.signatureText,
+      template_name: task.templateName,
+      template_content: task.templateContent,
+      sms_type: task.smsType,
+      send_at: task.sendMode === 'now' ? now.toISOString() : task.sendAt!,
+    });
+    // Only the call that confirmed it moves the recipients: a second confirm finds the task confirmed and stops.
+    if (confirmed) await moveDraftRecipients(trx, task.id);
   });
   return null;
 }

@@ -1,11 +1,12 @@
 import { splitManualNumbers } from '../sms/phone';
-import { checkRecipients, type CheckReport, type InputRow } from '../sms/recipient-check';
+import { checkRecipients, type InputRow } from '../sms/recipient-check';
+import { packRecipients, type CheckSummary, type PackedRecipients } from '../drafts/recipient-chunks';
 import { variableCount } from '../sms/template';
 import { parseAndCheck } from '../imports/import-worker';
 import type { FieldError } from '../validators/validation';
 
 export type RecipientsOutcome =
-  | { ok: true; report: CheckReport; source: 'manual' | 'import'; fileName: string | null }
+  | { ok: true; report: CheckSummary; recipients: PackedRecipients; source: 'manual' | 'import'; fileName: string | null }
   | { ok: false; field: 'manualNumbers' | 'file'; error: FieldError; status?: number };
 
 interface Context {
@@ -24,7 +25,8 @@ export function checkManualNumbers(text: string, ctx: Context): RecipientsOutcom
     return { ok: false, field: 'manualNumbers', error: { key: 'tasks.errors.tooManyNumbers', params: { found: numbers.length, max: ctx.maxRows } } };
   }
   const rows: InputRow[] = numbers.map((n, i) => ({ rowNumber: i + 1, cells: [n] }));
-  return { ok: true, report: checkRecipients(rows, ctx), source: 'manual', fileName: null };
+  const { valid, ...report } = checkRecipients(rows, ctx);
+  return { ok: true, report, recipients: packRecipients(valid), source: 'manual', fileName: null };
 }
 
 /** An uploaded file, parsed and checked in a worker thread so the app stays responsive meanwhile. */
@@ -33,5 +35,5 @@ export async function checkImportFile(file: { buffer: Buffer; originalname: stri
   const fileName = file.originalname;
   const result = await parseAndCheck(file.buffer, fileName, { maxRows: ctx.maxRows, maxBytes: ctx.maxBytes }, ctx);
   if (!result.ok) return { ok: false, field: 'file', error: { key: `tasks.importErrors.${result.error.code}`, params: result.error.params } };
-  return { ok: true, report: result.report, source: 'import', fileName };
+  return { ok: true, report: result.report, recipients: result.recipients, source: 'import', fileName };
 }

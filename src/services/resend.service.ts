@@ -6,6 +6,7 @@ import { messagesInStatus, numbersWithStatus, openResendDrafts, type ResendCandi
 import { checkRecipients, type InputRow } from '../sms/recipient-check';
 import { canManageTask, createDraft } from './drafts.service';
 import { isFinished } from './task-detail.service';
+import { packRecipients } from '../drafts/recipient-chunks';
 
 /**
  * "Resend to failed" (issue 5): a new draft task with the source's snapshot (signature and template text, and
@@ -80,6 +81,7 @@ export async function resendFailed(db: Knex, sourceId: string, user: User, optio
       source: 'resend',
       fileName: null,
       report,
+      recipients: packRecipients(report.valid),
       formState: {
         smsType: source.smsType,
         signatureId: source.signatureId === null ? '' : String(source.signatureId),

@@ -102,16 +102,6 @@ export function recipientsCsv(rows: number): Buffer {
   return Buffer.from(lines.join('\r\n') + '\r\n', 'utf8');
 }
 
-/** Confirms the draft as the check page's button does; returns the wall clock (ms since epoch) when it was sent. */
-export async function confirmOverHttp(s: DispatchServer, taskId: string): Promise<number> {
-  const _csrf = await s.member.csrf(`/tasks/${taskId}/check`);
-  const sent = Date.now();
-  const res = await s.member.request(`/tasks/${taskId}/confirm`, { method: 'POST', body: new URLSearchParams({ _csrf }) });
-  await res.arrayBuffer();
-  if (res.status !== 303) throw new Error(`confirm of ${taskId} answered ${res.status}`);
-  return sent;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Polls (every `everyMs`) until `probe` returns a value, at most `timeoutMs`. */

@@ -1,7 +1,9 @@
 /**
- * What the bench watches while an import runs: the process's RSS (the import worker is a thread of this process,
- * so its heap is in the same RSS) and the latency of GET /tasks for another logged-in user.
+ * What the bench watches while an import runs: a process's RSS (the app's, when it runs as a child process, or the
+ * bench's own; an import worker is a thread of the app, so its heap is in the same RSS) and the latency of
+ * GET /tasks for another logged-in user.
  */
+import fs from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Client } from './client';
 
@@ -21,19 +23,51 @@ export interface RssStats {
   baselineMb: number;
   peakMb: number;
   growthMb: number;
-  peakHeapMb: number;
+  /** This process's V8 heap at its highest; not known for another process. */
+  peakHeapMb?: number;
+  /** Whether the peak is the kernel's high-water mark (VmHWM, reset at the start) rather than the highest sample. */
+  kernelPeak: boolean;
 }
 
-/** Samples process.memoryUsage() every `everyMs`; a sample delayed by a blocked event loop is still taken late. */
+/** VmRSS and VmHWM of a process, in bytes, from /proc/<pid>/status (Linux). */
+export function procMemory(pid: number): { rss: number; hwm: number } {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
+  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+}
+
+/**
+ * Resets the process's VmHWM to its current RSS (`5` into /proc/<pid>/clear_refs, Linux ≥ 4.0), so VmHWM then
+ * holds the highest RSS since this moment, including a spike between two samples. False if the kernel refused.
+ */
+function resetPeak(pid: number): boolean {
+  try {
+    fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Samples the RSS every `everyMs`: of this process (process.memoryUsage(), with its heap), or of the process `pid`
+ * (VmRSS from /proc; the peak is then VmHWM, reset when the sampler is made, or the highest sample if it could not
+ * be reset). A sample delayed by this process's busy event loop is still taken late.
+ */
 export class RssSampler {
   private timer: NodeJS.Timeout | undefined;
   readonly baseline: number;
+  private readonly kernelPeak: boolean;
   peakRss: number;
   peakHeap = 0;
   samples = 0;
 
-  constructor(private readonly everyMs = 20) {
-    this.baseline = process.memoryUsage().rss;
+  constructor(
+    private readonly everyMs = 20,
+    private readonly pid?: number,
+  ) {
+    this.kernelPeak = pid !== undefined && resetPeak(pid);
+    this.baseline = pid === undefined ? process.memoryUsage().rss : procMemory(pid).rss;
     this.peakRss = this.baseline;
   }
 
@@ -43,8 +77,13 @@ export class RssSampler {
   }
 
   sample(): void {
-    const m = process.memoryUsage();
     this.samples += 1;
+    if (this.pid !== undefined) {
+      const m = procMemory(this.pid);
+      this.peakRss = Math.max(this.peakRss, m.rss, this.kernelPeak ? m.hwm : 0);
+      return;
+    }
+    const m = process.memoryUsage();
     if (m.rss > this.peakRss) this.peakRss = m.rss;
     if (m.heapUsed > this.peakHeap) this.peakHeap = m.heapUsed;
   }
@@ -56,7 +95,8 @@ export class RssSampler {
       baselineMb: this.baseline / MB,
       peakMb: this.peakRss / MB,
       growthMb: (this.peakRss - this.baseline) / MB,
-      peakHeapMb: this.peakHeap / MB,
+      peakHeapMb: this.pid === undefined ? this.peakHeap / MB : undefined,
+      kernelPeak: this.kernelPeak,
     };
   }
 }
@@ -67,14 +107,16 @@ export interface LatencyStats {
   p50: number;
   p95: number;
   max: number;
-  /** The longest the main thread's event loop was blocked meanwhile (ms). */
+  /** The longest this process's event loop was blocked meanwhile (ms): the app's only when it runs in this process. */
   loopMaxMs: number;
 }
 
 /**
  * Another signed-in user clicking around: GET `path`, wait for the whole page, pause `everyMs`, again. Latency is
  * from sending to the last byte. One request at a time (closed loop), so a stall shows up as one long sample, not
- * as a pile of queued ones; the event-loop delay histogram (`loopMaxMs`) tells how long the main thread was stuck.
+ * as a pile of queued ones. The event-loop delay histogram (`loopMaxMs`) tells how long this process's main thread
+ * was stuck, which is the app's only when the app runs in this process (the dispatch suite); against an app in a
+ * child process the slowest answer (`max`) is what bounds its stalls.
  */
 export class LatencyProbe {
   private readonly latencies: number[] = [];

@@ -10,12 +10,15 @@ import { DEFAULT_STUB_SETTINGS, type StubCarrierSettings } from '../../src/carri
 import { addUser } from './app';
 
 /**
- * Real app processes for the fault tests: `node src/server.ts` (compiled on the fly by SWC, as `npm run bench`
- * does) on a database file the test prepared. Every process started here is remembered, so `killAllProcesses`
- * in an afterEach/afterAll leaves nothing running even when a test fails half-way.
+ * Real app processes on a database file the caller prepared: for the fault tests `node src/server.ts` (compiled on
+ * the fly by SWC), for the import bench `node dist/server.js` (the tsc output, as `npm start` runs it). Every
+ * process started here is remembered, so `killAllProcesses` in an afterEach/afterAll leaves nothing running even
+ * when a test fails half-way.
  */
 
 const SERVER_ENTRY = path.join(ROOT_DIR, 'src', 'server.ts');
+/** What `npm start` runs; `npm run build` writes it. */
+export const COMPILED_SERVER_ENTRY = path.join(ROOT_DIR, 'dist', 'server.js');
 const REGISTER_TS = path.join(ROOT_DIR, 'test', 'helpers', 'register-ts.js');
 
 export interface AppProcess {
@@ -74,8 +77,11 @@ export interface PreparedData {
  * A fresh DATA_DIR with a migrated database, an admin (id 1), and the settings given over a quiet stub
  * (receipts after 0–200 ms, every message delivered unless a failure mix is given).
  */
-export async function prepareDataDir(settings: Partial<Omit<Settings, 'stubCarrier'>> & { stubCarrier?: Partial<StubCarrierSettings> } = {}): Promise<PreparedData> {
-  const dataDir = makeTempDir();
+export async function prepareDataDir(
+  settings: Partial<Omit<Settings, 'stubCarrier'>> & { stubCarrier?: Partial<StubCarrierSettings> } = {},
+  options: { prefix?: string } = {},
+): Promise<PreparedData> {
+  const dataDir = makeTempDir(options.prefix);
   const databaseFile = path.join(dataDir, 'qunfa.sqlite');
   const db = createDb(databaseFile);
   await migrateLatest(db);
@@ -88,11 +94,26 @@ export async function prepareDataDir(settings: Partial<Omit<Settings, 'stubCarri
   return { dataDir, databaseFile, db };
 }
 
-/** Starts `src/server.ts` on `dataDir` and resolves once /healthz answers 200. */
-export async function startServer(dataDir: string, options: { env?: Record<string, string>; port?: number; readyTimeoutMs?: number } = {}): Promise<AppProcess> {
+/** The variables `npm start` sets before `node dist/server.js` (package.json), so a compiled server runs as it would. */
+export function startScriptEnv(): Record<string, string> {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT_DIR, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const assignments = /^((?:\w+=\S+\s+)*)node\b/.exec(pkg.scripts.start)?.[1] ?? '';
+  return Object.fromEntries(assignments.trim().split(/\s+/).filter(Boolean).map((a) => a.split('=') as [string, string]));
+}
+
+/**
+ * Starts `src/server.ts` on `dataDir` and resolves once /healthz answers 200. `compiled: true` starts
+ * `dist/server.js` with plain node instead (no SWC in the process nor in its worker threads); build it first.
+ */
+export async function startServer(
+  dataDir: string,
+  options: { env?: Record<string, string>; port?: number; readyTimeoutMs?: number; compiled?: boolean } = {},
+): Promise<AppProcess> {
+  if (options.compiled && !fs.existsSync(COMPILED_SERVER_ENTRY)) throw new Error(`${COMPILED_SERVER_ENTRY} is missing: run \`npm run build\` first`);
   const port = options.port ?? (await freePort());
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    ...(options.compiled ? startScriptEnv() : {}),
     DATA_DIR: dataDir,
     PORT: String(port),
     DISPATCH_LEASE_SECONDS: '2',
@@ -102,7 +123,8 @@ export async function startServer(dataDir: string, options: { env?: Record<strin
   };
   // Jest's own variables would only confuse the child.
   delete env.JEST_WORKER_ID;
-  const child = spawn(process.execPath, ['-r', REGISTER_TS, SERVER_ENTRY], { cwd: ROOT_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const args = options.compiled ? [COMPILED_SERVER_ENTRY] : ['-r', REGISTER_TS, SERVER_ENTRY];
+  const child = spawn(process.execPath, args, { cwd: ROOT_DIR, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const collect = (stream: NodeJS.ReadableStream | null) => {
     let rest = '';

@@ -1,5 +1,7 @@
 import type { Db } from '../../src/db/knex';
 import type { TaskStatus } from '../../src/queries/tasks.queries';
+import type { NewMessage } from '../../src/queries/messages.queries';
+import { draftRecipientChunks } from '../../src/queries/draft-recipients.queries';
 
 /**
  * Task rows straight in the database, in any state and with any counters, for tests of what lists and
@@ -84,4 +86,11 @@ export function listedTotal(html: string): number {
 export function pagerLink(html: string, which: 'first' | 'prev' | 'next'): string | undefined {
   const m = new RegExp(`<a href="([^"]+)"[^>]*data-pager="${which}"`).exec(html);
   return m ? m[1].replace(/&amp;/g, '&') : undefined;
+}
+
+/** A draft's recipients in file order, as they will become messages when it is confirmed. */
+export async function draftRecipients(db: Db, taskId: string): Promise<(NewMessage & { status: 'pending' })[]> {
+  const all: (NewMessage & { status: 'pending' })[] = [];
+  for await (const chunk of draftRecipientChunks(db, taskId)) for (const r of chunk) all.push({ ...r, status: 'pending' });
+  return all;
 }

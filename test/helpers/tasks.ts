@@ -4,6 +4,7 @@ import { createDraft, confirmDraft } from '../../src/services/drafts.service';
 import { findSignature, findTemplate } from '../../src/queries/catalogue.queries';
 import { findUserById } from '../../src/queries/users.queries';
 import { approvedSignature, approvedTemplate } from './catalogue';
+import { packRecipients } from '../../src/drafts/recipient-chunks';
 
 /**
  * `n` distinct valid mobile numbers ending in 7, so none hits the stub carrier's fixed outcomes (last four
@@ -44,6 +45,7 @@ export async function seedTask(db: Db, numbers: readonly string[], opts: { userI
     source: 'manual',
     fileName: null,
     report,
+    recipients: packRecipients(report.valid),
     formState: {},
     timeZone: 'Asia/Shanghai',
   });

@@ -10,6 +10,7 @@ import { findUserById } from '../../src/queries/users.queries';
 import { checkRecipients } from '../../src/sms/recipient-check';
 import { ReceiptsCursor } from '../../src/services/receipts-feed.service';
 import { API_BURST } from '../../src/middleware/rate-limit';
+import { packRecipients } from '../../src/drafts/recipient-chunks';
 
 const TWO_VARS = '尊敬的{1}，您的订单{2}已发货，请注意查收。';
 const PLAIN = '您的快递已到，请及时取件。';
@@ -309,6 +310,7 @@ async function draft(): Promise<string> {
     source: 'manual',
     fileName: null,
     report,
+    recipients: packRecipients(report.valid),
     formState: {},
     timeZone: 'Asia/Shanghai',
   });

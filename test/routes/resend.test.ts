@@ -2,10 +2,12 @@ import { makeTestApp, addUser, loginAs, tokenFor, flashText, type TestApp, type 
 import { phones, seedTask } from '../helpers/tasks';
 import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
 import { numbersWithOutcome, runDueTasks } from '../helpers/outcomes';
+import { draftRecipients } from '../helpers/task-rows';
 import { checkRecipients } from '../../src/sms/recipient-check';
 import { confirmDraft, createDraft } from '../../src/services/drafts.service';
 import { findSignature, findTemplate } from '../../src/queries/catalogue.queries';
 import { findUserById } from '../../src/queries/users.queries';
+import { packRecipients } from '../../src/drafts/recipient-chunks';
 
 let t: TestApp;
 let owner: Agent;
@@ -31,7 +33,7 @@ async function sentTaskWithParams(rows: [string, string][]): Promise<{ taskId: s
   const templateId = await approvedTemplate(t.db, '您的订单{1}已发货。', 'notification', `resend ${seq}`, 2);
   const template = (await findTemplate(t.db, templateId))!;
   const report = checkRecipients(rows.map(([phone, p], i) => ({ rowNumber: i + 1, cells: [phone, p] })), { signature: signature.name, templateContent: template.content });
-  const taskId = await createDraft(t.db, { user, signature, template, sendMode: 'now', sendAt: null, source: 'import', fileName: 'x.csv', report, formState: {}, timeZone: 'Asia/Shanghai' });
+  const taskId = await createDraft(t.db, { user, signature, template, sendMode: 'now', sendAt: null, source: 'import', fileName: 'x.csv', report, recipients: packRecipients(report.valid), formState: {}, timeZone: 'Asia/Shanghai' });
   expect(await confirmDraft(t.db, taskId, user)).toBeNull();
   await runDueTasks(t.db);
   return { taskId, templateId };
@@ -43,6 +45,8 @@ async function resend(agent: Agent, id: string, body: Record<string, string> = {
 
 const draftId = (location: string) => /^\/tasks\/(T\d+)\/check$/.exec(location)![1];
 const messagesOf = async (id: string) => t.db('messages').where({ task_id: id }).orderBy('id').select('phone', 'params', 'content', 'chars', 'segments', 'status');
+/** A resend makes a draft: its recipients are not messages until it is confirmed. */
+const recipientsOf = (id: string) => draftRecipients(t.db, id);
 const draftsOf = async (source: string) => (await t.db('tasks').where({ resend_of: source, status: 'draft' }).pluck('id')) as string[];
 
 const UNDELIV = numbersWithOutcome(4, '0001', '139');
@@ -78,7 +82,7 @@ describe('resend to failed', () => {
       template_content: src.template_content,
     });
     const sent = await messagesOf(source);
-    const again = await messagesOf(id);
+    const again = await recipientsOf(id);
     expect(again.map((m) => m.phone)).toEqual([...UNDELIV, ...EXPIRED]);
     for (const m of again) {
       const original = sent.find((s) => s.phone === m.phone)!;
@@ -103,7 +107,7 @@ describe('resend to failed', () => {
   test('with the rejected too: its own draft, failed and rejected recipients', async () => {
     const res = await resend(owner, source, { includeRejected: '1' });
     const id = draftId(res.headers.location);
-    expect((await messagesOf(id)).map((m) => m.phone)).toEqual([...UNDELIV, ...EXPIRED, ...REJECTED]);
+    expect((await recipientsOf(id)).map((m) => m.phone)).toEqual([...UNDELIV, ...EXPIRED, ...REJECTED]);
     expect((await resend(owner, source, { includeRejected: '1' })).headers.location).toBe(res.headers.location);
     expect(await draftsOf(source)).toHaveLength(2);
   });
@@ -153,7 +157,7 @@ test('a number delivered in another message of the task is never included', asyn
   await t.db('messages').where({ id: second }).update({ status: 'delivered', code: 'DELIVRD' });
   const res = await resend(owner, taskId);
   const id = draftId(res.headers.location);
-  expect((await messagesOf(id)).map((m) => m.phone)).toEqual([failedTwice]);
+  expect((await recipientsOf(id)).map((m) => m.phone)).toEqual([failedTwice]);
   expect(flashText((await owner.get(res.headers.location)).text)).toContain('1 left out because their number was delivered or awaits a receipt');
 });
 

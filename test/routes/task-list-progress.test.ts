@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { makeTestApp, addUser, loginAs, csrfFrom, type TestApp, type Agent } from '../helpers/app';
-import { insertTaskRow, listedIds } from '../helpers/task-rows';
+import { draftRecipients, insertTaskRow, listedIds } from '../helpers/task-rows';
 
 let t: TestApp;
 let member: Agent;
@@ -81,7 +81,7 @@ test('"resend to failed" is offered on finished tasks with failed or rejected me
   expect(res.status).toBe(303);
   expect(res.headers.location).toMatch(/^\/tasks\/T\d+\/check$/);
   const draft = res.headers.location.split('/')[2];
-  expect(await t.db('messages').where({ task_id: draft }).pluck('phone')).toEqual(['13900000017']);
+  expect((await draftRecipients(t.db, draft)).map((r) => r.phone)).toEqual(['13900000017']);
 });
 
 describe('GET /tasks/progress', () => {

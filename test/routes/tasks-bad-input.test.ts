@@ -5,6 +5,7 @@ import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
 import { zipOf, passwordProtectedXlsx } from '../fixtures/imports/build';
 import { saveSettings } from '../../src/services/settings.service';
 import { toLocalInputValue } from '../../src/time/zoned-time';
+import { draftRecipients } from '../helpers/task-rows';
 
 const TWO_VARS = '尊敬的{1}，您的订单{2}已发货，请注意查收。';
 let t: TestApp;
@@ -117,7 +118,7 @@ test('GBK CSV, a formula and a script tag as parameters: kept as literal text, s
   const res = await submit(importForm(), { buffer: iconv.encode(csv, 'gbk'), name: 'gbk.csv' });
   expect(res.status).toBe(303);
   const id = res.headers.location.split('/')[2];
-  const contents = (await t.db('messages').where({ task_id: id }).orderBy('id').pluck('content')) as string[];
+  const contents = (await draftRecipients(t.db, id)).map((r) => r.content);
   expect(contents).toEqual(['【腾讯云】尊敬的<script>alert(1)</script>，您的订单A1已发货，请注意查收。', '【腾讯云】尊敬的=HYPERLINK("http://x","y")，您的订单A2已发货，请注意查收。']);
   const check = await member.get(res.headers.location);
   expect(check.text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');

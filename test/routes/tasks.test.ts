@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { makeTestApp, addUser, loginAs, tokenFor, type TestApp, type Agent } from '../helpers/app';
 import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
 import { ROOT_DIR } from '../../src/config';
+import { draftRecipients } from '../helpers/task-rows';
 
 const SAMPLES = path.resolve(ROOT_DIR, '..', 'shared', 'samples');
 const TWO_VARS = '尊敬的{1}，您的订单{2}已发货，请注意查收。';
@@ -60,6 +61,10 @@ test('manual numbers: check report, confirm, listed as a scheduled task with its
   expect(check.text).toContain('6 digits');
 
   const id = checkUrl.split('/')[2];
+  // The draft's recipients wait outside `messages` until the confirm moves them there, once.
+  const staged = await draftRecipients(t.db, id);
+  expect(staged.map((r) => r.phone)).toEqual(['13800138000', '13800138001']);
+  expect(await t.db('messages').where({ task_id: id }).count({ n: '*' })).toEqual([{ n: 0 }]);
   const _csrf = await tokenFor(member, checkUrl);
   const first = await member.post(`/tasks/${id}/confirm`).type('form').send({ _csrf });
   const second = await member.post(`/tasks/${id}/confirm`).type('form').send({ _csrf });
@@ -69,7 +74,9 @@ test('manual numbers: check report, confirm, listed as a scheduled task with its
   expect(rows).toHaveLength(1);
   expect(rows[0].status).toBe('scheduled');
   expect(rows[0].signature_text).toBe('腾讯云');
-  expect(await t.db('messages').where({ task_id: id }).count({ n: '*' })).toEqual([{ n: 2 }]);
+  const moved = await t.db('messages').where({ task_id: id }).orderBy('id').select('row_number', 'phone', 'params', 'content', 'chars', 'segments', 'status');
+  expect(moved).toEqual(staged.map((r) => ({ row_number: r.row_number, phone: r.phone, params: r.params, content: r.content, chars: r.chars, segments: r.segments, status: 'pending' })));
+  expect(await draftRecipients(t.db, id)).toEqual([]);
   const list = await member.get('/tasks');
   expect(list.text).toContain(id);
 });

@@ -1,0 +1,42 @@
+/**
+ * A draft's checked recipients as they are stored until the draft is confirmed (migration 20261125000023): chunks
+ * of JSON rows, as UTF-8 bytes. Made where the check runs (the import worker thread, or in-process for typed
+ * numbers, the API and resends), so that storing a 100,000-row import is 20 inserts on the main thread. Bytes rather
+ * than strings: the worker hands them over without a copy, and the main thread never holds 100,000 recipients as
+ * JS strings (about 30 MB that would otherwise wait in its heap for the next full garbage collection).
+ */
+import type { CheckReport, ValidRecipient } from '../sms/recipient-check';
+
+export const CHUNK_ROWS = 5000;
+
+/** One recipient: [row_number, phone, params, content, chars, segments]. */
+export type PackedRow = [number, string, string[], string, number, number];
+
+export interface PackedRecipients {
+  count: number;
+  totalChars: number;
+  /** JSON arrays of PackedRow in UTF-8, CHUNK_ROWS rows each (the last may hold fewer), in file order. */
+  chunks: Buffer[];
+}
+
+/** A check report without its recipient list (which travels packed beside it). */
+export type CheckSummary = Omit<CheckReport, 'valid'>;
+
+export function packRow(r: ValidRecipient): PackedRow {
+  return [r.rowNumber, r.phone, r.params, r.message, r.chars, r.segments];
+}
+
+export function packRecipients(valid: readonly ValidRecipient[]): PackedRecipients {
+  const chunks: Buffer[] = [];
+  let totalChars = 0;
+  for (let from = 0; from < valid.length; from += CHUNK_ROWS) {
+    const rows = valid.slice(from, from + CHUNK_ROWS).map(packRow);
+    for (const r of rows) totalChars += r[4];
+    chunks.push(Buffer.from(JSON.stringify(rows), 'utf8'));
+  }
+  return { count: valid.length, totalChars, chunks };
+}
+
+export function parseChunk(bytes: Uint8Array): PackedRow[] {
+  return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as PackedRow[];
+}

@@ -1,0 +1,46 @@
+import type { Knex } from 'knex';
+import { insertMessages, type MessageRow, type NewMessage } from './messages.queries';
+import { parseChunk, type PackedRow } from '../drafts/recipient-chunks';
+
+/**
+ * A draft's checked recipients live here, in chunks of JSON rows (src/drafts/recipient-chunks.ts), until the draft
+ * is confirmed (see migration 20261125000023): storing 100,000 of them is 20 inserts instead of 100,000 rows into
+ * `messages` and its seven indexes. Confirming moves them into `messages`, in file order, within the confirming
+ * transaction.
+ */
+const unpack = (r: PackedRow): NewMessage => ({ row_number: r[0], phone: r[1], params: JSON.stringify(r[2]), content: r[3], chars: r[4], segments: r[5] });
+
+export async function insertDraftRecipients(db: Knex, taskId: string, chunks: readonly Buffer[]): Promise<void> {
+  for (let chunk = 0; chunk < chunks.length; chunk += 1) await db('draft_recipients').insert({ task_id: taskId, chunk, rows: chunks[chunk] });
+}
+
+/** The first recipient of a draft in file order (the check page's example message). */
+export async function firstDraftRecipient(db: Knex, taskId: string): Promise<Omit<MessageRow, 'id' | 'status'> | undefined> {
+  const bytes = (await db('draft_recipients').where({ task_id: taskId }).orderBy('chunk').first('rows'))?.rows as Buffer | undefined;
+  const first = bytes ? parseChunk(bytes)[0] : undefined;
+  if (!first) return undefined;
+  return { rowNumber: first[0], phone: first[1], params: first[2], content: first[3], chars: first[4], segments: first[5] };
+}
+
+/** A draft's recipients in file order, a chunk at a time (at most 5,000 rows in memory). */
+export async function* draftRecipientChunks(db: Knex, taskId: string): AsyncGenerator<NewMessage[]> {
+  const chunks = (await db('draft_recipients').where({ task_id: taskId }).orderBy('chunk').pluck('chunk')) as number[];
+  for (const chunk of chunks) {
+    const row = await db('draft_recipients').where({ task_id: taskId, chunk }).first('rows');
+    if (row) yield parseChunk(row.rows as Buffer).map(unpack);
+  }
+}
+
+/**
+ * Moves a draft's recipients into `messages` (pending, in file order) and removes the chunks; returns how many.
+ * Run it in the transaction that confirms the draft, so a task is never confirmed without its messages.
+ */
+export async function moveDraftRecipients(trx: Knex, taskId: string): Promise<number> {
+  let moved = 0;
+  for await (const rows of draftRecipientChunks(trx, taskId)) {
+    await insertMessages(trx, taskId, rows);
+    moved += rows.length;
+  }
+  await trx('draft_recipients').where({ task_id: taskId }).delete();
+  return moved;
+}
