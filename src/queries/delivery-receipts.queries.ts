@@ -47,8 +47,10 @@ export async function applyDeliveryReceipts(db: Knex, updates: readonly ReceiptU
  * will not send them again: each receipt pull picks them up, so they are applied late instead of never.
  */
 export async function adoptKnownOrphans(db: Knex, nowIso: string, limit = 500): Promise<number> {
+  // EXISTS, not a join: SQLite (with no statistics) would otherwise drive the join from the messages side and walk
+  // the carrier-id index of every message ever sent on each receipt pull, to find the few orphans.
   const carrierIds = (await db('orphan_receipts as o')
-    .join('messages as m', 'm.carrier_message_id', 'o.carrier_message_id')
+    .whereExists(db('messages as m').whereRaw('m.carrier_message_id = o.carrier_message_id').select(db.raw('1')))
     .limit(limit)
     .pluck('o.carrier_message_id')) as string[];
   return adoptOrphanReceipts(db, carrierIds, nowIso);
