@@ -1,18 +1,19 @@
 import path from 'node:path';
 import express from 'express';
 import session from 'express-session';
-import { ConnectSessionKnexStore } from 'connect-session-knex';
 import type { Config } from './config';
 import { ROOT_DIR } from './config';
 import type { Db } from './db/knex';
 import type { Logger } from './log';
 import { securityHeaders } from './middleware/security';
 import { csrfProtection } from './middleware/csrf';
+import { SessionStore } from './middleware/session-store';
 import { localsMiddleware } from './middleware/locals';
 import { layoutMiddleware } from './middleware/layout';
 import { loadUser, setupGate } from './middleware/auth';
 import { notFound, errorHandler } from './middleware/error-handler';
 import { buildRoutes } from './routes';
+import { renderEjs } from './view-engine';
 import { healthRoutes } from './routes/health.routes';
 
 export interface AppDeps {
@@ -38,6 +39,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.set('trust proxy', config.trustProxy);
   app.set('views', path.join(ROOT_DIR, 'views'));
   app.set('view engine', 'ejs');
+  app.engine('ejs', renderEjs);
   // Templates do not change while the app runs; compiling them once per process keeps pages fast in every mode.
   app.set('view cache', true);
   app.disable('x-powered-by');
@@ -60,8 +62,7 @@ export function createApp(deps: AppDeps): express.Express {
       resave: false,
       saveUninitialized: false,
       rolling: true,
-      // Expired rows are removed by the session-cleanup job, not by a timer inside the store.
-      store: new ConnectSessionKnexStore({ knex: db, tableName: 'sessions', createTable: false, cleanupInterval: 0 }),
+      store: new SessionStore(db),
       cookie: { httpOnly: true, sameSite: 'lax', secure: 'auto', maxAge: 8 * 60 * 60 * 1000 },
     }),
   );

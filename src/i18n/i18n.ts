@@ -20,19 +20,24 @@ export function isMessageKey(key: string): key is MessageKey {
 
 /** Only named placeholders that are given are replaced, so SMS text like `{1}` inside a message survives. */
 function interpolate(text: string, params?: Params): string {
-  if (!params) return text;
+  if (!params || !text.includes('{')) return text;
   return text.replace(/\{(\w+)\}/g, (whole, name: string) =>
     Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : whole,
   );
 }
 
+/**
+ * Each catalogue as a Map over the message keys: a page makes a few hundred lookups, many by keys built at run time
+ * ('tasks.status.' + status), and a Map finds those faster than a property lookup on a 470-key object.
+ */
+const MESSAGES = Object.fromEntries(
+  LOCALES.map((locale) => [locale, new Map(Object.keys(en).map((key) => [key, CATALOGUES[locale][key as MessageKey]]))]),
+) as Record<Locale, Map<string, string>>;
+
 export function translator(locale: Locale): Translate {
-  const catalogue = CATALOGUES[locale];
-  return (key, params) => {
-    // A missing key is a bug the catalogue test catches; showing the key keeps the page usable meanwhile.
-    const text = isMessageKey(key) ? catalogue[key] : key;
-    return interpolate(text, params);
-  };
+  const messages = MESSAGES[locale];
+  // A missing key is a bug the catalogue test catches; showing the key keeps the page usable meanwhile.
+  return (key, params) => interpolate(messages.get(key) ?? key, params);
 }
 
 /** Picks the best supported locale from an Accept-Language header (any zh variant maps to zh-CN). */
