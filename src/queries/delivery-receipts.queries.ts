@@ -17,6 +17,7 @@ export interface ReceiptUpdate {
 export async function applyDeliveryReceipts(db: Knex, updates: readonly ReceiptUpdate[], nowIso: string): Promise<string[]> {
   return db.transaction(async (trx) => {
     const ignored: string[] = [];
+    const applied: { taskId: string; id: number; status: ReceiptUpdate['status'] }[] = [];
     for (const u of updates) {
       // The update comes first, not a look-up: see WRITE FIRST in dispatch.queries.ts.
       const [msg] = (await trx('messages')
@@ -24,8 +25,7 @@ export async function applyDeliveryReceipts(db: Knex, updates: readonly ReceiptU
         .update({ status: u.status, code: u.code, description: u.description, reported_at: u.reportedAtIso })
         .returning(['id', 'task_id'])) as { id: number; task_id: string }[];
       if (msg) {
-        await bumpCounter(trx, msg.task_id, u.status === 'delivered' ? 'delivered_count' : 'failed_count', 1);
-        await insertReceipts(trx, msg.task_id, [msg.id]);
+        applied.push({ taskId: msg.task_id, id: msg.id, status: u.status });
         continue;
       }
       if (await trx('messages').where({ carrier_message_id: u.carrierMessageId }).first('id')) {
@@ -37,8 +37,37 @@ export async function applyDeliveryReceipts(db: Knex, updates: readonly ReceiptU
         .onConflict('carrier_message_id')
         .ignore();
     }
+    await recordApplied(trx, applied);
     return ignored;
   });
+}
+
+/** Receipt rows per group of consecutive messages of one task: this many ids to a statement at most. */
+const RECEIPT_ROWS_PER_INSERT = 500;
+
+/**
+ * The task counters and the receipt feed for a batch of applied receipts, a statement per task and column and one
+ * per run of the same task, instead of two for every receipt (which made 100,000 receipts take about 8 s).
+ * Same transaction, same totals; the feed keeps the batch's order between tasks.
+ */
+async function recordApplied(trx: Knex, applied: readonly { taskId: string; id: number; status: ReceiptUpdate['status'] }[]): Promise<void> {
+  const counts = new Map<string, { delivered: number; failed: number }>();
+  for (const a of applied) {
+    const c = counts.get(a.taskId) ?? { delivered: 0, failed: 0 };
+    c[a.status] += 1;
+    counts.set(a.taskId, c);
+  }
+  for (const [taskId, c] of counts) {
+    await bumpCounter(trx, taskId, 'delivered_count', c.delivered);
+    await bumpCounter(trx, taskId, 'failed_count', c.failed);
+  }
+  for (let from = 0; from < applied.length; ) {
+    const taskId = applied[from].taskId;
+    let to = from;
+    while (to < applied.length && to - from < RECEIPT_ROWS_PER_INSERT && applied[to].taskId === taskId) to += 1;
+    await insertReceipts(trx, taskId, applied.slice(from, to).map((a) => a.id));
+    from = to;
+  }
 }
 
 /**
