@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './log';
 import { createDb, migrateLatest } from './db/knex';
+import { startWalCheckpointer } from './db/wal-checkpointer';
 import { createApp } from './app';
 import { ensureAdminFromEnv } from './services/auth.service';
 import { startJobs } from './jobs';
@@ -21,7 +22,8 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
-  const db = createDb(config.databaseFile);
+  const db = createDb(config.databaseFile, { backgroundCheckpoint: true });
+  const checkpointer = startWalCheckpointer(db, config.databaseFile, logger);
   await migrateLatest(db);
   await ensureAdminFromEnv(db, config, logger);
 
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
     await jobs.stop();
     server.closeIdleConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await checkpointer.stop();
     await db.destroy();
     process.exit(0);
   };

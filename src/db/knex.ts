@@ -55,7 +55,7 @@ export const migrationConfig: Knex.MigratorConfig = {
  * writes inside the process instead of failing them with SQLITE_BUSY; WAL lets readers in other
  * processes (a second app instance, the bench) proceed while we write.
  */
-export function createDb(filename: string): Db {
+export function createDb(filename: string, options: { backgroundCheckpoint?: boolean } = {}): Db {
   return knexFactory({
     client: 'better-sqlite3',
     connection: { filename },
@@ -70,6 +70,8 @@ export function createDb(filename: string): Db {
           conn.pragma('foreign_keys = ON');
           conn.pragma('busy_timeout = 5000');
           conn.pragma('synchronous = NORMAL');
+          // The WAL is copied back by a thread of its own (wal-checkpointer.ts), not inside this connection's commits.
+          if (options.backgroundCheckpoint && filename !== ':memory:') conn.pragma('wal_autocheckpoint = 0');
           done(null, conn);
         } catch (err) {
           done(err as Error, conn);

@@ -7,9 +7,8 @@
  * reported as `corrupt` with the reason in `params.reason`. (Reusing one worker was tried: it kept 60-100 MB more.)
  * The caller's buffer is copied into the worker (a few milliseconds for 10 MB), never detached, so it stays usable.
  */
-import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ROOT_DIR } from '../config';
+import { workerEntry } from '../workers/worker-entry';
 import type { CheckContext, InputRow, InvalidRow } from '../sms/recipient-check';
 import { DEFAULT_TIMEOUT_MS, type CheckedFile, type ImportError, type ImportLimits, type ParsedFile, type ProgressListener } from './import-types';
 import type { DoneResult, WorkerJob, WorkerMessage } from './worker-protocol';
@@ -21,17 +20,6 @@ import type { DoneResult, WorkerJob, WorkerMessage } from './worker-protocol';
  * 100,000-row import (.xlsx and .csv alike) with no measurable change in time (`npm run bench`).
  */
 const RESOURCE_LIMITS = { maxOldGenerationSizeMb: 512, maxYoungGenerationSizeMb: 16 };
-
-/** The compiled worker in production (dist/imports/import.worker.js); the TypeScript source under jest and ts tools. */
-function workerEntry(): { file: string; execArgv: string[] } {
-  if (__filename.endsWith('.ts')) {
-    return {
-      file: path.join(__dirname, 'import.worker.ts'),
-      execArgv: ['--require', path.join(ROOT_DIR, 'test', 'helpers', 'register-ts.js')],
-    };
-  }
-  return { file: path.join(__dirname, 'import.worker.js'), execArgv: [] };
-}
 
 function crashed(reason: string, detail?: string): { ok: false; error: ImportError } {
   const params: Record<string, string> = { reason };
@@ -50,7 +38,7 @@ interface Collected {
 function runWorker(job: Omit<WorkerJob, 'buffer'>, buf: Buffer, onProgress?: ProgressListener): Promise<Collected> {
   // A fresh ArrayBuffer to transfer: the caller's Buffer may be a view into a larger, shared allocation.
   const buffer = Uint8Array.prototype.slice.call(buf).buffer as ArrayBuffer;
-  const entry = workerEntry();
+  const entry = workerEntry(__filename, 'import.worker');
   const lists = { rows: [] as unknown[], invalid: [] as unknown[] };
   const recipientChunks: Buffer[] = [];
 

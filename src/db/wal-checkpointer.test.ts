@@ -1,0 +1,79 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createDb, type Db } from './knex';
+import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer';
+import { createLogger } from '../log';
+
+let dir: string;
+let db: Db;
+let checkpointer: WalCheckpointer | undefined;
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qunfa-wal-'));
+});
+afterEach(async () => {
+  await checkpointer?.stop();
+  checkpointer = undefined;
+  await db.destroy();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** About 8 MB committed in one transaction: far past SQLite's 1,000-page automatic checkpoint. */
+async function writeMuch(): Promise<void> {
+  await db.schema.createTable('blobs', (t) => {
+    t.increments('id');
+    t.text('body');
+  });
+  await db.transaction(async (trx) => {
+    for (let i = 0; i < 80; i += 1) await trx('blobs').insert({ body: 'x'.repeat(100_000) + i });
+  });
+}
+
+const mb = (file: string) => fs.statSync(file).size / 1048576;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+test('with background checkpoints the commit leaves the pages in the WAL, and the checkpointer thread copies them', async () => {
+  const file = path.join(dir, 'a.sqlite');
+  db = createDb(file, { backgroundCheckpoint: true });
+  checkpointer = startWalCheckpointer(db, file, createLogger('silent'), 100);
+  await writeMuch();
+  // The commit itself did not checkpoint (no automatic checkpoint on this connection)…
+  expect(mb(file)).toBeLessThan(1);
+  // …the thread does, within its period.
+  for (let i = 0; i < 50 && mb(file) < 7; i += 1) await sleep(100);
+  expect(mb(file)).toBeGreaterThan(7);
+  expect(await db('blobs').count({ n: '*' })).toEqual([{ n: 80 }]);
+});
+
+test('without the thread nothing is copied back, and stop() checkpoints what is left', async () => {
+  const file = path.join(dir, 'b.sqlite');
+  db = createDb(file, { backgroundCheckpoint: true });
+  await writeMuch();
+  await sleep(400);
+  expect(mb(file)).toBeLessThan(1);
+  const late = startWalCheckpointer(db, file, createLogger('silent'), 60_000);
+  await late.stop();
+  expect(mb(file)).toBeGreaterThan(7);
+});
+
+test('the default connection keeps SQLite’s own automatic checkpoint', async () => {
+  const file = path.join(dir, 'c.sqlite');
+  db = createDb(file);
+  await writeMuch();
+  expect(mb(file)).toBeGreaterThan(7);
+});
+
+test('if the thread fails, the connection checkpoints by itself again (the WAL never grows without bound)', async () => {
+  const file = path.join(dir, 'd.sqlite');
+  db = createDb(file, { backgroundCheckpoint: true });
+  await db.raw('select 1');
+  const lines: string[] = [];
+  // A directory is not a database: the thread fails at once.
+  checkpointer = startWalCheckpointer(db, dir, createLogger('error', (l) => lines.push(l)), 100);
+  for (let i = 0; i < 50 && lines.length === 0; i += 1) await sleep(50);
+  expect(lines.join()).toContain('WAL checkpointer stopped');
+  await sleep(50);
+  await writeMuch();
+  expect(mb(file)).toBeGreaterThan(7);
+});
