@@ -26,6 +26,9 @@ export async function claimDueTask(db: Knex, owner: string, nowIso: string, leas
     .select('id')
     .where((q) => q.where('status', 'scheduled').where('send_at', '<=', nowIso))
     .orWhere((q) => q.where('status', 'sending').where('lease_until', '<', nowIso))
+    // Tasks not started yet first: a task handed back at the end of its time slice (or left by a dead process)
+    // resumes once they have been claimed, instead of taking the turn back at once by its older send_at.
+    .orderByRaw("case when status = 'scheduled' then 0 else 1 end")
     .orderBy('send_at')
     .limit(1);
   const rows = await db('tasks')
@@ -35,6 +38,15 @@ export async function claimDueTask(db: Knex, owner: string, nowIso: string, leas
     .returning(['id', 'send_at', 'started_at', 'cancelled_at']);
   const r = rows[0];
   return r ? { id: r.id, sendAt: r.send_at, startedAt: r.started_at, cancelledAt: r.cancelled_at } : undefined;
+}
+
+/** Whether a task other than this one is waiting to be claimed: due and not started, or its lease expired. */
+export async function otherTaskDue(db: Knex, taskId: string, nowIso: string): Promise<boolean> {
+  const row = await db('tasks')
+    .whereNot('id', taskId)
+    .where((q) => q.where((q1) => q1.where('status', 'scheduled').where('send_at', '<=', nowIso)).orWhere((q2) => q2.where('status', 'sending').where('lease_until', '<', nowIso)))
+    .first('id');
+  return row !== undefined;
 }
 
 /** Extends the lease if we still hold it; false means the task was taken over or is no longer sending. */

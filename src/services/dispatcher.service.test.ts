@@ -135,3 +135,24 @@ test('a receipt that arrives before the acceptance is recorded is kept and appli
   expect(await statusCounts(taskId)).toEqual({ delivered: 3 });
   expect(Number((await t.db('orphan_receipts').count({ n: '*' }))[0].n)).toBe(0);
 });
+
+test('a long task is handed back when another comes due: the other is sent first, then it resumes; each message once', async () => {
+  const big = await seedTask(t.db, phones(600));
+  // Due a moment after the big one: by send_at the big task would be claimed first and sent to the end.
+  const small = await seedTask(t.db, phones(5, '1370'), { sendAt: new Date(Date.now() + 50) });
+  await new Promise((r) => setTimeout(r, 60));
+  const order: string[] = [];
+  const d = new Dispatcher(t.db, new StubCarrier(t.db, async () => stub), async () => settings, {
+    ...logger,
+    info: (msg: string, fields?: Record<string, unknown>) => order.push(`${msg} ${fields?.task}`),
+  }, { leaseMs: 30_000, sliceMs: 0 });
+  await d.tick();
+  const done = (id: string) => order.indexOf(`dispatch completed ${id}`);
+  expect(order[0]).toBe(`dispatch started ${big.taskId}`);
+  expect(order).toContain(`dispatch paused for another due task ${big.taskId}`);
+  expect(done(small.taskId)).toBeGreaterThan(-1);
+  expect(done(small.taskId)).toBeLessThan(done(big.taskId));
+  for (const { taskId } of [big, small]) expect((await t.db('tasks').where({ id: taskId }).first()).status).toBe('completed');
+  expect(await statusCounts(big.taskId)).toEqual({ submitted: 600 });
+  expect(Number((await t.db('stub_carrier_ledger').count({ n: '*' }))[0].n)).toBe(605);
+});

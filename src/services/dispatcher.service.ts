@@ -9,6 +9,7 @@ import {
   earliestRetry,
   failMessages,
   finishIfDone,
+  otherTaskDue,
   recordBatchResults,
   releaseLease,
   takeBatch,
@@ -24,12 +25,19 @@ export interface DispatcherOptions {
   submitTimeoutMs?: number;
   /** Clock, replaceable in tests (DST, lateness). */
   now?: () => Date;
+  /** How long one task is sent before the dispatcher looks whether another is due (default SLICE_MS). */
+  sliceMs?: number;
 }
 
 const BACKOFF_BASE_MS = 1000;
 /** Longest a tick spends applying receipts before it looks for due tasks again. */
 const RECEIPT_BUDGET_MS = 1500;
 const BACKOFF_MAX_MS = 60_000;
+/**
+ * A task is sent for this long, then handed back if another task is due, so one huge task (1,000,000 messages take
+ * about 45 s) does not hold back the tasks that come due meanwhile; they are claimed first, and it resumes after.
+ */
+const SLICE_MS = 2000;
 
 export function backoffMs(attempts: number): number {
   return Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attempts - 1));
@@ -136,6 +144,7 @@ export class Dispatcher {
   }
 
   private async sendTask(taskId: string): Promise<void> {
+    let sliceStart = this.now().getTime();
     for (;;) {
       // better-sqlite3 answers synchronously, so without a turn of the event loop per batch a whole task would be sent
       // in one go: HTTP requests, the ticker and SIGTERM (which must stop after the batch in flight) would all wait.
@@ -149,6 +158,16 @@ export class Dispatcher {
       if (batch === null) return; // stopped or taken over
       if (batch.length > 0) {
         await this.submit(taskId, batch, s);
+        if (this.now().getTime() - sliceStart >= (this.options.sliceMs ?? SLICE_MS)) {
+          const nowIso = this.now().toISOString();
+          if (await otherTaskDue(this.db, taskId, nowIso)) {
+            // Claimable again at once (by this process after the others, or by another process).
+            await releaseLease(this.db, taskId, this.owner, nowIso);
+            this.logger.info('dispatch paused for another due task', { task: taskId });
+            return;
+          }
+          sliceStart = this.now().getTime();
+        }
         continue;
       }
       if (await finishIfDone(this.db, taskId, this.owner, this.now().toISOString())) {
