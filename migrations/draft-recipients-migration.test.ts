@@ -1,4 +1,5 @@
 import { createDb, migrationConfig, type Db } from '../src/db/knex';
+import { migrateUpTo } from '../test/helpers/migrations';
 
 /**
  * Migration 23 on a database that already holds a draft (its recipients as message rows) and a confirmed task: up
@@ -15,18 +16,10 @@ beforeEach(() => {
 });
 afterEach(() => db.destroy());
 
-async function upTo(name: string): Promise<void> {
-  for (;;) {
-    const [done, pending] = (await db.migrate.list(migrationConfig)) as [{ name: string }[], { file: string }[]];
-    if (done.some((d) => d.name === name) || pending.length === 0) return;
-    await db.migrate.up(migrationConfig);
-  }
-}
-
 const messagesOf = (taskId: string) => db('messages').where({ task_id: taskId }).orderBy('id').select(COLUMNS);
 
 test('up moves a draft’s messages into chunks in file order and leaves confirmed tasks alone; down moves them back', async () => {
-  await upTo(BEFORE);
+  await migrateUpTo(db, BEFORE);
   const now = new Date().toISOString();
   await db('users').insert({ username: 'ann', password_hash: 'x', role: 'member', created_at: now, updated_at: now });
   for (const [id, status] of [['T1', 'draft'], ['T2', 'scheduled']]) {
@@ -40,7 +33,7 @@ test('up moves a draft’s messages into chunks in file order and leaves confirm
   const draftBefore = await messagesOf('T1');
   const sentBefore = await messagesOf('T2');
 
-  await upTo(MINE);
+  await migrateUpTo(db, MINE);
   expect(await messagesOf('T1')).toEqual([]);
   expect(await messagesOf('T2')).toEqual(sentBefore);
   const chunks = await db('draft_recipients').where({ task_id: 'T1' }).orderBy('chunk').select('chunk', 'rows');

@@ -1,4 +1,5 @@
 import { createDb, migrationConfig, type Db } from '../src/db/knex';
+import { migrateUpTo } from '../test/helpers/migrations';
 
 /**
  * Migrations 20–22 (issue 5) on a database that already holds a sent task: up and down keep every task, message
@@ -15,19 +16,11 @@ beforeEach(() => {
 });
 afterEach(() => db.destroy());
 
-async function upTo(name: string): Promise<void> {
-  for (;;) {
-    const [done, pending] = (await db.migrate.list(migrationConfig)) as [{ name: string }[], { file: string }[]];
-    if (done.some((d) => d.name === name) || pending.length === 0) return;
-    await db.migrate.up(migrationConfig);
-  }
-}
-
 const counts = async () =>
   Object.fromEntries(await Promise.all(['tasks', 'messages', 'receipts', 'task_invalid_rows'].map(async (table) => [table, Number((await db(table).count({ n: '*' }))[0].n)])));
 
 test('up and down keep the data; up sums each task’s characters', async () => {
-  await upTo(BEFORE);
+  await migrateUpTo(db, BEFORE);
   const now = new Date().toISOString();
   await db('users').insert({ username: 'ann', password_hash: 'x', role: 'member', created_at: now, updated_at: now });
   for (const id of ['T1', 'T2']) {
@@ -41,7 +34,7 @@ test('up and down keep the data; up sums each task’s characters', async () => 
   const before = await counts();
   expect(before).toEqual({ tasks: 2, messages: 2, receipts: 2, task_invalid_rows: 1 });
 
-  await upTo(MINE[MINE.length - 1]);
+  await migrateUpTo(db, MINE[MINE.length - 1]);
   expect(await counts()).toEqual(before);
   expect(await db('tasks').orderBy('id').select('id', 'total_chars', 'resend_of')).toEqual([
     { id: 'T1', total_chars: 105, resend_of: null },

@@ -16,6 +16,12 @@ export interface ClaimedTask {
   cancelledAt: string | null;
 }
 
+/** A task that may be claimed now: due and not started, or sending under a lease that expired (its process is gone). */
+function claimable(nowIso: string) {
+  return (q: Knex.QueryBuilder) =>
+    q.where((q1) => q1.where('status', 'scheduled').where('send_at', '<=', nowIso)).orWhere((q2) => q2.where('status', 'sending').where('lease_until', '<', nowIso));
+}
+
 /**
  * Claims the task due first, or one whose lease expired (its process is gone), in a single UPDATE … RETURNING.
  * In SQLite a write statement takes the write lock before it reads, like BEGIN IMMEDIATE, so two processes
@@ -24,8 +30,7 @@ export interface ClaimedTask {
 export async function claimDueTask(db: Knex, owner: string, nowIso: string, leaseUntilIso: string): Promise<ClaimedTask | undefined> {
   const due = db('tasks')
     .select('id')
-    .where((q) => q.where('status', 'scheduled').where('send_at', '<=', nowIso))
-    .orWhere((q) => q.where('status', 'sending').where('lease_until', '<', nowIso))
+    .where(claimable(nowIso))
     // Tasks not started yet first: a task handed back at the end of its time slice (or left by a dead process)
     // resumes once they have been claimed, instead of taking the turn back at once by its older send_at.
     .orderByRaw("case when status = 'scheduled' then 0 else 1 end")
@@ -33,19 +38,16 @@ export async function claimDueTask(db: Knex, owner: string, nowIso: string, leas
     .limit(1);
   const rows = await db('tasks')
     .whereIn('id', due)
-    .where((q) => q.where('status', 'scheduled').orWhere((q2) => q2.where('status', 'sending').where('lease_until', '<', nowIso)))
+    .where(claimable(nowIso))
     .update({ status: 'sending', lease_owner: owner, lease_until: leaseUntilIso, started_at: db.raw('coalesce(started_at, ?)', [nowIso]), updated_at: nowIso })
     .returning(['id', 'send_at', 'started_at', 'cancelled_at']);
   const r = rows[0];
   return r ? { id: r.id, sendAt: r.send_at, startedAt: r.started_at, cancelledAt: r.cancelled_at } : undefined;
 }
 
-/** Whether a task other than this one is waiting to be claimed: due and not started, or its lease expired. */
+/** Whether a task other than this one is waiting to be claimed. */
 export async function otherTaskDue(db: Knex, taskId: string, nowIso: string): Promise<boolean> {
-  const row = await db('tasks')
-    .whereNot('id', taskId)
-    .where((q) => q.where((q1) => q1.where('status', 'scheduled').where('send_at', '<=', nowIso)).orWhere((q2) => q2.where('status', 'sending').where('lease_until', '<', nowIso)))
-    .first('id');
+  const row = await db('tasks').whereNot('id', taskId).where(claimable(nowIso)).first('id');
   return row !== undefined;
 }
 

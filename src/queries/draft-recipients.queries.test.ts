@@ -1,4 +1,5 @@
 import { makeTestApp, addUser, type TestApp } from '../../test/helpers/app';
+import { insertTaskRow } from '../../test/helpers/task-rows';
 import { draftRecipientChunks, firstDraftRecipient, insertDraftRecipients, moveDraftRecipients } from './draft-recipients.queries';
 import type { NewMessage } from './messages.queries';
 import { packRecipients } from '../drafts/recipient-chunks';
@@ -12,14 +13,7 @@ beforeEach(async () => {
 });
 afterEach(() => t.close());
 
-async function draft(id: string): Promise<string> {
-  const now = new Date().toISOString();
-  await t.db('tasks').insert({
-    id, status: 'draft', sms_type: 'notification', signature_text: 's', template_name: 't', template_content: 'c',
-    source: 'import', send_mode: 'now', created_by: 1, created_at: now, updated_at: now,
-  });
-  return id;
-}
+const draft = () => insertTaskRow(t.db, { status: 'draft' });
 
 // Row numbers with gaps (invalid rows left out), quotes, commas and emoji in the values.
 const valid = (n: number): ValidRecipient[] =>
@@ -46,11 +40,11 @@ async function all(taskId: string): Promise<NewMessage[]> {
 
 test('12,345 recipients go into 3 chunks and come back in file order with every value intact', async () => {
   const input = valid(12_345);
-  await draft('T1');
-  await store('T1', input);
-  expect(await t.db('draft_recipients').where({ task_id: 'T1' }).orderBy('chunk').pluck('chunk')).toEqual([0, 1, 2]);
-  expect(await all('T1')).toEqual(asMessages(input));
-  expect(await firstDraftRecipient(t.db, 'T1')).toEqual({
+  const T1 = await draft();
+  await store(T1, input);
+  expect(await t.db('draft_recipients').where({ task_id: T1 }).orderBy('chunk').pluck('chunk')).toEqual([0, 1, 2]);
+  expect(await all(T1)).toEqual(asMessages(input));
+  expect(await firstDraftRecipient(t.db, T1)).toEqual({
     rowNumber: 1, phone: '13800130000', params: ['张"0"', 'SF,0😀'], content: input[0].message, chars: 20, segments: 1,
   });
   expect(await t.db('messages').count({ n: '*' })).toEqual([{ n: 0 }]);
@@ -58,30 +52,30 @@ test('12,345 recipients go into 3 chunks and come back in file order with every 
 
 test('moving puts them into messages as pending, in file order, and empties the draft; other drafts are untouched', async () => {
   const input = valid(7_001);
-  await draft('T1');
-  await draft('T2');
-  await store('T1', input);
-  await store('T2', valid(3));
-  expect(await t.db.transaction((trx) => moveDraftRecipients(trx, 'T1'))).toBe(7_001);
-  const stored = await t.db('messages').where({ task_id: 'T1' }).orderBy('id').select('row_number', 'phone', 'params', 'content', 'chars', 'segments', 'status');
+  const T1 = await draft();
+  const T2 = await draft();
+  await store(T1, input);
+  await store(T2, valid(3));
+  expect(await t.db.transaction((trx) => moveDraftRecipients(trx, T1))).toBe(7_001);
+  const stored = await t.db('messages').where({ task_id: T1 }).orderBy('id').select('row_number', 'phone', 'params', 'content', 'chars', 'segments', 'status');
   expect(stored).toEqual(asMessages(input).map((r) => ({ ...r, status: 'pending' })));
-  expect(await all('T1')).toEqual([]);
-  expect(await all('T2')).toEqual(asMessages(valid(3)));
+  expect(await all(T1)).toEqual([]);
+  expect(await all(T2)).toEqual(asMessages(valid(3)));
   // A second move finds nothing to move.
-  expect(await t.db.transaction((trx) => moveDraftRecipients(trx, 'T1'))).toBe(0);
-  expect(await t.db('messages').where({ task_id: 'T1' }).count({ n: '*' })).toEqual([{ n: 7_001 }]);
+  expect(await t.db.transaction((trx) => moveDraftRecipients(trx, T1))).toBe(0);
+  expect(await t.db('messages').where({ task_id: T1 }).count({ n: '*' })).toEqual([{ n: 7_001 }]);
 });
 
 test('a draft with no recipients has no chunks and no first recipient', async () => {
-  await draft('T1');
-  await store('T1', []);
-  expect(await all('T1')).toEqual([]);
-  expect(await firstDraftRecipient(t.db, 'T1')).toBeUndefined();
+  const T1 = await draft();
+  await store(T1, []);
+  expect(await all(T1)).toEqual([]);
+  expect(await firstDraftRecipient(t.db, T1)).toBeUndefined();
 });
 
 test('deleting the draft deletes its recipients (foreign key cascade)', async () => {
-  await draft('T1');
-  await store('T1', valid(10));
-  await t.db('tasks').where({ id: 'T1' }).delete();
+  const T1 = await draft();
+  await store(T1, valid(10));
+  await t.db('tasks').where({ id: T1 }).delete();
   expect(await t.db('draft_recipients').count({ n: '*' })).toEqual([{ n: 0 }]);
 });

@@ -1,4 +1,5 @@
 import { makeTestApp, addUser, type TestApp } from '../../test/helpers/app';
+import { insertTaskRow } from '../../test/helpers/task-rows';
 import { insertMessages, type NewMessage } from './messages.queries';
 
 let t: TestApp;
@@ -9,14 +10,7 @@ beforeEach(async () => {
 });
 afterEach(() => t.close());
 
-async function task(id: string): Promise<string> {
-  const now = new Date().toISOString();
-  await t.db('tasks').insert({
-    id, status: 'draft', sms_type: 'notification', signature_text: 's', template_name: 't', template_content: 'c',
-    source: 'import', send_mode: 'now', created_by: 1, created_at: now, updated_at: now,
-  });
-  return id;
-}
+const task = () => insertTaskRow(t.db, { status: 'draft' });
 
 const rows = (n: number): NewMessage[] =>
   Array.from({ length: n }, (_, i) => ({
@@ -33,40 +27,40 @@ const stored = async (taskId: string) =>
 
 test('stores the rows in order exactly as the portable chunked knex insert does', async () => {
   const input = rows(250);
-  await task('T1');
-  await task('T2');
-  await t.db.transaction((trx) => insertMessages(trx, 'T1', input));
+  const T1 = await task();
+  const T2 = await task();
+  await t.db.transaction((trx) => insertMessages(trx, T1, input));
   for (let i = 0; i < input.length; i += 100) {
-    await t.db('messages').insert(input.slice(i, i + 100).map((r) => ({ ...r, task_id: 'T2', status: 'pending' })));
+    await t.db('messages').insert(input.slice(i, i + 100).map((r) => ({ ...r, task_id: T2, status: 'pending' })));
   }
-  const fast = await stored('T1');
+  const fast = await stored(T1);
   expect(fast).toHaveLength(250);
-  expect(fast).toEqual(await stored('T2'));
+  expect(fast).toEqual(await stored(T2));
   expect(fast[0]).toMatchObject({ row_number: 2, phone: '13800130000', status: 'pending', attempts: 0, chars: 20 });
 });
 
 test('inside a transaction the rows go with it: a later failure leaves none', async () => {
-  await task('T1');
+  const T1 = await task();
   await expect(
     t.db.transaction(async (trx) => {
-      await insertMessages(trx, 'T1', rows(10));
+      await insertMessages(trx, T1, rows(10));
       throw new Error('later step failed');
     }),
   ).rejects.toThrow('later step failed');
-  expect(await stored('T1')).toHaveLength(0);
+  expect(await stored(T1)).toHaveLength(0);
 });
 
 test('outside a transaction it is still all or nothing', async () => {
-  await task('T1');
+  const T1 = await task();
   const bad = rows(5);
   (bad[3] as { phone: unknown }).phone = null;
   // Not `rejects.toThrow`: better-sqlite3's native part keeps the SqliteError class of the first jest sandbox that
   // loaded it, so in another test file the error is not an `instanceof Error` of this realm.
-  const failure = await insertMessages(t.db, 'T1', bad).then(() => undefined, (err: { message?: string }) => err);
+  const failure = await insertMessages(t.db, T1, bad).then(() => undefined, (err: { message?: string }) => err);
   expect(failure?.message).toMatch(/NOT NULL/);
-  expect(await stored('T1')).toHaveLength(0);
-  await insertMessages(t.db, 'T1', rows(5));
-  expect(await stored('T1')).toHaveLength(5);
+  expect(await stored(T1)).toHaveLength(0);
+  await insertMessages(t.db, T1, rows(5));
+  expect(await stored(T1)).toHaveLength(5);
 });
 
 test('no rows, no query', async () => {
