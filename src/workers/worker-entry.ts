@@ -1,5 +1,4 @@
 import path from 'node:path';
-import { ROOT_DIR } from '../config';
 
 /**
  * Where a worker thread's code is: the compiled file in production (`dist/…/name.js`), the TypeScript source under
@@ -9,6 +8,6 @@ export function workerEntry(callerFilename: string, name: string): { file: strin
   const source = callerFilename.endsWith('.ts');
   return {
     file: path.join(path.dirname(callerFilename), name + (source ? '.ts' : '.js')),
-    execArgv: source ? ['--require', path.join(ROOT_DIR, 'test', 'helpers', 'register-ts.js')] : [],
+    execArgv: source ? ['--require', path.join(__dirname, 'register-ts.js')] : [],
   };
 }

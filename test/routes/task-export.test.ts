@@ -9,7 +9,7 @@ import { runDueTasks } from '../helpers/outcomes';
 import { ROOT_DIR } from '../../src/config';
 import { saveSettings } from '../../src/services/settings.service';
 
-const SAMPLES = path.resolve(ROOT_DIR, '..', 'shared', 'samples');
+const SAMPLES = path.join(ROOT_DIR, 'test', 'fixtures', 'samples');
 const TWO_VARS = '尊敬的{1}，您的订单{2}已发货，请注意查收。';
 const HEADER_EN = 'Phone number,Content,Characters,Segments,Sending time,Status report time,Status,Receipt code,Remarks,Variable 1,Variable 2';
 const HEADER_ZH = '手机号码,短信内容,字数,拆分条数,发送时间,状态报告时间,发送状态,回执代码,备注,变量1,变量2';

@@ -5,7 +5,7 @@ import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
 import { ROOT_DIR } from '../../src/config';
 import { draftRecipients } from '../helpers/task-rows';
 
-const SAMPLES = path.resolve(ROOT_DIR, '..', 'shared', 'samples');
+const SAMPLES = path.join(ROOT_DIR, 'test', 'fixtures', 'samples');
 const TWO_VARS = '尊敬的{1}，您的订单{2}已发货，请注意查收。';
 
 let t: TestApp;
