@@ -282,6 +282,8 @@ export const en = {
   'tasks.reasons.param_count': "expects {expected} parameters, found {found}",
   'tasks.reasons.too_long': "message would be {chars} characters, over 500",
   'tasks.reasons.params_not_allowed': "this template has no variables: remove the extra columns",
+  'tasks.reasons.control_chars': "contains control characters",
+  'tasks.reasons.undecodable': "characters that could not be decoded: check the file's encoding",
   'tasks.errors.smsType': "Choose an SMS type.",
   'tasks.errors.signature': "Choose an approved signature.",
   'tasks.errors.template': "Choose an approved template.",

@@ -284,6 +284,8 @@ export const zhCN: Record<MessageKey, string> = {
   'tasks.reasons.param_count': "需要 {expected} 个参数，实际 {found} 个",
   'tasks.reasons.too_long': "短信将有 {chars} 字，超过 500 字",
   'tasks.reasons.params_not_allowed': "该模板没有变量：请删除多余的列",
+  'tasks.reasons.control_chars': "含有控制字符",
+  'tasks.reasons.undecodable': "含有无法解码的字符：请检查文件的编码",
   'tasks.errors.smsType': "请选择短信类型。",
   'tasks.errors.signature': "请选择审核通过的签名。",
   'tasks.errors.template': "请选择审核通过的模板。",

@@ -14,11 +14,30 @@ const CONTROL = /[\u0000-\u0008\u000b\u000e-\u001a\u001c-\u001f\u007f]/g;
 export function decodeText(buf: Buffer): { text: string; encoding: TextEncoding } {
   if (buf[0] === 0xff && buf[1] === 0xfe) return { text: iconv.decode(buf.subarray(2), 'utf16le'), encoding: 'utf16le' };
   if (buf[0] === 0xfe && buf[1] === 0xff) return { text: iconv.decode(buf.subarray(2), 'utf16be'), encoding: 'utf16be' };
-  if (isUtf8(buf)) {
-    const bom = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf;
-    return { text: buf.toString('utf8', bom ? 3 : 0), encoding: 'utf8' };
-  }
+  const bom = buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf;
+  if (isUtf8(buf)) return { text: buf.toString('utf8', bom ? 3 : 0), encoding: 'utf8' };
+  // A UTF-8 file with a few damaged bytes is still UTF-8: read as GB18030, every row would turn into plausible
+  // mojibake and be sent. Read as UTF-8, only the damaged rows hold U+FFFD, which the recipient check refuses.
+  const asUtf8 = buf.toString('utf8', bom ? 3 : 0);
+  if (bom || mostlyUtf8(asUtf8)) return { text: asUtf8, encoding: 'utf8' };
   return { text: iconv.decode(buf, 'gb18030'), encoding: 'gb18030' };
+}
+
+/**
+ * Whether text decoded as UTF-8 has many more well-formed non-ASCII characters than U+FFFD. GBK's byte pairs seldom
+ * happen to form valid UTF-8 sequences, so GBK text read as UTF-8 is mostly U+FFFD; UTF-8 text with a stray bad
+ * byte is the other way round.
+ */
+function mostlyUtf8(text: string): boolean {
+  let wellFormed = 0;
+  let replaced = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (code === 0xfffd) replaced += 1;
+    else if (code > 0x7f) wellFormed += 1;
+  }
+  // Measured on names and addresses in GBK: about one well-formed character for every four U+FFFD.
+  return wellFormed >= 4 * replaced;
 }
 
 /**

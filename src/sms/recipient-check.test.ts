@@ -16,7 +16,8 @@ describe('checkRecipients: one row', () => {
     ['trailing empty cells', ['13800138000', '张三', 'A1', '', '  ', null], { phone: '13800138000', params: ['张三', 'A1'] }],
     ['a formula kept as text', ['13800138000', '=HYPERLINK("http://x","y")', 'A1'], { params: ['=HYPERLINK("http://x","y")', 'A1'] }],
     ['markup kept as text', ['13800138000', '<script>alert(1)</script>', 'A1'], { params: ['<script>alert(1)</script>', 'A1'] }],
-    ['spaces and line breaks inside a parameter kept', ['13800138000', ' 张 三\n', '007'], { params: [' 张 三\n', '007'] }],
+    ['spaces inside a parameter kept', ['13800138000', ' 张 三 ', '007'], { params: [' 张 三 ', '007'] }],
+    ['a phone cell ending in a line break, a trailing cell of a tab', ['\t13800138000\r\n', '张三', 'A1', '\t'], { phone: '13800138000', params: ['张三', 'A1'] }],
     ['a parameter that looks like a variable', ['13800138000', '{2}', '$&'], { params: ['{2}', '$&'] }],
   ])('%s', (_name, cells, expected) => {
     const report = checkRecipients(rows(cells), TWO);
@@ -37,6 +38,21 @@ describe('checkRecipients: one row', () => {
     ['one parameter too many', ['13800138000', 'a', 'b', 'c'], '13800138000', { code: 'param_count', expected: 2, found: 3 }],
     ['an extra value after an empty column', ['13800138000', 'a', 'b', '', 'x'], '13800138000', { code: 'param_count', expected: 2, found: 4 }],
     ['a message over 500 characters', ['13800138000', 'x'.repeat(484), 'b'], '13800138000', { code: 'too_long', chars: 501 }],
+    ['a NUL in a parameter', ['13800138000', '张\u0000三', 'A1'], '13800138000', { code: 'control_chars' }],
+    ['a NUL in the phone cell', ['1380013800\u00000', 'a', 'b'], '1380013800␀0', { code: 'control_chars' }],
+    ['a NUL in a cell past the parameters', ['13800138000', 'a', 'b', '\u0000'], '13800138000', { code: 'control_chars' }],
+    ['a row of a lone NUL', ['\u0000'], '␀', { code: 'control_chars' }],
+    ['a line break inside a parameter', ['13800138000', '张三\n', 'A1'], '13800138000', { code: 'control_chars' }],
+    ['a CR LF inside a parameter', ['13800138000', '北京\r\n朝阳', 'A1'], '13800138000', { code: 'control_chars' }],
+    ['a tab inside a parameter', ['13800138000', '张\t三', 'A1'], '13800138000', { code: 'control_chars' }],
+    ['an escape (C0) in a parameter', ['13800138000', 'a\u001b[31m', 'b'], '13800138000', { code: 'control_chars' }],
+    ['DEL in a parameter', ['13800138000', 'a\u007f', 'b'], '13800138000', { code: 'control_chars' }],
+    ['a C1 control (NEL) in a parameter', ['13800138000', 'a\u0085b', 'b'], '13800138000', { code: 'control_chars' }],
+    ['a C1 control in the phone cell', ['13800138000\u0085', 'a', 'b'], '13800138000\ufffd', { code: 'control_chars' }],
+    ['a backspace in the phone cell', ['13800138000\b', 'a', 'b'], '13800138000␈', { code: 'control_chars' }],
+    ['U+FFFD in a parameter', ['13800138000', '张\ufffd', 'A1'], '13800138000', { code: 'undecodable' }],
+    ['U+FFFD in the phone cell', ['1380013800\ufffd', 'a', 'b'], '1380013800\ufffd', { code: 'undecodable' }],
+    ['U+FFFD and a control: undecodable wins', ['13800138000', '\u0001', '\ufffd'], '13800138000', { code: 'undecodable' }],
   ])('%s is invalid', (_name, cells, value, problem) => {
     const report = checkRecipients(rows(cells), TWO);
     expect(report.valid).toEqual([]);

@@ -9,13 +9,15 @@
  *   and text files carry blank lines that nobody means as a recipient. A row with an empty phone but filled
  *   parameters is a real row and is reported as `phone`/`empty` (sample row 10).
  * - A parameter cell holding only spaces counts as empty; otherwise parameters are used exactly as written, spaces,
- *   line breaks, `=`, `<` and all. Escaping and formula-safety belong to the view and the CSV export.
+ *   `=`, `<` and all. Escaping and formula-safety belong to the view and the CSV export. A row with a control
+ *   character (line breaks and tabs in a parameter included) or U+FFFD in any cell is refused: `bad-characters.ts`.
  * - Empty cells after the last expected parameter are ignored; a non-empty cell beyond it is an error, because a
  *   shifted column would otherwise send the wrong value in every message. For a template without variables that
  *   error is `params_not_allowed` (clearer than "expects 0 parameters").
  * - Only valid rows take part in duplicate detection. `repeatedNumbers` counts the rows kept although an earlier kept
  *   row has the same number (with other parameters): each is one more message to a number already in the task.
  */
+import { badCharacters, showControls, type BadCharacters } from './bad-characters';
 import { normalizePhone, type PhoneReason } from './phone';
 import { composeMessage, measure } from './segments';
 import { compileTemplate, variableCount } from './template';
@@ -32,7 +34,10 @@ export type RowProblem =
   /** `missing`: the first variable whose cell is empty, when a cell inside the expected range is empty. */
   | { code: 'param_count'; expected: number; found: number; missing?: number }
   | { code: 'too_long'; chars: number }
-  | { code: 'params_not_allowed' };
+  | { code: 'params_not_allowed' }
+  /** A cell holds U+FFFD (bytes the decoder could not read) or a control character: see `bad-characters.ts`. */
+  | { code: 'undecodable' }
+  | { code: 'control_chars' };
 
 export interface ValidRecipient {
   rowNumber: number;
@@ -102,6 +107,20 @@ function rowKey(phone: string, params: readonly string[]): string {
   return key;
 }
 
+/** Why the row's cells cannot be sent: the phone cell may keep whitespace, a parameter may not. */
+function rowBadCharacters(value: string, cells: readonly unknown[]): BadCharacters | null {
+  let found = badCharacters(value, { whitespaceAllowed: true });
+  for (let i = 1; i < cells.length && found !== 'undecodable'; i += 1) {
+    const text = cellText(cells[i]);
+    // An empty cell (spaces or a lone line break) is read as empty below, never sent.
+    if (isBlank(text)) continue;
+    const inCell = badCharacters(text, { whitespaceAllowed: false });
+    // Undecodable bytes anywhere in the row win: "check the file's encoding" is the more useful advice.
+    if (inCell === 'undecodable' || found === null) found = inCell;
+  }
+  return found;
+}
+
 type ParamsResult = { ok: true; params: string[] } | { ok: false; problem: RowProblem };
 
 function readParams(cells: readonly unknown[], expected: number): ParamsResult {
@@ -159,6 +178,11 @@ export function checkRecipients(rows: Iterable<InputRow>, ctx: CheckContext, opt
     report.rowsRead += 1;
 
     const value = cellText(cells[0]);
+    const bad = rowBadCharacters(value, cells);
+    if (bad) {
+      report.invalid.push({ rowNumber, value: showControls(value), problem: { code: bad } });
+      continue;
+    }
     const phone = normalizePhone(cells[0]);
     if (!phone.ok) {
       const problem: RowProblem =
