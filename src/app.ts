@@ -6,6 +6,7 @@ import { ROOT_DIR } from './config';
 import type { Db } from './db/knex';
 import type { Logger } from './log';
 import { securityHeaders } from './middleware/security';
+import { noStore } from './middleware/no-store';
 import { csrfProtection } from './middleware/csrf';
 import { SessionStore } from './middleware/session-store';
 import { localsMiddleware } from './middleware/locals';
@@ -47,6 +48,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(securityHeaders());
   app.use('/public', express.static(path.join(ROOT_DIR, 'public'), { maxAge: '1h', index: false }));
+  app.use(noStore());
   // Before sessions and the locals (which read settings): a health probe needs neither, and must answer 503,
   // not fail in them, when the database is gone.
   app.use(healthRoutes(deps));

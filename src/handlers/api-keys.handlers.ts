@@ -24,7 +24,6 @@ export function apiKeysHandlers({ db }: AppDeps) {
       const parsed = parseApiKeyForm(req.body);
       if (!parsed.ok) return renderList(res, 422, parsed.errors, { name: field(req.body, 'name') });
       const created = await createApiKey(db, { name: parsed.value.name, createdBy: req.user!.id });
-      res.set('Cache-Control', 'no-store');
       res.status(201).render('pages/api-keys/created', { title: res.locals.t('apiKeys.createdTitle'), name: parsed.value.name, key: created.key });
     },
 

@@ -28,7 +28,6 @@ export function taskExportHandlers({ db }: AppDeps) {
       variables: variableCount(task.templateContent),
     };
     res.attachment(`${task.id}-messages.${format}`).type(TYPES[format]);
-    res.setHeader('Cache-Control', 'no-store');
     // The download starts now; rows follow as they are read.
     res.flushHeaders();
     const write = format === 'csv' ? writeCsvExport : writeXlsxExport;
