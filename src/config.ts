@@ -6,6 +6,9 @@ import { checkUsername, PASSWORD_MIN } from './validators/users.validators';
 import type { FieldErrors } from './validators/validation';
 
 export const ROOT_DIR = path.resolve(__dirname, '..');
+/** Where the database lives when DATA_DIR is unset (relative to the working directory), and its name there. */
+export const DEFAULT_DATA_DIR = './data';
+export const DATABASE_FILE_NAME = 'qunfa.sqlite';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
@@ -126,12 +129,12 @@ function resolveSessionSecret(raw: string | undefined, dataDir: string): string 
 }
 
 function prepareDataDir(raw: string | undefined): string {
-  const dir = path.resolve(raw && raw !== '' ? raw : './data');
+  const dir = path.resolve(raw && raw !== '' ? raw : DEFAULT_DATA_DIR);
   try {
     fs.mkdirSync(dir, { recursive: true });
     fs.accessSync(dir, fs.constants.W_OK);
   } catch {
-    throw new ConfigError(`DATA_DIR must be a writable directory, got "${raw ?? './data'}"`);
+    throw new ConfigError(`DATA_DIR must be a writable directory, got "${raw ?? DEFAULT_DATA_DIR}"`);
   }
   return dir;
 }
@@ -148,7 +151,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return Object.freeze({
     port,
     dataDir,
-    databaseFile: path.join(dataDir, 'qunfa.sqlite'),
+    databaseFile: path.join(dataDir, DATABASE_FILE_NAME),
     sessionSecret,
     trustProxy,
     timeZone,

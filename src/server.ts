@@ -1,7 +1,9 @@
+import fs from 'node:fs';
 import type { Server } from 'node:http';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './log';
-import { createDb, migrateLatest } from './db/knex';
+import { createDb } from './db/knex';
+import { migrateAtStart } from './db/migrate-at-start';
 import { startWalCheckpointer } from './db/wal-checkpointer';
 import { createApp } from './app';
 import { ensureAdminFromEnv } from './services/auth.service';
@@ -22,16 +24,18 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  // Before anything opens it: a database file that is there already is worth a copy before it is migrated.
+  const databaseExisted = fs.existsSync(config.databaseFile);
   const db = createDb(config.databaseFile, { backgroundCheckpoint: true });
   const checkpointer = startWalCheckpointer(db, config.databaseFile, logger);
-  await migrateLatest(db);
+  if (!(await migrateAtStart(db, config, logger, { databaseExisted }))) process.exit(1);
   await ensureAdminFromEnv(db, config, logger);
 
   const settings = () => getSettings(db, config);
   const carrier = new StubCarrier(db, async () => (await settings()).stubCarrier);
   const dispatcher = new Dispatcher(db, carrier, settings, logger, { leaseMs: config.dispatchLeaseMs });
   const app = createApp({ db, config, logger, wakeDispatcher: () => dispatcher.wake() });
-  const jobs = startJobs(db, logger, { dispatcher, tickSeconds: config.dispatchTickSeconds });
+  const jobs = startJobs(db, logger, { dispatcher, tickSeconds: config.dispatchTickSeconds }, config);
   const server: Server = app.listen(config.port, () => {
     logger.info(`Qunfa listening on http://localhost:${config.port}`, { dataDir: config.dataDir, timeZone: config.timeZone });
   });

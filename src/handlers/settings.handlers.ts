@@ -4,20 +4,29 @@ import { getSettings, saveSettings } from '../services/settings.service';
 import { parseSettingsForm, settingsFormValues, SETTINGS_FIELDS } from '../validators/settings.validators';
 import { field } from '../validators/validation';
 import { flash } from '../middleware/flash';
-
+import { latestBackup } from '../services/backups.service';
+import { numberFormatter } from '../i18n/number-format';
 
 export function settingsHandlers({ db, config }: AppDeps) {
+  /** The newest copy in DATA_DIR/backups/ (issue 9): its time and size in KB, or null before the first one. */
+  const lastBackup = (res: Response) => {
+    const backup = latestBackup(config.dataDir);
+    if (!backup) return null;
+    const kb = numberFormatter(res.locals.locale as string)(Math.max(1, Math.round(backup.bytes / 1024)));
+    return { at: (res.locals.formatDateTime as (iso: string) => string)(backup.takenAt.toISOString()), kb };
+  };
+
   return {
     async show(_req: Request, res: Response) {
       const values = settingsFormValues(await getSettings(db, config));
-      res.render('pages/settings/edit', { title: res.locals.t('settings.title'), values, serverTimeZone: config.timeZone });
+      res.render('pages/settings/edit', { title: res.locals.t('settings.title'), values, serverTimeZone: config.timeZone, lastBackup: lastBackup(res) });
     },
 
     async update(req: Request, res: Response) {
       const parsed = parseSettingsForm(req.body);
       if (!parsed.ok) {
         const values = Object.fromEntries(SETTINGS_FIELDS.map((f) => [f, field(req.body, f)]));
-        return res.status(422).render('pages/settings/edit', { title: res.locals.t('settings.title'), values, errors: parsed.errors, serverTimeZone: config.timeZone });
+        return res.status(422).render('pages/settings/edit', { title: res.locals.t('settings.title'), values, errors: parsed.errors, serverTimeZone: config.timeZone, lastBackup: lastBackup(res) });
       }
       await saveSettings(db, parsed.value);
       flash(req, 'settings.saved');

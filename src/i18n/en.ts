@@ -125,6 +125,11 @@ export const en = {
   'settings.retentionDaysHint': "Per-message rows are removed this many days after their task finished (1–3650, default 90); the task and its totals stay.",
   'settings.maskNumbersForMembers': "Mask phone numbers in members’ exports",
   'settings.maskNumbersForMembersHint': "Members then export numbers as 138****8000. Admins choose for each export.",
+  'settings.backups': "Backups",
+  'settings.backupsKept': "Daily backups kept",
+  'settings.backupsKeptHint': "A copy of the database is taken into DATA_DIR/backups/ every day at 03:00; older daily copies beyond this number are removed (1–365, default 7).",
+  'settings.lastBackup': "Last backup: {at}, {kb} KB.",
+  'settings.noBackupYet': "No backup has been taken yet.",
 
   'review.title': 'Review',
   'review.state': 'Status',

@@ -25,6 +25,8 @@ export interface Settings {
   maskNumbersForMembers: boolean;
   /** Message rows are removed this many days after their task finished; the task row and its totals stay. */
   retentionDays: number;
+  /** Daily copies of the database kept in DATA_DIR/backups/ (the backup job removes older ones). */
+  backupsKept: number;
 }
 
 export function defaultSettings(config: Pick<Config, 'timeZone'>): Settings {
@@ -40,6 +42,7 @@ export function defaultSettings(config: Pick<Config, 'timeZone'>): Settings {
     stubCarrier: { ...DEFAULT_STUB_SETTINGS, failureMix: { ...DEFAULT_STUB_SETTINGS.failureMix } },
     maskNumbersForMembers: false,
     retentionDays: 90,
+    backupsKept: 7,
   };
 }
 

@@ -31,13 +31,14 @@ export function settingsFormValues(s: Settings): Record<string, string> {
     stubTimeoutRate: String(s.stubCarrier.timeoutRate),
     maskNumbersForMembers: s.maskNumbersForMembers ? '1' : '',
     retentionDays: String(s.retentionDays),
+    backupsKept: String(s.backupsKept),
   };
 }
 
 export const SETTINGS_FIELDS = [
   'timeZone', 'importMaxRows', 'importMaxMb', 'scheduleHorizonDays', 'unsubscribePhrases', 'dispatchBatchSize', 'carrierRatePerSecond',
   'maxAttempts', 'stubDelayMinMs', 'stubDelayMaxMs', 'stubFailureMix', 'stubThroughput', 'stubErrorRate', 'stubTimeoutRate',
-  'maskNumbersForMembers', 'retentionDays',
+  'maskNumbersForMembers', 'retentionDays', 'backupsKept',
 ] as const;
 
 function share(raw: string, name: string, errors: FieldErrors): number {
@@ -90,9 +91,10 @@ export function parseSettingsForm(body: unknown): Parsed<Settings> {
   // A checkbox: present (any value) when ticked, absent when not.
   const maskNumbersForMembers = field(body, 'maskNumbersForMembers') !== '';
   const retentionDays = wholeNumber(field(body, 'retentionDays'), 'retentionDays', 1, 3650, errors);
+  const backupsKept = wholeNumber(field(body, 'backupsKept'), 'backupsKept', 1, 365, errors);
   if (hasErrors(errors)) return { ok: false, errors };
   return {
     ok: true,
-    value: { timeZone, importMaxRows, importMaxBytes: importMaxMb * MB, scheduleHorizonDays, unsubscribePhrases, dispatchBatchSize, carrierRatePerSecond, maxAttempts, stubCarrier, maskNumbersForMembers, retentionDays },
+    value: { timeZone, importMaxRows, importMaxBytes: importMaxMb * MB, scheduleHorizonDays, unsubscribePhrases, dispatchBatchSize, carrierRatePerSecond, maxAttempts, stubCarrier, maskNumbersForMembers, retentionDays, backupsKept },
   };
 }

@@ -60,7 +60,7 @@ export async function startDispatchServer(): Promise<DispatchServer> {
   const carrier = new StubCarrier(db, async () => (await settings()).stubCarrier);
   const dispatcher = new Dispatcher(db, carrier, settings, logger, { leaseMs: config.dispatchLeaseMs });
   const app = createApp({ db, config, logger, wakeDispatcher: () => dispatcher.wake() });
-  const jobs: Jobs = startJobs(db, logger, { dispatcher, tickSeconds: config.dispatchTickSeconds });
+  const jobs: Jobs = startJobs(db, logger, { dispatcher, tickSeconds: config.dispatchTickSeconds }, config);
   const server = await new Promise<Server>((resolve) => {
     const srv = app.listen(0, '127.0.0.1', () => resolve(srv));
   });
