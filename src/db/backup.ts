@@ -9,12 +9,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import Database from 'better-sqlite3';
+import { Worker } from 'node:worker_threads';
+import { workerEntry } from '../workers/worker-entry';
 
-/** Pages copied between two turns of the event loop: 4 MB at SQLite's default page size, a few ms of work. */
+/** Pages copied per step: 4 MB at SQLite's default page size. */
 const PAGES_PER_STEP = 1000;
-/** All that is left, in one step. */
-const ALL_PAGES = 0x7fffffff;
 
 export interface BackupResult {
   file: string;
@@ -34,29 +33,20 @@ export class BackupTargetExists extends Error {
  * beside the destination under a temporary name with mode 0600 and linked into place only once complete, so a
  * crash or a failure never leaves a half-written file under the final name.
  *
+ * The copy runs in a thread of its own (backup.worker.ts): copying and syncing a database of some hundred MB takes
+ * seconds, which the app's requests and dispatcher must not wait for.
+ *
  * SQLite starts a backup again from the first page whenever another connection writes to the source between two
- * steps. On a busy app copied in small steps that could go on for ever, so after the first restart the rest is
- * copied in one step: one read transaction, which in WAL mode does not hold up the app's writes.
+ * steps. On a busy app copied in steps that could go on for ever, so after the first restart the rest is copied
+ * in one step: one read transaction, which in WAL mode does not hold up the app's writes.
  */
 export async function backupDatabase(databaseFile: string, destination: string, options: { pagesPerStep?: number } = {}): Promise<BackupResult> {
   if (fs.existsSync(destination)) throw new BackupTargetExists(destination);
-  const pagesPerStep = options.pagesPerStep ?? PAGES_PER_STEP;
   const partial = path.join(path.dirname(destination), `.${path.basename(destination)}.${crypto.randomBytes(6).toString('hex')}.partial`);
-  // fileMustExist: a wrong path must fail, not back up a new empty database.
-  const source = new Database(databaseFile, { fileMustExist: true });
-  let restarts = 0;
   try {
-    source.pragma('busy_timeout = 5000');
     // Created first with mode 0600, so the copy is never readable by others, not even while it is written.
     fs.writeFileSync(partial, '', { mode: 0o600, flag: 'wx' });
-    let lastRemaining = Infinity;
-    await source.backup(partial, {
-      progress({ remainingPages }) {
-        if (remainingPages > lastRemaining) restarts += 1;
-        lastRemaining = remainingPages;
-        return restarts > 0 ? ALL_PAGES : pagesPerStep;
-      },
-    });
+    const restarts = await copyInThread(databaseFile, partial, options.pagesPerStep ?? PAGES_PER_STEP);
     fs.chmodSync(partial, 0o600);
     try {
       // link() fails if the destination appeared meanwhile: still never an overwrite.
@@ -67,7 +57,19 @@ export async function backupDatabase(databaseFile: string, destination: string, 
     }
     return { file: destination, bytes: fs.statSync(destination).size, restarts };
   } finally {
-    source.close();
     fs.rmSync(partial, { force: true });
   }
+}
+
+function copyInThread(databaseFile: string, partial: string, pagesPerStep: number): Promise<number> {
+  const entry = workerEntry(__filename, 'backup.worker');
+  const worker = new Worker(entry.file, { workerData: { databaseFile, partial, pagesPerStep }, execArgv: entry.execArgv });
+  return new Promise<number>((resolve, reject) => {
+    worker.once('message', (answer: { ok: true; restarts: number } | { ok: false; message: string }) => {
+      if (answer.ok) resolve(answer.restarts);
+      else reject(new Error(answer.message));
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the backup thread stopped (exit code ${code})`)));
+  }).finally(() => void worker.terminate());
 }
