@@ -127,7 +127,7 @@ export const en = {
   'settings.maskNumbersForMembersHint': "Members then export numbers as 138****8000. Admins choose for each export.",
   'settings.backups': "Backups",
   'settings.backupsKept': "Daily backups kept",
-  'settings.backupsKeptHint': "A copy of the database is taken into DATA_DIR/backups/ every day at 03:00; older daily copies beyond this number are removed (1–365, default 7).",
+  'settings.backupsKeptHint': "A copy of the database is taken into DATA_DIR/backups/ every day at 03:00 (server time); older daily copies beyond this number are removed (1–365, default 7).",
   'settings.lastBackup': "Last backup: {at}, {kb} KB.",
   'settings.noBackupYet': "No backup has been taken yet.",
 

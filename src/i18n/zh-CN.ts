@@ -129,7 +129,7 @@ export const zhCN: Record<MessageKey, string> = {
   'settings.maskNumbersForMembersHint': "开启后成员导出的号码显示为 138****8000。管理员每次导出时可自行选择。",
   'settings.backups': "备份",
   'settings.backupsKept': "保留的每日备份数",
-  'settings.backupsKeptHint': "每天 03:00 将数据库复制一份到 DATA_DIR/backups/；超过此数量的较早每日备份会被删除（1–365，默认 7）。",
+  'settings.backupsKeptHint': "每天 03:00（服务器时间）将数据库复制一份到 DATA_DIR/backups/；超过此数量的较早每日备份会被删除（1–365，默认 7）。",
   'settings.lastBackup': "最近一次备份：{at}，{kb} KB。",
   'settings.noBackupYet': "尚未进行过备份。",
 
