@@ -18,7 +18,7 @@ const PAGES_PER_STEP = 1000;
 export interface BackupResult {
   file: string;
   bytes: number;
-  /** How many times a write by another connection made SQLite start the copy again (at most once: see below). */
+  /** How many times a write by another connection made SQLite start the copy again (see backup-steps.ts). */
   restarts: number;
 }
 
@@ -34,11 +34,7 @@ export class BackupTargetExists extends Error {
  * crash or a failure never leaves a half-written file under the final name.
  *
  * The copy runs in a thread of its own (backup.worker.ts): copying and syncing a database of some hundred MB takes
- * seconds, which the app's requests and dispatcher must not wait for.
- *
- * SQLite starts a backup again from the first page whenever another connection writes to the source between two
- * steps. On a busy app copied in steps that could go on for ever, so after the first restart the rest is copied
- * in one step: one read transaction, which in WAL mode does not hold up the app's writes.
+ * seconds, which the app's requests and dispatcher must not wait for. Step sizes and restarts: backup-steps.ts.
  */
 export async function backupDatabase(databaseFile: string, destination: string, options: { pagesPerStep?: number } = {}): Promise<BackupResult> {
   if (fs.existsSync(destination)) throw new BackupTargetExists(destination);

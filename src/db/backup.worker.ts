@@ -4,26 +4,18 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { backupSteps } from './backup-steps';
 
 const { databaseFile, partial, pagesPerStep } = workerData as { databaseFile: string; partial: string; pagesPerStep: number };
-/** All that is left, in one step. */
-const ALL_PAGES = 0x7fffffff;
 
 async function copy(): Promise<number> {
   // fileMustExist: a wrong path must fail, not back up a new empty database.
   const source = new Database(databaseFile, { fileMustExist: true });
   try {
     source.pragma('busy_timeout = 5000');
-    let restarts = 0;
-    let lastRemaining = Infinity;
-    await source.backup(partial, {
-      progress({ remainingPages }) {
-        if (remainingPages > lastRemaining) restarts += 1;
-        lastRemaining = remainingPages;
-        return restarts > 0 ? ALL_PAGES : pagesPerStep;
-      },
-    });
-    return restarts;
+    const steps = backupSteps(pagesPerStep);
+    await source.backup(partial, { progress: steps.next });
+    return steps.restarts();
   } finally {
     source.close();
   }

@@ -74,13 +74,13 @@ test('a copy taken while writes go on, restored into a fresh DATA_DIR: the app s
     }
   })();
   const target = path.join(makeTempDir('qunfa-backup-'), 'copy.sqlite');
-  // Small steps, so the copy spans many turns of the event loop and the writer commits between them.
-  const result = await backupDatabase(data.databaseFile, target, { pagesPerStep: 20 }).finally(() => {
+  // Small steps, so the copy (in its own thread) spans many steps and the writer usually commits between them
+  // (how often it does depends on the scheduler: backup-steps.test.ts covers the restarts on their own).
+  await backupDatabase(data.databaseFile, target, { pagesPerStep: 5 }).finally(() => {
     writing = false;
   });
   await writer;
   expect(writesDuring).toBeGreaterThan(0);
-  expect(result.restarts).toBeGreaterThanOrEqual(1);
 
   const copied = counts(target);
   const live = counts(data.databaseFile);
