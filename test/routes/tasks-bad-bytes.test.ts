@@ -1,5 +1,6 @@
 import request from 'supertest';
 import iconv from 'iconv-lite';
+import * as XLSX from 'xlsx';
 import { makeTestApp, addUser, loginAs, tokenFor, type TestApp, type Agent } from '../helpers/app';
 import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
 import { draftRecipients } from '../helpers/task-rows';
@@ -89,6 +90,15 @@ test('a UTF-8 CSV with a damaged byte stays UTF-8: only that row is refused, the
   const { invalid, contents } = await imported(csv, 'bad-utf8.csv');
   expect(invalid.map((r) => [r.row_number, r.reason])).toEqual([[2, 'undecodable']]);
   expect(contents).toEqual(['【腾讯云】尊敬的张三，您的订单A1已发货，请注意查收。', '【腾讯云】尊敬的王五，您的订单A3已发货，请注意查收。']);
+});
+
+test('an .xlsx cell with a control character (stored as _x0007_) or a line break: that row is refused', async () => {
+  const sheet = XLSX.utils.aoa_to_sheet([['phone', 'name', 'order'], [phone(650), '张三', 'A1'], [phone(651), '李\u0007四', 'A2'], [phone(652), '王五', '第一行\n第二行']]);
+  const book = XLSX.utils.book_new();
+  XLSX.utils.book_append_sheet(book, sheet, 's');
+  const { invalid, phones } = await imported(XLSX.write(book, { type: 'buffer', bookType: 'xlsx' }) as Buffer, 'controls.xlsx');
+  expect(invalid.map((r) => [r.row_number, r.reason])).toEqual([[2, 'control_chars'], [3, 'control_chars']]);
+  expect(phones).toEqual([phone(650)]);
 });
 
 test('the manual box: a number with a control character in it is refused with that reason', async () => {
