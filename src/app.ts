@@ -8,6 +8,7 @@ import type { Logger } from './log';
 import { securityHeaders } from './middleware/security';
 import { noStore } from './middleware/no-store';
 import { csrfProtection } from './middleware/csrf';
+import { refuseCrossSiteWrites } from './middleware/fetch-site';
 import { SessionStore } from './middleware/session-store';
 import { localsMiddleware } from './middleware/locals';
 import { layoutMiddleware } from './middleware/layout';
@@ -72,6 +73,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(localsMiddleware(deps));
   app.use(layoutMiddleware());
   app.use(setupGate(db));
+  app.use(refuseCrossSiteWrites);
   app.use(csrfProtection);
   app.use(buildRoutes(deps));
   app.use(notFound);

@@ -62,6 +62,9 @@
     label.textContent = label.getAttribute('data-label-upload');
     var xhr = new XMLHttpRequest();
     xhr.open('POST', form.action);
+    // The token also goes in a header, which the server checks before it reads the multipart body.
+    var token = form.querySelector('input[name="_csrf"]');
+    if (token) xhr.setRequestHeader('X-CSRF-Token', token.value);
     xhr.upload.addEventListener('progress', function (e) {
       if (e.lengthComputable) bar.value = Math.round((e.loaded / e.total) * 100);
     });

@@ -2,7 +2,8 @@ import type { Request, Response } from 'express';
 import type { AppDeps } from '../app';
 import { HttpError } from '../http-error';
 import { isLocale } from '../i18n/i18n';
-import { countUsers } from '../queries/users.queries';
+import { countUsers, type User } from '../queries/users.queries';
+import { stampSession } from '../middleware/auth';
 import { attemptLogin, createFirstAdmin } from '../services/auth.service';
 import { setUserLocale } from '../services/users.service';
 import { parseLoginForm, parseSetupForm } from '../validators/users.validators';
@@ -14,12 +15,13 @@ function safeNext(raw: unknown): string {
 }
 
 /** A new session id at login defeats session fixation; the chosen language survives the switch. */
-function startSession(req: Request, userId: number): Promise<void> {
+function startSession(req: Request, user: Pick<User, 'id' | 'sessionGeneration'>): Promise<void> {
   const locale = req.session.locale;
   return new Promise((resolve, reject) =>
     req.session.regenerate((err) => {
       if (err) return reject(err);
-      req.session.userId = userId;
+      req.session.userId = user.id;
+      stampSession(req, user);
       if (locale) req.session.locale = locale;
       req.session.save((saveErr) => (saveErr ? reject(saveErr) : resolve()));
     }),
@@ -43,7 +45,7 @@ export function authHandlers({ db }: AppDeps) {
       const values = { username: field(req.body, 'username') };
       if (!parsed.ok) return res.status(422).render('pages/auth/setup', { title: res.locals.t('setup.title'), errors: parsed.errors, values });
       const id = await createFirstAdmin(db, parsed.value.username, parsed.value.password);
-      await startSession(req, id);
+      await startSession(req, { id, sessionGeneration: 0 });
       flash(req, 'setup.done');
       res.redirect(303, '/signatures');
     },
@@ -66,7 +68,7 @@ export function authHandlers({ db }: AppDeps) {
             : { key: 'login.invalid' };
         return res.status(result.reason === 'throttled' ? 429 : 422).render('pages/auth/login', { title, errors: { form: formError }, values });
       }
-      await startSession(req, result.user.id);
+      await startSession(req, result.user);
       res.redirect(303, values.next);
     },
 

@@ -44,7 +44,8 @@ export function taskCheckHandlers({ db, wakeDispatcher }: AppDeps) {
     async confirm(req: Request, res: Response) {
       const task = await load(req);
       const refusal = await confirmDraft(db, task.id, req.user!);
-      if (refusal) return renderCheck(req, res, task, 409, refusal);
+      // The check page again, with the reason, as for any form the server refuses.
+      if (refusal) return renderCheck(req, res, task, 422, refusal);
       wakeDispatcher?.();
       res.redirect(303, `/tasks/${task.id}`);
     },

@@ -24,10 +24,11 @@ export function taskDetailHandlers({ db }: AppDeps) {
      */
     async show(req: Request, res: Response) {
       const task = typeof req.params.id === 'string' ? await findTask(db, req.params.id) : undefined;
-      if (!task) throw new HttpError(404, 'errors.notFound');
+      const user = req.user!;
+      // Someone else's draft is private to its author (and admins): not found, rather than a pointer to it.
+      if (!task || (task.status === 'draft' && !canManageTask(user, task))) throw new HttpError(404, 'errors.notFound');
       // A draft's page is its check report.
       if (task.status === 'draft') return res.redirect(303, `/tasks/${task.id}/check`);
-      const user = req.user!;
       const settings = res.locals.settings as Settings;
       const summary = await taskSummary(db, task, settings.timeZone);
       const query = parseMessageQuery(req.query);

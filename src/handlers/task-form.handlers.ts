@@ -3,7 +3,7 @@ import type { AppDeps } from '../app';
 import { HttpError } from '../http-error';
 import { findTemplate } from '../queries/catalogue.queries';
 import { findTask } from '../queries/tasks.queries';
-import { createDraft } from '../services/drafts.service';
+import { canManageTask, createDraft } from '../services/drafts.service';
 import { importTemplateCsv, importTemplateRows, importTemplateXlsx } from '../services/import-template.service';
 import { checkImportFile, checkManualNumbers } from '../services/recipients.service';
 import { buildTaskFormModel, previewFor, resolveCatalogueChoice } from '../services/task-form.service';
@@ -21,11 +21,15 @@ export function taskFormHandlers({ db, logger }: AppDeps) {
   }
 
   return {
-    /** `?from=<draft>` comes back from the check page with everything chosen before. */
+    /**
+     * `?from=<draft>` comes back from the check page with everything chosen before. Someone else's draft is
+     * not found, as everywhere else; an id that is no draft at all just gives an empty form.
+     */
     async newForm(req: Request, res: Response) {
       const from = typeof req.query.from === 'string' ? await findTask(db, req.query.from) : undefined;
-      const values = from && from.status === 'draft' && from.createdBy === req.user!.id ? from.formState : taskFormValues(req.query);
-      await renderForm(res, values);
+      const draft = from && from.status === 'draft' ? from : undefined;
+      if (draft && !canManageTask(req.user!, draft)) throw new HttpError(404, 'errors.notFound');
+      await renderForm(res, draft ? draft.formState : taskFormValues(req.query));
     },
 
     async preview(req: Request, res: Response) {

@@ -6,6 +6,7 @@ import { createUser, resetPassword, setUserDisabled, setUserRole, usernameTaken 
 import { parseId, parseNewUserForm, parseResetPasswordForm, parseRoleForm } from '../validators/users.validators';
 import { field, type FieldErrors } from '../validators/validation';
 import { flash } from '../middleware/flash';
+import { stampSession } from '../middleware/auth';
 
 export function usersHandlers({ db }: AppDeps) {
   async function loadUser(req: Request) {
@@ -20,11 +21,19 @@ export function usersHandlers({ db }: AppDeps) {
     res.status(status).render('pages/users/show', { title: target.username, target, errors, values: { role: field(req.body, 'role') || target.role } });
   }
 
+  /**
+   * A change to a user ends their sessions (it moves their session generation on); when admins change themselves,
+   * the session they did it from is re-stamped and carries on, while their other sessions end.
+   */
+  function keepOwnSession(req: Request, targetId: number, generation: number) {
+    if (targetId === req.user!.id) stampSession(req, { sessionGeneration: generation });
+  }
+
   /** Refusals such as "last active admin" come back to the user's page as a message, not an error page. */
-  async function guarded(req: Request, res: Response, action: () => Promise<void>, successKey: string) {
+  async function guarded(req: Request, res: Response, action: () => Promise<number>, successKey: string) {
     const target = await loadUser(req);
     try {
-      await action();
+      keepOwnSession(req, target.id, await action());
       flash(req, successKey, { username: target.username });
     } catch (err) {
       if (!(err instanceof HttpError) || err.status !== 409) throw err;
@@ -61,7 +70,7 @@ export function usersHandlers({ db }: AppDeps) {
       const target = await loadUser(req);
       const parsed = parseResetPasswordForm(req.body);
       if (!parsed.ok) return renderShow(req, res, 422, parsed.errors);
-      await resetPassword(db, target.id, parsed.value.password);
+      keepOwnSession(req, target.id, await resetPassword(db, target.id, parsed.value.password));
       flash(req, 'users.passwordReset', { username: target.username });
       res.redirect(303, `/users/${target.id}`);
     },

@@ -478,6 +478,10 @@ export const en = {
   'api.errors.phoneString': 'phone must be a string.',
   'api.errors.paramsStrings': 'params must be an array of strings, one per template variable.',
   'api.errors.templateAmbiguous': '{count} approved templates have this name: give the template id instead.',
+  // Issue 9, CSRF and accounts.
+  'errors.crossSite': 'This request came from another site, so it was refused. Open Qunfa directly and try again.',
+  'login.usernameTooLong': 'A username has at most {max} characters.',
+  'login.passwordTooLong': 'A password has at most {max} characters.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -480,4 +480,8 @@ export const zhCN: Record<MessageKey, string> = {
   'api.errors.phoneString': 'phone 必须是字符串。',
   'api.errors.paramsStrings': 'params 必须是字符串数组，每个模板变量一个。',
   'api.errors.templateAmbiguous': '有 {count} 个已通过审核的模板使用此名称：请改用模板 ID。',
+  // Issue 9, CSRF and accounts.
+  'errors.crossSite': '此请求来自其他站点，已被拒绝。请直接打开 Qunfa 后重试。',
+  'login.usernameTooLong': '用户名最多 {max} 个字符。',
+  'login.passwordTooLong': '密码最多 {max} 个字符。',
 };

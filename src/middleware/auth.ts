@@ -9,16 +9,29 @@ declare module 'express-serve-static-core' {
   }
 }
 
+declare module 'express-session' {
+  interface SessionData {
+    /** The user's session generation when this session logged in (or was last re-stamped). */
+    generation?: number;
+  }
+}
+
+/** Stamps the session with the user's current generation: it stays valid until the next credential change. */
+export function stampSession(req: Request, user: Pick<User, 'sessionGeneration'>): void {
+  req.session.generation = user.sessionGeneration;
+}
+
 /**
- * Reads the user on every request so that disabling a user (or changing a role) takes effect on the
- * very next request of any of their sessions.
+ * Reads the user on every request so that disabling a user takes effect on the very next request of any of their
+ * sessions, and a session from before a password reset or change, a disable or a role change (an older session
+ * generation) ends there too. Sessions made before generations existed count as generation 0, the first.
  */
 export function loadUser(db: Db) {
   return async (req: Request, _res: Response, next: NextFunction) => {
     const userId = req.session?.userId;
     if (userId === undefined) return next();
     const user = await findUserById(db, userId);
-    if (!user || user.disabledAt) {
+    if (!user || user.disabledAt || (req.session.generation ?? 0) !== user.sessionGeneration) {
       // Regenerate rather than destroy: the rest of this request (CSRF token, flash, language) still needs a session.
       await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
       return next();

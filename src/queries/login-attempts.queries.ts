@@ -14,8 +14,13 @@ export async function oldestRecentFailure(db: Knex, username: string, ip: string
   return row?.t ?? undefined;
 }
 
-export async function recordFailure(db: Knex, username: string, ip: string): Promise<void> {
-  await db('login_attempts').insert({ username, ip, created_at: new Date().toISOString() });
+export async function recordAttempt(db: Knex, username: string, ip: string, nowIso: string): Promise<void> {
+  await db('login_attempts').insert({ username, ip, created_at: nowIso });
+}
+
+/** This pair's attempts older than the window (the index leads with username and ip, so this stays cheap). */
+export async function deletePairAttemptsBefore(db: Knex, username: string, ip: string, beforeIso: string): Promise<number> {
+  return db('login_attempts').where({ username, ip }).where('created_at', '<', beforeIso).delete();
 }
 
 export async function clearFailures(db: Knex, username: string, ip: string): Promise<void> {

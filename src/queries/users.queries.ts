@@ -9,6 +9,8 @@ export interface User {
   role: Role;
   locale: string | null;
   disabledAt: string | null;
+  /** Bumped when the user's credentials or rights change; a session from an older generation is over. */
+  sessionGeneration: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -20,6 +22,7 @@ interface UserRow {
   role: Role;
   locale: string | null;
   disabled_at: string | null;
+  session_generation: number;
   created_at: string;
   updated_at: string;
 }
@@ -30,6 +33,7 @@ const toUser = (r: UserRow): User => ({
   role: r.role,
   locale: r.locale,
   disabledAt: r.disabled_at,
+  sessionGeneration: r.session_generation,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -70,9 +74,10 @@ export async function insertUser(db: Knex, input: { username: string; passwordHa
 export async function updateUser(
   db: Knex,
   id: number,
-  patch: Partial<{ passwordHash: string; role: Role; locale: string | null; disabledAt: string | null }>,
+  patch: Partial<{ passwordHash: string; role: Role; locale: string | null; disabledAt: string | null; endSessions: true }>,
 ): Promise<void> {
   const row: Record<string, unknown> = { updated_at: new Date().toISOString() };
+  if (patch.endSessions) row.session_generation = db.raw('session_generation + 1');
   if (patch.passwordHash !== undefined) row.password_hash = patch.passwordHash;
   if (patch.role !== undefined) row.role = patch.role;
   if (patch.locale !== undefined) row.locale = patch.locale;

@@ -32,11 +32,12 @@ export async function revokeKey(db: Knex, id: number, now = new Date()): Promise
   return key;
 }
 
-export type Authentication = { ok: true; key: ApiKey; user: User } | { ok: false; reason: 'unknown' | 'revoked' | 'owner_disabled' };
+export type Authentication = { ok: true; key: ApiKey; user: User } | { ok: false; reason: 'unknown' | 'revoked' | 'owner_disabled' | 'owner_not_admin' };
 
 /**
  * The key presented in a request, if it is a live key: not revoked, and its creator (whose name the API acts in)
- * still enabled. Revocation takes effect on the very next request, since nothing is cached.
+ * still an enabled admin, since only admins may hold keys. Revocation, a disable or a demotion takes effect on the
+ * very next request, since nothing is cached.
  */
 export async function authenticateApiKey(db: Knex, presented: string, now = new Date()): Promise<Authentication> {
   if (!KEY_PATTERN.test(presented)) return { ok: false, reason: 'unknown' };
@@ -45,6 +46,7 @@ export async function authenticateApiKey(db: Knex, presented: string, now = new 
   if (key.revokedAt) return { ok: false, reason: 'revoked' };
   const user = await findUserById(db, key.createdBy);
   if (!user || user.disabledAt) return { ok: false, reason: 'owner_disabled' };
+  if (user.role !== 'admin') return { ok: false, reason: 'owner_not_admin' };
   if (!key.lastUsedAt || now.getTime() - Date.parse(key.lastUsedAt) >= LAST_USED_GRANULARITY_MS) {
     await touchApiKey(db, key.id, now.toISOString());
   }

@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import type { Logger } from '../log';
 import { HttpError } from '../http-error';
 import { countUsers, findUserWithHash, insertUser, type User } from '../queries/users.queries';
-import { clearFailures, countRecentFailures, oldestRecentFailure, recordFailure } from '../queries/login-attempts.queries';
+import { clearFailures, countRecentFailures, deletePairAttemptsBefore, oldestRecentFailure, recordAttempt } from '../queries/login-attempts.queries';
 import { burnVerifyTime, hashPassword, verifyPassword } from './passwords.service';
 
 export const MAX_FAILURES = 5;
@@ -28,21 +28,29 @@ export async function ensureAdminFromEnv(db: Knex, config: Config, logger: Logge
 
 export type LoginResult = { ok: true; user: User } | { ok: false; reason: 'invalid' } | { ok: false; reason: 'throttled'; retryMinutes: number };
 
-export async function attemptLogin(db: Knex, input: { username: string; password: string; ip: string }): Promise<LoginResult> {
+/**
+ * Each guess is recorded as an attempt BEFORE its password is verified, in the transaction that counts the
+ * recent ones (BEGIN IMMEDIATE, so concurrent logins take turns there): however many guesses arrive at once, at
+ * most MAX_FAILURES per username + IP are ever verified in a window. A success clears the pair's attempts, its
+ * own included; a failure simply leaves its attempt counted.
+ */
+export async function attemptLogin(db: Knex, input: { username: string; password: string; ip: string }, now = new Date()): Promise<LoginResult> {
   const username = input.username.trim().toLowerCase();
-  const since = new Date(Date.now() - FAILURE_WINDOW_MS).toISOString();
-  if ((await countRecentFailures(db, username, input.ip, since)) >= MAX_FAILURES) {
-    const oldest = await oldestRecentFailure(db, username, input.ip, since);
-    const unlockAt = (oldest ? Date.parse(oldest) : Date.now()) + FAILURE_WINDOW_MS;
-    return { ok: false, reason: 'throttled', retryMinutes: Math.max(1, Math.ceil((unlockAt - Date.now()) / 60000)) };
-  }
+  const since = new Date(now.getTime() - FAILURE_WINDOW_MS).toISOString();
+  const unlockAt = await db.transaction(async (trx) => {
+    if ((await countRecentFailures(trx, username, input.ip, since)) >= MAX_FAILURES) {
+      const oldest = await oldestRecentFailure(trx, username, input.ip, since);
+      return (oldest ? Date.parse(oldest) : now.getTime()) + FAILURE_WINDOW_MS;
+    }
+    await deletePairAttemptsBefore(trx, username, input.ip, since);
+    await recordAttempt(trx, username, input.ip, now.toISOString());
+    return null;
+  });
+  if (unlockAt !== null) return { ok: false, reason: 'throttled', retryMinutes: Math.max(1, Math.ceil((unlockAt - Date.now()) / 60000)) };
   const found = await findUserWithHash(db, username);
   if (!found) await burnVerifyTime(input.password);
   const valid = found ? await verifyPassword(found.passwordHash, input.password) : false;
-  if (!found || !valid || found.disabledAt) {
-    await recordFailure(db, username, input.ip);
-    return { ok: false, reason: 'invalid' };
-  }
+  if (!found || !valid || found.disabledAt) return { ok: false, reason: 'invalid' };
   await clearFailures(db, username, input.ip);
   const { passwordHash: _omit, ...user } = found;
   return { ok: true, user };

@@ -106,17 +106,19 @@ export function canManageTask(user: User, task: Pick<Task, 'createdBy'>): boolea
 }
 
 /**
- * Confirms a draft. A task already confirmed is left as it is (so confirming twice is harmless); returns
- * the refusal when the catalogue changed since the check.
+ * Confirms a draft. A task already confirmed is left as it is (so confirming twice is harmless); returns the
+ * refusal when the catalogue changed since the check. The draft, its signature and its template are read again
+ * inside the confirming transaction (BEGIN IMMEDIATE: no other write can slip in), so a signature or template an
+ * admin rejected or disabled a moment ago is never sent.
  */
 export async function confirmDraft(db: Knex, taskId: string, user: User, now = new Date()): Promise<ConfirmRefusal | null> {
-  const task = await findTask(db, taskId);
-  if (!task) throw new HttpError(404, 'errors.notFound');
-  if (!canManageTask(user, task)) throw new HttpError(403, 'errors.forbidden');
-  if (task.status !== 'draft') return null;
-  const refusal = await confirmRefusal(db, task, now);
-  if (refusal) return refusal;
-  await db.transaction(async (trx) => {
+  return db.transaction(async (trx) => {
+    const task = await findTask(trx, taskId);
+    if (!task) throw new HttpError(404, 'errors.notFound');
+    if (!canManageTask(user, task)) throw new HttpError(403, 'errors.forbidden');
+    if (task.status !== 'draft') return null;
+    const refusal = await confirmRefusal(trx, task, now);
+    if (refusal) return refusal;
     const confirmed = await markDraftConfirmed(trx, task.id, {
       signature_text: task.signatureText,
       template_name: task.templateName,
@@ -126,6 +128,6 @@ export async function confirmDraft(db: Knex, taskId: string, user: User, now = n
     });
     // Only the call that confirmed it moves the recipients: a second confirm finds the task confirmed and stops.
     if (confirmed) await moveDraftRecipients(trx, task.id);
+    return null;
   });
-  return null;
 }

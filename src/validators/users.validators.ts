@@ -28,12 +28,21 @@ export function parseSetupForm(body: unknown): Parsed<{ username: string; passwo
   return hasErrors(errors) ? { ok: false, errors } : { ok: true, value: { username, password } };
 }
 
+/**
+ * Far above any real username (32) or password (PASSWORD_MAX), yet small: the login form is open to anyone, and a
+ * failed login stores the username, so a longer one is refused before anything is stored or hashed.
+ */
+export const LOGIN_USERNAME_MAX = 64;
+export const LOGIN_PASSWORD_MAX = 1024;
+
 export function parseLoginForm(body: unknown): Parsed<{ username: string; password: string }> {
   const errors: FieldErrors = {};
   const username = field(body, 'username').trim();
   const password = field(body, 'password');
   if (username === '') errors.username = { key: 'validation.required' };
+  else if (username.length > LOGIN_USERNAME_MAX) errors.username = { key: 'login.usernameTooLong', params: { max: LOGIN_USERNAME_MAX } };
   if (password === '') errors.password = { key: 'validation.required' };
+  else if (password.length > LOGIN_PASSWORD_MAX) errors.password = { key: 'login.passwordTooLong', params: { max: LOGIN_PASSWORD_MAX } };
   return hasErrors(errors) ? { ok: false, errors } : { ok: true, value: { username, password } };
 }
 

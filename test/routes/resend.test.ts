@@ -181,7 +181,7 @@ test('when the template is no longer approved, the draft is made but its confirm
   const res = await resend(owner, taskId);
   const id = draftId(res.headers.location);
   const confirm = await owner.post(`/tasks/${id}/confirm`).type('form').send({ _csrf: await tokenFor(owner, res.headers.location) });
-  expect(confirm.status).toBe(409);
+  expect(confirm.status).toBe(422);
   expect(confirm.text).toContain('is no longer approved');
   expect((await t.db('tasks').where({ id }).first()).status).toBe('draft');
 });

@@ -165,7 +165,7 @@ test('a template disabled between check and confirm: confirm is refused with the
   try {
     const _csrf = await tokenFor(member, res.headers.location);
     const confirm = await member.post(`/tasks/${id}/confirm`).type('form').send({ _csrf });
-    expect(confirm.status).toBe(409);
+    expect(confirm.status).toBe(422);
     expect(confirm.text).toContain('is no longer approved');
     expect((await t.db('tasks').where({ id }).first()).status).toBe('draft');
   } finally {
@@ -181,7 +181,7 @@ test('a draft with no valid recipient cannot be confirmed', async () => {
   expect(page.text).not.toContain(`action="/tasks/${id}/confirm"`);
   const _csrf = await tokenFor(member, res.headers.location);
   const confirm = await member.post(`/tasks/${id}/confirm`).type('form').send({ _csrf });
-  expect(confirm.status).toBe(409);
+  expect(confirm.status).toBe(422);
   expect((await t.db('tasks').where({ id }).first()).status).toBe('draft');
 });
 

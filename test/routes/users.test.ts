@@ -116,17 +116,20 @@ describe('managing users', () => {
     expect(await canLogIn(t, 'toggled', PASSWORD)).toBe(true);
   });
 
-  test('a role change applies to the open sessions at once', async () => {
+  test('a role change ends the open sessions at once; the next login has the new role', async () => {
     const id = await addUser(t.db, 'promoted');
     const session = await loginAs(t.app, 'promoted');
     expect((await session.get('/settings')).status).toBe(403);
     const res = await postForm(admin, `/users/${id}/role`, { role: 'admin' }, `/users/${id}`);
     expect(res.status).toBe(303);
     expect((await userRow(t, 'promoted')).role).toBe('admin');
-    expect((await session.get('/settings')).status).toBe(200);
+    expect((await session.get('/settings')).headers.location).toBe('/login?next=%2Fsettings');
+    const again = await loginAs(t.app, 'promoted');
+    expect((await again.get('/settings')).status).toBe(200);
     const back = await postForm(admin, `/users/${id}/role`, { role: 'member' }, `/users/${id}`);
     expect(back.status).toBe(303);
-    expect((await session.get('/settings')).status).toBe(403);
+    expect((await again.get('/settings')).headers.location).toBe('/login?next=%2Fsettings');
+    expect((await (await loginAs(t.app, 'promoted')).get('/settings')).status).toBe(403);
   });
 
   test('a bad role on the user page: 422 with the message', async () => {
