@@ -9,6 +9,7 @@ import { startJobs } from './jobs';
 import { Dispatcher } from './services/dispatcher.service';
 import { StubCarrier } from './carrier/stub.carrier';
 import { getSettings } from './services/settings.service';
+import { sweepUploadDir } from './middleware/upload-storage';
 
 async function main(): Promise<void> {
   let config;
@@ -22,6 +23,9 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  // No request runs yet: any upload file still there was left by a process that crashed mid-import.
+  const leftovers = sweepUploadDir(config.dataDir);
+  if (leftovers > 0) logger.info('removed upload files left by an earlier run', { files: leftovers });
   const db = createDb(config.databaseFile, { backgroundCheckpoint: true });
   const checkpointer = startWalCheckpointer(db, config.databaseFile, logger);
   await migrateLatest(db);

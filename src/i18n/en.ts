@@ -471,6 +471,13 @@ export const en = {
   'api.errors.phoneString': 'phone must be a string.',
   'api.errors.paramsStrings': 'params must be an array of strings, one per template variable.',
   'api.errors.templateAmbiguous': '{count} approved templates have this name: give the template id instead.',
+  // Issue 9, section 5: uploads and imports under load.
+  'tasks.importErrors.busy': 'Other imports are running and several are waiting: try again in a moment.',
+  'tasks.importWaiting': 'Waiting for another import to finish…',
+  'tasks.importWaitingAhead': 'Waiting for other imports to finish ({ahead} before this one)…',
+  'tasks.importReading': 'Reading the file…',
+  'tasks.importCheckingRows': 'Checking the recipients… {done} / {total}',
+  'api.errors.busy': 'Other imports are running and several are waiting: try again in a moment.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -473,4 +473,11 @@ export const zhCN: Record<MessageKey, string> = {
   'api.errors.phoneString': 'phone 必须是字符串。',
   'api.errors.paramsStrings': 'params 必须是字符串数组，每个模板变量一个。',
   'api.errors.templateAmbiguous': '有 {count} 个已通过审核的模板使用此名称：请改用模板 ID。',
+  // Issue 9, section 5: uploads and imports under load.
+  'tasks.importErrors.busy': '其他导入正在进行，另有多个在排队：请稍后再试。',
+  'tasks.importWaiting': '正在等待另一个导入完成……',
+  'tasks.importWaitingAhead': '正在等待其他导入完成（前面还有 {ahead} 个）……',
+  'tasks.importReading': '正在读取文件……',
+  'tasks.importCheckingRows': '正在检查号码…… {done} / {total}',
+  'api.errors.busy': '其他导入正在进行，另有多个在排队：请稍后再试。',
 };

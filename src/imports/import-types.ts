@@ -36,7 +36,8 @@ export type ImportErrorCode =
   | 'sheet_too_large'
   | 'too_many_rows'
   | 'too_large'
-  | 'params_in_txt';
+  | 'params_in_txt'
+  | 'busy';
 
 /**
  * `params` by code (plain strings and numbers; `detail` is for the log, not for users):
@@ -52,6 +53,7 @@ export type ImportErrorCode =
  * - too_many_rows: `{ found, max }`; `atLeast: 1` when found is only a lower bound (the reader stopped counting)
  * - too_large: `{ size, max }` (bytes)
  * - params_in_txt: `{ row }`: the first data row with more than one column
+ * - busy: no params; every import worker is taken and the queue is full (import-gate.ts)
  */
 export interface ImportError {
   code: ImportErrorCode;
@@ -66,11 +68,15 @@ export type CheckedFile =
   | { ok: true; format: ImportFormat; headerSkipped: boolean; report: CheckSummary; recipients: PackedRecipients }
   | { ok: false; error: ImportError };
 
-/** phase: `reading` (unpacking and parsing the file), `checking` (rows checked so far of total), `sending`. */
+/**
+ * phase: `waiting` (for a worker; `ahead`: imports before this one), `reading` (unpacking and parsing the file),
+ * `checking` (rows checked so far of total), `sending`.
+ */
 export interface ImportProgress {
-  phase: 'reading' | 'checking' | 'sending';
+  phase: 'waiting' | 'reading' | 'checking' | 'sending';
   done?: number;
   total?: number;
+  ahead?: number;
 }
 
 export type ProgressListener = (progress: ImportProgress) => void;

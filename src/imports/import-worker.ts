@@ -5,13 +5,15 @@
  * One short-lived worker per file: its memory is returned to the system when it ends (with the allocator setting
  * `npm start` uses, see the README), and a file that crashes or exhausts it takes down only that worker, which is
  * reported as `corrupt` with the reason in `params.reason`. (Reusing one worker was tried: it kept 60-100 MB more.)
- * The caller's buffer is copied into the worker (a few milliseconds for 10 MB), never detached, so it stays usable.
+ * A caller's buffer is copied into the worker (a few milliseconds for 10 MB), never detached, so it stays usable; an
+ * uploaded file is passed by its path and read by the worker. How many workers run at once is up to import-gate.ts.
  */
 import { Worker } from 'node:worker_threads';
 import { workerEntry } from '../workers/worker-entry';
 import type { CheckContext, InputRow, InvalidRow } from '../sms/recipient-check';
 import { DEFAULT_TIMEOUT_MS, type CheckedFile, type ImportError, type ImportLimits, type ParsedFile, type ProgressListener } from './import-types';
-import type { DoneResult, WorkerJob, WorkerMessage } from './worker-protocol';
+import type { DoneResult, WorkerJob, WorkerMessage, WorkerSource } from './worker-protocol';
+import type { ImportGate } from './import-gate';
 
 /**
  * Enough for a 10 MB .xlsx of 100,000 rows (about 250 MB at peak) with room to spare; a file needing more is
@@ -35,17 +37,15 @@ interface Collected {
   invalid: InvalidRow[];
 }
 
-function runWorker(job: Omit<WorkerJob, 'buffer'>, buf: Buffer, onProgress?: ProgressListener): Promise<Collected> {
-  // A fresh ArrayBuffer to transfer: the caller's Buffer may be a view into a larger, shared allocation.
-  const buffer = Uint8Array.prototype.slice.call(buf).buffer as ArrayBuffer;
+function runWorker(job: WorkerJob, transfer: ArrayBuffer[], onProgress?: ProgressListener): Promise<Collected> {
   const entry = workerEntry(__filename, 'import.worker');
   const lists = { rows: [] as unknown[], invalid: [] as unknown[] };
   const recipientChunks: Buffer[] = [];
 
   return new Promise((resolve) => {
     const worker = new Worker(entry.file, {
-      workerData: { ...job, buffer } satisfies WorkerJob,
-      transferList: [buffer],
+      workerData: job,
+      transferList: transfer,
       execArgv: entry.execArgv,
       resourceLimits: RESOURCE_LIMITS,
     });
@@ -79,6 +79,33 @@ function runWorker(job: Omit<WorkerJob, 'buffer'>, buf: Buffer, onProgress?: Pro
   });
 }
 
+export interface RunOptions {
+  onProgress?: ProgressListener;
+  /** The process-wide cap on workers: without it the worker starts at once (tests, the bench's floor). */
+  gate?: ImportGate;
+  /** The request is gone: an import still waiting for a worker is dropped. */
+  signal?: AbortSignal;
+}
+
+/** A caller's buffer as its own ArrayBuffer to transfer: the Buffer may be a view into a larger, shared allocation. */
+function bufferSource(buf: Buffer): { source: WorkerSource; transfer: ArrayBuffer[] } {
+  const buffer = Uint8Array.prototype.slice.call(buf).buffer as ArrayBuffer;
+  return { source: { kind: 'buffer', buffer }, transfer: [buffer] };
+}
+
+/** Runs the worker once the gate lets it; `busy` when the queue is full. The queue is heard as the `waiting` phase. */
+async function gated(job: WorkerJob, transfer: ArrayBuffer[], options: RunOptions): Promise<Collected> {
+  const { gate, onProgress, signal } = options;
+  if (!gate) return runWorker(job, transfer, onProgress);
+  const outcome = await gate.run(() => runWorker(job, transfer, onProgress), {
+    signal,
+    onWaiting: (ahead) => onProgress?.({ phase: 'waiting', ahead }),
+  });
+  if (outcome.ok) return outcome.value;
+  const result: DoneResult = outcome.reason === 'busy' ? { ok: false, error: { code: 'busy' } } : crashed('aborted');
+  return { result, rows: [], recipientChunks: [], invalid: [] };
+}
+
 /**
  * parseImportBuffer in a worker thread: the file's rows, numbered as in the file. `onProgress` hears the phases
  * (`reading`, then `sending` while rows come back).
@@ -89,24 +116,42 @@ export async function parseImportFile(
   limits: ImportLimits,
   onProgress?: ProgressListener,
 ): Promise<ParsedFile> {
-  const { result, rows } = await runWorker({ fileName, limits }, buf, onProgress);
+  const { source, transfer } = bufferSource(buf);
+  const { result, rows } = await runWorker({ source, fileName, limits }, transfer, onProgress);
   if (!result.ok) return result;
   return { ok: true, format: result.format, headerSkipped: result.headerSkipped, rows };
 }
 
 /**
  * Parse and check in one worker trip (what the send form uses): only the report comes back, and the 100,000-row
- * check runs off the main thread too. `onProgress` hears `reading`, `checking` (done/total rows) and `sending`.
+ * check runs off the main thread too. The file is a buffer, or the path of an uploaded file, which the worker reads
+ * itself. `onProgress` hears `waiting` (behind other imports), `reading`, `checking` (done/total rows), `sending`.
  */
 export async function parseAndCheck(
-  buf: Buffer,
+  file: Buffer | { path: string },
   fileName: string,
   limits: ImportLimits,
   ctx: CheckContext,
-  onProgress?: ProgressListener,
+  options: RunOptions = {},
 ): Promise<CheckedFile> {
-  const checkCtx: CheckContext = { signature: ctx.signature, templateContent: ctx.templateContent };
-  const { result, recipientChunks, invalid } = await runWorker({ fileName, limits, ctx: checkCtx }, buf, onProgress);
+  const { source, transfer } = Buffer.isBuffer(file) ? bufferSource(file) : { source: { kind: 'file', path: file.path } as WorkerSource, transfer: [] };
+  return collectChecked(await gated({ source, fileName, limits, ctx: checkOnly(ctx) }, transfer, options));
+}
+
+/**
+ * The API's recipients, already parsed from its JSON, checked in a worker under the same cap as the form's imports,
+ * so a 100,000-recipient create does not hold up the main thread for the check. `limits` bounds the worker's time.
+ */
+export async function checkRowsOffThread(rows: InputRow[], ctx: CheckContext, limits: ImportLimits, options: RunOptions = {}): Promise<CheckedFile> {
+  return collectChecked(await gated({ source: { kind: 'rows', rows }, fileName: '', limits, ctx: checkOnly(ctx) }, [], options));
+}
+
+/** Only the two strings the check needs cross to the worker (the caller's object may carry more). */
+function checkOnly(ctx: CheckContext): CheckContext {
+  return { signature: ctx.signature, templateContent: ctx.templateContent };
+}
+
+function collectChecked({ result, recipientChunks, invalid }: Collected): CheckedFile {
   if (!result.ok) return result;
   if (!result.report || !result.recipients) return crashed('worker_crashed', 'no report');
   return {

@@ -1,10 +1,11 @@
 /**
  * The worker thread's side of import-worker.ts: parses (and checks) one file, then sends the result back in chunks.
  */
+import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { checkRecipients } from '../sms/recipient-check';
 import { parseImportBuffer } from './import-parse';
-import type { ImportProgress } from './import-types';
+import type { ImportProgress, ParsedFile } from './import-types';
 import { packRecipients } from '../drafts/recipient-chunks';
 import { CHUNK_ROWS, type WorkerJob, type WorkerMessage } from './worker-protocol';
 
@@ -22,8 +23,33 @@ function sendInChunks(list: 'rows' | 'invalid', items: readonly unknown[]): void
   }
 }
 
+/**
+ * An uploaded file is read here, off the main thread. Its size is looked at before reading, so a file over the limit
+ * (it cannot be: multer enforced it) is never loaded.
+ */
+function readSource(job: WorkerJob): ParsedFile {
+  const { source } = job;
+  if (source.kind === 'rows') return { ok: true, format: 'csv', headerSkipped: false, rows: source.rows };
+  if (source.kind === 'buffer') return parseImportBuffer(Buffer.from(source.buffer), job.fileName, job.limits, progress);
+  const fd = fs.openSync(source.path, 'r');
+  try {
+    const { size } = fs.fstatSync(fd);
+    if (size > job.limits.maxBytes) return { ok: false, error: { code: 'too_large', params: { size, max: job.limits.maxBytes } } };
+    const buf = Buffer.allocUnsafe(size);
+    let at = 0;
+    while (at < size) {
+      const n = fs.readSync(fd, buf, at, size - at, at);
+      if (n === 0) break;
+      at += n;
+    }
+    return parseImportBuffer(buf.subarray(0, at), job.fileName, job.limits, progress);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 function run(job: WorkerJob): void {
-  const parsed = parseImportBuffer(Buffer.from(job.buffer), job.fileName, job.limits, progress);
+  const parsed = readSource(job);
   if (!parsed.ok) {
     post({ type: 'done', result: parsed });
     return;

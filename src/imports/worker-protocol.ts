@@ -6,15 +6,21 @@
  * recipient-chunks.ts): UTF-8 JSON bytes per 5,000 recipients, which the main thread stores as they are, instead of
  * 100,000 objects to clone, rebuild and serialise again on the thread that serves every other request.
  */
-import type { CheckContext } from '../sms/recipient-check';
+import type { CheckContext, InputRow } from '../sms/recipient-check';
 import type { CheckSummary } from '../drafts/recipient-chunks';
 import type { ImportError, ImportFormat, ImportLimits, ImportProgress } from './import-types';
 
+/**
+ * What the worker reads: a file's bytes handed over, an uploaded file it reads from disk itself (so the main thread
+ * never holds it), or rows already parsed (the API's recipients, only checked there).
+ */
+export type WorkerSource = { kind: 'buffer'; buffer: ArrayBuffer } | { kind: 'file'; path: string } | { kind: 'rows'; rows: InputRow[] };
+
 export interface WorkerJob {
-  buffer: ArrayBuffer;
+  source: WorkerSource;
   fileName: string;
   limits: ImportLimits;
-  /** Present when the rows are to be checked in the worker too. */
+  /** Present when the rows are to be checked in the worker too (always with `rows`). */
   ctx?: CheckContext;
 }
 
