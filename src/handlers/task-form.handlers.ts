@@ -73,18 +73,25 @@ export function taskFormHandlers({ db, logger, config, importGate, importProgres
         return;
       }
       const values = taskFormValues(req.body);
-      if (!upload.ok) return renderForm(res, values, upload.status, { file: upload.error });
+      // The file goes before the answer does, so that nothing is left once the user sees the form again.
+      const refuse = async (status: number, errors: FieldErrors) => {
+        await discardUpload(req);
+        return renderForm(res, values, status, errors);
+      };
+      if (!upload.ok) return refuse(upload.status, { file: upload.error });
 
       const parsed = parseTaskForm(req.body, { now: new Date(), timeZone: settings.timeZone, horizonDays: settings.scheduleHorizonDays });
-      if (!parsed.ok) return renderForm(res, values, 422, parsed.errors);
+      if (!parsed.ok) return refuse(422, parsed.errors);
       const form = parsed.value;
       const choice = await resolveCatalogueChoice(db, form);
-      if (!choice.ok) return renderForm(res, values, 422, choice.errors);
+      if (!choice.ok) return refuse(422, choice.errors);
 
       const ctx = { signature: choice.signature.name, templateContent: choice.template.content, maxRows: settings.importMaxRows, maxBytes: settings.importMaxBytes };
       let recipients;
-      if (form.recipientsMode === 'manual') recipients = checkManualNumbers(form.manualNumbers, ctx);
-      else {
+      if (form.recipientsMode === 'manual') {
+        await discardUpload(req);
+        recipients = checkManualNumbers(form.manualNumbers, ctx);
+      } else {
         const progress = trackProgress(req);
         try {
           recipients = await checkImportFile(req.file, ctx, { gate: importGate, signal: requestGone(res), onProgress: progress.onProgress });
