@@ -10,6 +10,7 @@ import { Dispatcher } from './services/dispatcher.service';
 import { StubCarrier } from './carrier/stub.carrier';
 import { getSettings } from './services/settings.service';
 import { sweepUploadDir } from './middleware/upload-storage';
+import { reportEventLoopDelayOnSignal } from './event-loop-report';
 
 async function main(): Promise<void> {
   let config;
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
   // No request runs yet: any upload file still there was left by a process that crashed mid-import.
   const leftovers = sweepUploadDir(config.dataDir);
   if (leftovers > 0) logger.info('removed upload files left by an earlier run', { files: leftovers });
+  reportEventLoopDelayOnSignal(logger);
   const db = createDb(config.databaseFile, { backgroundCheckpoint: true });
   const checkpointer = startWalCheckpointer(db, config.databaseFile, logger);
   await migrateLatest(db);

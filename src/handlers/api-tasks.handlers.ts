@@ -7,7 +7,9 @@ import { findTask } from '../queries/tasks.queries';
 import { answerOnce, rememberAnswer, storedAnswer, type ApiAnswer, type IdempotencyScope } from '../services/api-idempotency.service';
 import { apiVisibleTask, ConfirmRefused, createConfirmedTask, refusalField, resolveApiCatalogue } from '../services/api-tasks.service';
 import type { Settings } from '../services/settings.service';
-import { checkRowsOffThread } from '../imports/import-worker';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { checkApiBodyOffThread, checkRowsOffThread } from '../imports/import-worker';
+import { rawBodyOf } from '../middleware/raw-body';
 import { IDEMPOTENCY_KEY_MAX, parseApiTaskBody, parseIdempotencyKey } from '../validators/api.validators';
 import { reportJson, taskJson, validationFailed } from './api-json';
 
@@ -55,20 +57,28 @@ export function apiTasksHandlers({ db, importGate }: AppDeps) {
         const { answer, replayed } = await rememberAnswer(db, scope, { status: 422, body });
         send(res, answer, replayed);
       };
-      const parsed = parseApiTaskBody(req.body, { now: new Date(), horizonDays: settings.scheduleHorizonDays, maxRows: settings.importMaxRows });
+      // The body's JSON was parsed in this same turn of the event loop: let other requests in before going on.
+      await yieldToLoop();
+      const limits = { now: new Date(), horizonDays: settings.scheduleHorizonDays, maxRows: settings.importMaxRows };
+      // With the raw body at hand, each recipient's shape is judged in the worker, with the check.
+      const raw = rawBodyOf(req);
+      const parsed = parseApiTaskBody(req.body, limits, { recipients: raw === undefined });
       if (!parsed.ok) return refuse(validationFailed(parsed.errors, t));
       const input = parsed.value;
       const choice = await resolveApiCatalogue(db, input);
-      if (!choice.ok) return refuse(validationFailed(choice.errors, t));
+      if (!choice.ok) {
+        // Malformed recipients are named before catalogue problems, as when all was judged here (a rare path).
+        const shapes = raw ? parseApiTaskBody(req.body, limits) : parsed;
+        return refuse(validationFailed(shapes.ok ? choice.errors : shapes.errors, t));
+      }
       // Checked in an import worker, under the same cap as the send form's imports: 100,000 recipients took the
       // main thread about 2 s.
-      const checked = await checkRowsOffThread(
-        input.rows,
-        { signature: choice.signature.name, templateContent: choice.template.content },
-        { maxRows: settings.importMaxRows, maxBytes: settings.importMaxBytes },
-        { gate: importGate, signal: requestGone(res) },
-      );
+      const ctx = { signature: choice.signature.name, templateContent: choice.template.content };
+      const workerLimits = { maxRows: settings.importMaxRows, maxBytes: settings.importMaxBytes };
+      const options = { gate: importGate, signal: requestGone(res) };
+      const checked = raw ? await checkApiBodyOffThread(raw, ctx, workerLimits, options) : await checkRowsOffThread(input.rows, ctx, workerLimits, options);
       if (!checked.ok) {
+        if (checked.fields) return refuse(validationFailed(checked.fields, t));
         if (checked.error.code === 'busy') {
           res.set('Retry-After', String(BUSY_RETRY_AFTER_S));
           throw new ApiError(503, 'busy', 'api.errors.busy');

@@ -3,6 +3,7 @@
  */
 import type { InputRow } from '../sms/recipient-check';
 import type { CheckSummary, PackedRecipients } from '../drafts/recipient-chunks';
+import type { FieldErrors } from '../validators/validation';
 
 export type { InputRow };
 
@@ -66,7 +67,8 @@ export type ParsedFile =
 
 export type CheckedFile =
   | { ok: true; format: ImportFormat; headerSkipped: boolean; report: CheckSummary; recipients: PackedRecipients }
-  | { ok: false; error: ImportError };
+  /** `fields`: only for an API body whose recipients are malformed (checkApiBodyOffThread). */
+  | { ok: false; error: ImportError; fields?: FieldErrors };
 
 /**
  * phase: `waiting` (for a worker; `ahead`: imports before this one), `reading` (unpacking and parsing the file),

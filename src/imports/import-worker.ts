@@ -146,6 +146,17 @@ export async function checkRowsOffThread(rows: InputRow[], ctx: CheckContext, li
   return collectChecked(await gated({ source: { kind: 'rows', rows }, fileName: '', limits, ctx: checkOnly(ctx) }, [], options));
 }
 
+/**
+ * The API's recipients straight from its request body (`body`: the raw UTF-8 JSON, which the main thread has
+ * parsed and judged but for the recipients): the worker reads them, judges each one's shape (`fields` when some are
+ * malformed) and checks them, so neither the 100,000 objects' validation nor their copy to the worker costs the main
+ * thread anything but a copy of the bytes.
+ */
+export async function checkApiBodyOffThread(body: Buffer, ctx: CheckContext, limits: ImportLimits, options: RunOptions = {}): Promise<CheckedFile> {
+  const buffer = Uint8Array.prototype.slice.call(body).buffer as ArrayBuffer;
+  return collectChecked(await gated({ source: { kind: 'apiBody', buffer }, fileName: '', limits, ctx: checkOnly(ctx) }, [buffer], options));
+}
+
 /** Only the two strings the check needs cross to the worker (the caller's object may carry more). */
 function checkOnly(ctx: CheckContext): CheckContext {
   return { signature: ctx.signature, templateContent: ctx.templateContent };

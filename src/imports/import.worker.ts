@@ -5,7 +5,9 @@ import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { checkRecipients } from '../sms/recipient-check';
 import { parseImportBuffer } from './import-parse';
-import type { ImportProgress, ParsedFile } from './import-types';
+import type { ImportError, ImportProgress, ParsedFile } from './import-types';
+import { parseApiRecipients } from '../validators/api.validators';
+import { hasErrors, type FieldErrors } from '../validators/validation';
 import { packRecipients } from '../drafts/recipient-chunks';
 import { CHUNK_ROWS, type WorkerJob, type WorkerMessage } from './worker-protocol';
 
@@ -27,9 +29,16 @@ function sendInChunks(list: 'rows' | 'invalid', items: readonly unknown[]): void
  * An uploaded file is read here, off the main thread. Its size is looked at before reading, so a file over the limit
  * (it cannot be: multer enforced it) is never loaded.
  */
-function readSource(job: WorkerJob): ParsedFile {
+function readSource(job: WorkerJob): ParsedFile | { ok: false; error: ImportError; fields: FieldErrors } {
   const { source } = job;
   if (source.kind === 'rows') return { ok: true, format: 'csv', headerSkipped: false, rows: source.rows };
+  if (source.kind === 'apiBody') {
+    // The main thread has parsed this body already and judged all but the recipients' shapes.
+    const body = JSON.parse(Buffer.from(source.buffer).toString('utf8')) as { recipients: unknown[] };
+    const { rows, errors } = parseApiRecipients(body.recipients);
+    if (hasErrors(errors)) return { ok: false, error: { code: 'corrupt', params: { reason: 'recipient_shape' } }, fields: errors };
+    return { ok: true, format: 'csv', headerSkipped: false, rows };
+  }
   if (source.kind === 'buffer') return parseImportBuffer(Buffer.from(source.buffer), job.fileName, job.limits, progress);
   const fd = fs.openSync(source.path, 'r');
   try {

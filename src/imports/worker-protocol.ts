@@ -8,13 +8,19 @@
  */
 import type { CheckContext, InputRow } from '../sms/recipient-check';
 import type { CheckSummary } from '../drafts/recipient-chunks';
+import type { FieldErrors } from '../validators/validation';
 import type { ImportError, ImportFormat, ImportLimits, ImportProgress } from './import-types';
 
 /**
  * What the worker reads: a file's bytes handed over, an uploaded file it reads from disk itself (so the main thread
  * never holds it), or rows already parsed (the API's recipients, only checked there).
  */
-export type WorkerSource = { kind: 'buffer'; buffer: ArrayBuffer } | { kind: 'file'; path: string } | { kind: 'rows'; rows: InputRow[] };
+export type WorkerSource =
+  | { kind: 'buffer'; buffer: ArrayBuffer }
+  | { kind: 'file'; path: string }
+  | { kind: 'rows'; rows: InputRow[] }
+  /** The API's request body as received (UTF-8 JSON): its `recipients` are read and shape-checked in the worker. */
+  | { kind: 'apiBody'; buffer: ArrayBuffer };
 
 export interface WorkerJob {
   source: WorkerSource;
@@ -26,7 +32,8 @@ export interface WorkerJob {
 
 export type DoneResult =
   | { ok: true; format: ImportFormat; headerSkipped: boolean; report?: CheckSummary; recipients?: { count: number; totalChars: number } }
-  | { ok: false; error: ImportError };
+  /** `fields`: recipients of an API body that are not `{ phone, params? }` (api.validators.ts), by field. */
+  | { ok: false; error: ImportError; fields?: FieldErrors };
 
 export type WorkerMessage =
   | { type: 'progress'; progress: ImportProgress }

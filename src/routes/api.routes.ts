@@ -3,6 +3,7 @@ import type { AppDeps } from '../app';
 import { apiReceiptsHandlers } from '../handlers/api-receipts.handlers';
 import { apiTasksHandlers } from '../handlers/api-tasks.handlers';
 import { apiAuth } from '../middleware/api-auth';
+import { keepRawBody } from '../middleware/raw-body';
 import { API_BURST, API_RATE_PER_SECOND, apiRateLimit, TokenBuckets } from '../middleware/rate-limit';
 
 /**
@@ -16,7 +17,7 @@ export function apiRoutes(deps: AppDeps): Router {
   return Router()
     .use(apiAuth(deps.db, deps.logger))
     .use(apiRateLimit(new TokenBuckets(API_RATE_PER_SECOND, API_BURST)))
-    .use(express.json({ limit: '20mb' }))
+    .use(express.json({ limit: '20mb', verify: keepRawBody }))
     .get('/receipts', receipts.list)
     .get('/tasks/:id', tasks.show)
     .post('/tasks', tasks.create);

@@ -64,8 +64,14 @@ function catalogueRef(value: unknown): CatalogueRef | null {
 /**
  * The shape of `POST /api/v1/tasks`. Only the shape is judged here; the recipients themselves go through the same
  * check as the send form (`checkRecipients`), so a bad phone number is a row of the report, not a shape error.
+ * With `recipients: false` the list is only counted, and `rows` is left empty: each recipient's shape is then judged
+ * with `parseApiRecipients` where they are checked (the import worker), not on the thread serving requests.
  */
-export function parseApiTaskBody(body: unknown, ctx: { now: Date; horizonDays: number; maxRows: number }): Parsed<ApiTaskInput> {
+export function parseApiTaskBody(
+  body: unknown,
+  ctx: { now: Date; horizonDays: number; maxRows: number },
+  options: { recipients?: boolean } = {},
+): Parsed<ApiTaskInput> {
   const errors: FieldErrors = {};
   if (!body || typeof body !== 'object' || Array.isArray(body)) return { ok: false, errors: { body: { key: 'api.errors.bodyNotObject' } } };
   const b = body as Record<string, unknown>;
@@ -88,25 +94,35 @@ export function parseApiTaskBody(body: unknown, ctx: { now: Date; horizonDays: n
     if (error) errors.send_at = error;
   }
 
-  const rows: InputRow[] = [];
+  let rows: InputRow[] = [];
   if (!Array.isArray(b.recipients)) errors.recipients = { key: 'api.errors.recipientsArray' };
   else if (b.recipients.length === 0) errors.recipients = { key: 'api.errors.recipientsEmpty' };
   else if (b.recipients.length > ctx.maxRows) errors.recipients = { key: 'tasks.errors.tooManyNumbers', params: { found: b.recipients.length, max: ctx.maxRows } };
-  else {
-    let shown = 0;
-    b.recipients.forEach((r: unknown, i: number) => {
-      const problem = recipientShapeError(r);
-      if (problem) {
-        if (shown < SHAPE_ERRORS_SHOWN) errors[problem.field === null ? `recipients[${i}]` : `recipients[${i}].${problem.field}`] = problem.error;
-        shown += 1;
-        return;
-      }
-      const { phone, params } = r as { phone: string; params?: string[] };
-      rows.push({ rowNumber: i + 1, cells: [phone, ...(params ?? [])] });
-    });
+  else if (options.recipients !== false) {
+    const list = parseApiRecipients(b.recipients);
+    rows = list.rows;
+    Object.assign(errors, list.errors);
   }
   if (hasErrors(errors)) return { ok: false, errors };
   return { ok: true, value: { signature: signature!, template: template!, smsType, sendAt, rows } };
+}
+
+/** Each recipient's shape (`{ phone, params? }`), as rows for the check; the first few malformed ones named. */
+export function parseApiRecipients(recipients: readonly unknown[]): { rows: InputRow[]; errors: FieldErrors } {
+  const errors: FieldErrors = {};
+  const rows: InputRow[] = [];
+  let shown = 0;
+  recipients.forEach((r: unknown, i: number) => {
+    const problem = recipientShapeError(r);
+    if (problem) {
+      if (shown < SHAPE_ERRORS_SHOWN) errors[problem.field === null ? `recipients[${i}]` : `recipients[${i}].${problem.field}`] = problem.error;
+      shown += 1;
+      return;
+    }
+    const { phone, params } = r as { phone: string; params?: string[] };
+    rows.push({ rowNumber: i + 1, cells: [phone, ...(params ?? [])] });
+  });
+  return { rows, errors };
 }
 
 function recipientShapeError(r: unknown): { field: 'phone' | 'params' | null; error: FieldError } | null {
