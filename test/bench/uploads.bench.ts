@@ -207,12 +207,12 @@ export async function runUploadsBench(): Promise<void> {
   try {
     log(`  app idle RSS ${fmtMb(appRssMb(s))}`);
     const padded = await paddedUploads(s, 15);
-    const underLimit = await paddedUploads(s, 1.5);
+    const underLimit = await paddedUploads(s, 0.5);
     const stalled = await stalledUploads(s);
     const api = await apiCreate(s);
     const rows: Cell[][] = [
       [`${PARALLEL_PADDED} parallel padded uploads (twelve 15 MB parts): app peak RSS; answers`, `${fmtMb(padded.peakMb)}; ${JSON.stringify(padded.answers)}`, `< ${TARGET.paddedPeakMb} MB`, verdict(padded.peakMb < TARGET.paddedPeakMb)],
-      ['  same with twelve 1.5 MB parts (under the limits: imported, padding left packed)', `${fmtMb(underLimit.peakMb)}; ${JSON.stringify(underLimit.answers)}`, '(info)', ''],
+      ['  same with twelve 0.5 MB parts (under the limits: imported, padding left packed)', `${fmtMb(underLimit.peakMb)}; ${JSON.stringify(underLimit.answers)}`, '(info)', ''],
       [`${STALLED} stalled ${fmtMb(STALLED_BYTES / MB)} uploads: app RSS over idle`, `+${fmtMb(stalled.peakMb - stalled.idleMb)}`, `< ${TARGET.stalledExtraMb} MB`, verdict(stalled.peakMb - stalled.idleMb < TARGET.stalledExtraMb)],
       ['  stalled uploads cut off by the server; files left', `${stalled.cutOff}/${STALLED} (last at ${stalled.cutOffSeconds.toFixed(1)} s); ${stalled.filesLeft}`, '(info)', ''],
       [`API create, ${API_RECIPIENTS.toLocaleString('en')} recipients: app event-loop delay p99`, fmtMs(api.loop.p99Ms), `< ${TARGET.loopP99Ms} ms`, verdict(api.status === 201 && api.loop.p99Ms < TARGET.loopP99Ms)],
