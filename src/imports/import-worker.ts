@@ -12,7 +12,7 @@ import { Worker } from 'node:worker_threads';
 import { workerEntry } from '../workers/worker-entry';
 import type { CheckContext, InputRow, InvalidRow } from '../sms/recipient-check';
 import { DEFAULT_TIMEOUT_MS, type CheckedFile, type ImportError, type ImportLimits, type ParsedFile, type ProgressListener } from './import-types';
-import type { DoneResult, WorkerJob, WorkerMessage, WorkerSource } from './worker-protocol';
+import type { ApiTaskHead, ContextMessage, DoneResult, WorkerJob, WorkerMessage, WorkerSource } from './worker-protocol';
 import type { ImportGate } from './import-gate';
 
 /**
@@ -37,7 +37,10 @@ interface Collected {
   invalid: InvalidRow[];
 }
 
-function runWorker(job: WorkerJob, transfer: ArrayBuffer[], onProgress?: ProgressListener): Promise<Collected> {
+/** Given an API body's other fields, the context to check its recipients against, or null to stop there. */
+export type HeadListener = (head: ApiTaskHead) => Promise<CheckContext | null>;
+
+function runWorker(job: WorkerJob, transfer: ArrayBuffer[], onProgress?: ProgressListener, onHead?: HeadListener): Promise<Collected> {
   const entry = workerEntry(__filename, 'import.worker');
   const lists = { rows: [] as unknown[], invalid: [] as unknown[] };
   const recipientChunks: Buffer[] = [];
@@ -70,6 +73,15 @@ function runWorker(job: WorkerJob, transfer: ArrayBuffer[], onProgress?: Progres
       else if (message.type === 'chunk') {
         const target = lists[message.list];
         for (const item of message.items) target.push(item);
+      } else if (message.type === 'head') {
+        const answer = onHead ? onHead(message.head) : Promise.resolve(null);
+        answer.then(
+          (ctx) => {
+            if (ctx) worker.postMessage({ type: 'ctx', ctx: checkOnly(ctx) } satisfies ContextMessage);
+            else settle({ ok: false, error: { code: 'corrupt', params: { reason: 'refused' } } });
+          },
+          (err: Error) => settle(crashed('head_refused', err.message)),
+        );
       } else settle(message.result);
     });
     worker.on('error', (err: NodeJS.ErrnoException) => {
@@ -94,10 +106,10 @@ function bufferSource(buf: Buffer): { source: WorkerSource; transfer: ArrayBuffe
 }
 
 /** Runs the worker once the gate lets it; `busy` when the queue is full. The queue is heard as the `waiting` phase. */
-async function gated(job: WorkerJob, transfer: ArrayBuffer[], options: RunOptions): Promise<Collected> {
+async function gated(job: WorkerJob, transfer: ArrayBuffer[], options: RunOptions, onHead?: HeadListener): Promise<Collected> {
   const { gate, onProgress, signal } = options;
-  if (!gate) return runWorker(job, transfer, onProgress);
-  const outcome = await gate.run(() => runWorker(job, transfer, onProgress), {
+  if (!gate) return runWorker(job, transfer, onProgress, onHead);
+  const outcome = await gate.run(() => runWorker(job, transfer, onProgress, onHead), {
     signal,
     onWaiting: (ahead) => onProgress?.({ phase: 'waiting', ahead }),
   });
@@ -139,22 +151,21 @@ export async function parseAndCheck(
 }
 
 /**
- * The API's recipients, already parsed from its JSON, checked in a worker under the same cap as the form's imports,
- * so a 100,000-recipient create does not hold up the main thread for the check. `limits` bounds the worker's time.
+ * A `POST /api/v1/tasks` body as received (UTF-8 JSON bytes, see src/middleware/raw-body.ts), parsed, judged and
+ * checked in a worker, so that neither the parsing of 100,000 recipients nor their check runs on the main thread.
+ * The worker sends the body's other fields to `onHead`, which resolves the signature and template (the database
+ * is the main thread's) and answers with the context to check against, or null to stop. Failures: `corrupt` with
+ * `reason` `not_json`, `invalid_body` (with `fields`) or `refused` (onHead said no), and `busy`.
  */
-export async function checkRowsOffThread(rows: InputRow[], ctx: CheckContext, limits: ImportLimits, options: RunOptions = {}): Promise<CheckedFile> {
-  return collectChecked(await gated({ source: { kind: 'rows', rows }, fileName: '', limits, ctx: checkOnly(ctx) }, [], options));
-}
-
-/**
- * The API's recipients straight from its request body (`body`: the raw UTF-8 JSON, which the main thread has
- * parsed and judged but for the recipients): the worker reads them, judges each one's shape (`fields` when some are
- * malformed) and checks them, so neither the 100,000 objects' validation nor their copy to the worker costs the main
- * thread anything but a copy of the bytes.
- */
-export async function checkApiBodyOffThread(body: Buffer, ctx: CheckContext, limits: ImportLimits, options: RunOptions = {}): Promise<CheckedFile> {
+export async function checkApiBodyOffThread(
+  body: Buffer,
+  request: { now: Date; horizonDays: number; limits: ImportLimits },
+  onHead: HeadListener,
+  options: RunOptions = {},
+): Promise<CheckedFile> {
   const buffer = Uint8Array.prototype.slice.call(body).buffer as ArrayBuffer;
-  return collectChecked(await gated({ source: { kind: 'apiBody', buffer }, fileName: '', limits, ctx: checkOnly(ctx) }, [buffer], options));
+  const source: WorkerSource = { kind: 'apiBody', buffer, now: request.now.getTime(), horizonDays: request.horizonDays };
+  return collectChecked(await gated({ source, fileName: '', limits: request.limits }, [buffer], options, onHead));
 }
 
 /** Only the two strings the check needs cross to the worker (the caller's object may carry more). */

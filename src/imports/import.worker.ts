@@ -5,11 +5,12 @@ import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { checkRecipients } from '../sms/recipient-check';
 import { parseImportBuffer } from './import-parse';
-import type { ImportError, ImportProgress, ParsedFile } from './import-types';
-import { parseApiRecipients } from '../validators/api.validators';
-import { hasErrors, type FieldErrors } from '../validators/validation';
+import type { ImportProgress, ParsedFile } from './import-types';
+import { parseApiTaskBody } from '../validators/api.validators';
+import type { FieldErrors } from '../validators/validation';
+import type { CheckContext } from '../sms/recipient-check';
 import { packRecipients } from '../drafts/recipient-chunks';
-import { CHUNK_ROWS, type WorkerJob, type WorkerMessage } from './worker-protocol';
+import { CHUNK_ROWS, type ContextMessage, type WorkerJob, type WorkerMessage } from './worker-protocol';
 
 function post(message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
   parentPort!.postMessage(message, transfer);
@@ -29,16 +30,9 @@ function sendInChunks(list: 'rows' | 'invalid', items: readonly unknown[]): void
  * An uploaded file is read here, off the main thread. Its size is looked at before reading, so a file over the limit
  * (it cannot be: multer enforced it) is never loaded.
  */
-function readSource(job: WorkerJob): ParsedFile | { ok: false; error: ImportError; fields: FieldErrors } {
+function readSource(job: WorkerJob): ParsedFile {
   const { source } = job;
-  if (source.kind === 'rows') return { ok: true, format: 'csv', headerSkipped: false, rows: source.rows };
-  if (source.kind === 'apiBody') {
-    // The main thread has parsed this body already and judged all but the recipients' shapes.
-    const body = JSON.parse(Buffer.from(source.buffer).toString('utf8')) as { recipients: unknown[] };
-    const { rows, errors } = parseApiRecipients(body.recipients);
-    if (hasErrors(errors)) return { ok: false, error: { code: 'corrupt', params: { reason: 'recipient_shape' } }, fields: errors };
-    return { ok: true, format: 'csv', headerSkipped: false, rows };
-  }
+  if (source.kind === 'apiBody') throw new Error('an API body is read by readApiBody');
   if (source.kind === 'buffer') return parseImportBuffer(Buffer.from(source.buffer), job.fileName, job.limits, progress);
   const fd = fs.openSync(source.path, 'r');
   try {
@@ -57,14 +51,36 @@ function readSource(job: WorkerJob): ParsedFile | { ok: false; error: ImportErro
   }
 }
 
-function run(job: WorkerJob): void {
-  const parsed = readSource(job);
+/**
+ * An API body: parsed and judged here (`not_json`, or `fields` naming what is wrong), then its other fields go to the
+ * main thread, which answers with the signature and template to check against (or ends this worker).
+ */
+async function readApiBody(job: WorkerJob, source: Extract<WorkerJob['source'], { kind: 'apiBody' }>): Promise<{ parsed: ParsedFile; ctx?: CheckContext; fields?: FieldErrors }> {
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.from(source.buffer).toString('utf8'));
+  } catch {
+    return { parsed: { ok: false, error: { code: 'corrupt', params: { reason: 'not_json' } } } };
+  }
+  const input = parseApiTaskBody(body, { now: new Date(source.now), horizonDays: source.horizonDays, maxRows: job.limits.maxRows });
+  if (!input.ok) return { parsed: { ok: false, error: { code: 'corrupt', params: { reason: 'invalid_body' } } }, fields: input.errors };
+  const { rows, ...head } = input.value;
+  const answer = new Promise<ContextMessage>((resolve) => parentPort!.once('message', resolve));
+  post({ type: 'head', head });
+  const { ctx } = await answer;
+  return { parsed: { ok: true, format: 'csv', headerSkipped: false, rows }, ctx };
+}
+
+async function run(job: WorkerJob): Promise<void> {
+  const api = job.source.kind === 'apiBody' ? await readApiBody(job, job.source) : undefined;
+  const parsed = api ? api.parsed : readSource(job);
+  const ctx = api ? api.ctx : job.ctx;
   if (!parsed.ok) {
-    post({ type: 'done', result: parsed });
+    post({ type: 'done', result: api?.fields ? { ...parsed, fields: api.fields } : parsed });
     return;
   }
   const { format, headerSkipped, rows } = parsed;
-  if (job.ctx === undefined) {
+  if (ctx === undefined) {
     progress({ phase: 'sending', total: rows.length });
     sendInChunks('rows', rows);
     post({ type: 'done', result: { ok: true, format, headerSkipped } });
@@ -72,7 +88,7 @@ function run(job: WorkerJob): void {
   }
   const total = rows.length;
   progress({ phase: 'checking', done: 0, total });
-  const report = checkRecipients(rows, job.ctx, { onProgress: (done) => progress({ phase: 'checking', done, total }) });
+  const report = checkRecipients(rows, ctx, { onProgress: (done) => progress({ phase: 'checking', done, total }) });
   progress({ phase: 'sending', total: report.valid.length + report.invalid.length });
   const { valid, ...summary } = report;
   const packed = packRecipients(valid);
@@ -85,4 +101,4 @@ function run(job: WorkerJob): void {
   post({ type: 'done', result: { ok: true, format, headerSkipped, report: { ...summary, invalid: [] }, recipients: { count: packed.count, totalChars: packed.totalChars } } });
 }
 
-run(workerData as WorkerJob);
+void run(workerData as WorkerJob);

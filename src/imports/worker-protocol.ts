@@ -6,27 +6,32 @@
  * recipient-chunks.ts): UTF-8 JSON bytes per 5,000 recipients, which the main thread stores as they are, instead of
  * 100,000 objects to clone, rebuild and serialise again on the thread that serves every other request.
  */
-import type { CheckContext, InputRow } from '../sms/recipient-check';
+import type { CheckContext } from '../sms/recipient-check';
 import type { CheckSummary } from '../drafts/recipient-chunks';
 import type { FieldErrors } from '../validators/validation';
+import type { ApiTaskInput } from '../validators/api.validators';
+
+export type ApiTaskHead = Omit<ApiTaskInput, 'rows'>;
 import type { ImportError, ImportFormat, ImportLimits, ImportProgress } from './import-types';
 
 /**
  * What the worker reads: a file's bytes handed over, an uploaded file it reads from disk itself (so the main thread
- * never holds it), or rows already parsed (the API's recipients, only checked there).
+ * never holds it), or the body of an API create.
  */
 export type WorkerSource =
   | { kind: 'buffer'; buffer: ArrayBuffer }
   | { kind: 'file'; path: string }
-  | { kind: 'rows'; rows: InputRow[] }
-  /** The API's request body as received (UTF-8 JSON): its `recipients` are read and shape-checked in the worker. */
-  | { kind: 'apiBody'; buffer: ArrayBuffer };
+  /**
+   * The API's request body as received (UTF-8 JSON), parsed and judged in the worker (api.validators.ts, with the
+   * time and schedule horizon given): it sends back the `head` and waits for the check's context (`ctx` message).
+   */
+  | { kind: 'apiBody'; buffer: ArrayBuffer; now: number; horizonDays: number };
 
 export interface WorkerJob {
   source: WorkerSource;
   fileName: string;
   limits: ImportLimits;
-  /** Present when the rows are to be checked in the worker too (always with `rows`). */
+  /** Present when the rows are to be checked in the worker too (for an API body, it comes in a `ContextMessage`). */
   ctx?: CheckContext;
 }
 
@@ -40,6 +45,14 @@ export type WorkerMessage =
   | { type: 'chunk'; list: 'rows' | 'invalid'; items: unknown[] }
   /** A packed chunk of valid recipients, in order (its memory is transferred, not copied). */
   | { type: 'recipients'; chunk: Uint8Array }
-  | { type: 'done'; result: DoneResult };
+  | { type: 'done'; result: DoneResult }
+  /** An API body's fields but its recipients, judged good; the worker then waits for a `ContextMessage`. */
+  | { type: 'head'; head: ApiTaskHead };
+
+/** The main thread's answer to a `head`: the signature and template the recipients are checked against. */
+export interface ContextMessage {
+  type: 'ctx';
+  ctx: CheckContext;
+}
 
 export const CHUNK_ROWS = 10_000;

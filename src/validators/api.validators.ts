@@ -64,14 +64,9 @@ function catalogueRef(value: unknown): CatalogueRef | null {
 /**
  * The shape of `POST /api/v1/tasks`. Only the shape is judged here; the recipients themselves go through the same
  * check as the send form (`checkRecipients`), so a bad phone number is a row of the report, not a shape error.
- * With `recipients: false` the list is only counted, and `rows` is left empty: each recipient's shape is then judged
- * with `parseApiRecipients` where they are checked (the import worker), not on the thread serving requests.
+ * Runs in the import worker for a real request (src/imports/import.worker.ts), with the check.
  */
-export function parseApiTaskBody(
-  body: unknown,
-  ctx: { now: Date; horizonDays: number; maxRows: number },
-  options: { recipients?: boolean } = {},
-): Parsed<ApiTaskInput> {
+export function parseApiTaskBody(body: unknown, ctx: { now: Date; horizonDays: number; maxRows: number }): Parsed<ApiTaskInput> {
   const errors: FieldErrors = {};
   if (!body || typeof body !== 'object' || Array.isArray(body)) return { ok: false, errors: { body: { key: 'api.errors.bodyNotObject' } } };
   const b = body as Record<string, unknown>;
@@ -98,7 +93,7 @@ export function parseApiTaskBody(
   if (!Array.isArray(b.recipients)) errors.recipients = { key: 'api.errors.recipientsArray' };
   else if (b.recipients.length === 0) errors.recipients = { key: 'api.errors.recipientsEmpty' };
   else if (b.recipients.length > ctx.maxRows) errors.recipients = { key: 'tasks.errors.tooManyNumbers', params: { found: b.recipients.length, max: ctx.maxRows } };
-  else if (options.recipients !== false) {
+  else {
     const list = parseApiRecipients(b.recipients);
     rows = list.rows;
     Object.assign(errors, list.errors);
@@ -108,7 +103,7 @@ export function parseApiTaskBody(
 }
 
 /** Each recipient's shape (`{ phone, params? }`), as rows for the check; the first few malformed ones named. */
-export function parseApiRecipients(recipients: readonly unknown[]): { rows: InputRow[]; errors: FieldErrors } {
+function parseApiRecipients(recipients: readonly unknown[]): { rows: InputRow[]; errors: FieldErrors } {
   const errors: FieldErrors = {};
   const rows: InputRow[] = [];
   let shown = 0;
