@@ -47,7 +47,10 @@ export type ImportErrorCode =
  *   `xlsx`, `xls`, `text`, `zip` (an archive that is not a workbook), `ole2` (an old Office file that is not a workbook)
  * - corrupt: `{ reason }` for the log: `unrecognised_content`, `damaged_zip`, `unreadable_workbook`, `not_text`,
  *   `unterminated_quote` (+ `record`: the CSV record, header included), or when the worker failed
- *   `worker_crashed` / `worker_out_of_memory` / `timeout` (+ `detail`, worth logging: it may be a deployment fault)
+ *   `worker_crashed` / `worker_out_of_memory` / `timeout` (+ `detail`, worth logging: it may be a deployment fault),
+ *   `aborted` (the request went away while the import waited for a worker); for an API body (checkApiBodyOffThread)
+ *   `not_json`, `invalid_body` (with the result's `fields`), `refused` (the main thread stopped it) or
+ *   `head_refused` (the main thread failed answering it, + `detail`)
  * - zip_bomb: `{ unpacked, max }` (bytes claimed in all), `{ ratio }` (one part), or `{ reason: 'size_mismatch' }`
  *   (a part unpacks to more than it claims)
  * - sheet_too_large: `{ rows, max }`: rows is the last row the sheet declares, the header included
