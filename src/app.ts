@@ -17,6 +17,8 @@ import { notFound, errorHandler } from './middleware/error-handler';
 import { buildRoutes } from './routes';
 import { renderEjs } from './view-engine';
 import { healthRoutes } from './routes/health.routes';
+import { DEFAULT_IMPORT_QUEUE, DEFAULT_IMPORT_WORKERS, ImportGate } from './imports/import-gate';
+import { ImportProgressBoard } from './services/import-progress.service';
 
 export interface AppDeps {
   db: Db;
@@ -24,6 +26,10 @@ export interface AppDeps {
   logger: Logger;
   /** Starts the dispatcher at once after a confirm (absent in tests that do not dispatch). */
   wakeDispatcher?: () => void;
+  /** The process-wide cap on import workers; createApp makes one from the config when none is given. */
+  importGate?: ImportGate;
+  /** How far each running import is, for the send form's polling; createApp makes one when none is given. */
+  importProgress?: ImportProgressBoard;
 }
 
 declare module 'express-session' {
@@ -35,8 +41,13 @@ declare module 'express-session' {
 }
 
 /** Builds the Express app without listening, so tests drive it with supertest. */
-export function createApp(deps: AppDeps): express.Express {
-  const { db, config } = deps;
+export function createApp(given: AppDeps): express.Express {
+  const { db, config } = given;
+  const deps: AppDeps = {
+    ...given,
+    importGate: given.importGate ?? new ImportGate(config.importWorkers ?? DEFAULT_IMPORT_WORKERS, config.importQueueLength ?? DEFAULT_IMPORT_QUEUE),
+    importProgress: given.importProgress ?? new ImportProgressBoard(),
+  };
   const app = express();
   app.set('trust proxy', config.trustProxy);
   app.set('views', path.join(ROOT_DIR, 'views'));

@@ -27,6 +27,14 @@ export interface Config {
   readonly dispatchLeaseMs: number;
   /** Seconds between dispatcher ticks (node-cron, at most 5). */
   readonly dispatchTickSeconds: number;
+  /** Import worker threads running at once, process-wide (IMPORT_WORKERS); more imports wait in a queue. */
+  readonly importWorkers?: number;
+  /** Imports allowed to wait for a worker; beyond them the form answers "busy, try again" (503). */
+  readonly importQueueLength?: number;
+  /** An upload whose body sends no byte for this long is aborted (UPLOAD_IDLE_SECONDS). */
+  readonly uploadIdleMs?: number;
+  /** An upload whose body takes longer than this in all is aborted. */
+  readonly uploadTotalMs?: number;
 }
 
 /** Raised for a bad environment value; server.ts prints its message as the one line and exits. */
@@ -84,6 +92,13 @@ function parseSeconds(name: string, raw: string | undefined, fallback: number, m
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || n < min || n > max) throw new ConfigError(`${name} must be a whole number of seconds from ${min} to ${max}, got "${raw}"`);
+  return n;
+}
+
+function parseWholeNumber(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < min || n > max) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
   return n;
 }
 
@@ -158,6 +173,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     dispatchLeaseMs: parseSeconds('DISPATCH_LEASE_SECONDS', env.DISPATCH_LEASE_SECONDS, 30, 2, 3600) * 1000,
     dispatchTickSeconds: parseSeconds('DISPATCH_TICK_SECONDS', env.DISPATCH_TICK_SECONDS, 2, 1, 5),
+    importWorkers: parseWholeNumber('IMPORT_WORKERS', env.IMPORT_WORKERS, 2, 1, 16),
+    uploadIdleMs: parseSeconds('UPLOAD_IDLE_SECONDS', env.UPLOAD_IDLE_SECONDS, 30, 5, 600) * 1000,
     ...admin,
   });
 }

@@ -11,6 +11,8 @@ import { startJobs } from './jobs';
 import { Dispatcher } from './services/dispatcher.service';
 import { StubCarrier } from './carrier/stub.carrier';
 import { getSettings } from './services/settings.service';
+import { sweepUploadDir } from './middleware/upload-storage';
+import { reportEventLoopDelayOnSignal } from './event-loop-report';
 
 async function main(): Promise<void> {
   let config;
@@ -26,6 +28,10 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   // Before anything opens it: a database file that is there already is worth a copy before it is migrated.
   const databaseExisted = fs.existsSync(config.databaseFile);
+  // No request runs yet: any upload file still there was left by a process that crashed mid-import.
+  const leftovers = sweepUploadDir(config.dataDir);
+  if (leftovers > 0) logger.info('removed upload files left by an earlier run', { files: leftovers });
+  reportEventLoopDelayOnSignal(logger);
   const db = createDb(config.databaseFile, { backgroundCheckpoint: true });
   const checkpointer = startWalCheckpointer(db, config.databaseFile, logger);
   if (!(await migrateAtStart(db, config, logger, { databaseExisted }))) process.exit(1);

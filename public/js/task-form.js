@@ -48,6 +48,13 @@
   form.querySelectorAll('input[name="sendMode"]').forEach(function (r) { r.addEventListener('change', toggleSchedule); });
   toggleSchedule();
 
+  function importTicket() {
+    if (!window.crypto || !window.crypto.getRandomValues) return null;
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ('0' + b.toString(16)).slice(-2); }).join('');
+  }
+
   // Upload with progress; the server's answer (the check page, or the form with messages) replaces the page.
   var box = form.querySelector('[data-upload-progress]');
   form.addEventListener('submit', function (event) {
@@ -61,16 +68,39 @@
     button.disabled = true;
     label.textContent = label.getAttribute('data-label-upload');
     var xhr = new XMLHttpRequest();
+    // The import names itself so that, once the file is sent, the page can ask how far it is (waiting for another
+    // import, reading, checking n / total) until the answer comes.
+    var ticket = importTicket();
+    var polling = null;
+    function poll() {
+      var status = new XMLHttpRequest();
+      status.open('GET', '/tasks/imports/' + ticket);
+      status.addEventListener('load', function () {
+        if (polling === null || status.status !== 200) return;
+        try {
+          var answer = JSON.parse(status.responseText);
+          if (answer.label) label.textContent = answer.label;
+        } catch (e) { /* keep the last label */ }
+        polling = setTimeout(poll, 500);
+      });
+      status.send();
+    }
     xhr.open('POST', form.action);
     // The token also goes in a header, which the server checks before it reads the multipart body.
     var token = form.querySelector('input[name="_csrf"]');
     if (token) xhr.setRequestHeader('X-CSRF-Token', token.value);
+    if (ticket) xhr.setRequestHeader('X-Import-Ticket', ticket);
     xhr.upload.addEventListener('progress', function (e) {
       if (e.lengthComputable) bar.value = Math.round((e.loaded / e.total) * 100);
     });
     xhr.upload.addEventListener('load', function () {
       bar.removeAttribute('value');
       label.textContent = label.getAttribute('data-label-check');
+      if (ticket) polling = setTimeout(poll, 300);
+    });
+    xhr.addEventListener('loadend', function () {
+      clearTimeout(polling);
+      polling = null;
     });
     xhr.addEventListener('load', function () {
       if (xhr.responseURL && xhr.responseURL.indexOf('/check') !== -1 && xhr.status === 200) {

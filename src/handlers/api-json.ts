@@ -3,7 +3,8 @@ import type { Translate } from '../i18n/i18n';
 import type { MessageStatus } from '../queries/messages.queries';
 import type { Receipt } from '../queries/receipts.queries';
 import type { Task } from '../queries/tasks.queries';
-import { problemReason, type CheckReport } from '../sms/recipient-check';
+import { problemReason } from '../sms/recipient-check';
+import type { CheckSummary } from '../drafts/recipient-chunks';
 import type { FieldErrors } from '../validators/validation';
 
 /** Stored times are ISO strings already; this makes sure of the UTC form and passes null through. */
@@ -31,10 +32,11 @@ export function taskJson(task: Task, counts: Record<MessageStatus, number>) {
 }
 
 /** The send form's check report; each refused row with its reason code and the message in the caller's language. */
-export function reportJson(report: CheckReport, t: Translate) {
+/** `valid`: how many recipients passed (they travel packed, apart from the report). */
+export function reportJson(report: CheckSummary, valid: number, t: Translate) {
   return {
     rows_read: report.rowsRead,
-    valid: report.valid.length,
+    valid,
     invalid: report.invalid.map((r) => {
       const { reason, params } = problemReason(r.problem);
       return { row: r.rowNumber, value: r.value, reason, message: t(`tasks.reasons.${reason}`, params) };

@@ -7,13 +7,40 @@ import { canManageTask, createDraft } from '../services/drafts.service';
 import { importTemplateCsv, importTemplateRows, importTemplateXlsx } from '../services/import-template.service';
 import { checkImportFile, checkManualNumbers } from '../services/recipients.service';
 import { buildTaskFormModel, previewFor, resolveCatalogueChoice } from '../services/task-form.service';
-import { receiveUpload } from '../middleware/upload';
+import { discardUpload, receiveUpload } from '../middleware/upload';
+import { uploadDir } from '../middleware/upload-storage';
+import { parseTicket } from '../services/import-progress.service';
+import type { ImportProgress, ProgressListener } from '../imports/import-types';
+import type { Translate } from '../i18n/i18n';
 import { parseTaskForm, taskFormValues } from '../validators/tasks.validators';
 import { parseId } from '../validators/users.validators';
 import type { FieldErrors } from '../validators/validation';
 import type { Settings } from '../services/settings.service';
 
-export function taskFormHandlers({ db, logger }: AppDeps) {
+/** Seconds a refused import is told to wait: about one 100,000-row import's time. */
+const BUSY_RETRY_AFTER_S = 5;
+
+export function taskFormHandlers({ db, logger, config, importGate, importProgress }: AppDeps) {
+  /** Progress of this request's import, kept for the page's polling while the import runs (import-progress.service.ts). */
+  function trackProgress(req: Request): { onProgress?: ProgressListener; done(): void } {
+    const ticket = parseTicket(req.get('x-import-ticket'));
+    if (!ticket || !importProgress) return { done: () => undefined };
+    const userId = req.user!.id;
+    return {
+      onProgress: (progress) => importProgress.set(userId, ticket, progress),
+      done: () => importProgress.delete(userId, ticket),
+    };
+  }
+
+  /** Aborted when the client goes away before its answer, so a queued import is dropped rather than run for nobody. */
+  function requestGone(res: Response): AbortSignal {
+    const gone = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) gone.abort();
+    });
+    return gone.signal;
+  }
+
   async function renderForm(res: Response, values: Record<string, string>, status = 200, errors: FieldErrors = {}) {
     const settings: Settings = res.locals.settings;
     const model = await buildTaskFormModel(db, settings, values);
@@ -39,19 +66,46 @@ export function taskFormHandlers({ db, logger }: AppDeps) {
 
     async submit(req: Request, res: Response) {
       const settings: Settings = res.locals.settings;
-      const upload = await receiveUpload(req, res, settings.importMaxBytes);
+      const upload = await receiveUpload(req, res, {
+        maxBytes: settings.importMaxBytes,
+        dir: uploadDir(config.dataDir),
+        idleMs: config.uploadIdleMs,
+        totalMs: config.uploadTotalMs,
+      });
+      if (!upload.ok && 'aborted' in upload) {
+        logger.warn('upload aborted: its body stalled or took too long', { path: req.path });
+        return;
+      }
       const values = taskFormValues(req.body);
-      if (!upload.ok) return renderForm(res, values, upload.status, { file: upload.error });
+      // The file goes before the answer does, so that nothing is left once the user sees the form again.
+      const refuse = async (status: number, errors: FieldErrors) => {
+        await discardUpload(req);
+        return renderForm(res, values, status, errors);
+      };
+      if (!upload.ok) return refuse(upload.status, { file: upload.error });
 
       const parsed = parseTaskForm(req.body, { now: new Date(), timeZone: settings.timeZone, horizonDays: settings.scheduleHorizonDays });
-      if (!parsed.ok) return renderForm(res, values, 422, parsed.errors);
+      if (!parsed.ok) return refuse(422, parsed.errors);
       const form = parsed.value;
       const choice = await resolveCatalogueChoice(db, form);
-      if (!choice.ok) return renderForm(res, values, 422, choice.errors);
+      if (!choice.ok) return refuse(422, choice.errors);
 
       const ctx = { signature: choice.signature.name, templateContent: choice.template.content, maxRows: settings.importMaxRows, maxBytes: settings.importMaxBytes };
-      const recipients = form.recipientsMode === 'manual' ? checkManualNumbers(form.manualNumbers, ctx) : await checkImportFile(req.file, ctx);
+      let recipients;
+      if (form.recipientsMode === 'manual') {
+        await discardUpload(req);
+        recipients = checkManualNumbers(form.manualNumbers, ctx);
+      } else {
+        const progress = trackProgress(req);
+        try {
+          recipients = await checkImportFile(req.file, ctx, { gate: importGate, signal: requestGone(res), onProgress: progress.onProgress });
+        } finally {
+          progress.done();
+          await discardUpload(req);
+        }
+      }
       if (!recipients.ok) {
+        if (recipients.status === 503) res.set('Retry-After', String(BUSY_RETRY_AFTER_S));
         // A worker crash or timeout reads as "could not be read" to the user; the log keeps the real cause.
         if (recipients.error.params?.detail) logger.warn('import could not be read', { reason: recipients.error.params.reason, detail: recipients.error.params.detail });
         return renderForm(res, values, recipients.status ?? 422, { [recipients.field]: recipients.error });
@@ -75,6 +129,13 @@ export function taskFormHandlers({ db, logger }: AppDeps) {
       res.redirect(303, `/tasks/${id}/check`);
     },
 
+    /** How far this user's import with that ticket is: `{ progress: null }` once it is over (or unknown). */
+    importStatus(req: Request, res: Response) {
+      const ticket = parseTicket(req.params.ticket);
+      const progress = ticket && importProgress ? (importProgress.get(req.user!.id, ticket) ?? null) : null;
+      res.set('Cache-Control', 'no-store').json({ progress, label: progress ? progressLabel(progress, res.locals.t) : null });
+    },
+
     importTemplate: (format: 'xlsx' | 'csv') => async (req: Request, res: Response) => {
       const id = parseId(req.query.templateId);
       const template = id === null ? undefined : await findTemplate(db, id);
@@ -88,4 +149,18 @@ export function taskFormHandlers({ db, logger }: AppDeps) {
       }
     },
   };
+}
+
+/** What the form shows beside its progress bar for each phase of the import. */
+function progressLabel(progress: ImportProgress, t: Translate): string {
+  switch (progress.phase) {
+    case 'waiting':
+      return progress.ahead ? t('tasks.importWaitingAhead', { ahead: progress.ahead }) : t('tasks.importWaiting');
+    case 'reading':
+      return t('tasks.importReading');
+    case 'checking':
+      return progress.total ? t('tasks.importCheckingRows', { done: progress.done ?? 0, total: progress.total }) : t('tasks.checking');
+    default:
+      return t('tasks.checking');
+  }
 }

@@ -482,6 +482,13 @@ export const en = {
   'errors.crossSite': 'This request came from another site, so it was refused. Open Qunfa directly and try again.',
   'login.usernameTooLong': 'A username has at most {max} characters.',
   'login.passwordTooLong': 'A password has at most {max} characters.',
+  // Issue 9, section 5: uploads and imports under load.
+  'tasks.importErrors.busy': 'Other imports are running and several are waiting: try again in a moment.',
+  'tasks.importWaiting': 'Waiting for another import to finish…',
+  'tasks.importWaitingAhead': 'Waiting for other imports to finish ({ahead} before this one)…',
+  'tasks.importReading': 'Reading the file…',
+  'tasks.importCheckingRows': 'Checking the recipients… {done} / {total}',
+  'api.errors.busy': 'Other imports are running and several are waiting: try again in a moment.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -484,4 +484,11 @@ export const zhCN: Record<MessageKey, string> = {
   'errors.crossSite': '此请求来自其他站点，已被拒绝。请直接打开 Qunfa 后重试。',
   'login.usernameTooLong': '用户名最多 {max} 个字符。',
   'login.passwordTooLong': '密码最多 {max} 个字符。',
+  // Issue 9, section 5: uploads and imports under load.
+  'tasks.importErrors.busy': '其他导入正在进行，另有多个在排队：请稍后再试。',
+  'tasks.importWaiting': '正在等待另一个导入完成……',
+  'tasks.importWaitingAhead': '正在等待其他导入完成（前面还有 {ahead} 个）……',
+  'tasks.importReading': '正在读取文件……',
+  'tasks.importCheckingRows': '正在检查号码…… {done} / {total}',
+  'api.errors.busy': '其他导入正在进行，另有多个在排队：请稍后再试。',
 };

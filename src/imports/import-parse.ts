@@ -13,7 +13,9 @@
  */
 import { fail, ImportFailure, type ImportFormat, type ImportLimits, type ParsedFile, type ProgressListener } from './import-types';
 import { detectContent, extensionOf, formatFromName } from './file-type';
-import { guardXlsx } from './xlsx-guard';
+import { contentTypesFor, guardXlsx } from './xlsx-guard';
+import { zipSubset } from './zip-subset';
+import type { ZipEntry } from './zip-directory';
 import { readSheetRows } from './sheet-read';
 import { decodeText, isReadableText } from './text-decode';
 import { parseCsv } from './csv-parse';
@@ -51,6 +53,15 @@ function readText(buf: Buffer, format: 'csv' | 'txt', collector: RowCollector): 
   else readTxt(text, collector);
 }
 
+/** The workbook as SheetJS is to read it: only the parts guardXlsx found needed, so padding is never unpacked. */
+function onlyNeededParts(buf: Buffer, entries: readonly ZipEntry[], limits: ImportLimits): Buffer {
+  const needed = guardXlsx(buf, entries, limits);
+  if (needed.length === entries.length) return buf;
+  const contentTypes = contentTypesFor(buf, entries, needed);
+  const replaced = new Map(contentTypes ? [['[Content_Types].xml', contentTypes]] : []);
+  return zipSubset(buf, needed, replaced) ?? fail('corrupt', { reason: 'damaged_zip' });
+}
+
 function parse(buf: Buffer, fileName: string, limits: ImportLimits, onProgress?: ProgressListener): Extract<ParsedFile, { ok: true }> {
   const declared = formatFromName(fileName);
   if (!declared) fail('unsupported_type', { extension: extensionOf(fileName) });
@@ -67,8 +78,7 @@ function parse(buf: Buffer, fileName: string, limits: ImportLimits, onProgress?:
       fail('encrypted');
     case 'xlsx':
       expectSpreadsheet(declared, 'xlsx');
-      guardXlsx(buf, detected.entries, limits);
-      ({ truncated } = readSheetRows(buf, limits.maxRows, collector));
+      ({ truncated } = readSheetRows(onlyNeededParts(buf, detected.entries, limits), limits.maxRows, collector));
       format = 'xlsx';
       break;
     case 'xls':

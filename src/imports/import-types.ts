@@ -3,6 +3,7 @@
  */
 import type { InputRow } from '../sms/recipient-check';
 import type { CheckSummary, PackedRecipients } from '../drafts/recipient-chunks';
+import type { FieldErrors } from '../validators/validation';
 
 export type { InputRow };
 
@@ -36,7 +37,8 @@ export type ImportErrorCode =
   | 'sheet_too_large'
   | 'too_many_rows'
   | 'too_large'
-  | 'params_in_txt';
+  | 'params_in_txt'
+  | 'busy';
 
 /**
  * `params` by code (plain strings and numbers; `detail` is for the log, not for users):
@@ -45,13 +47,17 @@ export type ImportErrorCode =
  *   `xlsx`, `xls`, `text`, `zip` (an archive that is not a workbook), `ole2` (an old Office file that is not a workbook)
  * - corrupt: `{ reason }` for the log: `unrecognised_content`, `damaged_zip`, `unreadable_workbook`, `not_text`,
  *   `unterminated_quote` (+ `record`: the CSV record, header included), or when the worker failed
- *   `worker_crashed` / `worker_out_of_memory` / `timeout` (+ `detail`, worth logging: it may be a deployment fault)
+ *   `worker_crashed` / `worker_out_of_memory` / `timeout` (+ `detail`, worth logging: it may be a deployment fault),
+ *   `aborted` (the request went away while the import waited for a worker); for an API body (checkApiBodyOffThread)
+ *   `not_json`, `invalid_body` (with the result's `fields`), `refused` (the main thread stopped it) or
+ *   `head_refused` (the main thread failed answering it, + `detail`)
  * - zip_bomb: `{ unpacked, max }` (bytes claimed in all), `{ ratio }` (one part), or `{ reason: 'size_mismatch' }`
  *   (a part unpacks to more than it claims)
  * - sheet_too_large: `{ rows, max }`: rows is the last row the sheet declares, the header included
  * - too_many_rows: `{ found, max }`; `atLeast: 1` when found is only a lower bound (the reader stopped counting)
  * - too_large: `{ size, max }` (bytes)
  * - params_in_txt: `{ row }`: the first data row with more than one column
+ * - busy: no params; every import worker is taken and the queue is full (import-gate.ts)
  */
 export interface ImportError {
   code: ImportErrorCode;
@@ -64,13 +70,18 @@ export type ParsedFile =
 
 export type CheckedFile =
   | { ok: true; format: ImportFormat; headerSkipped: boolean; report: CheckSummary; recipients: PackedRecipients }
-  | { ok: false; error: ImportError };
+  /** `fields`: only for an API body whose recipients are malformed (checkApiBodyOffThread). */
+  | { ok: false; error: ImportError; fields?: FieldErrors };
 
-/** phase: `reading` (unpacking and parsing the file), `checking` (rows checked so far of total), `sending`. */
+/**
+ * phase: `waiting` (for a worker; `ahead`: imports before this one), `reading` (unpacking and parsing the file),
+ * `checking` (rows checked so far of total), `sending`.
+ */
 export interface ImportProgress {
-  phase: 'reading' | 'checking' | 'sending';
+  phase: 'waiting' | 'reading' | 'checking' | 'sending';
   done?: number;
   total?: number;
+  ahead?: number;
 }
 
 export type ProgressListener = (progress: ImportProgress) => void;

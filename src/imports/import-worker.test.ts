@@ -41,7 +41,7 @@ describe('imports in a worker thread', () => {
     const buf = fs.readFileSync(path.join(SAMPLES_DIR, 'recipients-2vars-gbk.csv'));
     const copy = Buffer.from(buf);
     const phases: string[] = [];
-    const result = await parseAndCheck(buf, 'recipients-2vars-gbk.csv', LIMITS, TWO_VARIABLES, (p) => phases.push(p.phase));
+    const result = await parseAndCheck(buf, 'recipients-2vars-gbk.csv', LIMITS, TWO_VARIABLES, { onProgress: (p) => phases.push(p.phase) });
     if (!result.ok) throw new Error(JSON.stringify(result.error));
     expect(result).toMatchObject({ format: 'csv', headerSkipped: true });
     const valid = result.recipients.chunks.flatMap(parseChunk);

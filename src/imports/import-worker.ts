@@ -5,13 +5,15 @@
  * One short-lived worker per file: its memory is returned to the system when it ends (with the allocator setting
  * `npm start` uses, see the README), and a file that crashes or exhausts it takes down only that worker, which is
  * reported as `corrupt` with the reason in `params.reason`. (Reusing one worker was tried: it kept 60-100 MB more.)
- * The caller's buffer is copied into the worker (a few milliseconds for 10 MB), never detached, so it stays usable.
+ * A caller's buffer is copied into the worker (a few milliseconds for 10 MB), never detached, so it stays usable; an
+ * uploaded file is passed by its path and read by the worker. How many workers run at once is up to import-gate.ts.
  */
 import { Worker } from 'node:worker_threads';
 import { workerEntry } from '../workers/worker-entry';
 import type { CheckContext, InputRow, InvalidRow } from '../sms/recipient-check';
 import { DEFAULT_TIMEOUT_MS, type CheckedFile, type ImportError, type ImportLimits, type ParsedFile, type ProgressListener } from './import-types';
-import type { DoneResult, WorkerJob, WorkerMessage } from './worker-protocol';
+import type { ApiTaskHead, ContextMessage, DoneResult, WorkerJob, WorkerMessage, WorkerSource } from './worker-protocol';
+import type { ImportGate } from './import-gate';
 
 /**
  * Enough for a 10 MB .xlsx of 100,000 rows (about 250 MB at peak) with room to spare; a file needing more is
@@ -35,17 +37,18 @@ interface Collected {
   invalid: InvalidRow[];
 }
 
-function runWorker(job: Omit<WorkerJob, 'buffer'>, buf: Buffer, onProgress?: ProgressListener): Promise<Collected> {
-  // A fresh ArrayBuffer to transfer: the caller's Buffer may be a view into a larger, shared allocation.
-  const buffer = Uint8Array.prototype.slice.call(buf).buffer as ArrayBuffer;
+/** Given an API body's other fields, the context to check its recipients against, or null to stop there. */
+export type HeadListener = (head: ApiTaskHead) => Promise<CheckContext | null>;
+
+function runWorker(job: WorkerJob, transfer: ArrayBuffer[], onProgress?: ProgressListener, onHead?: HeadListener): Promise<Collected> {
   const entry = workerEntry(__filename, 'import.worker');
   const lists = { rows: [] as unknown[], invalid: [] as unknown[] };
   const recipientChunks: Buffer[] = [];
 
   return new Promise((resolve) => {
     const worker = new Worker(entry.file, {
-      workerData: { ...job, buffer } satisfies WorkerJob,
-      transferList: [buffer],
+      workerData: job,
+      transferList: transfer,
       execArgv: entry.execArgv,
       resourceLimits: RESOURCE_LIMITS,
     });
@@ -70,6 +73,15 @@ function runWorker(job: Omit<WorkerJob, 'buffer'>, buf: Buffer, onProgress?: Pro
       else if (message.type === 'chunk') {
         const target = lists[message.list];
         for (const item of message.items) target.push(item);
+      } else if (message.type === 'head') {
+        const answer = onHead ? onHead(message.head) : Promise.resolve(null);
+        answer.then(
+          (ctx) => {
+            if (ctx) worker.postMessage({ type: 'ctx', ctx: checkOnly(ctx) } satisfies ContextMessage);
+            else settle({ ok: false, error: { code: 'corrupt', params: { reason: 'refused' } } });
+          },
+          (err: Error) => settle(crashed('head_refused', err.message)),
+        );
       } else settle(message.result);
     });
     worker.on('error', (err: NodeJS.ErrnoException) => {
@@ -77,6 +89,33 @@ function runWorker(job: Omit<WorkerJob, 'buffer'>, buf: Buffer, onProgress?: Pro
     });
     worker.on('exit', (code) => settle(crashed('worker_crashed', `exit code ${code}`)));
   });
+}
+
+export interface RunOptions {
+  onProgress?: ProgressListener;
+  /** The process-wide cap on workers: without it the worker starts at once (tests, the bench's floor). */
+  gate?: ImportGate;
+  /** The request is gone: an import still waiting for a worker is dropped. */
+  signal?: AbortSignal;
+}
+
+/** A caller's buffer as its own ArrayBuffer to transfer: the Buffer may be a view into a larger, shared allocation. */
+function bufferSource(buf: Buffer): { source: WorkerSource; transfer: ArrayBuffer[] } {
+  const buffer = Uint8Array.prototype.slice.call(buf).buffer as ArrayBuffer;
+  return { source: { kind: 'buffer', buffer }, transfer: [buffer] };
+}
+
+/** Runs the worker once the gate lets it; `busy` when the queue is full. The queue is heard as the `waiting` phase. */
+async function gated(job: WorkerJob, transfer: ArrayBuffer[], options: RunOptions, onHead?: HeadListener): Promise<Collected> {
+  const { gate, onProgress, signal } = options;
+  if (!gate) return runWorker(job, transfer, onProgress, onHead);
+  const outcome = await gate.run(() => runWorker(job, transfer, onProgress, onHead), {
+    signal,
+    onWaiting: (ahead) => onProgress?.({ phase: 'waiting', ahead }),
+  });
+  if (outcome.ok) return outcome.value;
+  const result: DoneResult = outcome.reason === 'busy' ? { ok: false, error: { code: 'busy' } } : crashed('aborted');
+  return { result, rows: [], recipientChunks: [], invalid: [] };
 }
 
 /**
@@ -89,24 +128,52 @@ export async function parseImportFile(
   limits: ImportLimits,
   onProgress?: ProgressListener,
 ): Promise<ParsedFile> {
-  const { result, rows } = await runWorker({ fileName, limits }, buf, onProgress);
+  const { source, transfer } = bufferSource(buf);
+  const { result, rows } = await runWorker({ source, fileName, limits }, transfer, onProgress);
   if (!result.ok) return result;
   return { ok: true, format: result.format, headerSkipped: result.headerSkipped, rows };
 }
 
 /**
  * Parse and check in one worker trip (what the send form uses): only the report comes back, and the 100,000-row
- * check runs off the main thread too. `onProgress` hears `reading`, `checking` (done/total rows) and `sending`.
+ * check runs off the main thread too. The file is a buffer, or the path of an uploaded file, which the worker reads
+ * itself. `onProgress` hears `waiting` (behind other imports), `reading`, `checking` (done/total rows), `sending`.
  */
 export async function parseAndCheck(
-  buf: Buffer,
+  file: Buffer | { path: string },
   fileName: string,
   limits: ImportLimits,
   ctx: CheckContext,
-  onProgress?: ProgressListener,
+  options: RunOptions = {},
 ): Promise<CheckedFile> {
-  const checkCtx: CheckContext = { signature: ctx.signature, templateContent: ctx.templateContent };
-  const { result, recipientChunks, invalid } = await runWorker({ fileName, limits, ctx: checkCtx }, buf, onProgress);
+  const { source, transfer } = Buffer.isBuffer(file) ? bufferSource(file) : { source: { kind: 'file', path: file.path } as WorkerSource, transfer: [] };
+  return collectChecked(await gated({ source, fileName, limits, ctx: checkOnly(ctx) }, transfer, options));
+}
+
+/**
+ * A `POST /api/v1/tasks` body as received (UTF-8 JSON bytes, see src/middleware/raw-body.ts), parsed, judged and
+ * checked in a worker, so that neither the parsing of 100,000 recipients nor their check runs on the main thread.
+ * The worker sends the body's other fields to `onHead`, which resolves the signature and template (the database
+ * is the main thread's) and answers with the context to check against, or null to stop. Failures: `corrupt` with
+ * `reason` `not_json`, `invalid_body` (with `fields`) or `refused` (onHead said no), and `busy`.
+ */
+export async function checkApiBodyOffThread(
+  body: Buffer,
+  request: { now: Date; horizonDays: number; limits: ImportLimits },
+  onHead: HeadListener,
+  options: RunOptions = {},
+): Promise<CheckedFile> {
+  const buffer = Uint8Array.prototype.slice.call(body).buffer as ArrayBuffer;
+  const source: WorkerSource = { kind: 'apiBody', buffer, now: request.now.getTime(), horizonDays: request.horizonDays };
+  return collectChecked(await gated({ source, fileName: '', limits: request.limits }, [buffer], options, onHead));
+}
+
+/** Only the two strings the check needs cross to the worker (the caller's object may carry more). */
+function checkOnly(ctx: CheckContext): CheckContext {
+  return { signature: ctx.signature, templateContent: ctx.templateContent };
+}
+
+function collectChecked({ result, recipientChunks, invalid }: Collected): CheckedFile {
   if (!result.ok) return result;
   if (!result.report || !result.recipients) return crashed('worker_crashed', 'no report');
   return {

@@ -1,7 +1,9 @@
 /**
- * The checks an .xlsx must pass before SheetJS unpacks and parses it whole (issue 3: "for .xlsx, the unpacked size
- * and sheet dimension are checked before full parsing"). SheetJS inflates every part of the archive up front and
- * trusts the sizes it finds, so everything it will unpack is bounded here first.
+ * The checks an .xlsx must pass before SheetJS unpacks and parses it (issue 3: "for .xlsx, the unpacked size and
+ * sheet dimension are checked before full parsing"; issue 9: "an unpacked-size limit relative to the file size as
+ * well as in absolute terms, and only the parts SheetJS needs are inflated"). SheetJS inflates every part of the
+ * archive it is given and trusts the sizes it finds, so it is given only the parts needed to read the first sheet
+ * (zip-subset.ts), and those are unpacked here first, each within the size it claims.
  */
 import path from 'node:path';
 import { DEFAULT_MAX_UNPACKED_BYTES, fail, type ImportLimits } from './import-types';
@@ -13,6 +15,20 @@ import { inflateEntry, inflateEntryStart, type ZipEntry } from './zip-directory'
  */
 const SUSPICIOUS_RATIO = 100;
 const SUSPICIOUS_SIZE = 16 * 1024 * 1024;
+/**
+ * All parts together may claim at most this many times the file's size (real workbooks: 5-20 times), or
+ * RELATIVE_FLOOR, whichever is more, so that a small file is never refused for compressing well. A 370 KB file
+ * padded with twelve 15 MB parts of zeros claims 490 times its size.
+ */
+export const MAX_UNPACKED_RATIO = 100;
+const RELATIVE_FLOOR = 10 * 1024 * 1024;
+
+/** Parts of the workbook, named by their relationship type, that SheetJS reads for the first sheet's cells. */
+const NEEDED_RELATIONSHIPS = /\/(?:sharedStrings|styles|theme)$/;
+const WORKBOOK = 'xl/workbook.xml';
+const WORKBOOK_RELS = 'xl/_rels/workbook.xml.rels';
+const CONTENT_TYPES = '[Content_Types].xml';
+const PACKAGE_PARTS = [CONTENT_TYPES, '_rels/.rels', WORKBOOK, WORKBOOK_RELS];
 
 const FIRST_SHEET = /<(?:[\w.-]+:)?sheet\b([^>]*)>/;
 const RELATIONSHIP_ID = /(?:^|\s)(?:[\w.-]+:)?id\s*=\s*"([^"]*)"/;
@@ -32,10 +48,13 @@ function readPart(buf: Buffer, entries: readonly ZipEntry[], name: string): stri
   return result.ok ? result.data.toString('utf8') : null;
 }
 
+function relationshipTarget(target: string): string {
+  return target.startsWith('/') ? target.slice(1) : path.posix.normalize(`xl/${target}`);
+}
+
 /** The worksheet SheetJS will read as the first sheet: first in workbook.xml's `<sheets>`, found through its rels. */
-export function firstWorksheet(buf: Buffer, entries: readonly ZipEntry[]): ZipEntry | null {
-  const workbook = readPart(buf, entries, 'xl/workbook.xml');
-  const rels = readPart(buf, entries, 'xl/_rels/workbook.xml.rels');
+export function firstWorksheet(buf: Buffer, entries: readonly ZipEntry[], rels = readPart(buf, entries, WORKBOOK_RELS)): ZipEntry | null {
+  const workbook = readPart(buf, entries, WORKBOOK);
   const sheet = workbook ? FIRST_SHEET.exec(workbook) : null;
   const id = sheet ? RELATIONSHIP_ID.exec(sheet[1])?.[1] : undefined;
   if (rels && id !== undefined) {
@@ -43,8 +62,7 @@ export function firstWorksheet(buf: Buffer, entries: readonly ZipEntry[]): ZipEn
       if (attribute(match[1], 'Id') !== id) continue;
       const target = attribute(match[1], 'Target');
       if (target === undefined) break;
-      const name = target.startsWith('/') ? target.slice(1) : path.posix.normalize(`xl/${target}`);
-      const entry = entries.find((e) => e.name === name);
+      const entry = entries.find((e) => e.name === relationshipTarget(target));
       if (entry) return entry;
       break;
     }
@@ -66,7 +84,44 @@ export function declaredLastRow(buf: Buffer, sheet: ZipEntry): number | null {
   return row ? Number(row[1]) : null;
 }
 
-export function guardXlsx(buf: Buffer, entries: readonly ZipEntry[], limits: ImportLimits): void {
+/**
+ * The parts SheetJS needs to read the first sheet as the import does: the package's content types and rels, the
+ * workbook and its rels, the first worksheet, and the shared strings, styles and theme the workbook points to (in
+ * archive order). Other sheets, images, padding are left out. A package without `xl/workbook.xml` is not one this
+ * knows how to trim: all its parts are kept (the limits above still bound them).
+ */
+function neededParts(entries: readonly ZipEntry[], rels: string | null, sheet: ZipEntry | null): ZipEntry[] {
+  if (!entries.some((e) => e.name === WORKBOOK)) return [...entries];
+  const names = new Set(PACKAGE_PARTS);
+  if (sheet) names.add(sheet.name);
+  for (const match of rels?.matchAll(RELATIONSHIP) ?? []) {
+    const type = attribute(match[1], 'Type');
+    const target = attribute(match[1], 'Target');
+    if (type !== undefined && target !== undefined && NEEDED_RELATIONSHIPS.test(type)) names.add(relationshipTarget(target));
+  }
+  return entries.filter((e) => names.has(e.name));
+}
+
+const OVERRIDE = /<(?:[\w.-]+:)?Override\b[^>]*>/g;
+
+/**
+ * `[Content_Types].xml` listing only the parts kept: SheetJS reads every part it lists under some types (metadata,
+ * people, calc chain…) and fails on one that is missing, so the list must match the smaller archive.
+ */
+export function contentTypesFor(buf: Buffer, entries: readonly ZipEntry[], kept: readonly ZipEntry[]): Buffer | null {
+  const xml = readPart(buf, entries, CONTENT_TYPES);
+  if (xml === null) return null;
+  const names = new Set(kept.map((e) => e.name));
+  return Buffer.from(
+    xml.replace(OVERRIDE, (element) => {
+      const part = attribute(element.slice(0, -1), 'PartName');
+      return part === undefined || names.has(part.replace(/^\//, '')) ? element : '';
+    }),
+  );
+}
+
+/** Refuses an archive claiming too much; returns the parts to hand to SheetJS, each proved to unpack within its claim. */
+export function guardXlsx(buf: Buffer, entries: readonly ZipEntry[], limits: ImportLimits): ZipEntry[] {
   const maxUnpacked = limits.maxUnpackedBytes ?? DEFAULT_MAX_UNPACKED_BYTES;
   const unpacked = entries.reduce((sum, entry) => sum + entry.uncompressedSize, 0);
   if (unpacked > maxUnpacked) fail('zip_bomb', { unpacked, max: maxUnpacked });
@@ -74,18 +129,23 @@ export function guardXlsx(buf: Buffer, entries: readonly ZipEntry[], limits: Imp
     const ratio = entry.uncompressedSize / Math.max(1, entry.compressedSize);
     if (entry.uncompressedSize > SUSPICIOUS_SIZE && ratio > SUSPICIOUS_RATIO) fail('zip_bomb', { ratio: Math.round(ratio) });
   }
+  const relativeMax = Math.max(RELATIVE_FLOOR, MAX_UNPACKED_RATIO * buf.length);
+  if (unpacked > relativeMax) fail('zip_bomb', { unpacked, max: relativeMax });
 
-  const sheet = firstWorksheet(buf, entries);
+  const rels = readPart(buf, entries, WORKBOOK_RELS);
+  const sheet = firstWorksheet(buf, entries, rels);
+  const needed = neededParts(entries, rels, sheet);
   const lastRow = sheet ? declaredLastRow(buf, sheet) : null;
   // One row more than the limit is allowed for the header.
   if (lastRow !== null && lastRow > limits.maxRows + 1) fail('sheet_too_large', { rows: lastRow, max: limits.maxRows });
 
-  // The sizes above are only what the archive claims: unpack each part within its claim to prove it.
-  for (const entry of entries) {
+  // The sizes above are only what the archive claims: unpack each needed part within its claim to prove it.
+  for (const entry of needed) {
     const result = inflateEntry(buf, entry);
     if (!result.ok) {
       if (result.reason === 'too_big') fail('zip_bomb', { reason: 'size_mismatch' });
       fail('corrupt', { reason: 'damaged_zip' });
     }
   }
+  return needed;
 }

@@ -12,6 +12,8 @@ export interface ZipEntry {
   name: string;
   method: number;
   flags: number;
+  /** As the central directory gives it (zip-subset.ts copies it into the smaller archive it builds). */
+  crc32: number;
   compressedSize: number;
   uncompressedSize: number;
   localHeaderOffset: number;
@@ -117,6 +119,7 @@ export function readZipDirectory(buf: Buffer): ZipEntry[] | null {
       name: buf.toString(flags & 0x800 ? 'utf8' : 'latin1', nameStart, nameStart + nameLength),
       method: buf.readUInt16LE(at + 10),
       flags,
+      crc32: buf.readUInt32LE(at + 16),
       compressedSize: buf.readUInt32LE(at + 20),
       uncompressedSize: buf.readUInt32LE(at + 24),
       localHeaderOffset: rawOffset,

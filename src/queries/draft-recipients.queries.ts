@@ -1,3 +1,4 @@
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import { insertMessages, type MessageRow, type NewMessage } from './messages.queries';
 import { parseChunk, type PackedRow } from '../drafts/recipient-chunks';
@@ -31,6 +32,8 @@ export async function* draftRecipientChunks(db: Knex, taskId: string): AsyncGene
   }
 }
 
+const INSERT_SLICE = 1000;
+
 /**
  * Moves a draft's recipients into `messages` (pending, in file order) and removes the chunks; returns how many.
  * Run it in the transaction that confirms the draft, so a task is never confirmed without its messages.
@@ -38,7 +41,12 @@ export async function* draftRecipientChunks(db: Knex, taskId: string): AsyncGene
 export async function moveDraftRecipients(trx: Knex, taskId: string): Promise<number> {
   let moved = 0;
   for await (const rows of draftRecipientChunks(trx, taskId)) {
-    await insertMessages(trx, taskId, rows);
+    // better-sqlite3 answers within the same turn of the event loop, so without a pause a 100,000-recipient confirm
+    // would hold it for a second or more; between slices of 1,000 rows, requests that need no database go on.
+    for (let from = 0; from < rows.length; from += INSERT_SLICE) {
+      await insertMessages(trx, taskId, rows.slice(from, from + INSERT_SLICE));
+      await yieldToLoop();
+    }
     moved += rows.length;
   }
   await trx('draft_recipients').where({ task_id: taskId }).delete();

@@ -1,8 +1,9 @@
-import express, { Router } from 'express';
+import { Router } from 'express';
 import type { AppDeps } from '../app';
 import { apiReceiptsHandlers } from '../handlers/api-receipts.handlers';
 import { apiTasksHandlers } from '../handlers/api-tasks.handlers';
 import { apiAuth } from '../middleware/api-auth';
+import { rawJsonBody } from '../middleware/raw-body';
 import { API_BURST, API_RATE_PER_SECOND, apiRateLimit, TokenBuckets } from '../middleware/rate-limit';
 
 /**
@@ -16,8 +17,8 @@ export function apiRoutes(deps: AppDeps): Router {
   return Router()
     .use(apiAuth(deps.db, deps.logger))
     .use(apiRateLimit(new TokenBuckets(API_RATE_PER_SECOND, API_BURST)))
-    .use(express.json({ limit: '20mb' }))
     .get('/receipts', receipts.list)
     .get('/tasks/:id', tasks.show)
-    .post('/tasks', tasks.create);
+    // Read, not parsed: the import worker parses it (src/middleware/raw-body.ts).
+    .post('/tasks', rawJsonBody('20mb'), tasks.create);
 }

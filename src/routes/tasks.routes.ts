@@ -24,6 +24,7 @@ export function tasksRoutes(deps: AppDeps): Router {
     .get('/import-template.xlsx', form.importTemplate('xlsx'))
     .get('/import-template.csv', form.importTemplate('csv'))
     .post('/', form.submit)
+    .get('/imports/:ticket', form.importStatus)
     .get('/:id/check', check.showCheck)
     .post('/:id/confirm', check.confirm)
     .get('/:id/invalid-rows.csv', check.invalidRowsCsv)

@@ -3,6 +3,7 @@ import { approvedSignature, approvedTemplate } from '../../test/helpers/catalogu
 import { findSignature, findTemplate } from '../queries/catalogue.queries';
 import { findUserById } from '../queries/users.queries';
 import { checkRecipients } from '../sms/recipient-check';
+import { packRecipients } from '../drafts/recipient-chunks';
 import { ConfirmRefused, createConfirmedTask, refusalField, resolveApiCatalogue } from './api-tasks.service';
 
 let t: TestApp;
@@ -29,11 +30,11 @@ test('a name made of digits is a name, a number is an id', async () => {
 test('a confirm refused because the catalogue changed after the check leaves no draft behind', async () => {
   const signature = (await findSignature(t.db, sigId))!;
   const template = (await findTemplate(t.db, tplId))!;
-  const report = checkRecipients([{ rowNumber: 1, cells: ['13800138000', '1234'] }], { signature: signature.name, templateContent: template.content });
+  const { valid, ...report } = checkRecipients([{ rowNumber: 1, cells: ['13800138000', '1234'] }], { signature: signature.name, templateContent: template.content });
   await t.db('templates').where({ id: tplId }).update({ status: 'disabled' });
   try {
     const user = (await findUserById(t.db, 1))!;
-    const attempt = t.db.transaction((trx) => createConfirmedTask(trx, { user, signature, template, sendAt: null, report, timeZone: 'Asia/Shanghai' }));
+    const attempt = t.db.transaction((trx) => createConfirmedTask(trx, { user, signature, template, sendAt: null, report, recipients: packRecipients(valid), timeZone: 'Asia/Shanghai' }));
     const err = await attempt.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfirmRefused);
     expect(refusalField((err as ConfirmRefused).refusal)).toBe('template');

@@ -3,13 +3,12 @@ import { ApiError } from '../http-error';
 import { findSignatureByName, findTemplate, findTemplatesByName, type Signature, type Template } from '../queries/catalogue.queries';
 import { findTask, type Task } from '../queries/tasks.queries';
 import type { User } from '../queries/users.queries';
-import type { CheckReport } from '../sms/recipient-check';
 import type { SmsType } from '../sms/template';
 import type { CatalogueRef } from '../validators/api.validators';
 import type { FieldErrors } from '../validators/validation';
 import { confirmDraft, createDraft, type ConfirmRefusal } from './drafts.service';
 import { resolveCatalogueChoice } from './task-form.service';
-import { packRecipients } from '../drafts/recipient-chunks';
+import type { CheckSummary, PackedRecipients } from '../drafts/recipient-chunks';
 
 /** A task the API may name: drafts are unconfirmed checks, private to the form, and do not exist for it. */
 export async function apiVisibleTask(db: Knex, id: unknown): Promise<Task> {
@@ -62,7 +61,7 @@ export class ConfirmRefused extends Error {
  */
 export async function createConfirmedTask(
   trx: Knex.Transaction,
-  input: { user: User; signature: Signature; template: Template; sendAt: Date | null; report: CheckReport; timeZone: string },
+  input: { user: User; signature: Signature; template: Template; sendAt: Date | null; report: CheckSummary; recipients: PackedRecipients; timeZone: string },
   now = new Date(),
 ): Promise<string> {
   const id = await createDraft(trx, {
@@ -74,7 +73,7 @@ export async function createConfirmedTask(
     source: 'api',
     fileName: null,
     report: input.report,
-    recipients: packRecipients(input.report.valid),
+    recipients: input.recipients,
     formState: {},
     timeZone: input.timeZone,
   });

@@ -2,7 +2,7 @@ import { splitManualNumbers } from '../sms/phone';
 import { checkRecipients, type InputRow } from '../sms/recipient-check';
 import { packRecipients, type CheckSummary, type PackedRecipients } from '../drafts/recipient-chunks';
 import { variableCount } from '../sms/template';
-import { parseAndCheck } from '../imports/import-worker';
+import { parseAndCheck, type RunOptions } from '../imports/import-worker';
 import type { FieldError } from '../validators/validation';
 
 export type RecipientsOutcome =
@@ -29,11 +29,17 @@ export function checkManualNumbers(text: string, ctx: Context): RecipientsOutcom
   return { ok: true, report, recipients: packRecipients(valid), source: 'manual', fileName: null };
 }
 
-/** An uploaded file, parsed and checked in a worker thread so the app stays responsive meanwhile. */
-export async function checkImportFile(file: { buffer: Buffer; originalname: string } | undefined, ctx: Context): Promise<RecipientsOutcome> {
+/**
+ * An uploaded file (its temporary path), parsed and checked in a worker thread so the app stays responsive
+ * meanwhile. When every worker is taken and the queue is full the answer is 503 ("busy, try again").
+ */
+export async function checkImportFile(file: { path: string; originalname: string } | undefined, ctx: Context, options: RunOptions = {}): Promise<RecipientsOutcome> {
   if (!file) return { ok: false, field: 'file', error: { key: 'tasks.errors.fileRequired' } };
   const fileName = file.originalname;
-  const result = await parseAndCheck(file.buffer, fileName, { maxRows: ctx.maxRows, maxBytes: ctx.maxBytes }, ctx);
-  if (!result.ok) return { ok: false, field: 'file', error: { key: `tasks.importErrors.${result.error.code}`, params: result.error.params } };
+  const result = await parseAndCheck({ path: file.path }, fileName, { maxRows: ctx.maxRows, maxBytes: ctx.maxBytes }, ctx, options);
+  if (!result.ok) {
+    const status = result.error.code === 'busy' ? 503 : undefined;
+    return { ok: false, field: 'file', error: { key: `tasks.importErrors.${result.error.code}`, params: result.error.params }, status };
+  }
   return { ok: true, report: result.report, recipients: result.recipients, source: 'import', fileName };
 }

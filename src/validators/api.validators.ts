@@ -64,6 +64,7 @@ function catalogueRef(value: unknown): CatalogueRef | null {
 /**
  * The shape of `POST /api/v1/tasks`. Only the shape is judged here; the recipients themselves go through the same
  * check as the send form (`checkRecipients`), so a bad phone number is a row of the report, not a shape error.
+ * Runs in the import worker for a real request (src/imports/import.worker.ts), with the check.
  */
 export function parseApiTaskBody(body: unknown, ctx: { now: Date; horizonDays: number; maxRows: number }): Parsed<ApiTaskInput> {
   const errors: FieldErrors = {};
@@ -88,25 +89,35 @@ export function parseApiTaskBody(body: unknown, ctx: { now: Date; horizonDays: n
     if (error) errors.send_at = error;
   }
 
-  const rows: InputRow[] = [];
+  let rows: InputRow[] = [];
   if (!Array.isArray(b.recipients)) errors.recipients = { key: 'api.errors.recipientsArray' };
   else if (b.recipients.length === 0) errors.recipients = { key: 'api.errors.recipientsEmpty' };
   else if (b.recipients.length > ctx.maxRows) errors.recipients = { key: 'tasks.errors.tooManyNumbers', params: { found: b.recipients.length, max: ctx.maxRows } };
   else {
-    let shown = 0;
-    b.recipients.forEach((r: unknown, i: number) => {
-      const problem = recipientShapeError(r);
-      if (problem) {
-        if (shown < SHAPE_ERRORS_SHOWN) errors[problem.field === null ? `recipients[${i}]` : `recipients[${i}].${problem.field}`] = problem.error;
-        shown += 1;
-        return;
-      }
-      const { phone, params } = r as { phone: string; params?: string[] };
-      rows.push({ rowNumber: i + 1, cells: [phone, ...(params ?? [])] });
-    });
+    const list = parseApiRecipients(b.recipients);
+    rows = list.rows;
+    Object.assign(errors, list.errors);
   }
   if (hasErrors(errors)) return { ok: false, errors };
   return { ok: true, value: { signature: signature!, template: template!, smsType, sendAt, rows } };
+}
+
+/** Each recipient's shape (`{ phone, params? }`), as rows for the check; the first few malformed ones named. */
+function parseApiRecipients(recipients: readonly unknown[]): { rows: InputRow[]; errors: FieldErrors } {
+  const errors: FieldErrors = {};
+  const rows: InputRow[] = [];
+  let shown = 0;
+  recipients.forEach((r: unknown, i: number) => {
+    const problem = recipientShapeError(r);
+    if (problem) {
+      if (shown < SHAPE_ERRORS_SHOWN) errors[problem.field === null ? `recipients[${i}]` : `recipients[${i}].${problem.field}`] = problem.error;
+      shown += 1;
+      return;
+    }
+    const { phone, params } = r as { phone: string; params?: string[] };
+    rows.push({ rowNumber: i + 1, cells: [phone, ...(params ?? [])] });
+  });
+  return { rows, errors };
 }
 
 function recipientShapeError(r: unknown): { field: 'phone' | 'params' | null; error: FieldError } | null {

@@ -14,7 +14,8 @@ export class Client {
 
   constructor(readonly base: string) {}
 
-  private cookieHeader(): string {
+  /** The session cookie as a Cookie header, for a raw socket speaking for this client (the uploads suite). */
+  cookieHeader(): string {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- imports|dispatch|pages …]`: runs the named suites (all of them by default) against the real
+ * `npm run bench [-- imports|dispatch|pages|uploads …]`: runs the named suites (all of them by default) against the real
  * app over HTTP, each printing its figures beside a floor measured in the same run. It exits 0 whatever the
  * figures are; only a crash exits non-zero.
  */
@@ -7,12 +7,14 @@ import { runImportsBench } from './imports.bench';
 import { runDispatchBench } from './dispatch.bench';
 import { runPagesBench } from './pages.bench';
 import { runBackupBench } from './backup.bench';
+import { runUploadsBench } from './uploads.bench';
 
 const SUITES: Record<string, () => Promise<void>> = {
   imports: runImportsBench,
   dispatch: runDispatchBench,
   pages: runPagesBench,
   backup: runBackupBench,
+  uploads: runUploadsBench,
 };
 
 async function main(): Promise<void> {

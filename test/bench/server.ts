@@ -46,6 +46,8 @@ export interface ProcessServer extends SeededApp {
   db: Db;
   /** The app's time zone (the send form's schedule is typed in it). */
   timeZone: string;
+  /** The app's DATA_DIR (the uploads suite counts the files left in its uploads folder). */
+  dataDir: string;
   /** Stops the app with SIGTERM (a clean shutdown) and removes its DATA_DIR; fails if the app did not exit 0. */
   close(): Promise<void>;
 }
@@ -94,6 +96,7 @@ export async function startServer(largestUpload: number, rows: number): Promise<
     pid: proc.child.pid!,
     db,
     timeZone: limits.timeZone,
+    dataDir,
     base: proc.url,
     signatureId,
     templateId,
