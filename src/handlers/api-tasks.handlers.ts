@@ -2,11 +2,11 @@ import type { Request, Response } from 'express';
 import type { AppDeps } from '../app';
 import { ApiError } from '../http-error';
 import type { ApiLocals } from '../middleware/api-auth';
-import { countMessagesByStatus } from '../queries/messages.queries';
 import { findTask } from '../queries/tasks.queries';
 import { answerOnce, rememberAnswer, storedAnswer, type ApiAnswer, type IdempotencyScope } from '../services/api-idempotency.service';
 import { apiVisibleTask, ConfirmRefused, createConfirmedTask, refusalField, resolveApiCatalogue } from '../services/api-tasks.service';
 import type { Settings } from '../services/settings.service';
+import { loadTaskCounts } from '../services/task-progress.service';
 import { checkRecipients } from '../sms/recipient-check';
 import { IDEMPOTENCY_KEY_MAX, parseApiTaskBody, parseIdempotencyKey } from '../validators/api.validators';
 import { reportJson, taskJson, validationFailed } from './api-json';
@@ -22,7 +22,7 @@ export function apiTasksHandlers({ db }: AppDeps) {
   return {
     async show(req: Request, res: Response) {
       const task = await apiVisibleTask(db, req.params.id);
-      res.json({ task: taskJson(task, await countMessagesByStatus(db, task.id)) });
+      res.json({ task: taskJson(task, (await loadTaskCounts(db, task)).byStatus) });
     },
 
     /**
@@ -57,7 +57,7 @@ export function apiTasksHandlers({ db }: AppDeps) {
         const { answer, replayed } = await answerOnce(db, scope, async (trx) => {
           const id = await createConfirmedTask(trx, { user: apiUser, signature: choice.signature, template: choice.template, sendAt: input.sendAt, report, timeZone: settings.timeZone });
           const task = (await findTask(trx, id))!;
-          return { status: 201, body: { task: taskJson(task, await countMessagesByStatus(trx, id)), report: reportJson(report, t) } };
+          return { status: 201, body: { task: taskJson(task, (await loadTaskCounts(trx, task)).byStatus), report: reportJson(report, t) } };
         });
         if (!replayed) (req.app.locals.deps as AppDeps | undefined)?.wakeDispatcher?.();
         send(res, answer, replayed);
