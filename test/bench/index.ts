@@ -6,11 +6,13 @@
 import { runImportsBench } from './imports.bench';
 import { runDispatchBench } from './dispatch.bench';
 import { runPagesBench } from './pages.bench';
+import { runReceiptsBench } from './receipts.bench';
 
 const SUITES: Record<string, () => Promise<void>> = {
   imports: runImportsBench,
   dispatch: runDispatchBench,
   pages: runPagesBench,
+  receipts: runReceiptsBench,
 };
 
 async function main(): Promise<void> {
