@@ -11,6 +11,9 @@
 //     [data-progress-count="outcomes.rejected"]    {count} taken from this path, and hidden while it is 0
 //   [data-progress-when="sending"]                 shown only in that status
 //   progress                                       value = handed + cancelled, max = recipients
+//   [data-share="delivered"]                       a count's share of the recipients: its bar and percentage
+//   [data-progress-rate]                           the delivery rate, "—" until a message has an outcome
+//   [data-send-days]                               the send time per day, rebuilt from `days` (details poll only)
 (function () {
   'use strict';
   var scopes = Array.prototype.slice.call(document.querySelectorAll('[data-progress-task]'));
@@ -54,6 +57,54 @@
     return (soon ? FAST_MS : SLOW_MS) * Math.min(Math.pow(2, failures), 8);
   }
 
+  var SVG = 'http://www.w3.org/2000/svg';
+
+  function percent(share) {
+    return (share * 100).toFixed(1) + '%';
+  }
+
+  // Same drawing as views/partials/tasks/count-bar.ejs: every share is of the one total, the recipients.
+  function drawShare(el, n, total) {
+    var share = total > 0 ? n / total : 0;
+    var svg = el.querySelector('svg');
+    var fill = svg && svg.querySelector('.bar-fill');
+    if (svg && !fill && share > 0) {
+      fill = document.createElementNS(SVG, 'rect');
+      fill.setAttribute('class', 'bar-fill bar-' + el.getAttribute('data-share'));
+      fill.setAttribute('height', '10');
+      svg.appendChild(fill);
+    }
+    if (fill) fill.setAttribute('width', share > 0 ? Math.max(share * 100, 0.5).toFixed(2) : '0');
+    var text = el.querySelector('[data-share-text]');
+    if (text) text.textContent = percent(share);
+  }
+
+  function cell(text) {
+    var td = document.createElement('td');
+    td.textContent = String(text);
+    return td;
+  }
+
+  function drawDays(section, p) {
+    if (!Array.isArray(p.days)) return;
+    if (p.status !== 'scheduled') section.hidden = false;
+    var table = section.querySelector('table');
+    var empty = section.querySelector('[data-send-days-empty]');
+    var body = table && table.querySelector('tbody');
+    if (!body) return;
+    while (body.firstChild) body.removeChild(body.firstChild);
+    p.days.forEach(function (day) {
+      var tr = document.createElement('tr');
+      tr.setAttribute('data-send-day', day.date);
+      var count = cell(day.count);
+      count.setAttribute('data-day-count', '');
+      [cell(day.date), cell(day.first), cell(day.last), count].forEach(function (td) { tr.appendChild(td); });
+      body.appendChild(tr);
+    });
+    table.hidden = p.days.length === 0;
+    if (empty) empty.hidden = p.days.length > 0;
+  }
+
   function apply(scope, p) {
     var before = scope.getAttribute('data-task-status');
     scope.setAttribute('data-task-status', p.status);
@@ -81,6 +132,15 @@
       bar.max = p.recipients;
       bar.value = p.handed + p.outcomes.cancelled;
     });
+    within(scope, '[data-share]').forEach(function (el) {
+      var value = p.counts[el.getAttribute('data-share')];
+      if (typeof value === 'number') drawShare(el, value, p.recipients);
+    });
+    within(scope, '[data-progress-rate]').forEach(function (el) {
+      if (p.rate === null) el.textContent = '—';
+      else if (typeof p.rate === 'number') el.textContent = percent(p.rate);
+    });
+    within(scope, '[data-send-days]').forEach(function (section) { drawDays(section, p); });
     within(scope, '[data-progress-when]').forEach(function (el) {
       el.hidden = el.getAttribute('data-progress-when') !== p.status;
     });

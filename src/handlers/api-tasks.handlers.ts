@@ -2,7 +2,6 @@ import type { Request, Response } from 'express';
 import type { AppDeps } from '../app';
 import { ApiError, HttpError } from '../http-error';
 import type { ApiLocals } from '../middleware/api-auth';
-import { countMessagesByStatus } from '../queries/messages.queries';
 import { findTask } from '../queries/tasks.queries';
 import { answerOnce, rememberAnswer, storedAnswer, type ApiAnswer, type IdempotencyScope } from '../services/api-idempotency.service';
 import { apiVisibleTask, ConfirmRefused, createConfirmedTask, refusalField, resolveApiCatalogue } from '../services/api-tasks.service';
@@ -12,6 +11,7 @@ import type { ApiTaskHead } from '../imports/worker-protocol';
 import type { Signature, Template } from '../queries/catalogue.queries';
 import type { FieldErrors } from '../validators/validation';
 import { rawBodyOf } from '../middleware/raw-body';
+import { loadTaskCounts } from '../services/task-progress.service';
 import { IDEMPOTENCY_KEY_MAX, parseApiTaskBody, parseIdempotencyKey } from '../validators/api.validators';
 import { reportJson, taskJson, validationFailed } from './api-json';
 
@@ -38,7 +38,7 @@ export function apiTasksHandlers({ db, importGate }: AppDeps) {
   return {
     async show(req: Request, res: Response) {
       const task = await apiVisibleTask(db, req.params.id);
-      res.json({ task: taskJson(task, await countMessagesByStatus(db, task.id)) });
+      res.json({ task: taskJson(task, (await loadTaskCounts(db, task)).byStatus) });
     },
 
     /**
@@ -108,7 +108,7 @@ export function apiTasksHandlers({ db, importGate }: AppDeps) {
         const { answer, replayed } = await answerOnce(db, scope, async (trx) => {
           const id = await createConfirmedTask(trx, { user: apiUser, signature, template, sendAt, report, recipients, timeZone: settings.timeZone });
           const task = (await findTask(trx, id))!;
-          return { status: 201, body: { task: taskJson(task, await countMessagesByStatus(trx, id)), report: reportJson(report, recipients.count, t) } };
+          return { status: 201, body: { task: taskJson(task, (await loadTaskCounts(trx, task)).byStatus), report: reportJson(report, recipients.count, t) } };
         });
         if (!replayed) (req.app.locals.deps as AppDeps | undefined)?.wakeDispatcher?.();
         send(res, answer, replayed);

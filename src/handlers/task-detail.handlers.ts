@@ -13,6 +13,8 @@ import type { Settings } from '../services/settings.service';
 import { filterQueryString, hasFilterErrors, parseMessageQuery } from '../validators/message-filters.validators';
 import { flash } from '../middleware/flash';
 import { formatDateTime } from '../time/zoned-time';
+import { progressOf } from '../services/task-progress.service';
+import { TASK_ID_PATTERN } from '../validators/task-list.validators';
 
 const NO_PAGE: MessagePage = { rows: [], count: { count: 0, bound: 'exact' }, next: null, prev: null };
 
@@ -62,6 +64,30 @@ export function taskDetailHandlers({ db }: AppDeps) {
           task: `${origin}/api/v1/tasks/${encodeURIComponent(task.id)}`,
           receipts: `${origin}/api/v1/receipts?task_id=${encodeURIComponent(task.id)}`,
         },
+      });
+    },
+
+    /**
+     * GET /tasks/:id/progress: the details page's poll (public/js/task-progress.js), the list's progress of this
+     * one task plus what only the details show: the delivery rate and the send time per day. An unknown id or a
+     * draft answers no task, as GET /tasks/progress does.
+     */
+    async progress(req: Request, res: Response) {
+      const settings = res.locals.settings as Settings;
+      const id = String(req.params.id);
+      const task = TASK_ID_PATTERN.test(id) ? await findTask(db, id) : undefined;
+      res.set('Cache-Control', 'no-store');
+      if (!task || task.status === 'draft') return res.json({ tasks: [] });
+      const summary = await taskSummary(db, task, settings.timeZone);
+      const time = (iso: string) => formatDateTime(iso, settings.timeZone, res.locals.locale, true).slice(11);
+      res.json({
+        tasks: [
+          {
+            ...progressOf(task, summary.counts.submitting),
+            status_label: res.locals.t('tasks.status.' + task.status),
+            days: summary.detailsRemoved ? null : summary.days.map((d) => ({ date: d.date, first: time(d.first), last: time(d.last), count: d.count })),
+          },
+        ],
       });
     },
 

@@ -5,7 +5,8 @@ import type { Dispatcher } from '../services/dispatcher.service';
 import { runCleanup } from './cleanup.job';
 import { runDraftExpiry } from './draft-expiry.job';
 import { runRetentionJob } from './retention.job';
-import { scheduleDispatch } from './dispatch.job';
+import { startDispatchLoop } from './dispatch.job';
+import { cronLogger } from './cron-logger';
 import { runBackupJob } from './backup.job';
 import type { Config } from '../config';
 
@@ -32,18 +33,23 @@ export function startJobs(
   dispatch: { dispatcher: Dispatcher; tickSeconds: number },
   config: Pick<Config, 'databaseFile' | 'dataDir' | 'timeZone'>,
 ): Jobs {
+  // node-cron's messages that belong to no task (its shutdown, a task that fails to start) go to its global logger.
+  cron.setLogger(cronLogger(logger, 'node-cron'));
+  const schedule = (expression: string, name: string, run: () => Promise<unknown>) =>
+    cron.schedule(expression, guarded(logger, name, run), { name, noOverlap: true, logger: cronLogger(logger, name) });
   const tasks: ScheduledTask[] = [
-    cron.schedule('*/10 * * * *', guarded(logger, 'cleanup', () => runCleanup(db)), { name: 'cleanup', noOverlap: true }),
-    cron.schedule('*/5 * * * *', guarded(logger, 'draft expiry', () => runDraftExpiry(db)), { name: 'draft-expiry', noOverlap: true }),
+    schedule('*/10 * * * *', 'cleanup', () => runCleanup(db)),
+    schedule('*/5 * * * *', 'draft-expiry', () => runDraftExpiry(db)),
     // Daily, at a quiet hour (server time): removes message rows past the retention setting, in small batches.
-    cron.schedule('30 3 * * *', guarded(logger, 'retention', () => runRetentionJob(db)), { name: 'retention', noOverlap: true }),
+    schedule('30 3 * * *', 'retention', () => runRetentionJob(db)),
     // Daily, before retention removes message rows: the copy still holds what retention is about to remove.
-    cron.schedule('0 3 * * *', guarded(logger, 'backup', () => runBackupJob(db, config)), { name: 'backup', noOverlap: true }),
-    scheduleDispatch(dispatch.dispatcher, dispatch.tickSeconds),
+    schedule('0 3 * * *', 'backup', () => runBackupJob(db, config)),
   ];
+  const dispatchLoop = startDispatchLoop(dispatch.dispatcher, dispatch.tickSeconds);
   void dispatch.dispatcher.tick();
   return {
     async stop(timeoutMs = 10_000) {
+      dispatchLoop.stop();
       await Promise.all(tasks.map((t) => t.stop()));
       await Promise.race([dispatch.dispatcher.stop(), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
     },

@@ -137,6 +137,8 @@ export async function recordBatchResults(db: Knex, taskId: string, accepted: rea
       ).map((r) => r.id);
       if (open.length === 0) continue;
       await bumpCounter(trx, taskId, status === 'rejected' ? 'rejected_count' : 'failed_count', open.length);
+      // Failed here means never accepted (retries ran out): counted apart too, so the counters tell what is unsent.
+      if (status === 'failed') await bumpCounter(trx, taskId, 'unsent_failed_count', open.length);
       await insertReceipts(trx, taskId, open);
     }
   });
@@ -163,7 +165,7 @@ async function runEach(trx: Knex.Transaction, sql: string, rows: readonly unknow
   return changes;
 }
 
-export type TaskCounter = 'submitted_count' | 'delivered_count' | 'failed_count' | 'rejected_count' | 'cancelled_count';
+export type TaskCounter = 'submitted_count' | 'delivered_count' | 'failed_count' | 'rejected_count' | 'cancelled_count' | 'unsent_failed_count';
 
 /** Keeps the task's message counters in step with the state change made in the same transaction. */
 export async function bumpCounter(trx: Knex, taskId: string, column: TaskCounter, by: number): Promise<void> {

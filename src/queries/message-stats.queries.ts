@@ -1,22 +1,8 @@
 import type { Knex } from 'knex';
 
 /**
- * Aggregates over one task's messages for the details summary, each an index range: (task_id, status, id) for
- * the messages still open, (task_id, submitted_at) for the sending times.
+ * Aggregates over one task's messages for the details summary, each an index range of (task_id, submitted_at).
  */
-
-/** Messages not yet handed to the carrier (pending) or being handed right now (submitting). */
-export async function countOpenMessages(db: Knex, taskId: string): Promise<{ pending: number; submitting: number }> {
-  const rows = (await db('messages')
-    .where('task_id', taskId)
-    .whereIn('status', ['pending', 'submitting'])
-    .groupBy('status')
-    .select('status')
-    .count({ n: '*' })) as { status: string; n: number }[];
-  const out = { pending: 0, submitting: 0 };
-  for (const r of rows) out[r.status as keyof typeof out] = Number(r.n);
-  return out;
-}
 
 /** The first and last sending time in [from, to) (either end open when null). */
 export async function sendingTimeBounds(db: Knex, taskId: string, from: string | null, to: string | null): Promise<{ first: string; last: string } | null> {

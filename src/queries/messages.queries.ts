@@ -86,10 +86,3 @@ export async function phonesOfTask(db: Knex, taskId: string, limit: number): Pro
   return (await db('messages').where({ task_id: taskId }).orderBy('id').limit(limit).pluck('phone')) as string[];
 }
 
-/** How many messages of the task are in each status; every status is present (0 when none). */
-export async function countMessagesByStatus(db: Knex, taskId: string): Promise<Record<MessageStatus, number>> {
-  const rows = (await db('messages').where({ task_id: taskId }).groupBy('status').select('status').count({ n: '*' })) as { status: string; n: number }[];
-  const counts = Object.fromEntries(MESSAGE_STATUSES.map((s) => [s, 0])) as Record<MessageStatus, number>;
-  for (const r of rows) if ((MESSAGE_STATUSES as readonly string[]).includes(r.status)) counts[r.status as MessageStatus] = Number(r.n);
-  return counts;
-}

@@ -27,7 +27,7 @@ export interface TaskListCursor {
 export type TaskListRow = Pick<
   Task,
   | 'id' | 'status' | 'smsType' | 'signatureText' | 'templateName' | 'templateContent' | 'sendMode' | 'sendAt' | 'recipientCount'
-  | 'createdBy' | 'cancelledAt' | 'submittedCount' | 'deliveredCount' | 'failedCount' | 'rejectedCount' | 'cancelledCount'
+  | 'createdBy' | 'cancelledAt' | 'submittedCount' | 'deliveredCount' | 'failedCount' | 'rejectedCount' | 'cancelledCount' | 'unsentFailedCount'
 >;
 
 const LIST_COLUMNS = [
@@ -47,6 +47,7 @@ const LIST_COLUMNS = [
   'failed_count',
   'rejected_count',
   'cancelled_count',
+  'unsent_failed_count',
 ];
 
 type Row = Record<string, unknown>;
@@ -69,6 +70,7 @@ function toRow(r: Row): TaskListRow {
     failedCount: Number(r.failed_count ?? 0),
     rejectedCount: Number(r.rejected_count ?? 0),
     cancelledCount: Number(r.cancelled_count ?? 0),
+    unsentFailedCount: Number(r.unsent_failed_count ?? 0),
   };
 }
 

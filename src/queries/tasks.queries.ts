@@ -42,6 +42,8 @@ export interface Task {
   failedCount: number;
   rejectedCount: number;
   cancelledCount: number;
+  /** Failed without the carrier ever accepting them (retries ran out); also counted in failedCount. */
+  unsentFailedCount: number;
   /** Sum of the messages' characters, counted when the draft was made (kept after retention removes messages). */
   totalChars: number;
   /** The task this one resends the failed messages of ("resend to failed"), if any. */
@@ -92,6 +94,7 @@ function toTask(r: Row): Task {
     failedCount: Number(r.failed_count ?? 0),
     rejectedCount: Number(r.rejected_count ?? 0),
     cancelledCount: Number(r.cancelled_count ?? 0),
+    unsentFailedCount: Number(r.unsent_failed_count ?? 0),
     totalChars: Number(r.total_chars ?? 0),
     resendOf: (r.resend_of as string) ?? null,
   };

@@ -17,6 +17,7 @@ export function tasksRoutes(deps: AppDeps): Router {
   const resend = taskResendHandlers(deps);
   return Router()
     .get('/progress', requireUserJson, list.progress)
+    .get('/:id/progress', requireUserJson, detail.progress)
     .use(requireUser)
     .get('/', list.list)
     .get('/new', form.newForm)

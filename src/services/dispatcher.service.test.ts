@@ -4,6 +4,10 @@ import { Dispatcher, backoffMs } from './dispatcher.service';
 import { StubCarrier, DEFAULT_STUB_SETTINGS, type StubCarrierSettings } from '../carrier/stub.carrier';
 import { defaultSettings, type Settings } from './settings.service';
 import { createLogger } from '../log';
+import { numbersWithOutcome } from '../../test/helpers/outcomes';
+import { taskCounts } from '../tasks/task-counts';
+import { findTask } from '../queries/tasks.queries';
+import { MESSAGE_STATUSES } from '../queries/messages.queries';
 
 let t: TestApp;
 let stub: StubCarrierSettings;
@@ -155,4 +159,41 @@ test('a long task is handed back when another comes due: the other is sent first
   for (const { taskId } of [big, small]) expect((await t.db('tasks').where({ id: taskId }).first()).status).toBe('completed');
   expect(await statusCounts(big.taskId)).toEqual({ submitted: 600 });
   expect(Number((await t.db('stub_carrier_ledger').count({ n: '*' }))[0].n)).toBe(605);
+});
+
+test('the task’s counters give the same counts as its messages: retries run out, rejected at submit, stopped mid-send, receipts', async () => {
+  const numbers = [...phones(50, '1390'), ...numbersWithOutcome(3, '0002'), ...numbersWithOutcome(3, '0001'), ...phones(60, '1391')];
+  const { taskId } = await seedTask(t.db, numbers);
+  settings = { ...settings, dispatchBatchSize: 50, maxAttempts: 1 };
+  stub.errorRate = 0.5;
+  // The first call fails (its 50 messages fail for good, never accepted); the second is accepted, then we stop.
+  const draws = [0.1, 0.9, 0.9];
+  let draw = 0;
+  const inner = new StubCarrier(t.db, async () => stub, () => draws[draw++] ?? 0.9);
+  let accepted = 0;
+  const d: Dispatcher = new Dispatcher(
+    t.db,
+    {
+      name: 'stub',
+      submitBatch: async (batch) => {
+        const answers = await inner.submitBatch(batch);
+        if (++accepted === 1) void d.stop();
+        return answers;
+      },
+      pullReceipts: (limit) => inner.pullReceipts(limit),
+      ackReceipts: (ids) => inner.ackReceipts(ids),
+    },
+    async () => settings,
+    logger,
+    { leaseMs: 30_000 },
+  );
+  const fromCounters = async () => taskCounts((await findTask(t.db, taskId))!).byStatus;
+  const fromMessages = async () => ({ ...Object.fromEntries(MESSAGE_STATUSES.map((s) => [s, 0])), ...(await statusCounts(taskId)) });
+
+  await d.tick();
+  expect(await fromMessages()).toEqual({ pending: 16, submitting: 0, submitted: 47, delivered: 0, failed: 50, rejected: 3, cancelled: 0 });
+  expect(await fromCounters()).toEqual(await fromMessages());
+  await d.pullReceipts();
+  expect(await fromMessages()).toEqual({ pending: 16, submitting: 0, submitted: 0, delivered: 44, failed: 53, rejected: 3, cancelled: 0 });
+  expect(await fromCounters()).toEqual(await fromMessages());
 });

@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
 import type { Task } from '../queries/tasks.queries';
-import { MESSAGE_STATUSES, type MessageStatus } from '../queries/messages.queries';
-import { countOpenMessages } from '../queries/message-stats.queries';
+import type { MessageStatus } from '../queries/messages.queries';
 import { countMessages, hasMessages, listMessages, prefixPlan, type Cursor, type FilteredCount, type MessageFilter, type MessageListRow } from '../queries/message-list.queries';
 import { sendDays, type SendDay } from './send-days.service';
+import { loadTaskCounts } from './task-progress.service';
 
 export const MESSAGE_PAGE_SIZE = 50;
 /** Filtered counts above this show as "more than 100,000" (status-only filters are exact from the counters). */
@@ -11,32 +11,6 @@ export const FILTERED_COUNT_CAP = 100_000;
 
 export function isFinished(task: Pick<Task, 'status'>): boolean {
   return task.status === 'completed' || task.status === 'cancelled';
-}
-
-/**
- * Messages per status from the task's counters, which change in the same transactions as the messages: delivered,
- * failed, rejected and cancelled are counted directly and the rest sum to the recipient count. Only a task still
- * sending (or waiting) needs its open messages counted, from the index. A 1,000,000-message task would otherwise
- * be counted on every view (about 0.1 s), and the counters still hold after the retention job removed the rows.
- */
-export async function statusCounts(db: Knex, task: Task): Promise<Record<MessageStatus, number>> {
-  const open = isFinished(task) ? { pending: 0, submitting: 0 } : await countOpenMessages(db, task.id);
-  const counts = Object.fromEntries(MESSAGE_STATUSES.map((s) => [s, 0])) as Record<MessageStatus, number>;
-  counts.delivered = task.deliveredCount;
-  counts.failed = task.failedCount;
-  counts.rejected = task.rejectedCount;
-  counts.cancelled = task.cancelledCount;
-  counts.pending = open.pending;
-  counts.submitting = open.submitting;
-  const settled = counts.delivered + counts.failed + counts.rejected + counts.cancelled + open.pending + open.submitting;
-  counts.submitted = Math.max(0, task.recipientCount - settled);
-  return counts;
-}
-
-/** Delivered among the messages with an outcome (delivered, failed, rejected); null before any outcome. */
-export function deliveryRate(counts: Record<MessageStatus, number>): number | null {
-  const outcomes = counts.delivered + counts.failed + counts.rejected;
-  return outcomes === 0 ? null : counts.delivered / outcomes;
 }
 
 export interface TaskSummary {
@@ -49,13 +23,14 @@ export interface TaskSummary {
   detailsRemoved: boolean;
 }
 
+/** The counts are the task list's and the API's (src/tasks/task-counts.ts): from the counters on the task row. */
 export async function taskSummary(db: Knex, task: Task, timeZone: string): Promise<TaskSummary> {
-  const counts = await statusCounts(db, task);
+  const { byStatus: counts, handed, rate } = await loadTaskCounts(db, task);
   const detailsRemoved = task.recipientCount > 0 && !(await hasMessages(db, task.id));
   return {
     counts,
-    handed: task.submittedCount + task.rejectedCount,
-    rate: deliveryRate(counts),
+    handed,
+    rate,
     days: detailsRemoved ? [] : await sendDays(db, task, timeZone),
     detailsRemoved,
   };

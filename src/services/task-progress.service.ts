@@ -1,48 +1,33 @@
 import type { Knex } from 'knex';
 import type { MessageStatus } from '../queries/messages.queries';
 import { submittingCounts, taskCountersByIds, type TaskListRow } from '../queries/task-list.queries';
+import { taskCounts, type TaskCounters, type TaskCounts } from '../tasks/task-counts';
 
 /**
- * A task's progress from the counters the dispatcher keeps on the task row (never by counting its messages,
- * which at 1,000,000 rows would be far too slow for a list or a poll).
- *
- * - handed: messages the carrier has answered, accepted (submitted, then delivered or failed) or rejected.
- * - outcomes: the list's three numbers. `failed` includes the messages rejected at submit: for the sender both
- *   mean "not delivered, may need a resend", and with it delivered + failed + pending + cancelled = recipients.
- *   `pending` is everything without a final outcome yet: not yet sent, in flight, or awaiting its receipt.
- * - counts: by message status, as the task details show them.
+ * A task's progress as the list and the polls show it: its counts (src/tasks/task-counts.ts, from the counters on
+ * the task row, never by counting its messages, which at 1,000,000 rows would be far too slow for a list or a poll).
+ * `counts` is by message status, as the task details show them.
  */
 export interface TaskProgress {
   id: string;
   status: TaskListRow['status'];
   recipients: number;
   handed: number;
-  outcomes: { delivered: number; failed: number; rejected: number; pending: number; cancelled: number };
+  outcomes: TaskCounts['outcomes'];
   counts: Record<MessageStatus, number>;
+  rate: number | null;
 }
 
 /** `submitting`: messages of a batch in flight right now (the counters count them as not yet handed). */
 export function progressOf(task: TaskListRow, submitting = 0): TaskProgress {
-  const { recipientCount: recipients, submittedCount, deliveredCount: delivered, failedCount: failed, rejectedCount: rejected, cancelledCount: cancelled } = task;
-  const handed = submittedCount + rejected;
-  const unsent = Math.max(0, recipients - handed - cancelled);
-  const inFlight = Math.min(submitting, unsent);
-  return {
-    id: task.id,
-    status: task.status,
-    recipients,
-    handed,
-    outcomes: { delivered, failed: failed + rejected, rejected, pending: Math.max(0, recipients - delivered - failed - rejected - cancelled), cancelled },
-    counts: {
-      pending: unsent - inFlight,
-      submitting: inFlight,
-      submitted: Math.max(0, submittedCount - delivered - failed),
-      delivered,
-      failed,
-      rejected,
-      cancelled,
-    },
-  };
+  const c = taskCounts(task, submitting);
+  return { id: task.id, status: task.status, recipients: c.recipients, handed: c.handed, outcomes: c.outcomes, counts: c.byStatus, rate: c.rate };
+}
+
+/** One task's counts, with its batch in flight counted from the index while it sends. */
+export async function loadTaskCounts(db: Knex, task: TaskCounters & { id: string }): Promise<TaskCounts> {
+  const inFlight = task.status === 'sending' ? ((await submittingCounts(db, [task.id])).get(task.id) ?? 0) : 0;
+  return taskCounts(task, inFlight);
 }
 
 /** Progress of the given tasks (unknown ids and drafts left out), in the order asked. */

@@ -1,6 +1,6 @@
 /**
  * The dispatch suite's app: built as src/server.ts builds it (loadConfig, createDb + migrate, StubCarrier,
- * Dispatcher, createApp with the confirm waking the dispatcher, startJobs with the real node-cron ticker), listening
+ * Dispatcher, createApp with the confirm waking the dispatcher, startJobs with the real dispatch loop), listening
  * on 127.0.0.1 with a file-backed database, plus the users and catalogue of the import suite's server, so the
  * import suite's helpers (postImport, dropDraft, Client) work on it unchanged.
  */

@@ -8,6 +8,7 @@ import { runDispatchBench } from './dispatch.bench';
 import { runPagesBench } from './pages.bench';
 import { runBackupBench } from './backup.bench';
 import { runUploadsBench } from './uploads.bench';
+import { runReceiptsBench } from './receipts.bench';
 
 const SUITES: Record<string, () => Promise<void>> = {
   imports: runImportsBench,
@@ -15,6 +16,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   pages: runPagesBench,
   backup: runBackupBench,
   uploads: runUploadsBench,
+  receipts: runReceiptsBench,
 };
 
 async function main(): Promise<void> {

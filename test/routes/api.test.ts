@@ -323,7 +323,8 @@ describe('GET /api/v1/tasks/:id', () => {
     await t.db('messages').whereIn('id', ids.slice(0, 3)).update({ status: 'delivered' });
     await t.db('messages').whereIn('id', ids.slice(3, 4)).update({ status: 'failed' });
     await t.db('messages').whereIn('id', ids.slice(4, 5)).update({ status: 'submitted' });
-    await t.db('tasks').where({ id }).update({ status: 'sending', started_at: '2026-11-25T06:00:00.000Z' });
+    // The counts come from the task's counters (src/tasks/task-counts.ts), which the dispatcher keeps with the messages.
+    await t.db('tasks').where({ id }).update({ status: 'sending', started_at: '2026-11-25T06:00:00.000Z', submitted_count: 5, delivered_count: 3, failed_count: 1 });
 
     const res = await get(`/api/v1/tasks/${id}`);
     expect(res.status).toBe(200);

@@ -255,11 +255,11 @@ describe('queries behind the page', () => {
     expect(res.text).toContain('30 message(s) match the filter');
   });
 
-  test('a task still sending counts its open messages from the index, the rest from its counters', async () => {
+  test('a task not started yet: all pending (from its counters), no delivery rate, the send days hidden until it sends', async () => {
     const { taskId: sending } = await seedTask(t.db, phones(6, '1366'), { userId: 2, sendAt: new Date(Date.now() + 3_600_000) });
     const res = await owner.get(`/tasks/${sending}`);
     expect(res.text).toMatch(/data-count="pending">6</);
     expect(res.text).toContain('data-total="rate">—<');
-    expect(res.text).not.toContain('data-send-days');
+    expect(res.text).toContain('<section class="card" data-send-days hidden>');
   });
 });

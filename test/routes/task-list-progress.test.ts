@@ -109,6 +109,7 @@ describe('GET /tasks/progress', () => {
           handed: 12_400,
           outcomes: { delivered: 11_000, failed: 900, rejected: 400, pending: 88_100, cancelled: 0 },
           counts: { pending: 87_598, submitting: 2, submitted: 500, delivered: 11_000, failed: 500, rejected: 400, cancelled: 0 },
+          rate: 11_000 / 11_900,
         },
       ],
     });
