@@ -77,3 +77,58 @@ test('if the thread fails, the connection checkpoints by itself again (the WAL n
   await writeMuch();
   expect(mb(file)).toBeGreaterThan(7);
 });
+
+test('a thread that failed is started again by itself, and then takes the checkpoints back from the connection', async () => {
+  const file = path.join(dir, 'e.sqlite');
+  db = createDb(file, { backgroundCheckpoint: true });
+  await db.raw('pragma user_version');
+  // The thread opens the database through a link that points at a directory first: it fails at once.
+  const link = path.join(dir, 'link.sqlite');
+  fs.symlinkSync(dir, link);
+  const lines: string[] = [];
+  checkpointer = startWalCheckpointer(db, link, createLogger('info', (l) => lines.push(l)), 100, 100);
+  for (let i = 0; i < 50 && !lines.join().includes('WAL checkpointer stopped'); i += 1) await sleep(20);
+  expect(lines.join()).toContain('WAL checkpointer stopped');
+  fs.unlinkSync(link);
+  fs.symlinkSync(file, link);
+  for (let i = 0; i < 100 && !lines.join().includes('WAL checkpointer restarted'); i += 1) await sleep(20);
+  expect(lines.join()).toContain('WAL checkpointer restarted');
+  await sleep(50);
+  await writeMuch();
+  // The connection's automatic checkpoint is off again (the commit copied nothing), and the thread copies.
+  expect(mb(file)).toBeLessThan(1);
+  for (let i = 0; i < 50 && mb(file) < 7; i += 1) await sleep(100);
+  expect(mb(file)).toBeGreaterThan(7);
+});
+
+test('under steady writes and reads the WAL stays bounded, and is cut back to nothing once the writes stop', async () => {
+  const file = path.join(dir, 'f.sqlite');
+  db = createDb(file, { backgroundCheckpoint: true });
+  checkpointer = startWalCheckpointer(db, file, createLogger('silent'), 100);
+  await db.schema.createTable('blobs', (t) => {
+    t.increments('id');
+    t.text('body');
+  });
+  let reading = true;
+  const reads = (async () => {
+    while (reading) {
+      await db('blobs').count({ n: '*' });
+      await sleep(5);
+    }
+  })();
+  let largestWal = 0;
+  // 40 MB in 1 MB transactions, read all along.
+  for (let i = 0; i < 40; i += 1) {
+    await db.transaction(async (trx) => {
+      for (let j = 0; j < 10; j += 1) await trx('blobs').insert({ body: 'x'.repeat(100_000) + i });
+    });
+    largestWal = Math.max(largestWal, mb(file + '-wal'));
+    await sleep(20);
+  }
+  reading = false;
+  await reads;
+  for (let i = 0; i < 50 && mb(file + '-wal') > 0; i += 1) await sleep(100);
+  expect(largestWal).toBeLessThan(16);
+  expect(mb(file + '-wal')).toBe(0);
+  expect(await db('blobs').count({ n: '*' })).toEqual([{ n: 400 }]);
+});

@@ -471,6 +471,10 @@ export const en = {
   'api.errors.phoneString': 'phone must be a string.',
   'api.errors.paramsStrings': 'params must be an array of strings, one per template variable.',
   'api.errors.templateAmbiguous': '{count} approved templates have this name: give the template id instead.',
+  'errors.dbBusy': 'The database is busy with other work and could not save this just now. Nothing was saved: try again in a few seconds.',
+  'errors.diskFull': 'The server’s disk is full, so nothing was saved. Tell your administrator.',
+  'errors.tryAgain': 'Try again',
+  'errors.chooseFileAgain': 'Choose the file again:',
 } as const;
 
 export type MessageKey = keyof typeof en;

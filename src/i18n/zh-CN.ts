@@ -473,4 +473,8 @@ export const zhCN: Record<MessageKey, string> = {
   'api.errors.phoneString': 'phone 必须是字符串。',
   'api.errors.paramsStrings': 'params 必须是字符串数组，每个模板变量一个。',
   'api.errors.templateAmbiguous': '有 {count} 个已通过审核的模板使用此名称：请改用模板 ID。',
+  'errors.dbBusy': '数据库正忙，暂时无法保存。未保存任何内容：请几秒后重试。',
+  'errors.diskFull': '服务器磁盘已满，未保存任何内容。请联系管理员。',
+  'errors.tryAgain': '重试',
+  'errors.chooseFileAgain': '请重新选择文件：',
 };
