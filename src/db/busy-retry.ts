@@ -34,29 +34,3 @@ export async function retryWhileBusy<T>(attempt: () => Promise<T>, budgetMs: num
     }
   }
 }
-
-interface TransactionInternals {
-  trxClient: { query(conn: unknown, sql: string): Promise<unknown> };
-  userParams?: { busyWaitMs?: number };
-  client: { config: { busyWaitMs?: number } };
-}
-
-/**
- * Every SQLite transaction starts with BEGIN IMMEDIATE instead of knex's plain BEGIN. A deferred transaction that
- * reads and then writes fails at once with SQLITE_BUSY when another process wrote in between, and waiting does
- * not help it; an immediate one takes the write lock up front, so the BEGIN is the one statement that can meet
- * the lock, and it is retried as above. If it gives up, the transaction's body never runs: nothing half-done.
- * A transaction may wait less: `db.transaction(fn, { userParams: { busyWaitMs } })` (the health probe does).
- * knex has no option for any of this, so its SQLite transaction class is adjusted once here (knex is pinned by
- * the lockfile).
- */
-export function beginImmediateWithRetry(): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const SqliteTransaction = require('knex/lib/dialects/sqlite3/execution/sqlite-transaction') as {
-    prototype: { begin(this: TransactionInternals, conn: unknown): Promise<unknown> };
-  };
-  SqliteTransaction.prototype.begin = function begin(conn: unknown) {
-    const budget = this.userParams?.busyWaitMs ?? this.client.config.busyWaitMs ?? DEFAULT_BUSY_WAIT_MS;
-    return retryWhileBusy(() => this.trxClient.query(conn, 'BEGIN IMMEDIATE;'), budget);
-  };
-}

@@ -2,12 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
 import { ROOT_DIR } from '../config';
-import { BUSY_TIMEOUT_MS, DEFAULT_BUSY_WAIT_MS, beginImmediateWithRetry } from './busy-retry';
+import { BUSY_TIMEOUT_MS, DEFAULT_BUSY_WAIT_MS } from './busy-retry';
+import { adjustSqliteTransactions } from './sqlite-transactions';
 import { routeStatements } from './statement-routing';
 
 export type Db = Knex;
 
-beginImmediateWithRetry();
+adjustSqliteTransactions();
 
 /**
  * knex prepares every query afresh (its better-sqlite3 client calls `connection.prepare(sql)` each time), and a page

@@ -87,7 +87,7 @@ test('a transaction that cannot get the lock stores nothing, and the API answers
   const res = await request(t.app)
     .post('/api/v1/tasks')
     .set('Authorization', `Bearer ${apiKey}`)
-    .send({ signature: 'Cloud', template: 'Hello', sms_type: 'notification', recipients: [{ phone: '13800138000' }] });
+    .send({ signature: 'Cloud', template: 'tpl', sms_type: 'notification', recipients: [{ phone: '13800138000' }] });
   expect(res.status).toBe(503);
   expect(res.headers['retry-after']).toBe('5');
   expect(res.body.error.code).toBe('db_busy');
