@@ -6,11 +6,13 @@
 import { runImportsBench } from './imports.bench';
 import { runDispatchBench } from './dispatch.bench';
 import { runPagesBench } from './pages.bench';
+import { runWalBench } from './wal.bench';
 
 const SUITES: Record<string, () => Promise<void>> = {
   imports: runImportsBench,
   dispatch: runDispatchBench,
   pages: runPagesBench,
+  wal: runWalBench,
 };
 
 async function main(): Promise<void> {

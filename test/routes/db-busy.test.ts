@@ -58,13 +58,17 @@ test('while another process holds the write lock, reads answer at once and a for
   const health = await request(t.app).get('/healthz');
   const healthMs = Date.now() - healthStart;
   events.push('health');
+  // The API's reads too, though the key's first use would write its "last used" time.
+  const receipts = await request(t.app).get('/api/v1/receipts').set('Authorization', `Bearer ${apiKey}`);
+  events.push('receipts');
   const res = await post;
 
   expect(list.status).toBe(200);
   expect(health.status).toBe(503);
   expect(health.body).toEqual({ status: 'error', db: 'busy' });
   expect(healthMs).toBeLessThan(1000);
-  expect(events).toEqual(['list', 'health', 'post']);
+  expect(receipts.status).toBe(200);
+  expect(events).toEqual(['list', 'health', 'receipts', 'post']);
   expect(res.status).toBe(503);
   expect(Date.now() - started).toBeGreaterThanOrEqual(BUSY_WAIT_MS);
   expect(res.headers['retry-after']).toBe('5');
