@@ -1,4 +1,5 @@
 import { DEFAULT_BUSY_WAIT_MS, retryWhileBusy } from './busy-retry';
+import { writesOpen } from './write-gate';
 
 interface Connection {
   inTransaction: boolean;
@@ -26,6 +27,7 @@ type Rollback = (this: TransactionInternals, conn: Connection, error: unknown) =
  * takes the write lock up front, so the BEGIN is the one statement that can meet the lock, and it is retried
  * without blocking the event loop (busy-retry.ts). If it gives up, the body never runs: nothing half-done.
  * A transaction may wait less: `db.transaction(fn, { userParams: { busyWaitMs } })` (the health probe does).
+ * It first waits out a pause asked for by the WAL checkpointer (write-gate.ts).
  *
  * Rollback: SQLite itself rolls the whole transaction back on some errors (SQLITE_FULL, SQLITE_IOERR, …). knex's
  * ROLLBACK then fails ("no transaction is active") and that error replaced the real one: a full disk showed as
@@ -37,7 +39,8 @@ export function adjustSqliteTransactions(): void {
     prototype: { begin: Begin; rollback: Rollback; rollbackTo: Rollback };
   };
   const { rollback, rollbackTo } = SqliteTransaction.prototype;
-  SqliteTransaction.prototype.begin = function begin(conn) {
+  SqliteTransaction.prototype.begin = async function begin(conn) {
+    await writesOpen(this.client);
     const budget = this.userParams?.busyWaitMs ?? this.client.config.busyWaitMs ?? DEFAULT_BUSY_WAIT_MS;
     return retryWhileBusy(() => this.trxClient.query(conn, 'BEGIN IMMEDIATE;'), budget);
   };

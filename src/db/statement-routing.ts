@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { DEFAULT_BUSY_WAIT_MS, retryWhileBusy } from './busy-retry';
+import { writesOpen } from './write-gate';
 
 interface Builder {
   _method?: string;
@@ -32,6 +33,7 @@ function isRead(builder: Builder): boolean {
  *   connection waiting for another process's lock: pages that only read keep answering while writes wait;
  * - a write goes to the write connection and, if it meets another process's lock, is retried without blocking the
  *   event loop (busy-retry.ts). One autocommit statement that fails busy has done nothing, so retrying is safe.
+ *   It first waits out a pause asked for by the WAL checkpointer (write-gate.ts).
  *
  * Statements inside a transaction run on the transaction's own client (knex makes one per transaction from the
  * dialect's prototype, not from this instance), so they stay on the write connection and see their own writes.
@@ -46,7 +48,10 @@ export function routeStatements(write: Knex, read: Knex | undefined): void {
     const runner = makeRunner(builder);
     const budget = client.config.busyWaitMs ?? DEFAULT_BUSY_WAIT_MS;
     // Each attempt gets a runner of its own: a runner keeps the connection and state of its one run.
-    runner.run = () => retryWhileBusy(() => makeRunner(builder).run(), budget);
+    runner.run = async () => {
+      await writesOpen(client);
+      return retryWhileBusy(() => makeRunner(builder).run(), budget);
+    };
     return runner;
   };
 }

@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { JOURNAL_SIZE_LIMIT, type Db } from './knex';
 import type { Logger } from '../log';
 import { workerEntry } from '../workers/worker-entry';
+import { holdWrites, releaseWrites } from './write-gate';
 
 export interface WalCheckpointer {
   stop(): Promise<void>;
@@ -10,6 +11,8 @@ export interface WalCheckpointer {
 /** SQLite's own default: a checkpoint once the WAL holds 1,000 pages. */
 const AUTOCHECKPOINT_PAGES = 1000;
 const LONGEST_RESTART_PAUSE_MS = 60_000;
+/** Past this size the thread cuts the log back even while writes go on (wal-checkpoint.worker.ts). */
+export const WAL_HIGH_WATER_BYTES = 8 * 1024 * 1024;
 
 /**
  * Copies the write-ahead log back into the database file from a thread of its own, instead of on the connection
@@ -34,7 +37,7 @@ export function startWalCheckpointer(db: Db, filename: string, logger: Logger, e
 
   const start = () => {
     restartTimer = undefined;
-    const w = new Worker(entry.file, { workerData: { filename, everyMs, journalSizeLimit: JOURNAL_SIZE_LIMIT }, execArgv: entry.execArgv });
+    const w = new Worker(entry.file, { workerData: { filename, everyMs, journalSizeLimit: JOURNAL_SIZE_LIMIT, highWaterBytes: WAL_HIGH_WATER_BYTES }, execArgv: entry.execArgv });
     worker = w;
     let failed = false;
     const fail = (reason: string) => {
@@ -50,7 +53,9 @@ export function startWalCheckpointer(db: Db, filename: string, logger: Logger, e
       pause = Math.min(pause * 2, LONGEST_RESTART_PAUSE_MS);
     };
     w.on('message', (message: unknown) => {
-      if (message === 'ready') {
+      if (message === 'hold-writes') holdWrites(db.client);
+      else if (message === 'release-writes') releaseWrites(db.client);
+      else if (message === 'ready') {
         pause = restartAfterMs;
         if (failedBefore) {
           void setAutocheckpoint(0);
@@ -61,6 +66,7 @@ export function startWalCheckpointer(db: Db, filename: string, logger: Logger, e
       }
     });
     w.on('error', (err) => fail(err.message));
+    w.on('exit', () => releaseWrites(db.client));
     w.on('exit', (code) => fail(`exit code ${code}`));
     w.unref();
   };

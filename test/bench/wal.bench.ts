@@ -28,10 +28,15 @@ const MB = 1024 * 1024;
 const loadavg = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The -wal file's size every `everyMs`, from a timer of this process (the app's own event loop). */
+/**
+ * The -wal file's size every `everyMs`, from a timer of this process (the app's own event loop), with the largest
+ * per phase (import, confirm, dispatch, receipts, quiet) so a miss says where the log grew.
+ */
 class WalSampler {
   private timer: NodeJS.Timeout | undefined;
   largest = 0;
+  private phaseLargest = 0;
+  private readonly phases: string[] = [];
   constructor(readonly file: string) {}
   size(): number {
     try {
@@ -40,14 +45,29 @@ class WalSampler {
       return 0;
     }
   }
+  private sample(): void {
+    const size = this.size();
+    this.largest = Math.max(this.largest, size);
+    this.phaseLargest = Math.max(this.phaseLargest, size);
+  }
   start(everyMs = 50): this {
-    this.largest = Math.max(this.largest, this.size());
-    this.timer = setInterval(() => (this.largest = Math.max(this.largest, this.size())), everyMs);
+    this.sample();
+    this.timer = setInterval(() => this.sample(), everyMs);
     return this;
+  }
+  /** Ends a phase: its largest size is noted. */
+  mark(phase: string): void {
+    this.sample();
+    this.phases.push(`${phase} ${(this.phaseLargest / MB).toFixed(0)}`);
+    this.phaseLargest = 0;
+  }
+  get phaseLine(): string {
+    return this.phases.join(', ') + ' MB';
   }
   stop(): number {
     clearInterval(this.timer);
-    return (this.largest = Math.max(this.largest, this.size()));
+    this.sample();
+    return this.largest;
   }
 }
 
@@ -63,17 +83,23 @@ interface Send {
 async function oneSend(s: DispatchServer, csv: Buffer, wal: WalSampler, label: string): Promise<Send> {
   const sampler = new WalSampler(wal.file).start();
   const draft = await postImport(s, csv, 'wal.csv');
+  sampler.mark('import');
   const { sentAt } = await confirmOverHttp(s, draft.taskId);
+  sampler.mark('confirm');
   await waitFor('the task to complete', () => (taskRow(s, draft.taskId).status === 'completed' ? true : undefined), 900_000, 20);
+  sampler.mark('dispatch');
   const dispatchMs = Date.now() - sentAt;
   const r0 = Date.now();
   await waitFor('the receipts', () => (receiptsOutstanding(s, draft.taskId) === 0 ? true : undefined), 900_000, 50);
+  sampler.mark('receipts');
   const receiptsMs = Date.now() - r0;
   await sleep(QUIET_AFTER_MS);
+  sampler.mark('quiet');
   const walMax = sampler.stop();
   wal.largest = Math.max(wal.largest, walMax);
   const send = { taskId: draft.taskId, walMaxMb: walMax / MB, walAfterMb: sampler.size() / MB, dispatchMs, receiptsMs };
   log(`  ${label}: confirm → completed ${fmtMs(dispatchMs)}, receipts ${fmtMs(receiptsMs)} more; WAL largest ${(walMax / MB).toFixed(1)} MB, ${(send.walAfterMb).toFixed(1)} MB ${QUIET_AFTER_MS / 1000} s after (load ${loadavg()})`);
+  log(`    WAL largest by phase: ${sampler.phaseLine}`);
   return send;
 }
 
