@@ -5,7 +5,7 @@ import { createApiKey } from '../../src/services/api-keys.service';
 import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
 
 /** How long a write waits for the lock here (5 s in the app): short, so the test stays short. */
-const BUSY_WAIT_MS = 1500;
+const BUSY_WAIT_MS = 3000;
 
 let t: TestApp;
 let admin: Agent;
