@@ -7,19 +7,22 @@ import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
-const { filename, everyMs, journalSizeLimit, highWaterBytes } = workerData as {
+const { filename, everyMs, journalSizeLimit, highWaterBytes, writeGate } = workerData as {
   filename: string;
   everyMs: number;
   journalSizeLimit: number;
   highWaterBytes: number;
+  writeGate: SharedArrayBuffer;
 };
+/** Set while the app's new writes are to wait (write-gate.ts). */
+const writesPaused = new Int32Array(writeGate);
 const db = new Database(filename);
 db.pragma(`journal_size_limit = ${journalSizeLimit}`);
 // SQLite names the log after the database file's real path.
 const walFile = fs.realpathSync(filename) + '-wal';
 
 /** How often the log's size is looked at (a stat, no database work). */
-const LOOK_EVERY_MS = 100;
+const LOOK_EVERY_MS = 25;
 /**
  * How long a TRUNCATE may wait. It first waits for a moment with no writer (not holding anyone back meanwhile),
  * then holds new writers back while it copies what is left and waits for the readers of the moment (the app's
@@ -58,11 +61,11 @@ let lastRound = 0;
  * a PASSIVE while writes went on let them add another 15 MB meanwhile.
  */
 function cutBack(): void {
-  parentPort!.postMessage('hold-writes');
+  Atomics.store(writesPaused, 0, 1);
   try {
     truncate(HIGH_WATER_WAIT_MS);
   } finally {
-    parentPort!.postMessage('release-writes');
+    Atomics.store(writesPaused, 0, 0);
   }
 }
 

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { JOURNAL_SIZE_LIMIT, type Db } from './knex';
 import type { Logger } from '../log';
 import { workerEntry } from '../workers/worker-entry';
-import { holdWrites, releaseWrites } from './write-gate';
+import { openWrites, writeGateOf } from './write-gate';
 
 export interface WalCheckpointer {
   stop(): Promise<void>;
@@ -27,6 +27,7 @@ export const WAL_HIGH_WATER_BYTES = 8 * 1024 * 1024;
  */
 export function startWalCheckpointer(db: Db, filename: string, logger: Logger, everyMs = 1000, restartAfterMs = 1000): WalCheckpointer {
   const entry = workerEntry(__filename, 'wal-checkpoint.worker');
+  const writeGate = writeGateOf(db.client);
   let stopping = false;
   let worker: Worker | undefined;
   let restartTimer: NodeJS.Timeout | undefined;
@@ -37,7 +38,7 @@ export function startWalCheckpointer(db: Db, filename: string, logger: Logger, e
 
   const start = () => {
     restartTimer = undefined;
-    const w = new Worker(entry.file, { workerData: { filename, everyMs, journalSizeLimit: JOURNAL_SIZE_LIMIT, highWaterBytes: WAL_HIGH_WATER_BYTES }, execArgv: entry.execArgv });
+    const w = new Worker(entry.file, { workerData: { filename, everyMs, journalSizeLimit: JOURNAL_SIZE_LIMIT, highWaterBytes: WAL_HIGH_WATER_BYTES, writeGate }, execArgv: entry.execArgv });
     worker = w;
     let failed = false;
     const fail = (reason: string) => {
@@ -53,9 +54,7 @@ export function startWalCheckpointer(db: Db, filename: string, logger: Logger, e
       pause = Math.min(pause * 2, LONGEST_RESTART_PAUSE_MS);
     };
     w.on('message', (message: unknown) => {
-      if (message === 'hold-writes') holdWrites(db.client);
-      else if (message === 'release-writes') releaseWrites(db.client);
-      else if (message === 'ready') {
+      if (message === 'ready') {
         pause = restartAfterMs;
         if (failedBefore) {
           void setAutocheckpoint(0);
@@ -66,7 +65,7 @@ export function startWalCheckpointer(db: Db, filename: string, logger: Logger, e
       }
     });
     w.on('error', (err) => fail(err.message));
-    w.on('exit', () => releaseWrites(db.client));
+    w.on('exit', () => openWrites(db.client));
     w.on('exit', (code) => fail(`exit code ${code}`));
     w.unref();
   };
