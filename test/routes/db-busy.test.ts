@@ -11,14 +11,16 @@ let t: TestApp;
 let admin: Agent;
 let locker: Database.Database | undefined;
 let apiKey: string;
+let sigId: number;
+let tplId: number;
 
 beforeAll(async () => {
   t = await makeTestApp({ file: true, db: { busyWaitMs: BUSY_WAIT_MS } });
   await addUser(t.db, 'admin', 'admin');
   admin = await loginAs(t.app, 'admin');
   apiKey = (await createApiKey(t.db, { name: 'test', createdBy: 1 })).key;
-  await approvedSignature(t.db, 'Cloud');
-  await approvedTemplate(t.db, 'Hello');
+  sigId = await approvedSignature(t.db, 'Cloud');
+  tplId = await approvedTemplate(t.db, 'Hello');
 });
 afterEach(() => release());
 afterAll(() => t.close());
@@ -96,6 +98,22 @@ test('a transaction that cannot get the lock stores nothing, and the API answers
   expect(res.headers['retry-after']).toBe('5');
   expect(res.body.error.code).toBe('db_busy');
   release();
+  expect(Number((await t.db('tasks').count({ n: '*' }))[0].n)).toBe(tasks);
+});
+
+test('an upload that met the lock: 503, the other fields kept and the file asked for again, no draft stored', async () => {
+  const csrf = await tokenFor(admin, '/tasks/new');
+  const tasks = Number((await t.db('tasks').count({ n: '*' }))[0].n);
+  const fields = { smsType: 'notification', signatureId: String(sigId), templateId: String(tplId), recipientsMode: 'import', sendMode: 'now' };
+  holdWriteLock();
+  let req = admin.post('/tasks').field('_csrf', csrf);
+  for (const [k, v] of Object.entries(fields)) req = req.field(k, v);
+  const res = await req.attach('file', Buffer.from('phone\r\n13800138000\r\n'), 'numbers.csv');
+  release();
+  expect(res.status).toBe(503);
+  expect(res.text).toContain('enctype="multipart/form-data"');
+  expect(res.text).toMatch(/<input type="file" name="file" required>/);
+  expect(formFields(res.text, '/tasks')).toEqual({ ...fields, file: '' });
   expect(Number((await t.db('tasks').count({ n: '*' }))[0].n)).toBe(tasks);
 });
 
