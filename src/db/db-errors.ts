@@ -7,7 +7,8 @@
 export class DbBusyError extends Error {
   readonly code = 'SQLITE_BUSY';
   constructor(readonly waitedMs: number) {
-    super(`database busy: no write lock after ${waitedMs} ms`);
+    // SQLite's own words first, as the logs had them before the wait was retried.
+    super(`database is locked: no write lock after ${waitedMs} ms`);
   }
 }
 
