@@ -101,6 +101,13 @@ describe('a bad value stops the start with one line naming the variable', () => 
   });
 });
 
+describe('files', () => {
+  test('DATA_DIR is created private (0700)', () => {
+    const config = loadConfig(env());
+    expect((fs.statSync(config.dataDir).mode & 0o777).toString(8)).toBe('700');
+  });
+});
+
 describe('SESSION_SECRET', () => {
   test('generated once into DATA_DIR, kept private, and reused on the next load', () => {
     const first = loadConfig(env());

@@ -146,7 +146,8 @@ function resolveSessionSecret(raw: string | undefined, dataDir: string): string 
 function prepareDataDir(raw: string | undefined): string {
   const dir = path.resolve(raw && raw !== '' ? raw : DEFAULT_DATA_DIR);
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    // The database and the session secret live here: no other user of the machine may list or read them.
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     fs.accessSync(dir, fs.constants.W_OK);
   } catch {
     throw new ConfigError(`DATA_DIR must be a writable directory, got "${raw ?? DEFAULT_DATA_DIR}"`);

@@ -1,22 +1,14 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
 import { ROOT_DIR } from '../config';
+import { BUSY_TIMEOUT_MS, DEFAULT_BUSY_WAIT_MS } from './busy-retry';
+import { adjustSqliteTransactions } from './sqlite-transactions';
+import { routeStatements } from './statement-routing';
 
 export type Db = Knex;
 
-/**
- * Every SQLite transaction starts with BEGIN IMMEDIATE instead of knex's plain BEGIN. A deferred transaction that
- * reads and then writes fails at once with SQLITE_BUSY when another process (a second app instance) wrote in
- * between, and busy_timeout does not help it; an immediate one takes the write lock up front and waits for it.
- * knex has no option for this, so its SQLite transaction class is adjusted once here (knex is pinned by the lockfile).
- */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const SqliteTransaction = require('knex/lib/dialects/sqlite3/execution/sqlite-transaction') as {
-  prototype: { begin(conn: unknown): Promise<unknown>; query(conn: unknown, sql: string): Promise<unknown> };
-};
-SqliteTransaction.prototype.begin = function begin(conn: unknown) {
-  return this.query(conn, 'BEGIN IMMEDIATE;');
-};
+adjustSqliteTransactions();
 
 /**
  * knex prepares every query afresh (its better-sqlite3 client calls `connection.prepare(sql)` each time), and a page
@@ -50,35 +42,94 @@ export const migrationConfig: Knex.MigratorConfig = {
   tableName: 'knex_migrations',
 };
 
-/**
- * The one knex instance. SQLite allows one writer at a time, so a single pooled connection serialises
- * writes inside the process instead of failing them with SQLITE_BUSY; WAL lets readers in other
- * processes (a second app instance, the bench) proceed while we write.
- */
-export function createDb(filename: string, options: { backgroundCheckpoint?: boolean } = {}): Db {
-  return knexFactory({
+type Connection = { pragma(sql: string): unknown; prepare(sql: string): unknown };
+type Done = (err: Error | null, conn: unknown) => void;
+
+/** The WAL file is cut back to this size after a checkpoint resets it (SQLite leaves it at its largest otherwise). */
+export const JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024;
+
+export interface DbOptions {
+  /** The WAL is copied back by a thread of its own (wal-checkpointer.ts), not inside this connection's commits. */
+  backgroundCheckpoint?: boolean;
+  /** How long a write waits for another process's write lock before failing with DbBusyError (busy-retry.ts). */
+  busyWaitMs?: number;
+}
+
+function pooledConnection(filename: string, setUp: (conn: Connection) => void): Knex.Config {
+  return {
     client: 'better-sqlite3',
     connection: { filename },
     useNullAsDefault: true,
+    // An error's message names the SQL with `?` for its values: the values (session ids, phone numbers) must not
+    // reach the logs, and every logged database error comes through here.
+    compileSqlOnError: false,
     pool: {
       min: 1,
       max: 1,
-      afterCreate(conn: { pragma(sql: string): unknown; prepare(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+      afterCreate(conn: Connection, done: Done) {
         try {
           keepStatements(conn);
           if (filename !== ':memory:') conn.pragma('journal_mode = WAL');
-          conn.pragma('foreign_keys = ON');
-          conn.pragma('busy_timeout = 5000');
-          conn.pragma('synchronous = NORMAL');
-          // The WAL is copied back by a thread of its own (wal-checkpointer.ts), not inside this connection's commits.
-          if (options.backgroundCheckpoint && filename !== ':memory:') conn.pragma('wal_autocheckpoint = 0');
+          setUp(conn);
           done(null, conn);
         } catch (err) {
           done(err as Error, conn);
         }
       },
     },
-  });
+  };
+}
+
+/**
+ * SQLite creates the -wal and -shm files with the database file's mode, and the database file with the process's
+ * umask (often world-readable). Creating it empty with 0600 first keeps all three private.
+ */
+function createPrivately(filename: string): void {
+  if (filename === ':memory:') return;
+  fs.closeSync(fs.openSync(filename, 'a', 0o600));
+}
+
+/**
+ * The app's database: two connections to one file.
+ *
+ * The write connection (one, so writes inside the process queue instead of failing with SQLITE_BUSY) runs every
+ * write and every transaction. The read connection (one, `query_only`) answers the reads made outside a
+ * transaction (statement-routing.ts): under WAL a reader is never blocked by a writer, in this process or another,
+ * so pages that only read keep answering while a write waits for a lock. An in-memory database is private to its
+ * connection, so it has only the write connection.
+ */
+export function createDb(filename: string, options: DbOptions = {}): Db {
+  createPrivately(filename);
+  const write = knexFactory({
+    ...pooledConnection(filename, (conn) => {
+      conn.pragma('foreign_keys = ON');
+      conn.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      conn.pragma('synchronous = NORMAL');
+      conn.pragma(`journal_size_limit = ${JOURNAL_SIZE_LIMIT}`);
+      if (options.backgroundCheckpoint && filename !== ':memory:') conn.pragma('wal_autocheckpoint = 0');
+    }),
+    busyWaitMs: options.busyWaitMs ?? DEFAULT_BUSY_WAIT_MS,
+  } as Knex.Config);
+  if (filename === ':memory:') {
+    routeStatements(write, undefined);
+    return write;
+  }
+  const read = knexFactory(
+    pooledConnection(filename, (conn) => {
+      // Only while another connection recovers the WAL index: a reader never waits for a writer under WAL.
+      conn.pragma('busy_timeout = 1000');
+      conn.pragma('query_only = ON');
+    }),
+  );
+  routeStatements(write, read);
+  // `db.destroy()` closes both (knex's own destroy is read-only, its client's is not).
+  const client = write.client as { destroy(callback?: unknown): Promise<void> };
+  const destroyWrite = client.destroy.bind(client);
+  client.destroy = async (callback?: unknown) => {
+    await read.destroy();
+    await destroyWrite(callback);
+  };
+  return write;
 }
 
 export async function migrateLatest(db: Db): Promise<void> {

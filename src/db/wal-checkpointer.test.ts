@@ -77,3 +77,59 @@ test('if the thread fails, the connection checkpoints by itself again (the WAL n
   await writeMuch();
   expect(mb(file)).toBeGreaterThan(7);
 });
+
+test('a thread that failed is started again by itself, and then takes the checkpoints back from the connection', async () => {
+  const file = path.join(dir, 'e.sqlite');
+  db = createDb(file, { backgroundCheckpoint: true });
+  await db.raw('pragma user_version');
+  // The thread opens the database through a link that points at a directory first: it fails at once.
+  const link = path.join(dir, 'link.sqlite');
+  fs.symlinkSync(dir, link);
+  const lines: string[] = [];
+  checkpointer = startWalCheckpointer(db, link, createLogger('info', (l) => lines.push(l)), 100, 100);
+  for (let i = 0; i < 50 && !lines.join().includes('WAL checkpointer stopped'); i += 1) await sleep(20);
+  expect(lines.join()).toContain('WAL checkpointer stopped');
+  fs.unlinkSync(link);
+  fs.symlinkSync(file, link);
+  for (let i = 0; i < 100 && !lines.join().includes('WAL checkpointer restarted'); i += 1) await sleep(20);
+  expect(lines.join()).toContain('WAL checkpointer restarted');
+  await sleep(50);
+  // The connection's automatic checkpoint is off again, and the thread copies.
+  expect(await db.raw('pragma wal_autocheckpoint')).toEqual([{ wal_autocheckpoint: 0 }]);
+  await writeMuch();
+  for (let i = 0; i < 50 && mb(file) < 7; i += 1) await sleep(100);
+  expect(mb(file)).toBeGreaterThan(7);
+});
+
+test('under back-to-back writes and steady reads the WAL stays bounded, and is cut back to nothing after', async () => {
+  const file = path.join(dir, 'f.sqlite');
+  db = createDb(file, { backgroundCheckpoint: true });
+  checkpointer = startWalCheckpointer(db, file, createLogger('silent'), 100);
+  await db.schema.createTable('blobs', (t) => {
+    t.increments('id');
+    t.text('body');
+  });
+  let reading = true;
+  const reads = (async () => {
+    while (reading) {
+      await db('blobs').count({ n: '*' });
+      await sleep(5);
+    }
+  })();
+  let largestWal = 0;
+  const sampler = setInterval(() => (largestWal = Math.max(largestWal, mb(file + '-wal'))), 10);
+  // 60 MB in 1 MB transactions, one right after the other (a PASSIVE checkpoint never catches up), read all along.
+  for (let i = 0; i < 60; i += 1) {
+    await db.transaction(async (trx) => {
+      for (let j = 0; j < 10; j += 1) await trx('blobs').insert({ body: 'x'.repeat(100_000) + i });
+    });
+    largestWal = Math.max(largestWal, mb(file + '-wal'));
+  }
+  reading = false;
+  await reads;
+  for (let i = 0; i < 50 && mb(file + '-wal') > 0; i += 1) await sleep(100);
+  clearInterval(sampler);
+  expect(largestWal).toBeLessThan(32);
+  expect(mb(file + '-wal')).toBe(0);
+  expect(await db('blobs').count({ n: '*' })).toEqual([{ n: 600 }]);
+});

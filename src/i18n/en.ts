@@ -489,6 +489,10 @@ export const en = {
   'tasks.importReading': 'Reading the file…',
   'tasks.importCheckingRows': 'Checking the recipients… {done} / {total}',
   'api.errors.busy': 'Other imports are running and several are waiting: try again in a moment.',
+  'errors.dbBusy': 'The database is busy with other work and could not save this just now. Nothing was saved: try again in a few seconds.',
+  'errors.diskFull': 'The server’s disk is full, so nothing was saved. Tell your administrator.',
+  'errors.tryAgain': 'Try again',
+  'errors.chooseFileAgain': 'Choose the file again:',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -491,4 +491,8 @@ export const zhCN: Record<MessageKey, string> = {
   'tasks.importReading': '正在读取文件……',
   'tasks.importCheckingRows': '正在检查号码…… {done} / {total}',
   'api.errors.busy': '其他导入正在进行，另有多个在排队：请稍后再试。',
+  'errors.dbBusy': '数据库正忙，暂时无法保存。未保存任何内容：请几秒后重试。',
+  'errors.diskFull': '服务器磁盘已满，未保存任何内容。请联系管理员。',
+  'errors.tryAgain': '重试',
+  'errors.chooseFileAgain': '请重新选择文件：',
 };

@@ -3,6 +3,11 @@ import type { Request, Response, NextFunction } from 'express';
 import { ApiError, HttpError } from '../http-error';
 import type { Logger } from '../log';
 import { translator } from '../i18n/i18n';
+import { isBusyError, isDiskFullError } from '../db/db-errors';
+import { repostOf } from './busy-repost';
+
+/** Seconds a client is told to wait after a write met a locked database (about as long as it waited). */
+export const BUSY_RETRY_AFTER_SECONDS = 5;
 
 export function notFound(_req: Request, _res: Response, next: NextFunction) {
   next(new HttpError(404, 'errors.notFound'));
@@ -28,6 +33,8 @@ function classify(err: unknown): HttpError | null {
   if (err instanceof HttpError) return err;
   const e = err as StatusError;
   if (e?.code === 'EBADCSRFTOKEN') return new HttpError(403, 'errors.csrf');
+  if (isBusyError(err)) return new HttpError(503, 'errors.dbBusy');
+  if (isDiskFullError(err)) return new HttpError(507, 'errors.diskFull');
   const status = e?.status ?? e?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500 && e.expose !== false) {
     if (status === 413) return new HttpError(413, 'errors.tooLarge');
@@ -47,12 +54,17 @@ export function errorHandler(logger: Logger) {
     if (!known) {
       ref = crypto.randomBytes(4).toString('hex');
       const e = err as Error;
-      logger.error('unhandled error', { ref, method: req.method, path: req.originalUrl, error: e?.message, stack: e?.stack });
+      // A database error's message names its SQL with `?` for the values (knex.ts, compileSqlOnError).
+      logger.error('unhandled error', { ref, method: req.method, path: req.originalUrl, code: (e as StatusError)?.code, error: e?.message, stack: e?.stack });
       known = new HttpError(500, 'errors.internal', { ref });
     }
     if (res.headersSent) return req.socket.destroy();
+    // Without the locals (an error before they were set) there is no CSRF token to offer a form again with.
+    const canRepost = Boolean(res.locals.t);
     const t = res.locals.t ?? translator('en');
     res.status(known.status);
+    if (known.status === 507) logger.error('disk full', { method: req.method, path: req.originalUrl });
+    if (known.status === 503) res.set('Retry-After', String(BUSY_RETRY_AFTER_SECONDS));
     if (req.path.startsWith('/api/') || req.path === '/healthz') {
       res.json({ error: { code: jsonErrorCode(known), message: t(known.messageKey, known.params), ...(ref ? { ref } : {}) } });
       return;
@@ -66,7 +78,8 @@ export function errorHandler(logger: Logger) {
       res.locals.isAdmin = false;
       res.locals.flash = null;
     }
-    res.render('pages/errors/error', { status: known.status, message: t(known.messageKey, known.params), ref, title: t('errors.title') }, (renderErr: Error | null, html?: string) => {
+    const repost = known.status === 503 && canRepost ? repostOf(req) : undefined;
+    res.render('pages/errors/error', { status: known.status, message: t(known.messageKey, known.params), ref, repost, title: t('errors.title') }, (renderErr: Error | null, html?: string) => {
       if (renderErr) {
         logger.error('error page failed to render', { ref, error: renderErr.message });
         res.type('text/plain').send(`${known.status} ${t(known.messageKey, known.params)}`);

@@ -37,15 +37,15 @@ export class SessionStore extends ConnectSessionKnexStore {
     }
     // Noted before the write, so that concurrent requests of one session do not all write.
     this.written.set(sid, now);
+    // Best effort: express-session holds the answer until the callback, and the write may wait seconds for a lock
+    // held by another process (busy-retry.ts). The page goes out at once; a touch that fails is tried again by the
+    // next request (the cookie carries the expiry meanwhile).
+    callback?.();
     try {
       await super.touch(sid, session);
-    } catch (err) {
-      // To express-session through its callback (the base class rejects instead, which nobody would catch).
+    } catch {
       this.written.delete(sid);
-      callback?.(err);
-      return;
     }
-    callback?.();
   }
 
   /** A full save (a changed session) writes the expiry too. */

@@ -39,6 +39,9 @@ export type Authentication = { ok: true; key: ApiKey; user: User } | { ok: false
  * still an enabled admin, since only admins may hold keys. Revocation, a disable or a demotion takes effect on the
  * very next request, since nothing is cached.
  */
+/** How long a request waits for its key's `last_used_at` write before it goes on without it. */
+const TOUCH_WAIT_MS = 100;
+
 export async function authenticateApiKey(db: Knex, presented: string, now = new Date()): Promise<Authentication> {
   if (!KEY_PATTERN.test(presented)) return { ok: false, reason: 'unknown' };
   const key = await findApiKeyByHash(db, hashApiKey(presented));
@@ -48,7 +51,10 @@ export async function authenticateApiKey(db: Knex, presented: string, now = new 
   if (!user || user.disabledAt) return { ok: false, reason: 'owner_disabled' };
   if (user.role !== 'admin') return { ok: false, reason: 'owner_not_admin' };
   if (!key.lastUsedAt || now.getTime() - Date.parse(key.lastUsedAt) >= LAST_USED_GRANULARITY_MS) {
-    await touchApiKey(db, key.id, now.toISOString());
+    // Best effort: while another process holds the write lock the write may wait seconds, and a read of the API
+    // must not wait with it (nor fail); a touch that did not get through is made by a later request.
+    const touched = touchApiKey(db, key.id, now.toISOString()).catch(() => undefined);
+    await Promise.race([touched, new Promise((resolve) => setTimeout(resolve, TOUCH_WAIT_MS).unref())]);
   }
   return { ok: true, key, user };
 }

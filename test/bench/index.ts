@@ -9,6 +9,7 @@ import { runPagesBench } from './pages.bench';
 import { runBackupBench } from './backup.bench';
 import { runUploadsBench } from './uploads.bench';
 import { runReceiptsBench } from './receipts.bench';
+import { runWalBench } from './wal.bench';
 
 const SUITES: Record<string, () => Promise<void>> = {
   imports: runImportsBench,
@@ -17,6 +18,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   backup: runBackupBench,
   uploads: runUploadsBench,
   receipts: runReceiptsBench,
+  wal: runWalBench,
 };
 
 async function main(): Promise<void> {

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import request from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../../src/app';
-import { createDb, migrateLatest, type Db } from '../../src/db/knex';
+import { createDb, migrateLatest, type Db, type DbOptions } from '../../src/db/knex';
 import { createLogger } from '../../src/log';
 import type { Config } from '../../src/config';
 import { createUser } from '../../src/services/users.service';
@@ -26,7 +26,7 @@ export interface TestApp {
  * `dispatch: true` adds the real dispatcher with the stub carrier (its settings from the database), ticking
  * every 300 ms and woken by confirms, as the server runs it.
  */
-export async function makeTestApp(options: { file?: boolean; env?: Partial<Config>; dispatch?: boolean } = {}): Promise<TestApp> {
+export async function makeTestApp(options: { file?: boolean; env?: Partial<Config>; dispatch?: boolean; db?: DbOptions } = {}): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qunfa-test-'));
   const config: Config = Object.freeze({
     port: 0,
@@ -40,7 +40,7 @@ export async function makeTestApp(options: { file?: boolean; env?: Partial<Confi
     dispatchTickSeconds: 2,
     ...options.env,
   });
-  const db = createDb(config.databaseFile);
+  const db = createDb(config.databaseFile, options.db);
   await migrateLatest(db);
   const logLines: string[] = [];
   const logger = createLogger('info', (line) => logLines.push(line));

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
 import { makeTestApp, type TestApp } from './app';
+import type { DbOptions } from '../../src/db/knex';
 
 /** Debian's chromium; CI installs it with apt-get when it is missing. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -44,8 +45,8 @@ export interface BrowserHarness {
 }
 
 /** Starts a real app on a file database at 127.0.0.1 on a free port, and a headless chromium to drive it. */
-export async function startBrowserHarness(options: { dispatch?: boolean } = {}): Promise<BrowserHarness> {
-  const testApp = await makeTestApp({ file: true, dispatch: options.dispatch });
+export async function startBrowserHarness(options: { dispatch?: boolean; db?: DbOptions } = {}): Promise<BrowserHarness> {
+  const testApp = await makeTestApp({ file: true, dispatch: options.dispatch, db: options.db });
   let server: Server | undefined;
   let browser: Browser | undefined;
   try {
