@@ -1,5 +1,6 @@
 import { makeTestApp, addUser, loginAs, tokenFor, type TestApp, type Agent } from './app';
 import { approvedSignature, approvedTemplate } from './catalogue';
+import type { Config } from '../../src/config';
 
 export const TWO_VARS = '尊敬的{1}，您的订单{2}已发货，请注意查收。';
 
@@ -12,11 +13,11 @@ export interface SendFormApp {
 }
 
 /**
- * The send form's usual stage: a fresh app, an admin and the member 'mia' (logged in), the approved signature
- * 腾讯云, a plain notification template and one with two variables ('two vars').
+ * The send form's usual stage: a fresh app (`env` as for makeTestApp), an admin and the member 'mia' (logged in),
+ * the approved signature 腾讯云, a plain notification template and one with two variables ('two vars').
  */
-export async function sendFormApp(): Promise<SendFormApp> {
-  const t = await makeTestApp();
+export async function sendFormApp(env: Partial<Config> = {}): Promise<SendFormApp> {
+  const t = await makeTestApp({ env });
   await addUser(t.db, 'admin', 'admin');
   await addUser(t.db, 'mia', 'member');
   const sigId = await approvedSignature(t.db, '腾讯云');
