@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { loginAs, tokenFor, cookieFrom, PASSWORD, type TestApp, type Agent } from '../helpers/app';
 import { sendFormApp } from '../helpers/send-form';
+import { waitUntil } from '../helpers/app-process';
 import type { AppDeps } from '../../src/app';
 import { uploadDir } from '../../src/middleware/upload-storage';
 import { createApiKey } from '../../src/services/api-keys.service';
@@ -60,13 +61,7 @@ function holdGate(queued = false): () => Promise<void> {
   };
 }
 
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (check: () => boolean | Promise<boolean>, what: string) => waitUntil(what, check, { timeoutMs: 3000, intervalMs: 20 });
 
 test('the file waits in DATA_DIR/uploads (0700, the file 0600) while the import is queued, the page hears "waiting", and it is gone after', async () => {
   const release = holdGate();
