@@ -88,18 +88,16 @@ function parseTimeZone(raw: string | undefined): string {
   return raw;
 }
 
-function parseSeconds(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+/** A whole number from min to max, or the fallback when unset; `what` names the kind of number in the error. */
+function parseWholeNumber(name: string, raw: string | undefined, fallback: number, min: number, max: number, what = 'a whole number'): number {
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < min || n > max) throw new ConfigError(`${name} must be a whole number of seconds from ${min} to ${max}, got "${raw}"`);
+  if (!/^\d+$/.test(raw) || n < min || n > max) throw new ConfigError(`${name} must be ${what} from ${min} to ${max}, got "${raw}"`);
   return n;
 }
 
-function parseWholeNumber(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || n < min || n > max) throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
-  return n;
+function parseSeconds(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  return parseWholeNumber(name, raw, fallback, min, max, 'a whole number of seconds');
 }
 
 function parseLogLevel(raw: string | undefined): LogLevel {

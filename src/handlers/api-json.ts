@@ -31,8 +31,10 @@ export function taskJson(task: Task, counts: Record<MessageStatus, number>) {
   };
 }
 
-/** The send form's check report; each refused row with its reason code and the message in the caller's language. */
-/** `valid`: how many recipients passed (they travel packed, apart from the report). */
+/**
+ * The send form's check report; each refused row with its reason code and the message in the caller's language.
+ * `valid`: how many recipients passed (they travel packed, apart from the report).
+ */
 export function reportJson(report: CheckSummary, valid: number, t: Translate) {
   return {
     rows_read: report.rowsRead,

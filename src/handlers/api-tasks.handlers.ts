@@ -7,6 +7,8 @@ import { answerOnce, rememberAnswer, storedAnswer, type ApiAnswer, type Idempote
 import { apiVisibleTask, ConfirmRefused, createConfirmedTask, refusalField, resolveApiCatalogue } from '../services/api-tasks.service';
 import type { Settings } from '../services/settings.service';
 import { checkApiBodyOffThread } from '../imports/import-worker';
+import { BUSY_RETRY_AFTER_S } from '../imports/import-gate';
+import { requestGone } from './request-gone';
 import type { ApiTaskHead } from '../imports/worker-protocol';
 import type { Signature, Template } from '../queries/catalogue.queries';
 import type { FieldErrors } from '../validators/validation';
@@ -20,18 +22,6 @@ function send(res: Response, answer: ApiAnswer, replayed: boolean) {
   if (answer.status === 201 && typeof task?.id === 'string') res.location(`/api/v1/tasks/${task.id}`);
   if (replayed) res.set('Idempotent-Replayed', 'true');
   res.status(answer.status).json(answer.body);
-}
-
-/** Seconds a create refused for want of a worker is told to wait. */
-const BUSY_RETRY_AFTER_S = 5;
-
-/** Aborted when the client goes away before its answer, so a queued check is dropped rather than run for nobody. */
-function requestGone(res: Response): AbortSignal {
-  const gone = new AbortController();
-  res.once('close', () => {
-    if (!res.writableFinished) gone.abort();
-  });
-  return gone.signal;
 }
 
 export function apiTasksHandlers({ db, importGate }: AppDeps) {

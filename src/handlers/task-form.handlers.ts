@@ -11,14 +11,13 @@ import { discardUpload, receiveUpload } from '../middleware/upload';
 import { uploadDir } from '../middleware/upload-storage';
 import { parseTicket } from '../services/import-progress.service';
 import type { ImportProgress, ProgressListener } from '../imports/import-types';
+import { BUSY_RETRY_AFTER_S } from '../imports/import-gate';
+import { requestGone } from './request-gone';
 import type { Translate } from '../i18n/i18n';
 import { parseTaskForm, taskFormValues } from '../validators/tasks.validators';
 import { parseId } from '../validators/users.validators';
 import type { FieldErrors } from '../validators/validation';
 import type { Settings } from '../services/settings.service';
-
-/** Seconds a refused import is told to wait: about one 100,000-row import's time. */
-const BUSY_RETRY_AFTER_S = 5;
 
 export function taskFormHandlers({ db, logger, config, importGate, importProgress }: AppDeps) {
   /** Progress of this request's import, kept for the page's polling while the import runs (import-progress.service.ts). */
@@ -30,15 +29,6 @@ export function taskFormHandlers({ db, logger, config, importGate, importProgres
       onProgress: (progress) => importProgress.set(userId, ticket, progress),
       done: () => importProgress.delete(userId, ticket),
     };
-  }
-
-  /** Aborted when the client goes away before its answer, so a queued import is dropped rather than run for nobody. */
-  function requestGone(res: Response): AbortSignal {
-    const gone = new AbortController();
-    res.once('close', () => {
-      if (!res.writableFinished) gone.abort();
-    });
-    return gone.signal;
   }
 
   async function renderForm(res: Response, values: Record<string, string>, status = 200, errors: FieldErrors = {}) {

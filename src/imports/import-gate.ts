@@ -20,6 +20,8 @@ interface Waiter {
 
 export const DEFAULT_IMPORT_WORKERS = 2;
 export const DEFAULT_IMPORT_QUEUE = 8;
+/** Seconds an import (or API create) refused as busy is told to wait (Retry-After): about one 100,000-row import's time. */
+export const BUSY_RETRY_AFTER_S = 5;
 
 export class ImportGate {
   private running = 0;

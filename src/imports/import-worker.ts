@@ -99,9 +99,13 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
-/** A caller's buffer as its own ArrayBuffer to transfer: the Buffer may be a view into a larger, shared allocation. */
+/** A copy of the bytes in an ArrayBuffer of their own, to transfer: a Buffer may be a view into a larger, shared allocation. */
+function transferableCopy(buf: Buffer): ArrayBuffer {
+  return Uint8Array.prototype.slice.call(buf).buffer as ArrayBuffer;
+}
+
 function bufferSource(buf: Buffer): { source: WorkerSource; transfer: ArrayBuffer[] } {
-  const buffer = Uint8Array.prototype.slice.call(buf).buffer as ArrayBuffer;
+  const buffer = transferableCopy(buf);
   return { source: { kind: 'buffer', buffer }, transfer: [buffer] };
 }
 
@@ -163,7 +167,7 @@ export async function checkApiBodyOffThread(
   onHead: HeadListener,
   options: RunOptions = {},
 ): Promise<CheckedFile> {
-  const buffer = Uint8Array.prototype.slice.call(body).buffer as ArrayBuffer;
+  const buffer = transferableCopy(body);
   const source: WorkerSource = { kind: 'apiBody', buffer, now: request.now.getTime(), horizonDays: request.horizonDays };
   return collectChecked(await gated({ source, fileName: '', limits: request.limits }, [buffer], options, onHead));
 }

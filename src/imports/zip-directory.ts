@@ -3,10 +3,11 @@
  * anything, so an .xlsx can be judged by what it claims before SheetJS inflates it whole.
  *
  * Format: PKWARE APPNOTE.TXT, sections 4.3.7 (local header), 4.3.12 (central directory), 4.3.14-4.3.16 (ZIP64 and
- * end of central directory records) and 4.5.3 (ZIP64 extra field). Only what an .xlsx needs; anything malformed
+ * end of central directory records; the fixed layouts are in zip-records.ts) and 4.5.3 (ZIP64 extra field). Only what an .xlsx needs; anything malformed
  * makes `readZipDirectory` return null.
  */
 import zlib from 'node:zlib';
+import { CENTRAL_HEADER, END_OF_CENTRAL_DIRECTORY, LOCAL_HEADER, UTF8_FLAG } from './zip-records';
 
 export interface ZipEntry {
   name: string;
@@ -19,12 +20,9 @@ export interface ZipEntry {
   localHeaderOffset: number;
 }
 
-const EOCD_SIGNATURE = 0x06054b50;
+const EOCD = END_OF_CENTRAL_DIRECTORY;
 const ZIP64_LOCATOR_SIGNATURE = 0x07064b50;
 const ZIP64_EOCD_SIGNATURE = 0x06064b50;
-const CENTRAL_SIGNATURE = 0x02014b50;
-const LOCAL_SIGNATURE = 0x04034b50;
-const EOCD_SIZE = 22;
 const MAX_COMMENT = 0xffff;
 const ZIP64_EXTRA_ID = 0x0001;
 /** No workbook has this many parts; a directory claiming more is garbage or an attack. */
@@ -34,9 +32,9 @@ export const METHOD_STORED = 0;
 export const METHOD_DEFLATED = 8;
 
 function findEndOfCentralDirectory(buf: Buffer): number {
-  const lowest = Math.max(0, buf.length - EOCD_SIZE - MAX_COMMENT);
-  for (let at = buf.length - EOCD_SIZE; at >= lowest; at -= 1) {
-    if (buf.readUInt32LE(at) === EOCD_SIGNATURE) return at;
+  const lowest = Math.max(0, buf.length - EOCD.size - MAX_COMMENT);
+  for (let at = buf.length - EOCD.size; at >= lowest; at -= 1) {
+    if (buf.readUInt32LE(at) === EOCD.signature) return at;
   }
   return -1;
 }
@@ -53,9 +51,9 @@ interface DirectoryPosition {
 }
 
 function locateDirectory(buf: Buffer, eocd: number): DirectoryPosition | null {
-  let count = buf.readUInt16LE(eocd + 10);
-  let size = buf.readUInt32LE(eocd + 12);
-  let offset = buf.readUInt32LE(eocd + 16);
+  let count = buf.readUInt16LE(eocd + EOCD.entries);
+  let size = buf.readUInt32LE(eocd + EOCD.directorySize);
+  let offset = buf.readUInt32LE(eocd + EOCD.directoryOffset);
   if (count === 0xffff || size === 0xffffffff || offset === 0xffffffff) {
     const locator = eocd - 20;
     if (locator < 0 || buf.readUInt32LE(locator) !== ZIP64_LOCATOR_SIGNATURE) return null;
@@ -96,7 +94,7 @@ function applyZip64Extra(buf: Buffer, start: number, end: number, entry: ZipEntr
 
 /** The archive's entries as its central directory lists them, or null when it is not a readable ZIP. */
 export function readZipDirectory(buf: Buffer): ZipEntry[] | null {
-  if (buf.length < EOCD_SIZE) return null;
+  if (buf.length < EOCD.size) return null;
   const eocd = findEndOfCentralDirectory(buf);
   if (eocd < 0) return null;
   const position = locateDirectory(buf, eocd);
@@ -106,22 +104,22 @@ export function readZipDirectory(buf: Buffer): ZipEntry[] | null {
   const end = position.offset + position.size;
   let at = position.offset;
   for (let i = 0; i < position.count; i += 1) {
-    if (at + 46 > end || buf.readUInt32LE(at) !== CENTRAL_SIGNATURE) return null;
-    const nameLength = buf.readUInt16LE(at + 28);
-    const extraLength = buf.readUInt16LE(at + 30);
-    const commentLength = buf.readUInt16LE(at + 32);
-    const nameStart = at + 46;
+    if (at + CENTRAL_HEADER.size > end || buf.readUInt32LE(at) !== CENTRAL_HEADER.signature) return null;
+    const nameLength = buf.readUInt16LE(at + CENTRAL_HEADER.nameLength);
+    const extraLength = buf.readUInt16LE(at + CENTRAL_HEADER.extraLength);
+    const commentLength = buf.readUInt16LE(at + CENTRAL_HEADER.commentLength);
+    const nameStart = at + CENTRAL_HEADER.size;
     if (nameStart + nameLength + extraLength + commentLength > end) return null;
-    const flags = buf.readUInt16LE(at + 8);
-    const rawOffset = buf.readUInt32LE(at + 42);
+    const flags = buf.readUInt16LE(at + CENTRAL_HEADER.flags);
+    const rawOffset = buf.readUInt32LE(at + CENTRAL_HEADER.localHeaderOffset);
     const entry: ZipEntry = {
-      // Bit 11 marks UTF-8 names; workbook part names are ASCII either way.
-      name: buf.toString(flags & 0x800 ? 'utf8' : 'latin1', nameStart, nameStart + nameLength),
-      method: buf.readUInt16LE(at + 10),
+      // Workbook part names are ASCII either way.
+      name: buf.toString(flags & UTF8_FLAG ? 'utf8' : 'latin1', nameStart, nameStart + nameLength),
+      method: buf.readUInt16LE(at + CENTRAL_HEADER.method),
       flags,
-      crc32: buf.readUInt32LE(at + 16),
-      compressedSize: buf.readUInt32LE(at + 20),
-      uncompressedSize: buf.readUInt32LE(at + 24),
+      crc32: buf.readUInt32LE(at + CENTRAL_HEADER.crc32),
+      compressedSize: buf.readUInt32LE(at + CENTRAL_HEADER.compressedSize),
+      uncompressedSize: buf.readUInt32LE(at + CENTRAL_HEADER.uncompressedSize),
       localHeaderOffset: rawOffset,
     };
     const extraStart = nameStart + nameLength;
@@ -135,8 +133,8 @@ export function readZipDirectory(buf: Buffer): ZipEntry[] | null {
 /** Where the entry's compressed bytes are, read from its local header (whose name/extra lengths may differ). */
 export function entryData(buf: Buffer, entry: ZipEntry): Buffer | null {
   const header = entry.localHeaderOffset;
-  if (header + 30 > buf.length || buf.readUInt32LE(header) !== LOCAL_SIGNATURE) return null;
-  const start = header + 30 + buf.readUInt16LE(header + 26) + buf.readUInt16LE(header + 28);
+  if (header + LOCAL_HEADER.size > buf.length || buf.readUInt32LE(header) !== LOCAL_HEADER.signature) return null;
+  const start = header + LOCAL_HEADER.size + buf.readUInt16LE(header + LOCAL_HEADER.nameLength) + buf.readUInt16LE(header + LOCAL_HEADER.extraLength);
   const end = start + entry.compressedSize;
   if (end > buf.length) return null;
   return buf.subarray(start, end);

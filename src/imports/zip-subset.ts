@@ -3,18 +3,14 @@
  * inflated or deflated again). SheetJS unpacks every part of the archive it is given, so an .xlsx is handed to it
  * as just the parts it needs to read the first sheet, and padding parts are never unpacked at all.
  *
- * Format: PKWARE APPNOTE.TXT 4.3.7 (local header), 4.3.12 (central directory), 4.3.16 (end record). Sizes are
- * written in the headers themselves (no data descriptor, flag bit 3 cleared); the entries given have passed the
- * unpacked-size limits, so none needs ZIP64.
+ * Format: PKWARE APPNOTE.TXT 4.3.7 (local header), 4.3.12 (central directory), 4.3.16 (end record), laid out as
+ * zip-records.ts says for the reader too. Sizes are written in the headers themselves (no data descriptor, flag bit 3
+ * cleared); the entries given have passed the unpacked-size limits, so none needs ZIP64.
  */
 import { entryData, METHOD_STORED, type ZipEntry } from './zip-directory';
+import { CENTRAL_HEADER, DATA_DESCRIPTOR_FLAG, END_OF_CENTRAL_DIRECTORY, LOCAL_HEADER, UTF8_FLAG, type EntryFieldOffsets } from './zip-records';
 
-const LOCAL_SIGNATURE = 0x04034b50;
-const CENTRAL_SIGNATURE = 0x02014b50;
-const EOCD_SIGNATURE = 0x06054b50;
 const VERSION = 20;
-const DATA_DESCRIPTOR_FLAG = 0x08;
-const UTF8_FLAG = 0x800;
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   let c = n;
@@ -45,36 +41,36 @@ export function zipSubset(buf: Buffer, entries: readonly ZipEntry[], replaced: R
     if (!data || entry.uncompressedSize > 0xfffffffe || entry.compressedSize > 0xfffffffe) return null;
     const name = Buffer.from(entry.name, 'utf8');
     const flags = (entry.flags & ~DATA_DESCRIPTOR_FLAG) | UTF8_FLAG;
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(LOCAL_SIGNATURE, 0);
-    local.writeUInt16LE(VERSION, 4);
-    local.writeUInt16LE(flags, 6);
-    local.writeUInt16LE(entry.method, 8);
-    local.writeUInt32LE(entry.crc32, 14);
-    local.writeUInt32LE(entry.compressedSize, 18);
-    local.writeUInt32LE(entry.uncompressedSize, 22);
-    local.writeUInt16LE(name.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(CENTRAL_SIGNATURE, 0);
-    central.writeUInt16LE(VERSION, 4);
-    central.writeUInt16LE(VERSION, 6);
-    central.writeUInt16LE(flags, 8);
-    central.writeUInt16LE(entry.method, 10);
-    central.writeUInt32LE(entry.crc32, 16);
-    central.writeUInt32LE(entry.compressedSize, 20);
-    central.writeUInt32LE(entry.uncompressedSize, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(offset, 42);
+    const local = entryRecord(LOCAL_HEADER, entry, flags, name.length);
+    local.writeUInt16LE(VERSION, LOCAL_HEADER.versionNeeded);
+    const central = entryRecord(CENTRAL_HEADER, entry, flags, name.length);
+    central.writeUInt16LE(VERSION, CENTRAL_HEADER.versionMadeBy);
+    central.writeUInt16LE(VERSION, CENTRAL_HEADER.versionNeeded);
+    central.writeUInt32LE(offset, CENTRAL_HEADER.localHeaderOffset);
     locals.push(local, name, data);
     centrals.push(central, name);
     offset += local.length + name.length + data.length;
   }
   const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(EOCD_SIGNATURE, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
+  const EOCD = END_OF_CENTRAL_DIRECTORY;
+  const end = Buffer.alloc(EOCD.size);
+  end.writeUInt32LE(EOCD.signature, 0);
+  end.writeUInt16LE(entries.length, EOCD.entriesOnDisk);
+  end.writeUInt16LE(entries.length, EOCD.entries);
+  end.writeUInt32LE(directory.length, EOCD.directorySize);
+  end.writeUInt32LE(offset, EOCD.directoryOffset);
   return Buffer.concat([...locals, directory, end]);
+}
+
+/** A local header or central directory record with its signature and the fields both carry about the entry. */
+function entryRecord(layout: EntryFieldOffsets & { signature: number; size: number }, entry: ZipEntry, flags: number, nameLength: number): Buffer {
+  const record = Buffer.alloc(layout.size);
+  record.writeUInt32LE(layout.signature, 0);
+  record.writeUInt16LE(flags, layout.flags);
+  record.writeUInt16LE(entry.method, layout.method);
+  record.writeUInt32LE(entry.crc32, layout.crc32);
+  record.writeUInt32LE(entry.compressedSize, layout.compressedSize);
+  record.writeUInt32LE(entry.uncompressedSize, layout.uncompressedSize);
+  record.writeUInt16LE(nameLength, layout.nameLength);
+  return record;
 }

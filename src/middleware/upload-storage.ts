@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Request } from 'express';
 import type { StorageEngine } from 'multer';
+import { ensurePrivateDir } from '../private-dir';
 
 const UPLOAD_SUBDIR = 'uploads';
 /** Every file this module writes has this suffix, so a sweep removes nothing else. */
@@ -17,16 +18,10 @@ export function uploadDir(dataDir: string): string {
   return path.join(dataDir, UPLOAD_SUBDIR);
 }
 
-function ensureDir(dir: string): void {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  // mkdir's mode is reduced by the umask and leaves an existing directory as it was.
-  fs.chmodSync(dir, 0o700);
-}
-
 /** Called once at start: no request is running yet, so every upload file found is a leftover. */
 export function sweepUploadDir(dataDir: string): number {
   const dir = uploadDir(dataDir);
-  ensureDir(dir);
+  ensurePrivateDir(dir);
   let removed = 0;
   for (const name of fs.readdirSync(dir)) {
     if (!name.endsWith(SUFFIX)) continue;
@@ -56,7 +51,7 @@ export function tempFileStorage(dir: string): StorageEngine {
   return {
     _handleFile(req, file, cb) {
       if (!ready) {
-        ensureDir(dir);
+        ensurePrivateDir(dir);
         ready = true;
       }
       const target = path.join(dir, crypto.randomBytes(16).toString('hex') + SUFFIX);

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { backupDatabase, type BackupResult } from '../db/backup';
+import { ensurePrivateDir } from '../private-dir';
 
 export const BACKUP_REASONS = ['pre-migrate', 'daily', 'manual'] as const;
 export type BackupReason = (typeof BACKUP_REASONS)[number];
@@ -31,8 +32,7 @@ export function backupFileName(reason: BackupReason, at: Date): string {
 /** A copy of the database into the backups folder (created 0700: the copies hold every phone number sent to). */
 export async function takeBackup(target: { databaseFile: string; dataDir: string }, reason: BackupReason, at = new Date()): Promise<BackupResult> {
   const dir = backupsDir(target.dataDir);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  fs.chmodSync(dir, 0o700);
+  ensurePrivateDir(dir);
   return backupDatabase(target.databaseFile, path.join(dir, backupFileName(reason, at)));
 }
 

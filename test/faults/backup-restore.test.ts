@@ -6,10 +6,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
 import Database from 'better-sqlite3';
 import type { Db } from '../../src/db/knex';
-import { ROOT_DIR } from '../../src/config';
 import { backupDatabase } from '../../src/db/backup';
 import { listBackups } from '../../src/services/backups.service';
 import { insertTaskRow, listedTotal } from '../helpers/task-rows';
@@ -17,13 +15,12 @@ import { migrateUpTo } from '../helpers/migrations';
 import { addUser, PASSWORD } from '../helpers/app';
 import { createDb } from '../../src/db/knex';
 import {
+  cleanUpAfterTest,
   errorLines,
-  freePort,
-  killAllProcesses,
   loginOverHttp,
   makeTempDir,
   prepareDataDir,
-  removeTempDirs,
+  spawnServer,
   startServer,
   type PreparedData,
 } from '../helpers/app-process';
@@ -32,10 +29,8 @@ jest.setTimeout(120_000);
 
 let data: PreparedData | undefined;
 afterEach(async () => {
-  await killAllProcesses();
-  await data?.db.destroy();
+  await cleanUpAfterTest(data);
   data = undefined;
-  removeTempDirs();
 });
 
 const numbers = (n: number, from: number) => Array.from({ length: n }, (_, i) => `139${String(from + i).padStart(8, '0')}`);
@@ -113,15 +108,9 @@ test('a migration that fails at start: exit code 1, the pre-migrate copy kept, a
   await db.raw('drop index messages_carrier_message_id_index');
   await db.destroy();
 
-  const child = spawn(process.execPath, ['-r', path.join(ROOT_DIR, 'test', 'helpers', 'register-ts.js'), path.join(ROOT_DIR, 'src', 'server.ts')], {
-    cwd: ROOT_DIR,
-    env: { ...process.env, DATA_DIR: dataDir, PORT: String(await freePort()), LOG_LEVEL: 'info', JEST_WORKER_ID: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const app = await spawnServer(dataDir, { env: { LOG_LEVEL: 'info' } });
+  const { code } = await app.exited;
+  const output = app.output.join('\n');
 
   expect(code).toBe(1);
   const [copy] = listBackups(dataDir);

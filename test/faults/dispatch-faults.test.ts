@@ -20,6 +20,7 @@ import { parseLocalDateTime } from '../../src/time/zoned-time';
 import { phones, seedTask } from '../helpers/tasks';
 import { PASSWORD } from '../helpers/app';
 import {
+  cleanUpAfterTest,
   errorLines,
   killAllProcesses,
   loginOverHttp,
@@ -39,10 +40,8 @@ jest.setTimeout(120_000);
 let data: PreparedData | undefined;
 
 afterEach(async () => {
-  await killAllProcesses();
-  await data?.db.destroy();
+  await cleanUpAfterTest(data);
   data = undefined;
-  removeTempDirs();
 });
 
 afterAll(async () => {

@@ -3,17 +3,15 @@
  * a one-second tick, then stops on SIGTERM: every line it writes, on stdout or stderr, is one JSON object. node-cron's
  * plain-text "blocked by overlap" warnings used to appear here once a second while the task was sending.
  */
-import { killAllProcesses, prepareDataDir, removeTempDirs, startServer, waitUntil, type PreparedData } from '../helpers/app-process';
+import { cleanUpAfterTest, prepareDataDir, startServer, waitUntil, type PreparedData } from '../helpers/app-process';
 import { phones, seedTask } from '../helpers/tasks';
 
 jest.setTimeout(90_000);
 
 let data: PreparedData | undefined;
 afterEach(async () => {
-  await killAllProcesses();
-  await data?.db.destroy();
+  await cleanUpAfterTest(data);
   data = undefined;
-  removeTempDirs();
 });
 
 test('a server sending a long task writes nothing but JSON lines', async () => {

@@ -109,6 +109,18 @@ export async function startServer(
   dataDir: string,
   options: { env?: Record<string, string>; port?: number; readyTimeoutMs?: number; compiled?: boolean } = {},
 ): Promise<AppProcess> {
+  const proc = await spawnServer(dataDir, options);
+  try {
+    await waitForHealthy(proc, options.readyTimeoutMs ?? 20_000);
+  } catch (err) {
+    await proc.stop('SIGKILL');
+    throw err;
+  }
+  return proc;
+}
+
+/** Starts the server as `startServer` does without waiting for it to be ready: for a start that is meant to fail. */
+export async function spawnServer(dataDir: string, options: { env?: Record<string, string>; port?: number; compiled?: boolean } = {}): Promise<AppProcess> {
   if (options.compiled && !fs.existsSync(COMPILED_SERVER_ENTRY)) throw new Error(`${COMPILED_SERVER_ENTRY} is missing: run \`npm run build\` first`);
   const port = options.port ?? (await freePort());
   const env: NodeJS.ProcessEnv = {
@@ -164,12 +176,6 @@ export async function startServer(
     },
   };
   running.add(proc);
-  try {
-    await waitForHealthy(proc, options.readyTimeoutMs ?? 20_000);
-  } catch (err) {
-    await proc.stop('SIGKILL');
-    throw err;
-  }
   return proc;
 }
 
@@ -192,6 +198,13 @@ export async function waitForHealthy(proc: AppProcess, timeoutMs = 20_000): Prom
 /** SIGKILLs every process still running (for afterEach/afterAll), waiting for each exit. */
 export async function killAllProcesses(): Promise<void> {
   await Promise.all([...running].map((p) => p.stop('SIGKILL', 5_000)));
+}
+
+/** A fault test's afterEach: every process killed, the test's database (if it prepared one) closed, the temp dirs removed. */
+export async function cleanUpAfterTest(data: PreparedData | undefined): Promise<void> {
+  await killAllProcesses();
+  await data?.db.destroy();
+  removeTempDirs();
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,8 +1,8 @@
 import request from 'supertest';
 import iconv from 'iconv-lite';
 import * as XLSX from 'xlsx';
-import { makeTestApp, addUser, loginAs, tokenFor, type TestApp, type Agent } from '../helpers/app';
-import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
+import type { TestApp, Agent } from '../helpers/app';
+import { sendFormApp, postSendForm } from '../helpers/send-form';
 import { draftRecipients } from '../helpers/task-rows';
 import { createApiKey } from '../../src/services/api-keys.service';
 
@@ -10,7 +10,6 @@ import { createApiKey } from '../../src/services/api-keys.service';
  * Issue 9, "Bad bytes never reach an SMS": a control character or an undecodable byte makes its row invalid with
  * its own reason, whichever way the recipients arrive (file, manual box, JSON API), and the row is never sent.
  */
-const TWO_VARS = '尊敬的{1}，您的订单{2}已发货，请注意查收。';
 let t: TestApp;
 let member: Agent;
 let sigId: number;
@@ -18,23 +17,13 @@ let plainId: number;
 let twoVarsId: number;
 
 beforeAll(async () => {
-  t = await makeTestApp();
-  await addUser(t.db, 'admin', 'admin');
-  await addUser(t.db, 'mia', 'member');
-  sigId = await approvedSignature(t.db, '腾讯云');
-  plainId = await approvedTemplate(t.db, '您的快递已到，请及时取件。', 'notification', 'plain');
-  twoVarsId = await approvedTemplate(t.db, TWO_VARS, 'notification', 'two vars');
-  member = await loginAs(t.app, 'mia');
+  ({ t, member, sigId, plainId, twoVarsId } = await sendFormApp());
 });
 afterAll(() => t.close());
 
-async function submit(fields: Record<string, string>, file?: { buffer: Buffer; name: string }) {
-  const _csrf = await tokenFor(member, '/tasks/new');
-  let req = member.post('/tasks').field('_csrf', _csrf);
+function submit(fields: Record<string, string>, file?: { buffer: Buffer; name: string }) {
   const all = { smsType: 'notification', signatureId: String(sigId), templateId: String(twoVarsId), recipientsMode: 'import', sendMode: 'now', ...fields };
-  for (const [k, v] of Object.entries(all)) req = req.field(k, v);
-  if (file) req = req.attach('file', file.buffer, file.name);
-  return req;
+  return postSendForm(member, all, file);
 }
 
 async function imported(buffer: Buffer, name: string) {

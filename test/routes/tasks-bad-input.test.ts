@@ -1,13 +1,12 @@
 import * as XLSX from 'xlsx';
 import iconv from 'iconv-lite';
-import { makeTestApp, addUser, loginAs, tokenFor, type TestApp, type Agent } from '../helpers/app';
-import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
+import { tokenFor, type TestApp, type Agent } from '../helpers/app';
+import { sendFormApp, postSendForm } from '../helpers/send-form';
 import { zipOf, passwordProtectedXlsx } from '../fixtures/imports/build';
 import { saveSettings } from '../../src/services/settings.service';
 import { toLocalInputValue } from '../../src/time/zoned-time';
 import { draftRecipients } from '../helpers/task-rows';
 
-const TWO_VARS = '尊敬的{1}，您的订单{2}已发货，请注意查收。';
 let t: TestApp;
 let member: Agent;
 let sigId: number;
@@ -15,13 +14,7 @@ let plainId: number;
 let twoVarsId: number;
 
 beforeAll(async () => {
-  t = await makeTestApp();
-  await addUser(t.db, 'admin', 'admin');
-  await addUser(t.db, 'mia', 'member');
-  sigId = await approvedSignature(t.db, '腾讯云');
-  plainId = await approvedTemplate(t.db, '您的快递已到，请及时取件。', 'notification', 'plain');
-  twoVarsId = await approvedTemplate(t.db, TWO_VARS, 'notification', 'two vars');
-  member = await loginAs(t.app, 'mia');
+  ({ t, member, sigId, plainId, twoVarsId } = await sendFormApp());
 });
 afterAll(() => t.close());
 
@@ -29,13 +22,7 @@ const importForm = (extra: Record<string, string> = {}) => ({
   smsType: 'notification', signatureId: String(sigId), templateId: String(twoVarsId), recipientsMode: 'import', sendMode: 'now', ...extra,
 });
 
-async function submit(fields: Record<string, string>, file?: { buffer: Buffer; name: string }) {
-  const _csrf = await tokenFor(member, '/tasks/new');
-  let req = member.post('/tasks').field('_csrf', _csrf);
-  for (const [k, v] of Object.entries(fields)) req = req.field(k, v);
-  if (file) req = req.attach('file', file.buffer, file.name);
-  return req;
-}
+const submit = (fields: Record<string, string>, file?: { buffer: Buffer; name: string }) => postSendForm(member, fields, file);
 
 function xlsx(rows: unknown[][], ref?: string): Buffer {
   const sheet = XLSX.utils.aoa_to_sheet(rows);

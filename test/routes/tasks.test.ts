@@ -1,12 +1,11 @@
 import path from 'node:path';
 import fs from 'node:fs';
-import { makeTestApp, addUser, loginAs, tokenFor, type TestApp, type Agent } from '../helpers/app';
-import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
+import { loginAs, tokenFor, type TestApp, type Agent } from '../helpers/app';
+import { sendFormApp, postSendForm } from '../helpers/send-form';
 import { ROOT_DIR } from '../../src/config';
 import { draftRecipients } from '../helpers/task-rows';
 
 const SAMPLES = path.join(ROOT_DIR, 'test', 'fixtures', 'samples');
-const TWO_VARS = '尊敬的{1}，您的订单{2}已发货，请注意查收。';
 
 let t: TestApp;
 let member: Agent;
@@ -15,26 +14,12 @@ let plainId: number;
 let twoVarsId: number;
 
 beforeAll(async () => {
-  t = await makeTestApp();
-  await addUser(t.db, 'admin', 'admin');
-  await addUser(t.db, 'mia', 'member');
-  sigId = await approvedSignature(t.db, '腾讯云');
-  plainId = await approvedTemplate(t.db, '您的快递已到，请及时取件。', 'notification', 'plain');
-  twoVarsId = await approvedTemplate(t.db, TWO_VARS, 'notification', 'two vars');
-  member = await loginAs(t.app, 'mia');
+  ({ t, member, sigId, plainId, twoVarsId } = await sendFormApp());
 });
 afterAll(() => t.close());
 
 function form(extra: Record<string, string>) {
   return { smsType: 'notification', signatureId: String(sigId), templateId: String(plainId), recipientsMode: 'manual', sendMode: 'now', ...extra };
-}
-
-async function submit(agent: Agent, fields: Record<string, string>, file?: { path?: string; buffer?: Buffer; name: string }) {
-  const _csrf = await tokenFor(agent, '/tasks/new');
-  let req = agent.post('/tasks').field('_csrf', _csrf);
-  for (const [k, v] of Object.entries(fields)) req = req.field(k, v);
-  if (file) req = req.attach('file', file.buffer ?? fs.readFileSync(file.path!), file.name);
-  return req;
 }
 
 test('the form lists approved signatures and the templates of the chosen type', async () => {
@@ -47,7 +32,7 @@ test('the form lists approved signatures and the templates of the chosen type', 
 });
 
 test('manual numbers: check report, confirm, listed as a scheduled task with its snapshot', async () => {
-  const res = await submit(member, form({ manualNumbers: '13800138000, 13800138001;13800138000\n12800138000 138001' }));
+  const res = await postSendForm(member, form({ manualNumbers: '13800138000, 13800138001;13800138000\n12800138000 138001' }));
   expect(res.status).toBe(303);
   const checkUrl = res.headers.location;
   expect(checkUrl).toMatch(/^\/tasks\/T\d{10}\/check$/);
@@ -86,7 +71,7 @@ test.each([
   ['recipients-2vars-utf8-bom.csv'],
   ['recipients-2vars-gbk.csv'],
 ])('import %s: 7 valid, 1 duplicate, 4 invalid', async (name) => {
-  const res = await submit(member, form({ templateId: String(twoVarsId), recipientsMode: 'import' }), { path: path.join(SAMPLES, name), name });
+  const res = await postSendForm(member, form({ templateId: String(twoVarsId), recipientsMode: 'import' }), { buffer: fs.readFileSync(path.join(SAMPLES, name)), name });
   expect(res.status).toBe(303);
   const check = await member.get(res.headers.location);
   expect(check.text).toMatch(/data-count="valid">7</);

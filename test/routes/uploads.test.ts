@@ -7,14 +7,14 @@ import net from 'node:net';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { makeTestApp, addUser, loginAs, tokenFor, cookieFrom, PASSWORD, type TestApp, type Agent } from '../helpers/app';
-import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
+import { loginAs, tokenFor, cookieFrom, PASSWORD, type TestApp, type Agent } from '../helpers/app';
+import { sendFormApp } from '../helpers/send-form';
+import { waitUntil } from '../helpers/app-process';
 import type { AppDeps } from '../../src/app';
 import { uploadDir } from '../../src/middleware/upload-storage';
 import { createApiKey } from '../../src/services/api-keys.service';
 import { csvOf, recipientRows } from '../fixtures/imports/build';
 
-const TWO_VARS = '尊敬的{1}，您的订单{2}已发货，请注意查收。';
 let t: TestApp;
 let member: Agent;
 let sigId: number;
@@ -24,12 +24,7 @@ let dir: string;
 
 beforeAll(async () => {
   // One worker, one place in the queue; a body silent for 400 ms is cut off.
-  t = await makeTestApp({ env: { importWorkers: 1, importQueueLength: 1, uploadIdleMs: 400 } });
-  await addUser(t.db, 'admin', 'admin');
-  await addUser(t.db, 'mia', 'member');
-  sigId = await approvedSignature(t.db, '腾讯云');
-  tplId = await approvedTemplate(t.db, TWO_VARS, 'notification', 'two vars');
-  member = await loginAs(t.app, 'mia');
+  ({ t, member, sigId, twoVarsId: tplId } = await sendFormApp({ importWorkers: 1, importQueueLength: 1, uploadIdleMs: 400 }));
   dir = uploadDir(t.config.dataDir);
   server = await new Promise<Server>((resolve) => {
     const s = t.app.listen(0, '127.0.0.1', () => resolve(s));
@@ -66,13 +61,7 @@ function holdGate(queued = false): () => Promise<void> {
   };
 }
 
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = (check: () => boolean | Promise<boolean>, what: string) => waitUntil(what, check, { timeoutMs: 3000, intervalMs: 20 });
 
 test('the file waits in DATA_DIR/uploads (0700, the file 0600) while the import is queued, the page hears "waiting", and it is gone after', async () => {
   const release = holdGate();
