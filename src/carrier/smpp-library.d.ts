@@ -49,6 +49,8 @@ declare module 'smpp' {
   export function createServer(listener?: (session: Session) => void): Server;
   export function connect(options: Record<string, unknown>, listener?: () => void): Session;
 
+  /** node-smpp's text codecs by name: ASCII (its GSM 03.38 coder, for data_coding 0 and 1), LATIN1, UCS2. */
+  export const encodings: Record<string, { encode(value: string): Buffer; decode(value: Buffer): string }>;
   export const errors: Record<string, number>;
   export const consts: Record<string, Record<string, number>>;
   export const ESME_ROK: number;
