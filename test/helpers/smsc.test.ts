@@ -23,7 +23,9 @@ afterEach(async () => {
   await smsc?.close();
 });
 
-async function connect(credentials = { system_id: 'qunfa', password: 'secret' }): Promise<Client> {
+type BindCommand = 'bind_transceiver' | 'bind_transmitter' | 'bind_receiver';
+
+async function connect(credentials = { system_id: 'qunfa', password: 'secret' }, bindAs: BindCommand = 'bind_transceiver'): Promise<Client> {
   const session = smpp.connect({ host: '127.0.0.1', port: smsc.port });
   open.push(session);
   session.on('error', () => {});
@@ -34,11 +36,11 @@ async function connect(credentials = { system_id: 'qunfa', password: 'secret' })
     session.send(pdu.response());
   });
   await once(session, 'connect');
-  client.bindStatus = (await call(session, 'bind_transceiver', credentials)).command_status;
+  client.bindStatus = (await call(session, bindAs, credentials)).command_status;
   return client;
 }
 
-function call(session: Session, command: 'bind_transceiver' | 'submit_sm' | 'enquire_link', options: Record<string, unknown>): Promise<PDU> {
+function call(session: Session, command: BindCommand | 'submit_sm' | 'enquire_link' | 'unbind', options: Record<string, unknown>): Promise<PDU> {
   return new Promise((resolve, reject) => {
     if (!session[command](options, resolve)) reject(new Error(`${command}: the session is closed`));
   });
@@ -72,6 +74,18 @@ describe('binding', () => {
     const client = await connect();
     expect((await call(client.session, 'enquire_link', {})).command_status).toBe(0);
     expect(smsc.enquireLinks).toBe(1);
+    expect((await call(client.session, 'unbind', {})).command_status).toBe(0);
+    await once(client.session, 'close');
+    expect(smsc.boundSessions()).toBe(0);
+  });
+
+  test('separate transmitter and receiver binds: deliver_sm goes to the receiver', async () => {
+    smsc = await TestSmsc.start();
+    const transmitter = await connect(undefined, 'bind_transmitter');
+    const receiver = await connect(undefined, 'bind_receiver');
+    expect(await smsc.sendMo({ from: '8613800138000', to: '10690001', short_message: 'T' })).toBe(0);
+    expect([transmitter.delivered.length, receiver.delivered.length]).toEqual([0, 1]);
+    expect(smsc.binds.map((b) => b.command)).toEqual(['bind_transmitter', 'bind_receiver']);
   });
 });
 
