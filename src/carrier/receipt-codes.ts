@@ -1,3 +1,6 @@
+import { isLocale, translator } from '../i18n/i18n';
+import { describeSmppStatus, parseSmppCode } from './smpp-errors';
+
 /** Readable remarks for carrier codes, shown beside the code itself (task details, exports). */
 const CODES: Record<string, { en: string; zh: string }> = {
   DELIVRD: { en: 'Delivered', zh: '成功送达' },
@@ -13,12 +16,14 @@ const CODES: Record<string, { en: string; zh: string }> = {
   RETRY_EXHAUSTED: { en: 'Not accepted after the maximum number of attempts', zh: '多次重试后仍未被接收' },
 };
 
-/** `MK:xxxx` / `MI:xxxx` are carrier gateway errors; other unknown codes are shown as they are. */
+/** `MK:xxxx` / `MI:xxxx` are carrier gateway errors; `SMPP:0x…` an SMSC's command_status; other unknown codes are shown as they are. */
 export function describeCode(code: string | null | undefined, locale: string): string {
   if (!code) return '';
   const zh = locale === 'zh-CN';
   const known = CODES[code];
   if (known) return zh ? known.zh : known.en;
+  const smppStatus = parseSmppCode(code);
+  if (smppStatus !== null) return describeSmppStatus(smppStatus, translator(isLocale(locale) ? locale : 'en'));
   if (/^M[KI]:\w+$/.test(code)) return zh ? `运营商网关错误（${code}）` : `Carrier gateway error (${code})`;
   return zh ? `运营商代码 ${code}` : `Carrier code ${code}`;
 }

@@ -15,6 +15,7 @@ import type { PhoneReason } from '../sms/phone';
 import type { RowProblem } from '../sms/recipient-check';
 import type { TaskAction } from '../services/task-actions.service';
 import { MESSAGE_STATUSES } from '../queries/messages.queries';
+import { SMPP_STATUS_NAMES } from '../carrier/smpp-errors';
 
 // Records over the union types: adding a code without listing it here is a compile error.
 const IMPORT_ERROR_CODES: Record<ImportErrorCode, true> = {
@@ -155,6 +156,7 @@ const DYNAMIC_PREFIXES: Record<string, readonly string[]> = {
   'tasks.reasons.': [...Object.keys(PHONE_REASONS).map((r) => `phone_${r}`), ...Object.keys(ROW_PROBLEMS)],
   'tasks.actions.': TASK_ACTION_KEYS,
   'messages.status.': MESSAGE_STATUSES,
+  'smpp.status.': Object.values(SMPP_STATUS_NAMES),
 };
 /** `${kind.table}.title` and the like. */
 const DYNAMIC_SUFFIXES: Record<string, readonly string[]> = {

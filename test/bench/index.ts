@@ -10,6 +10,7 @@ import { runBackupBench } from './backup.bench';
 import { runUploadsBench } from './uploads.bench';
 import { runReceiptsBench } from './receipts.bench';
 import { runWalBench } from './wal.bench';
+import { runSmppBench } from './smpp.bench';
 
 const SUITES: Record<string, () => Promise<void>> = {
   imports: runImportsBench,
@@ -19,6 +20,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   uploads: runUploadsBench,
   receipts: runReceiptsBench,
   wal: runWalBench,
+  smpp: runSmppBench,
 };
 
 async function main(): Promise<void> {
