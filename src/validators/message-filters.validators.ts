@@ -2,6 +2,7 @@ import { MESSAGE_STATUSES } from '../queries/messages.queries';
 import type { Cursor, MessageFilter } from '../queries/message-list.queries';
 import { parsePhoneSearch } from '../sms/phone';
 import { field, hasErrors, type FieldErrors } from './validation';
+import { formatSmppCode, parseSmppCode } from '../carrier/smpp-errors';
 
 /** The query-string names of the task details filters, in the order the form shows them. */
 export const MESSAGE_FILTER_FIELDS = ['phone', 'status', 'code'] as const;
@@ -23,6 +24,15 @@ function cursorValue(raw: string): number | undefined {
 }
 
 /**
+ * Receipt codes are stored upper-case (DELIVRD, MK:0001), except an SMPP status, stored as `SMPP:0x0000000B`: what
+ * the person typed is written the stored way, so `smpp:0xb` finds it too.
+ */
+function receiptCodeOf(raw: string): string {
+  const smppStatus = parseSmppCode(raw);
+  return smppStatus === null ? raw.toUpperCase() : formatSmppCode(smppStatus);
+}
+
+/**
  * Reads the details page's (and the exports') query string. A value that cannot be a filter is reported on its
  * field, and the caller lists nothing rather than something the person did not ask for.
  */
@@ -30,7 +40,7 @@ export function parseMessageQuery(query: unknown): MessageQuery {
   const values: MessageFilterValues = {
     phone: field(query, 'phone').trim().slice(0, MAX_PHONE_INPUT),
     status: field(query, 'status').trim(),
-    code: field(query, 'code').trim().toUpperCase(),
+    code: receiptCodeOf(field(query, 'code').trim()),
   };
   const errors: FieldErrors = {};
   const filter: MessageQuery['filter'] = {};
@@ -45,7 +55,7 @@ export function parseMessageQuery(query: unknown): MessageQuery {
     else errors.status = { key: 'tasks.messages.errors.status' };
   }
   if (values.code !== '') {
-    if (CODE_PATTERN.test(values.code)) filter.code = values.code;
+    if (CODE_PATTERN.test(values.code) || parseSmppCode(values.code) !== null) filter.code = values.code;
     else errors.code = { key: 'tasks.messages.errors.code' };
   }
   const after = cursorValue(field(query, 'after'));
