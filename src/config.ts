@@ -33,6 +33,8 @@ export interface Config {
   readonly importWorkers?: number;
   /** Imports allowed to wait for a worker; beyond them the form answers "busy, try again" (503). */
   readonly importQueueLength?: number;
+  /** CARRIERS_FILE: carrier accounts and routes applied at every start (src/services/carriers-file.service.ts). */
+  readonly carriersFile?: string;
   /** An upload whose body sends no byte for this long is aborted (UPLOAD_IDLE_SECONDS). */
   readonly uploadIdleMs?: number;
   /** An upload whose body takes longer than this in all is aborted. */
@@ -208,6 +210,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dispatchLeaseMs: parseSeconds('DISPATCH_LEASE_SECONDS', env.DISPATCH_LEASE_SECONDS, 30, 2, 3600) * 1000,
     dispatchTickSeconds: parseSeconds('DISPATCH_TICK_SECONDS', env.DISPATCH_TICK_SECONDS, 2, 1, 5),
     importWorkers: parseWholeNumber('IMPORT_WORKERS', env.IMPORT_WORKERS, 2, 1, 16),
+    carriersFile: env.CARRIERS_FILE ? path.resolve(env.CARRIERS_FILE) : undefined,
     uploadIdleMs: parseSeconds('UPLOAD_IDLE_SECONDS', env.UPLOAD_IDLE_SECONDS, 30, 5, 600) * 1000,
     ...admin,
   });
