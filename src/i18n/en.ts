@@ -578,6 +578,7 @@ export const en = {
   'carriers.smpp.receiptIdFormats.decimal_to_hex': 'Decimal in receipts, hex in answers',
   'carriers.smpp.resubmitUnanswered': 'Resubmit unanswered messages',
   'carriers.smpp.resubmitUnansweredHint': 'Off: a message whose submit got no answer ends as unknown and is never sent twice. On: it is sent again, so a handset may get it twice.',
+  'tasks.preview.via': 'Sent via {account}',
 } as const;
 
 export type MessageKey = keyof typeof en;

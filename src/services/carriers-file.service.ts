@@ -4,7 +4,7 @@ import { ROUTED_SMS_TYPES, routeProblems, type Route } from '../carrier/carrier-
 import { findCarrierAccountByName, insertCarrierAccount, listCarrierAccounts, updateCarrierAccount } from '../queries/carrier-accounts.queries';
 import { listRoutes, saveRoutes } from '../queries/carrier-routes.queries';
 import type { SmsType } from '../sms/template';
-import { parseCarriersFile, type CarriersFile } from '../validators/carriers-file.validators';
+import { parseCarriersFile, routePath, type CarriersFile } from '../validators/carriers-file.validators';
 import { initialState, nextSecretsBox } from './carriers.service';
 
 /** A CARRIERS_FILE that cannot be applied; server.ts prints the message as its one line and exits 1. */
@@ -42,8 +42,8 @@ export async function applyCarriersFile(db: Knex, key: Buffer, file: CarriersFil
     const given: Partial<Record<SmsType, Route>> = {};
     for (const [smsType, route] of Object.entries(file.routes)) {
       given[smsType as SmsType] = {
-        primary: idOf(route.primary, `routes.${smsType}.primary`),
-        fallback: route.fallback === null ? null : idOf(route.fallback, `routes.${smsType}.fallback`),
+        primary: idOf(route.primary, routePath(smsType, 'primary')),
+        fallback: route.fallback === null ? null : idOf(route.fallback, routePath(smsType, 'fallback')),
       };
     }
     const final: Partial<Record<SmsType, Route>> = { ...Object.fromEntries((await listRoutes(trx)).map((r) => [r.smsType, { primary: r.primaryAccountId, fallback: r.fallbackAccountId }])), ...given };
@@ -54,7 +54,7 @@ export async function applyCarriersFile(db: Knex, key: Buffer, file: CarriersFil
       const which = problems.primary ? 'primary' : problems.fallback ? 'fallback' : null;
       if (which) {
         const name = accounts.find((a) => a.id === route[which])?.name ?? '';
-        fail(`routes.${smsType}.${which} would send through "${name}", which is disabled`);
+        fail(`${routePath(smsType, which)} would send through "${name}", which is disabled`);
       }
     }
     await saveRoutes(trx, given as Record<SmsType, Route>);

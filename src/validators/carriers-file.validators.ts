@@ -59,6 +59,11 @@ export function describeProblem(problem: FieldProblem): string {
 
 class FileProblem extends Error {}
 
+/** `routes.marketing`: where a type's route is in the file (joined, not a template, as it names no catalogue key). */
+export function routePath(smsType: string, ...rest: string[]): string {
+  return ['routes', smsType, ...rest].join('.');
+}
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function onlyKeys(value: Record<string, unknown>, allowed: readonly string[], path: string, what = ''): void {
@@ -99,8 +104,8 @@ function readRoute(raw: unknown, path: string): FileRoute {
   if (typeof raw === 'string') return { primary: asName(raw, path), fallback: null };
   if (!isObject(raw)) throw new FileProblem(`${path} must be an account name or {"primary": …, "fallback": …}`);
   onlyKeys(raw, ['primary', 'fallback'], path);
-  const primary = asName(raw.primary, `${path}.primary`);
-  const fallback = raw.fallback === undefined || raw.fallback === null ? null : asName(raw.fallback, `${path}.fallback`);
+  const primary = asName(raw.primary, path + '.primary');
+  const fallback = raw.fallback === undefined || raw.fallback === null ? null : asName(raw.fallback, path + '.fallback');
   if (fallback === primary) throw new FileProblem(`${path}.fallback must be another account than its primary`);
   return { primary, fallback };
 }
@@ -128,7 +133,7 @@ export function parseCarriersFile(text: string): { ok: true; value: CarriersFile
     onlyKeys(rawRoutes, ROUTED_SMS_TYPES, 'routes');
     const routes: Partial<Record<SmsType, FileRoute>> = {};
     for (const smsType of ROUTED_SMS_TYPES) {
-      if (rawRoutes[smsType] !== undefined) routes[smsType] = readRoute(rawRoutes[smsType], `routes.${smsType}`);
+      if (rawRoutes[smsType] !== undefined) routes[smsType] = readRoute(rawRoutes[smsType], routePath(smsType));
     }
     return { ok: true, value: { accounts, routes } };
   } catch (err) {
