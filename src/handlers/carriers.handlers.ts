@@ -50,7 +50,7 @@ export function carriersHandlers({ db, config }: AppDeps) {
 
   function renderForm(res: Response, status: number, account: CarrierAccount | null, values: Record<string, string>, errors: FieldErrors = {}) {
     const title = account ? res.locals.t('carriers.editTitle', { name: account.name }) : res.locals.t('carriers.newTitle');
-    res.status(status).render('pages/carriers/form', { title, account, values, errors, hasPassword: Boolean(account?.secretsBox), ...formChoices });
+    res.status(status).render('pages/carriers/form', { title, account, values, errors, hasPassword: Boolean(account?.secretsBox), ...formChoices, scripts: ['/public/js/carrier-form.js'] });
   }
 
   async function loadAccount(req: Request): Promise<CarrierAccount> {

@@ -43,7 +43,11 @@ test('a new SMPP account: a bad port comes back with its message and the input, 
   expect(await page.locator('tr', { hasText: 'Built-in simulator' }).locator('[data-state]').textContent()).toContain('Connected');
   await navigateBy(page, () => page.getByRole('link', { name: 'New account' }).click());
   await page.getByLabel('Name').fill('smsc1');
+  // The SMPP settings follow the kind.
+  await page.getByLabel('Kind').selectOption('stub');
+  expect(await page.getByLabel('Host').isVisible()).toBe(false);
   await page.getByLabel('Kind').selectOption('smpp');
+  expect(await page.getByLabel('Host').isVisible()).toBe(true);
   await page.getByLabel('Host').fill('smsc.example.net');
   await page.getByLabel('Port').fill('99999');
   await page.getByLabel('System ID').fill('qunfa');
