@@ -1,4 +1,6 @@
+import request from 'supertest';
 import { tokenFor, type Agent, type TestApp } from '../helpers/app';
+import { createApiKey } from '../../src/services/api-keys.service';
 import { postSendForm, sendFormApp } from '../helpers/send-form';
 import { insertCarrierAccount } from '../../src/queries/carrier-accounts.queries';
 import { saveRoutes } from '../../src/queries/carrier-routes.queries';
@@ -46,4 +48,13 @@ test('the route is frozen into the task at confirm: a later routing change does 
   await routeNotificationTo(stubId);
   expect((await t.db('tasks').where({ id }).first()).carrier_account_id).toBe(smscId);
   expect(viaLine((await member.get(checkUrl)).text)).toBe('Sent via smsc-north');
+});
+
+test('a task created through the API is frozen to the route of its type too', async () => {
+  await routeNotificationTo(smscId);
+  const { key } = await createApiKey(t.db, { name: 'routing', createdBy: 1 });
+  const res = await request(t.app).post('/api/v1/tasks').set('Authorization', `Bearer ${key}`).send({ signature: sigId, template: plainId, recipients: [{ phone: '13800138009' }] });
+  expect(res.status).toBe(201);
+  expect((await t.db('tasks').where({ id: res.body.task.id }).first()).carrier_account_id).toBe(smscId);
+  await routeNotificationTo(stubId);
 });
