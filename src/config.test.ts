@@ -131,3 +131,38 @@ describe('SESSION_SECRET', () => {
     expect(fs.existsSync(path.join(tmp, 'data', 'session-secret'))).toBe(false);
   });
 });
+
+describe('QUNFA_SECRET_KEY', () => {
+  const hex = 'ab'.repeat(32);
+
+  test('generated once into DATA_DIR (0600) as 32 bytes, and reused on the next load', () => {
+    const first = loadConfig(env());
+    const file = path.join(tmp, 'data', 'secret-key');
+    expect(first.secretKey.length).toBe(32);
+    expect((fs.statSync(file).mode & 0o777).toString(8)).toBe('600');
+    expect(loadConfig(env()).secretKey.equals(first.secretKey)).toBe(true);
+    expect(loadConfig(env({ DATA_DIR: path.join(tmp, 'other') })).secretKey.equals(first.secretKey)).toBe(false);
+  });
+
+  test('64 hex digits or base64 of 32 bytes are used as given, and nothing is written', () => {
+    expect(loadConfig(env({ QUNFA_SECRET_KEY: hex })).secretKey).toEqual(Buffer.alloc(32, 0xab));
+    expect(loadConfig(env({ QUNFA_SECRET_KEY: Buffer.alloc(32, 0xab).toString('base64') })).secretKey).toEqual(Buffer.alloc(32, 0xab));
+    expect(loadConfig(env({ QUNFA_SECRET_KEY: Buffer.alloc(32, 0xfb).toString('base64url') })).secretKey).toEqual(Buffer.alloc(32, 0xfb));
+    expect(fs.existsSync(path.join(tmp, 'data', 'secret-key'))).toBe(false);
+  });
+
+  test.each([
+    ['too short hex', 'ab'.repeat(31)],
+    ['too long hex', 'ab'.repeat(33)],
+    ['16 bytes of base64', Buffer.alloc(16, 1).toString('base64')],
+    ['not base64', 'a passphrase is not a key, even a long one!!'],
+  ])('%s is refused with one line naming the variable', (_name, value) => {
+    expect(configError(env({ QUNFA_SECRET_KEY: value }))).toBe('QUNFA_SECRET_KEY must be 32 bytes written as base64 or as 64 hex digits');
+  });
+
+  test('a damaged key file stops the start with one line naming the file', () => {
+    fs.mkdirSync(path.join(tmp, 'data'), { recursive: true });
+    fs.writeFileSync(path.join(tmp, 'data', 'secret-key'), 'garbage\n');
+    expect(configError(env())).toMatch(/secret-key must hold 32 bytes/);
+  });
+});

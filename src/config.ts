@@ -18,6 +18,8 @@ export interface Config {
   readonly dataDir: string;
   readonly databaseFile: string;
   readonly sessionSecret: string;
+  /** The AES-256 key that seals carrier passwords (QUNFA_SECRET_KEY, or DATA_DIR/secret-key made at first start). */
+  readonly secretKey: Buffer;
   readonly trustProxy: boolean | number | string;
   readonly timeZone: string;
   readonly adminUsername?: string;
@@ -31,6 +33,8 @@ export interface Config {
   readonly importWorkers?: number;
   /** Imports allowed to wait for a worker; beyond them the form answers "busy, try again" (503). */
   readonly importQueueLength?: number;
+  /** CARRIERS_FILE: carrier accounts and routes applied at every start (src/services/carriers-file.service.ts). */
+  readonly carriersFile?: string;
   /** An upload whose body sends no byte for this long is aborted (UPLOAD_IDLE_SECONDS). */
   readonly uploadIdleMs?: number;
   /** An upload whose body takes longer than this in all is aborted. */
@@ -141,6 +145,37 @@ function resolveSessionSecret(raw: string | undefined, dataDir: string): string 
   return secret;
 }
 
+export const SECRET_KEY_FILE_NAME = 'secret-key';
+
+/** 32 bytes written as 64 hex digits or as base64 (standard or url-safe); null for anything else. */
+function decodeSecretKey(text: string): Buffer | null {
+  if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, 'hex');
+  if (!/^[A-Za-z0-9+/_-]{43}=?$/.test(text)) return null;
+  const key = Buffer.from(text, 'base64');
+  return key.length === 32 ? key : null;
+}
+
+/**
+ * Like the session secret: without QUNFA_SECRET_KEY a key is generated at first start and kept in DATA_DIR. Losing
+ * that file loses the carrier passwords (they must be typed again), so the README says to back it up with the database.
+ */
+function resolveSecretKey(raw: string | undefined, dataDir: string): Buffer {
+  if (raw !== undefined && raw !== '') {
+    const key = decodeSecretKey(raw.trim());
+    if (!key) throw new ConfigError('QUNFA_SECRET_KEY must be 32 bytes written as base64 or as 64 hex digits');
+    return key;
+  }
+  const file = path.join(dataDir, SECRET_KEY_FILE_NAME);
+  if (fs.existsSync(file)) {
+    const key = decodeSecretKey(fs.readFileSync(file, 'utf8').trim());
+    if (!key) throw new ConfigError(`${file} must hold 32 bytes written as base64 or as 64 hex digits`);
+    return key;
+  }
+  const key = crypto.randomBytes(32);
+  fs.writeFileSync(file, key.toString('base64') + '\n', { mode: 0o600 });
+  return key;
+}
+
 function prepareDataDir(raw: string | undefined): string {
   const dir = path.resolve(raw && raw !== '' ? raw : DEFAULT_DATA_DIR);
   try {
@@ -162,17 +197,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const admin = parseAdmin(env);
   const dataDir = prepareDataDir(env.DATA_DIR);
   const sessionSecret = resolveSessionSecret(env.SESSION_SECRET, dataDir);
+  const secretKey = resolveSecretKey(env.QUNFA_SECRET_KEY, dataDir);
   return Object.freeze({
     port,
     dataDir,
     databaseFile: path.join(dataDir, DATABASE_FILE_NAME),
     sessionSecret,
+    secretKey,
     trustProxy,
     timeZone,
     logLevel,
     dispatchLeaseMs: parseSeconds('DISPATCH_LEASE_SECONDS', env.DISPATCH_LEASE_SECONDS, 30, 2, 3600) * 1000,
     dispatchTickSeconds: parseSeconds('DISPATCH_TICK_SECONDS', env.DISPATCH_TICK_SECONDS, 2, 1, 5),
     importWorkers: parseWholeNumber('IMPORT_WORKERS', env.IMPORT_WORKERS, 2, 1, 16),
+    carriersFile: env.CARRIERS_FILE ? path.resolve(env.CARRIERS_FILE) : undefined,
     uploadIdleMs: parseSeconds('UPLOAD_IDLE_SECONDS', env.UPLOAD_IDLE_SECONDS, 30, 5, 600) * 1000,
     ...admin,
   });

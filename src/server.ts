@@ -13,6 +13,7 @@ import { StubCarrier } from './carrier/stub.carrier';
 import { getSettings } from './services/settings.service';
 import { sweepUploadDir } from './middleware/upload-storage';
 import { reportEventLoopDelayOnSignal } from './event-loop-report';
+import { CarriersFileError, loadCarriersFile } from './services/carriers-file.service';
 
 async function main(): Promise<void> {
   let config;
@@ -36,6 +37,16 @@ async function main(): Promise<void> {
   const checkpointer = startWalCheckpointer(db, config.databaseFile, logger);
   if (!(await migrateAtStart(db, config, logger, { databaseExisted }))) process.exit(1);
   await ensureAdminFromEnv(db, config, logger);
+  if (config.carriersFile) {
+    try {
+      const applied = await loadCarriersFile(db, config.secretKey, config.carriersFile);
+      logger.info('carrier accounts and routes applied from CARRIERS_FILE', { file: config.carriersFile, ...applied });
+    } catch (err) {
+      if (!(err instanceof CarriersFileError)) throw err;
+      process.stderr.write(`qunfa: ${err.message}\n`);
+      process.exit(1);
+    }
+  }
 
   const settings = () => getSettings(db, config);
   const carrier = new StubCarrier(db, async () => (await settings()).stubCarrier);

@@ -8,6 +8,7 @@ import { listInvalidRows, streamInvalidRows } from '../queries/invalid-rows.quer
 import { buildPreview } from '../sms/preview';
 import { canManageTask, confirmDraft } from '../services/drafts.service';
 import { csvCell } from '../services/csv.service';
+import { viaForTask } from '../services/task-form.service';
 
 const INVALID_PAGE = 50;
 
@@ -31,7 +32,7 @@ export function taskCheckHandlers({ db, wakeDispatcher }: AppDeps) {
       task,
       invalidRows: shown,
       pager: { prev: after !== undefined ? '' : null, next: hasMore ? shown[shown.length - 1].rowNumber : null },
-      preview: buildPreview(task.signatureText, task.templateContent, first?.params),
+      preview: { ...buildPreview(task.signatureText, task.templateContent, first?.params), via: await viaForTask(db, task) },
       errors: formError ? { form: formError } : {},
     });
   }

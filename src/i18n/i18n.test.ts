@@ -16,6 +16,9 @@ import type { RowProblem } from '../sms/recipient-check';
 import type { TaskAction } from '../services/task-actions.service';
 import { MESSAGE_STATUSES } from '../queries/messages.queries';
 import { SMPP_STATUS_NAMES } from '../carrier/smpp-errors';
+import { BIND_MODES, CARRIER_KINDS, LONG_MESSAGE_MODES, RECEIPT_ID_FORMATS, type FieldProblem } from '../carrier/carrier-account.fields';
+import type { RouteProblem } from '../carrier/carrier-route.rules';
+import { CARRIER_STATES } from '../queries/carrier-accounts.queries';
 
 // Records over the union types: adding a code without listing it here is a compile error.
 const IMPORT_ERROR_CODES: Record<ImportErrorCode, true> = {
@@ -144,6 +147,9 @@ const CATALOGUE_TABLES: Record<CatalogueTable, true> = { signatures: true, templ
 const TASK_ACTIONS: Record<TaskAction, true> = { cancel: true, stop: true };
 const TASK_ACTION_KEYS = Object.keys(TASK_ACTIONS).flatMap((a) => ['', 'Confirm', 'Done', 'TooLate'].map((s) => a + s));
 
+// Typed records, so a new field problem or route problem without its message fails to compile here.
+const CARRIER_FIELD_PROBLEMS: Record<FieldProblem['rule'], true> = { required: true, tooLong: true, badCharacters: true, wholeNumber: true, trueOrFalse: true, oneOf: true, text: true };
+const ROUTE_PROBLEMS: Record<RouteProblem, true> = { primaryRequired: true, unknownAccount: true, disabledAccount: true, sameAsPrimary: true };
 const DYNAMIC_PREFIXES: Record<string, readonly string[]> = {
   'roles.': ROLES,
   'smsTypes.': SMS_TYPES,
@@ -157,6 +163,13 @@ const DYNAMIC_PREFIXES: Record<string, readonly string[]> = {
   'tasks.actions.': TASK_ACTION_KEYS,
   'messages.status.': MESSAGE_STATUSES,
   'smpp.status.': Object.values(SMPP_STATUS_NAMES),
+  'carriers.kinds.': CARRIER_KINDS,
+  'carriers.state.': CARRIER_STATES,
+  'carriers.errors.': Object.keys(CARRIER_FIELD_PROBLEMS),
+  'carriers.routes.errors.': Object.keys(ROUTE_PROBLEMS),
+  'carriers.smpp.bindModes.': BIND_MODES,
+  'carriers.smpp.longMessageModes.': LONG_MESSAGE_MODES,
+  'carriers.smpp.receiptIdFormats.': RECEIPT_ID_FORMATS,
 };
 /** `${kind.table}.title` and the like. */
 const DYNAMIC_SUFFIXES: Record<string, readonly string[]> = {

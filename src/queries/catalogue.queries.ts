@@ -105,7 +105,7 @@ export async function signatureNameExists(db: Knex, name: string, exceptId?: num
 /** Raised when a unique name is taken by a concurrent request between the check and the write. */
 export class DuplicateNameError extends Error {}
 
-function duplicateOrRethrow(err: unknown): never {
+export function duplicateOrRethrow(err: unknown): never {
   const e = err as { code?: string; message?: string };
   // SQLite says "UNIQUE constraint failed"; PostgreSQL uses SQLSTATE 23505.
   if (e?.code === '23505' || /UNIQUE constraint failed/.test(e?.message ?? '')) throw new DuplicateNameError();

@@ -11,6 +11,8 @@ export interface Task {
   id: string;
   status: TaskStatus;
   smsType: string;
+  /** The carrier account the task was routed to at confirm (null for drafts and tasks from before routing). */
+  carrierAccountId: number | null;
   signatureId: number | null;
   templateId: number | null;
   signatureText: string;
@@ -63,6 +65,7 @@ function toTask(r: Row): Task {
     id: r.id as string,
     status: r.status as TaskStatus,
     smsType: r.sms_type as string,
+    carrierAccountId: (r.carrier_account_id as number) ?? null,
     signatureId: (r.signature_id as number) ?? null,
     templateId: (r.template_id as number) ?? null,
     signatureText: r.signature_text as string,
@@ -151,7 +154,7 @@ export async function findTask(db: Knex, id: string): Promise<Task | undefined> 
 export async function markDraftConfirmed(
   db: Knex,
   id: string,
-  snapshot: { signature_text: string; template_name: string; template_content: string; sms_type: string; send_at: string },
+  snapshot: { signature_text: string; template_name: string; template_content: string; sms_type: string; send_at: string; carrier_account_id: number | null },
 ): Promise<boolean> {
   const now = new Date().toISOString();
   const changed = await db('tasks')

@@ -7,6 +7,7 @@ import { catalogueRoutes } from './catalogue.routes';
 import { apiKeysRoutes } from './api-keys.routes';
 import { apiRoutes } from './api.routes';
 import { tasksRoutes } from './tasks.routes';
+import { carriersRoutes } from './carriers.routes';
 import { signatureKind, templateKind } from '../handlers/catalogue.kinds';
 
 export function buildRoutes(deps: AppDeps): Router {
@@ -18,6 +19,7 @@ export function buildRoutes(deps: AppDeps): Router {
   router.use('/templates', catalogueRoutes(deps, templateKind));
   router.use('/tasks', tasksRoutes(deps));
   router.use('/api-keys', apiKeysRoutes(deps));
+  router.use('/carriers', carriersRoutes(deps));
   router.use('/api/v1', apiRoutes(deps));
   return router;
 }

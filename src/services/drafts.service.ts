@@ -9,6 +9,7 @@ import { problemReason } from '../sms/recipient-check';
 import type { CheckSummary, PackedRecipients } from '../drafts/recipient-chunks';
 import { formatDateTime } from '../time/zoned-time';
 import { HttpError } from '../http-error';
+import { findRoute } from '../queries/carrier-routes.queries';
 
 export const DRAFT_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
@@ -125,6 +126,8 @@ export async function confirmDraft(db: Knex, taskId: string, user: User, now = n
       template_content: task.templateContent,
       sms_type: task.smsType,
       send_at: task.sendMode === 'now' ? now.toISOString() : task.sendAt!,
+      // Frozen here, in the confirming transaction: a routing change later never moves a task half-way.
+      carrier_account_id: (await findRoute(trx, task.smsType))?.primaryAccountId ?? null,
     });
     // Only the call that confirmed it moves the recipients: a second confirm finds the task confirmed and stops.
     if (confirmed) await moveDraftRecipients(trx, task.id);

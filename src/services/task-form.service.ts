@@ -1,6 +1,9 @@
 import type { Knex } from 'knex';
 import { findSignature, findTemplate, listSignatures, listTemplates, type Signature, type Template } from '../queries/catalogue.queries';
 import { buildPreview, type Preview } from '../sms/preview';
+import { findRoute } from '../queries/carrier-routes.queries';
+import { findCarrierAccount } from '../queries/carrier-accounts.queries';
+import type { Task } from '../queries/tasks.queries';
 import { variableCount } from '../sms/template';
 import type { Settings } from './settings.service';
 import { toLocalInputValue } from '../time/zoned-time';
@@ -8,12 +11,29 @@ import { MIN_SCHEDULE_LEAD_MS } from '../validators/tasks.validators';
 import { parseId } from '../validators/users.validators';
 import type { FieldErrors } from '../validators/validation';
 
+/** The preview with the account the chosen SMS type is routed to now ("via …"); null when no route is set. */
+export type RoutedPreview = Preview & { via: string | null };
+
+export async function routedPreview(db: Knex, preview: Preview, smsType: string): Promise<RoutedPreview> {
+  return { ...preview, via: (await findRoute(db, smsType))?.primaryName ?? null };
+}
+
+/**
+ * The account a task's preview names: a draft's is the route as it stands (confirming freezes it), a confirmed
+ * task's the one frozen into it. A task confirmed before routing existed names none.
+ */
+export async function viaForTask(db: Knex, task: Pick<Task, 'status' | 'smsType' | 'carrierAccountId'>): Promise<string | null> {
+  if (task.status === 'draft') return (await findRoute(db, task.smsType))?.primaryName ?? null;
+  if (task.carrierAccountId === null) return null;
+  return (await findCarrierAccount(db, task.carrierAccountId))?.name ?? null;
+}
+
 export interface TaskFormModel {
   signatures: Signature[];
   templates: Template[];
   signature: Signature | null;
   template: (Template & { variableCount: number }) | null;
-  preview: Preview | null;
+  preview: RoutedPreview | null;
   manualDisabled: boolean;
   limits: { rows: number; mb: number };
   scheduleMin: string;
@@ -32,7 +52,7 @@ export async function buildTaskFormModel(db: Knex, settings: Settings, values: R
     templates,
     signature,
     template,
-    preview: template ? buildPreview(signature?.name ?? '…', template.content) : null,
+    preview: template ? await routedPreview(db, buildPreview(signature?.name ?? '…', template.content), template.smsType) : null,
     manualDisabled: Boolean(template && template.variableCount > 0),
     limits: { rows: settings.importMaxRows, mb: Math.round((settings.importMaxBytes / 1048576) * 100) / 100 },
     scheduleMin: toLocalInputValue(new Date(now.getTime() + MIN_SCHEDULE_LEAD_MS), settings.timeZone),
@@ -58,11 +78,11 @@ export async function resolveCatalogueChoice(
   return { ok: true, signature, template };
 }
 
-export async function previewFor(db: Knex, signatureId: unknown, templateId: unknown): Promise<Preview | null> {
+export async function previewFor(db: Knex, signatureId: unknown, templateId: unknown): Promise<RoutedPreview | null> {
   const sid = parseId(signatureId);
   const tid = parseId(templateId);
   const template = tid === null ? undefined : await findTemplate(db, tid);
   if (!template || template.status !== 'approved') return null;
   const signature = sid === null ? undefined : await findSignature(db, sid);
-  return buildPreview(signature && signature.status === 'approved' ? signature.name : '…', template.content);
+  return routedPreview(db, buildPreview(signature && signature.status === 'approved' ? signature.name : '…', template.content), template.smsType);
 }

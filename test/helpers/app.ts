@@ -33,6 +33,7 @@ export async function makeTestApp(options: { file?: boolean; env?: Partial<Confi
     dataDir,
     databaseFile: options.file ? path.join(dataDir, 'qunfa.sqlite') : ':memory:',
     sessionSecret: 'test-secret-test-secret-test-secret-0123',
+    secretKey: Buffer.alloc(32, 7),
     trustProxy: false,
     timeZone: 'Asia/Shanghai',
     logLevel: 'info' as const,

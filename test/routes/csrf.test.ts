@@ -9,6 +9,7 @@ import { findSignature, findTemplate, insertCatalogueItem } from '../../src/quer
 import { findUserById } from '../../src/queries/users.queries';
 import { checkRecipients } from '../../src/sms/recipient-check';
 import { packRecipients } from '../../src/drafts/recipient-chunks';
+import { insertCarrierAccount } from '../../src/queries/carrier-accounts.queries';
 
 let t: TestApp;
 let admin: Agent;
@@ -38,6 +39,8 @@ beforeAll(async () => {
     report, recipients: packRecipients(report.valid), formState: {}, timeZone: 'Asia/Shanghai',
   });
   const key = await createApiKey(t.db, { name: 'victim', createdBy: adminId });
+  // An account no route uses, so each carriers action would really change it (edit, disable, delete).
+  const carrier = await insertCarrierAccount(t.db, { name: 'victim carrier', kind: 'stub', settings: {}, state: 'connected' });
   // What each route parameter stands for: a real target the route would change if the request got through.
   targets = {
     '/users/:id': String(memberId),
@@ -46,6 +49,7 @@ beforeAll(async () => {
     '/tasks/:id/confirm': draftId,
     '/tasks/:id': scheduled.taskId,
     '/api-keys/:id': String(key.id),
+    '/carriers/:id': String(carrier),
   };
 });
 afterAll(() => t.close());
@@ -65,7 +69,7 @@ function stateChangingRoutes() {
 
 test('the route list is read from the router and holds the routes an attacker would aim at', () => {
   const paths = stateChangingRoutes().map((r) => `${r.method} ${r.path}`);
-  expect(paths).toEqual(expect.arrayContaining(['POST /api-keys/:id/revoke', 'POST /users/:id/disable', 'POST /templates/:id/approve', 'POST /tasks/:id/confirm', 'POST /tasks/:id/stop', 'POST /tasks']));
+  expect(paths).toEqual(expect.arrayContaining(['POST /api-keys/:id/revoke', 'POST /users/:id/disable', 'POST /templates/:id/approve', 'POST /tasks/:id/confirm', 'POST /tasks/:id/stop', 'POST /tasks', 'POST /carriers', 'POST /carriers/routes', 'POST /carriers/:id', 'POST /carriers/:id/disable', 'POST /carriers/:id/delete']));
   expect(paths.length).toBeGreaterThanOrEqual(25);
 });
 

@@ -1,0 +1,20 @@
+import { Router } from 'express';
+import type { AppDeps } from '../app';
+import { carriersHandlers } from '../handlers/carriers.handlers';
+import { requireAdmin } from '../middleware/auth';
+
+export function carriersRoutes(deps: AppDeps): Router {
+  const h = carriersHandlers(deps);
+  return Router()
+    .use(requireAdmin)
+    .get('/', h.list)
+    .get('/new', h.newForm)
+    .post('/', h.create)
+    // Before /:id, which would take "routes" for an id.
+    .post('/routes', h.saveRoutes)
+    .get('/:id/edit', h.editForm)
+    .post('/:id', h.update)
+    .post('/:id/disable', h.disable)
+    .post('/:id/enable', h.enable)
+    .post('/:id/delete', h.remove);
+}

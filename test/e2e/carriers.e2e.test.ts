@@ -1,0 +1,82 @@
+/**
+ * /carriers in a real browser, as an admin: from the nav to a new SMPP account through a refused form (422, the
+ * input kept, the password not), its honest state in the list, routing a type to it, and the refusal to disable an
+ * account a route uses.
+ */
+import type { Page, Response } from 'playwright-core';
+import { startBrowserHarness, type BrowserHarness, type BrowserSession } from '../helpers/browser';
+import { addUser, PASSWORD } from '../helpers/app';
+
+let harness: BrowserHarness;
+let admin: BrowserSession;
+
+beforeAll(async () => {
+  harness = await startBrowserHarness();
+  await addUser(harness.testApp.db, 'admin', 'admin');
+  admin = await harness.newSession();
+  const { page } = admin;
+  await page.goto('/login');
+  await page.getByLabel('Username').fill('admin');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await navigateBy(page, () => page.getByRole('button', { name: 'Log in' }).click());
+});
+
+afterAll(async () => {
+  await harness?.close();
+});
+
+afterEach(() => {
+  expect(harness.takeErrors()).toEqual([]);
+});
+
+async function navigateBy(page: Page, action: () => Promise<unknown>): Promise<Response> {
+  const [response] = await Promise.all([page.waitForNavigation(), action()]);
+  if (!response) throw new Error('the action did not load a page');
+  return response;
+}
+
+const flash = (page: Page) => page.locator('.flash').first().textContent().then((t) => (t ?? '').trim());
+
+test('a new SMPP account: a bad port comes back with its message and the input, then the account is listed as not connected yet', async () => {
+  const { page } = admin;
+  await navigateBy(page, () => page.getByRole('link', { name: 'Carriers' }).click());
+  expect(await page.locator('tr', { hasText: 'Built-in simulator' }).locator('[data-state]').textContent()).toContain('Connected');
+  await navigateBy(page, () => page.getByRole('link', { name: 'New account' }).click());
+  await page.getByLabel('Name').fill('smsc1');
+  // The SMPP settings follow the kind.
+  await page.getByLabel('Kind').selectOption('stub');
+  expect(await page.getByLabel('Host').isVisible()).toBe(false);
+  await page.getByLabel('Kind').selectOption('smpp');
+  expect(await page.getByLabel('Host').isVisible()).toBe(true);
+  await page.getByLabel('Host').fill('smsc.example.net');
+  await page.getByLabel('Port').fill('99999');
+  await page.getByLabel('System ID').fill('qunfa');
+  await page.getByLabel('Password').fill('s3cret');
+  const refused = await navigateBy(page, () => page.getByRole('button', { name: 'Create account' }).click());
+  expect(refused.status()).toBe(422);
+  expect((await page.locator('#port-error').textContent())?.trim()).toBe('A whole number from 1 to 65535.');
+  expect(await page.getByLabel('Host').inputValue()).toBe('smsc.example.net');
+  expect(await page.getByLabel('Password').inputValue()).toBe('');
+
+  await page.getByLabel('Port').fill('2775');
+  await page.getByLabel('Password').fill('s3cret');
+  const created = await navigateBy(page, () => page.getByRole('button', { name: 'Create account' }).click());
+  expect(created.status()).toBe(200);
+  expect(new URL(page.url()).pathname).toBe('/carriers');
+  expect(await flash(page)).toBe('Account "smsc1" created.');
+  expect(await page.locator('tr', { hasText: 'smsc1' }).locator('[data-state]').textContent()).toContain('Down — not connected yet');
+  expect(await page.content()).not.toContain('s3cret');
+});
+
+test('routing notifications to the new account, then disabling it is refused with the reason', async () => {
+  const { page } = admin;
+  await page.locator('#notification_primary').selectOption({ label: 'smsc1' });
+  await page.locator('#notification_fallback').selectOption({ label: 'Built-in simulator' });
+  await navigateBy(page, () => page.getByRole('button', { name: 'Save routing' }).click());
+  expect(await flash(page)).toBe('Routing saved.');
+  expect(await page.locator('#notification_primary option:checked').textContent()).toBe('smsc1');
+  expect(await page.locator('#notification_fallback option:checked').textContent()).toBe('Built-in simulator');
+
+  await navigateBy(page, () => page.locator('tr', { hasText: 'smsc1' }).getByRole('button', { name: 'Disable' }).click());
+  expect(await flash(page)).toBe('Not done: the routing sends Notification through this account. Change the routing first.');
+});
