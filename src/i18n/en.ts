@@ -605,6 +605,9 @@ export const en = {
   'carriers.smpp.resubmitUnanswered': 'Resubmit unanswered messages',
   'carriers.smpp.resubmitUnansweredHint': 'Off: a message whose submit got no answer ends as unknown and is never sent twice. On: it is sent again, so a handset may get it twice.',
   'tasks.preview.via': 'Sent via {account}',
+  // issue 12 (u3): phone menu
+  'nav.menu': 'Menu',
+  'nav.menuLabel': 'Main (menu)',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -226,7 +226,7 @@ describe('every key the code and views use exists', () => {
 
   test('the scan finds the keys (sanity check of the scanner itself)', () => {
     expect(found.keys.get('login.invalid')).toMatch(/auth\.handlers\.ts/);
-    expect(found.keys.get('nav.signatures')).toMatch(/header\.ejs/);
+    expect(found.keys.get('nav.signatures')).toMatch(/nav-links\.ejs/);
     expect(found.keys.get('users.stateDisabled')).toBeDefined(); // a literal inside t(a ? 'x' : 'y')
     expect(found.keys.get('errors.notFound')).toBeDefined();
     expect([...found.prefixes.keys()]).toEqual(expect.arrayContaining(['roles.', 'smsTypes.', 'review.status.', 'review.done.']));

@@ -607,4 +607,7 @@ export const zhCN: Record<MessageKey, string> = {
   'carriers.smpp.resubmitUnanswered': '重新提交未应答的短信',
   'carriers.smpp.resubmitUnansweredHint': '关闭：提交后未获应答的短信记为未知，绝不重复发送。开启：会再次发送，手机可能收到两次。',
   'tasks.preview.via': '通过 {account} 发送',
+  // issue 12 (u3): phone menu
+  'nav.menu': '菜单',
+  'nav.menuLabel': '主菜单',
 };
