@@ -49,4 +49,22 @@
     area.addEventListener('input', update);
     update();
   });
+
+  // Template content: the count with the longest approved signature. The server renders it (src/sms/template-fit.ts),
+  // so the editor counts exactly as the send form does; typing waits a moment so each pause costs one request.
+  document.querySelectorAll('[data-template-fit]').forEach(function (slot) {
+    var area = slot.parentElement.querySelector('textarea[data-template-counter]');
+    if (!area) return;
+    var timer = null;
+    var sent = 0;
+    function refresh() {
+      var mine = ++sent;
+      fetch(slot.getAttribute('data-fit-url') + '?content=' + encodeURIComponent(area.value), { credentials: 'same-origin' })
+        .then(function (res) { return res.ok ? res.text() : ''; })
+        .then(function (html) { if (mine === sent) slot.innerHTML = html; })
+        .catch(function () { /* the server still checks on submit and approval */ });
+    }
+    area.addEventListener('input', function () { clearTimeout(timer); timer = setTimeout(refresh, 250); });
+    refresh();
+  });
 })();

@@ -21,6 +21,8 @@ export interface CatalogueKind<T extends ReviewFields & { name: string }, V exte
   conflicts(db: Knex, value: V, exceptId?: number): Promise<FieldErrors>;
   toRow(value: V): Record<string, unknown>;
   toFormValues(item: T): Record<string, string>;
+  /** Why an item cannot be approved as it is (e.g. a template too long to send); none when it can. */
+  approvalErrors?(db: Knex, item: T): Promise<FieldErrors>;
 }
 
 export function catalogueHandlers<T extends ReviewFields & { name: string }, V extends Record<string, unknown>>({ db }: AppDeps, kind: CatalogueKind<T, V>) {
@@ -63,6 +65,10 @@ export function catalogueHandlers<T extends ReviewFields & { name: string }, V e
         const parsed = parseRejectForm(req.body);
         if (!parsed.ok) return renderShow(res, item, 422, parsed.errors, { reason: field(req.body, 'reason') });
         reason = parsed.value.reason;
+      }
+      if (action === 'approve' && kind.approvalErrors) {
+        const errors = await kind.approvalErrors(db, item);
+        if (hasErrors(errors)) return renderShow(res, item, 422, errors);
       }
       try {
         await review(db, kind.table, item.id, action, req.user!, reason);

@@ -11,6 +11,7 @@ import {
 import { parseSignatureForm, parseTemplateForm } from '../validators/catalogue.validators';
 import type { SmsType } from '../sms/template';
 import type { FieldErrors } from '../validators/validation';
+import { templateFitFor } from '../services/template-fit.service';
 
 export const signatureKind: CatalogueKind<Signature, { name: string }> = {
   table: 'signatures',
@@ -34,4 +35,8 @@ export const templateKind: CatalogueKind<Template, { name: string; smsType: SmsT
   conflicts: async () => ({}),
   toRow: (value) => ({ name: value.name, sms_type: value.smsType, content: value.content }),
   toFormValues: (item) => ({ name: item.name, smsType: item.smsType, content: item.content }),
+  // An approved template that no signature leaves sendable would only fail later, on every send form.
+  async approvalErrors(db, item): Promise<FieldErrors> {
+    return (await templateFitFor(db, item.content)).fitsShortest ? {} : { form: { key: 'templates.fit.cannotApprove' } };
+  },
 };

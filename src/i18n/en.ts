@@ -608,6 +608,13 @@ export const en = {
   // issue 12 (u3): phone menu
   'nav.menu': 'Menu',
   'nav.menuLabel': 'Main (menu)',
+  // issue 12 (u3): the template editor's count with signatures
+  'templates.fit.title': 'Length with a signature',
+  'templates.fit.count': 'With 【{signature}】 (the longest approved signature): {chars} characters | {segments} messages',
+  'templates.fit.tooLongForLongest': 'Too long to send with 【{signature}】: choose a shorter signature, or shorten the template.',
+  'templates.fit.cannotFit': 'Too long to send with any approved signature (over 500 characters with it): shorten the template. It cannot be approved as it is.',
+  'templates.fit.noSignature': 'No approved signature yet: the count with a signature appears once one is approved.',
+  'templates.fit.cannotApprove': 'Not approved: this template is over 500 characters even with the shortest approved signature, so it could never be sent. Ask for a shorter version.',
 } as const;
 
 export type MessageKey = keyof typeof en;

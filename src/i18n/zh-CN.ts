@@ -610,4 +610,11 @@ export const zhCN: Record<MessageKey, string> = {
   // issue 12 (u3): phone menu
   'nav.menu': '菜单',
   'nav.menuLabel': '主菜单',
+  // issue 12 (u3): the template editor's count with signatures
+  'templates.fit.title': '加签名后的长度',
+  'templates.fit.count': '加上【{signature}】（最长的已审核签名）：{chars} 字 | {segments} 条',
+  'templates.fit.tooLongForLongest': '加上【{signature}】后过长，无法发送：请选用较短的签名，或缩短模板。',
+  'templates.fit.cannotFit': '加上任何已审核签名都超过 500 字，无法发送：请缩短模板。此模板无法通过审核。',
+  'templates.fit.noSignature': '还没有已审核的签名：签名通过审核后，这里会显示加签名后的字数。',
+  'templates.fit.cannotApprove': '未通过：此模板加上最短的已审核签名仍超过 500 字，永远无法发送。请让提交人缩短后再提交。',
 };

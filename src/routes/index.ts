@@ -9,6 +9,8 @@ import { apiRoutes } from './api.routes';
 import { tasksRoutes } from './tasks.routes';
 import { carriersRoutes } from './carriers.routes';
 import { signatureKind, templateKind } from '../handlers/catalogue.kinds';
+import { templateFitHandler } from '../handlers/template-fit.handlers';
+import { requireUser } from '../middleware/auth';
 
 export function buildRoutes(deps: AppDeps): Router {
   const router = Router();
@@ -16,6 +18,7 @@ export function buildRoutes(deps: AppDeps): Router {
   router.use('/users', usersRoutes(deps));
   router.use('/settings', settingsRoutes(deps));
   router.use('/signatures', catalogueRoutes(deps, signatureKind));
+  router.get('/templates/fit', requireUser, templateFitHandler(deps));
   router.use('/templates', catalogueRoutes(deps, templateKind));
   router.use('/tasks', tasksRoutes(deps));
   router.use('/api-keys', apiKeysRoutes(deps));

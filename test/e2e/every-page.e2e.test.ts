@@ -152,3 +152,17 @@ describe.each([['en-US'], ['zh-CN']])('every page in %s', (locale) => {
     }
   });
 });
+
+test('the template editor counts with the longest approved signature as it is typed, and warns when it cannot fit', async () => {
+  const session = await harness.newSession();
+  await logIn(session);
+  const { page } = session;
+  await page.goto('/templates/new');
+  const count = page.locator('[data-fit-count]');
+  await page.locator('#content').fill('好'.repeat(66));
+  await page.waitForFunction(() => document.querySelector('[data-fit-count]')?.textContent?.includes('71 characters'));
+  expect((await count.textContent())?.trim()).toBe('With 【腾讯云】 (the longest approved signature): 71 characters | 2 messages');
+  await page.locator('#content').fill('好'.repeat(500));
+  await page.locator('[data-fit-warning]').waitFor();
+  expect(await page.locator('[data-fit-warning]').textContent()).toContain('Too long to send with any approved signature');
+});
