@@ -359,7 +359,7 @@ export const en = {
   'tasks.messages.code': "Receipt code",
   'tasks.messages.remarks': "Remarks",
   'tasks.messages.sheetName': "Messages",
-  'tasks.messages.phoneHint': "A whole number, or its first digits (e.g. 138).",
+  'tasks.messages.phoneHint': "A whole number, its first digits (e.g. 138), or its last 4 or more digits (e.g. 8000; type *1234 when they start with 1).",
   'tasks.messages.clear': "Clear filters",
   'tasks.messages.count': "{count} message(s)",
   'tasks.messages.countMatching': "{count} message(s) match the filter",
@@ -615,6 +615,8 @@ export const en = {
   'templates.fit.cannotFit': 'Too long to send with any approved signature (over 500 characters with it): shorten the template. It cannot be approved as it is.',
   'templates.fit.noSignature': 'No approved signature yet: the count with a signature appears once one is approved.',
   'templates.fit.cannotApprove': 'Not approved: this template is over 500 characters even with the shortest approved signature, so it could never be sent. Ask for a shorter version.',
+  // issue 12 (u3): what the task search accepts
+  'taskList.searchHint': 'A task ID or its start (T2612), a whole phone number, or a number\'s first 3 or more digits (138).',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -361,7 +361,7 @@ export const zhCN: Record<MessageKey, string> = {
   'tasks.messages.code': "回执代码",
   'tasks.messages.remarks': "备注",
   'tasks.messages.sheetName': "短信明细",
-  'tasks.messages.phoneHint': "完整号码，或号码开头的几位（如 138）。",
+  'tasks.messages.phoneHint': "完整号码、号码开头的几位（如 138），或号码最后 4 位及以上（如 8000；以 1 开头时请输入 *1234）。",
   'tasks.messages.clear': "清除筛选",
   'tasks.messages.count': "共 {count} 条短信",
   'tasks.messages.countMatching': "符合筛选条件的短信 {count} 条",
@@ -617,4 +617,6 @@ export const zhCN: Record<MessageKey, string> = {
   'templates.fit.cannotFit': '加上任何已审核签名都超过 500 字，无法发送：请缩短模板。此模板无法通过审核。',
   'templates.fit.noSignature': '还没有已审核的签名：签名通过审核后，这里会显示加签名后的字数。',
   'templates.fit.cannotApprove': '未通过：此模板加上最短的已审核签名仍超过 500 字，永远无法发送。请让提交人缩短后再提交。',
+  // issue 12 (u3): what the task search accepts
+  'taskList.searchHint': '任务 ID 或其开头（如 T2612）、完整手机号码，或号码开头的 3 位及以上（如 138）。',
 };

@@ -16,6 +16,8 @@ export interface MessageFilter {
   phone?: string;
   /** First digits of the number. */
   phonePrefix?: string;
+  /** Last digits of the number (at least PHONE_TAIL_LENGTH of them). */
+  phoneSuffix?: string;
   status?: string;
   code?: string;
 }
@@ -32,7 +34,22 @@ export const MESSAGE_INDEX = {
   status: 'messages_task_id_status_id_index',
   code: 'messages_task_id_code_id_index',
   phone: 'messages_task_id_phone_index',
+  tail: 'messages_task_id_phone_tail_index',
 } as const;
+
+/**
+ * (task_id, substr(phone, -4)) is an index on an expression (migration 70): a search by last digits reads only the
+ * numbers sharing the last four, about one in ten thousand, then compares the rest of the digits. The SQL text of
+ * the expression must match the index's exactly for SQLite to use it.
+ */
+export const PHONE_TAIL_LENGTH = 4;
+const TAIL_EXPRESSION = `substr(phone, -${PHONE_TAIL_LENGTH})`;
+
+function whereSuffix(q: Knex.QueryBuilder, digits: string): Knex.QueryBuilder {
+  q.whereRaw(`${TAIL_EXPRESSION} = ?`, [digits.slice(-PHONE_TAIL_LENGTH)]);
+  if (digits.length > PHONE_TAIL_LENGTH) q.whereRaw('substr(phone, ?) = ?', [-digits.length, digits]);
+  return q;
+}
 export type MessageIndex = (typeof MESSAGE_INDEX)[keyof typeof MESSAGE_INDEX];
 const INDEX = MESSAGE_INDEX;
 
@@ -66,6 +83,7 @@ function applyFilter(q: Knex.QueryBuilder, f: MessageFilter): Knex.QueryBuilder 
     const [low, high] = prefixRange(f.phonePrefix);
     q.where('phone', '>=', low).where('phone', '<', high);
   }
+  if (f.phoneSuffix !== undefined) whereSuffix(q, f.phoneSuffix);
   if (f.status !== undefined) q.where('status', f.status);
   if (f.code !== undefined) q.where('code', f.code);
   return q;
@@ -74,6 +92,7 @@ function applyFilter(q: Knex.QueryBuilder, f: MessageFilter): Knex.QueryBuilder 
 /** The index for the filter; a prefix needs one probe of (task_id, phone) to know how wide it is. */
 export async function chooseIndex(db: Knex, f: MessageFilter): Promise<MessageIndex> {
   if (f.phone !== undefined) return INDEX.phone;
+  if (f.phoneSuffix !== undefined) return INDEX.tail;
   if (f.phonePrefix !== undefined) {
     const [low, high] = prefixRange(f.phonePrefix);
     const probe = messagesUsing(db, INDEX.phone).where('task_id', f.taskId).where('phone', '>=', low).where('phone', '<', high).select(db.raw('1')).limit(PREFIX_SORT_LIMIT + 1);
@@ -155,6 +174,7 @@ function drivers(f: MessageFilter): Driver[] {
     const [low, high] = prefixRange(f.phonePrefix);
     out.push({ index: INDEX.phone, own: (q) => q.where('phone', '>=', low).where('phone', '<', high) });
   }
+  if (f.phoneSuffix !== undefined) out.push({ index: INDEX.tail, own: (q) => whereSuffix(q, f.phoneSuffix!) });
   if (f.status !== undefined) out.push({ index: INDEX.status, own: (q) => q.where('status', f.status!) });
   if (f.code !== undefined) out.push({ index: INDEX.code, own: (q) => q.where('code', f.code!) });
   return out;

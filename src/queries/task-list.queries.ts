@@ -15,6 +15,8 @@ export interface TaskListFilter {
   idPrefix?: string;
   /** A normalised mobile number: tasks with a message to it. */
   phone?: string;
+  /** The first digits (3 or more) of a number: tasks with a message to a number starting so. */
+  phonePrefix?: string;
 }
 
 /** Keyset position: `after` = older than this id (next page), `before` = newer than this id (previous page). */
@@ -93,6 +95,10 @@ function filtered(db: Knex, filter: TaskListFilter): Knex.QueryBuilder {
   if (filter.idPrefix) q.where('id', '>=', filter.idPrefix).where('id', '<', filter.idPrefix + '\uffff');
   // messages (phone, task_id) answers this from the index alone (migration 18).
   if (filter.phone) q.whereIn('id', db('messages').distinct('task_id').where('phone', filter.phone));
+  // The same index read as a range: every number starting with the digits sorts below the digits followed by ':'.
+  if (filter.phonePrefix) {
+    q.whereIn('id', db('messages').distinct('task_id').where('phone', '>=', filter.phonePrefix).where('phone', '<', `${filter.phonePrefix}:`));
+  }
   return q;
 }
 

@@ -46,7 +46,7 @@ export interface MessagePage {
 
 /** The filtered count: exact and free from the counters when only the status is filtered. */
 async function filteredCount(db: Knex, task: Task, filter: MessageFilter, counts: Record<MessageStatus, number>): Promise<FilteredCount> {
-  const onlyStatus = filter.phone === undefined && filter.phonePrefix === undefined && filter.code === undefined;
+  const onlyStatus = filter.phone === undefined && filter.phonePrefix === undefined && filter.phoneSuffix === undefined && filter.code === undefined;
   if (onlyStatus && filter.status === undefined) return { count: task.recipientCount, bound: 'exact' };
   if (onlyStatus) return { count: counts[filter.status as MessageStatus] ?? 0, bound: 'exact' };
   return countMessages(db, filter, FILTERED_COUNT_CAP);

@@ -110,6 +110,12 @@ describe('parsePhoneSearch', () => {
     ['11 digits but not a mobile', '12800138000', { kind: 'invalid' }],
     ['too long', '138001380001', { kind: 'invalid' }],
     ['a wildcard', '138*', { kind: 'invalid' }],
+    ['last four digits', '8000', { kind: 'suffix', digits: '8000' }],
+    ['last digits with a space', '0013 8000', { kind: 'suffix', digits: '00138000' }],
+    ['last digits starting with 1, asked for with a star', '*1234', { kind: 'suffix', digits: '1234' }],
+    ['full-width star', '＊１２３４', { kind: 'suffix', digits: '1234' }],
+    ['three last digits are too few', '*800', { kind: 'invalid' }],
+    ['eleven last digits are too many', '*13800138000', { kind: 'invalid' }],
   ])('%s', (_label, text, expected) => {
     expect(parsePhoneSearch(text)).toEqual(expected);
   });

@@ -94,19 +94,29 @@ export function splitManualNumbers(text: string): string[] {
   return text.split(LIST_SEPARATORS).filter((piece) => piece !== '');
 }
 
-export type PhoneSearch = { kind: 'exact'; phone: string } | { kind: 'prefix'; digits: string } | { kind: 'invalid' };
+export type PhoneSearch = { kind: 'exact'; phone: string } | { kind: 'prefix'; digits: string } | { kind: 'suffix'; digits: string } | { kind: 'invalid' };
+
+/** The fewest last digits a search accepts: fewer would match a large share of any task. */
+export const PHONE_SUFFIX_MIN = 4;
 
 /**
- * What someone types to find numbers among a task's messages: a whole mobile number (matched exactly) or its
- * first digits (a prefix, e.g. 138 or 1380013). It forgives what normalizePhone forgives: full-width digits,
- * separators, a leading +86 / 0086 / 86. Every mainland mobile starts with 1, so anything else cannot match.
+ * What someone types to find numbers among a task's messages: a whole mobile number (matched exactly), its
+ * first digits (a prefix, e.g. 138 or 1380013), or its last 4 to 10 digits (e.g. 8000, or *1234 when they start
+ * with 1). It forgives what normalizePhone forgives: full-width digits, separators, a leading +86 / 0086 / 86.
  */
 export function parsePhoneSearch(raw: string): PhoneSearch {
   const whole = normalizePhone(raw);
   if (whole.ok) return { kind: 'exact', phone: whole.phone };
   let digits = toHalfWidth(raw).trim().replace(SEPARATORS, '');
-  const country = /^(?:\+86|0086|86)(?=1)/.exec(digits);
-  if (country) digits = digits.slice(country[0].length);
-  if (!/^1\d{0,9}$/.test(digits)) return { kind: 'invalid' };
-  return { kind: 'prefix', digits };
+  // A leading * (or …) asks for the last digits explicitly: the only way to search last digits that start with 1.
+  const ending = /^[*＊…]/.exec(digits);
+  if (ending) digits = digits.slice(1);
+  else {
+    const country = /^(?:\+86|0086|86)(?=1)/.exec(digits);
+    if (country) digits = digits.slice(country[0].length);
+  }
+  // No mainland mobile starts with anything but 1, so 4 or more digits that do not are the number's last digits.
+  if (!ending && /^1\d{0,9}$/.test(digits)) return { kind: 'prefix', digits };
+  if (digits.length >= PHONE_SUFFIX_MIN && /^\d{1,10}$/.test(digits)) return { kind: 'suffix', digits };
+  return { kind: 'invalid' };
 }

@@ -48,6 +48,7 @@ export function parseMessageQuery(query: unknown): MessageQuery {
     const search = parsePhoneSearch(values.phone);
     if (search.kind === 'exact') filter.phone = search.phone;
     else if (search.kind === 'prefix') filter.phonePrefix = search.digits;
+    else if (search.kind === 'suffix') filter.phoneSuffix = search.digits;
     else errors.phone = { key: 'tasks.messages.errors.phone' };
   }
   if (values.status !== '') {

@@ -29,6 +29,8 @@ describe('parseTaskListQuery', () => {
     [{ q: 'T26' }, { idPrefix: 'T26' }],
     [{ q: '+86 138-0013-8000' }, { phone: '13800138000' }],
     [{ q: '１３８００１３８０００' }, { phone: '13800138000' }],
+    [{ q: '138' }, { phonePrefix: '138' }],
+    [{ q: '+86 1380013' }, { phonePrefix: '1380013' }],
   ])('%p filters %p', (query, filter) => {
     const parsed = parse(query);
     expect(parsed.ignored).toEqual([]);
@@ -46,6 +48,7 @@ describe('parseTaskListQuery', () => {
     ['from', '2026-02-30'],
     ['to', '25/11/2026'],
     ['q', 'hello'],
+    ['q', '13'],
     ['q', '138001380001'],
     ['per', '25'],
     ['per', '20.0'],

@@ -1,5 +1,5 @@
 import { SMS_TYPES } from '../sms/template';
-import { normalizePhone } from '../sms/phone';
+import { normalizePhone, parsePhoneSearch } from '../sms/phone';
 import { parseLocalDateTime } from '../time/zoned-time';
 import type { TaskListCursor, TaskListFilter } from '../queries/task-list.queries';
 
@@ -14,6 +14,8 @@ export type FilterField = (typeof FILTER_FIELDS)[number] | 'after' | 'before';
 
 export const TASK_ID_PATTERN = /^T\d{1,19}$/;
 const MAX_SEARCH_LENGTH = 64;
+/** Fewer first digits would match nearly every task (every mobile starts with 1). */
+export const PHONE_PREFIX_MIN = 3;
 const MAX_SHOWN_VALUE = 40;
 
 export interface TaskListQuery {
@@ -132,9 +134,11 @@ export function parseTaskListQuery(query: Record<string, unknown>, ctx: TaskList
   if (q) {
     const asId = q.toUpperCase();
     const phone = q.length <= MAX_SEARCH_LENGTH ? normalizePhone(q) : null;
+    const search = phone && !phone.ok ? parsePhoneSearch(q) : null;
     if (TASK_ID_PATTERN.test(asId)) out.filter.idPrefix = asId;
     else if (phone?.ok) out.filter.phone = phone.phone;
-    if (out.filter.idPrefix || out.filter.phone) out.params.q = q;
+    else if (search?.kind === 'prefix' && search.digits.length >= PHONE_PREFIX_MIN) out.filter.phonePrefix = search.digits;
+    if (out.filter.idPrefix || out.filter.phone || out.filter.phonePrefix) out.params.q = q;
     else ignore('q', q);
   }
 

@@ -39,7 +39,9 @@ function listWhere(p: URLSearchParams, userId: number): { where: string[]; param
   if (p.get('smsType')) add('sms_type = ?', p.get('smsType'));
   const createdBy = p.get('mine') ? userId : p.get('createdBy') ? Number(p.get('createdBy')) : undefined;
   if (createdBy !== undefined) add('created_by = ?', createdBy);
-  if (p.get('q')) add('id IN (SELECT DISTINCT task_id FROM messages WHERE phone = ?)', p.get('q'));
+  const q = p.get('q');
+  if (q && /^1\d{10}$/.test(q)) add('id IN (SELECT DISTINCT task_id FROM messages WHERE phone = ?)', q);
+  else if (q) add('id IN (SELECT DISTINCT task_id FROM messages WHERE phone >= ? AND phone < ?)', q, `${q}:`);
   return { where, params };
 }
 
@@ -56,11 +58,16 @@ export function listFloor(url: URL, userId: number): FloorQuery[] {
   ];
 }
 
-/** The phone conditions of the details filter: a whole number (11 digits) or first digits. */
-function phoneCondition(phone: string | null): { sql: string; params: unknown[] } | undefined {
+/** The phone conditions of the details filter: a whole number (11 digits), first digits, or last digits (*1234, 8000). */
+function phoneCondition(phone: string | null): { sql: string; params: unknown[]; index: MessageIndex } | undefined {
   if (!phone) return undefined;
-  if (/^1\d{10}$/.test(phone)) return { sql: 'phone = ?', params: [phone] };
-  return { sql: 'phone >= ? AND phone < ?', params: [phone, `${phone}:`] };
+  if (/^1\d{10}$/.test(phone)) return { sql: 'phone = ?', params: [phone], index: MESSAGE_INDEX.phone };
+  if (phone.startsWith('*') || !phone.startsWith('1')) {
+    const digits = phone.replace(/^\*/, '');
+    const tail = { sql: 'substr(phone, -4) = ?', params: [digits.slice(-4)] as unknown[], index: MESSAGE_INDEX.tail };
+    return digits.length === 4 ? tail : { ...tail, sql: `${tail.sql} AND substr(phone, ?) = ?`, params: [...tail.params, -digits.length, digits] };
+  }
+  return { sql: 'phone >= ? AND phone < ?', params: [phone, `${phone}:`], index: MESSAGE_INDEX.phone };
 }
 
 /**
@@ -93,7 +100,7 @@ export function detailFloor(url: URL, taskId: string, index: MessageIndex): Floo
   if (phone) {
     out.push({
       label: 'count',
-      sql: `SELECT count(*) AS n FROM (SELECT 1 FROM messages INDEXED BY ${MESSAGE_INDEX.phone} WHERE task_id = ? AND ${phone.sql} LIMIT ?)`,
+      sql: `SELECT count(*) AS n FROM (SELECT 1 FROM messages INDEXED BY ${phone.index} WHERE task_id = ? AND ${phone.sql} LIMIT ?)`,
       params: [taskId, ...phone.params, FILTERED_COUNT_CAP + 1],
     });
   }
@@ -131,6 +138,7 @@ export class PagesFloor {
   chooseIndex(taskId: string, url: URL): MessageIndex {
     const phone = phoneCondition(url.searchParams.get('phone'));
     if (phone?.sql === 'phone = ?') return MESSAGE_INDEX.phone;
+    if (phone?.index === MESSAGE_INDEX.tail) return MESSAGE_INDEX.tail;
     if (phone) {
       const { n } = this.statement(`SELECT count(*) AS n FROM (SELECT 1 FROM messages INDEXED BY ${MESSAGE_INDEX.phone} WHERE task_id = ? AND ${phone.sql} LIMIT ?)`).get(
         taskId,

@@ -85,6 +85,8 @@ function cases(bigTaskId: string, memberId: number): PageCase[] {
     list('status+smsType+createdBy first page', all),
     list('status+smsType+createdBy last page (≤ 50)', all, 49),
     list(`q=<phone> (tasks that sent to ${SEARCH_PHONE})`, `?q=${SEARCH_PHONE}`),
+    list(`q=${SEARCH_PHONE.slice(0, 7)} (first 7 digits)`, `?q=${SEARCH_PHONE.slice(0, 7)}`),
+    list('q=186 (first 3 digits, wide)', '?q=186'),
     details('1M task first page', ''),
     details(`1M task page ${DEEP}`, '', DEEP - 1),
     details('1M task status=failed first page', '?status=failed'),
@@ -94,6 +96,8 @@ function cases(bigTaskId: string, memberId: number): PageCase[] {
     details('1M task phone=1380 (≈ 7,500 numbers) first page', '?phone=1380'),
     details('1M task phone=1380013 (narrow prefix)', '?phone=1380013'),
     details('1M task phone=<whole number>', `?phone=${phoneOf(424_242)}`),
+    details('1M task phone=*<last 4 digits>', `?phone=*${phoneOf(424_242).slice(-4)}`),
+    details('1M task phone=*<last 6 digits>', `?phone=*${phoneOf(424_242).slice(-6)}`),
   ];
 }
 

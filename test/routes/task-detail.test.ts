@@ -14,6 +14,7 @@ const DELIVERED = numbersWithOutcome(60, '0000', '138');
 const UNDELIV = numbersWithOutcome(25, '0001', '139');
 const EXPIRED = numbersWithOutcome(5, '0003', '137');
 const REJECTED = numbersWithOutcome(10, '0002', '136');
+const ALL = [...DELIVERED, ...UNDELIV, ...EXPIRED, ...REJECTED];
 
 beforeAll(async () => {
   t = await makeTestApp();
@@ -138,6 +139,11 @@ describe('per-message table and filters', () => {
     ['prefix 1370000 (one EXPIRED number)', '1370000', [EXPIRED[0]]],
     ['prefix with 0086', '0086 136', REJECTED],
     ['prefix matching nothing', '1599', []],
+    ['last 4 digits', EXPIRED[0].slice(-4), EXPIRED],
+    ['last 6 digits', UNDELIV[3].slice(-6), ALL.filter((n) => n.endsWith(UNDELIV[3].slice(-6)))],
+    ['last 10 digits with a space', `${EXPIRED[1].slice(1, 5)} ${EXPIRED[1].slice(5)}`, [EXPIRED[1]]],
+    ['last digits that start with 1, asked for with *', `*${REJECTED[2].slice(-8)}`, [REJECTED[2]]],
+    ['last digits matching nothing', '99999', []],
   ])('phone %s', async (_label, phone, expected) => {
     const res = await owner.get(`/tasks/${taskId}?phone=${encodeURIComponent(phone)}`);
     expect(res.status).toBe(200);

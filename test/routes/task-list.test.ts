@@ -114,6 +114,11 @@ test('search by phone number: the tasks that sent to it, whatever way the number
     expect(await search('+86 139-0000-0017')).toEqual([third.taskId, first.taskId]);
     expect(await search('１３９１００００００７')).toEqual([second.taskId]);
     expect(await search('13800000000')).toEqual([]);
+    // First digits, 3 or more: every task with a number starting so (issue 12).
+    expect(await search('1391')).toEqual([second.taskId]);
+    expect(await search('139')).toEqual([third.taskId, second.taskId, first.taskId]);
+    expect(await search('+86 137')).toEqual([third.taskId]);
+    expect(await search('138')).toEqual([]);
     const page = await agent.get(`/tasks?q=${encodeURIComponent('+86 139-0000-0017')}&status=scheduled`);
     expect(listedIds(page.text)).toEqual([third.taskId, first.taskId]);
     expect(listedTotal(page.text)).toBe(2);
@@ -144,7 +149,7 @@ test.each([
   ['from', '?from=2026-13-45', 'Sending from “2026-13-45”'],
   ['to (before from)', '?from=2026-11-25&to=2026-11-20', 'Sending until “2026-11-20”'],
   ['search', '?q=hello', 'Task ID or phone number “hello”'],
-  ['search (a short number)', '?q=1390000', 'Task ID or phone number “1390000”'],
+  ['search (two first digits are too few)', '?q=13', 'Task ID or phone number “13”'],
   ['per page', '?per=7', 'Per page “7”'],
   ['mine', '?mine=maybe', 'Mine only “maybe”'],
   ['cursor', '?after=%27%20OR%201%3D1', 'Page position “\' OR 1=1”'],
