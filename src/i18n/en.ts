@@ -343,7 +343,7 @@ export const en = {
   'tasks.detail.sendDaysEmpty': "Nothing has been handed to the carrier yet.",
   'tasks.detail.detailsRemoved': "The per-message details of this task were removed by retention: message rows are kept for {days} days after a task finishes. The counts and totals above are kept.",
   'tasks.detail.api': "API",
-  'tasks.detail.apiHint': "Integrations read this task and its delivery receipts with an API key, sent in the header Authorization: Bearer <key>. The README describes both calls, section “API”: “GET /api/v1/tasks/:id” and “GET /api/v1/receipts”.",
+  'tasks.detail.apiHint': "Integrations read this task and its delivery receipts with an API key, sent in the header Authorization: Bearer <key>. Both calls, “GET /api/v1/tasks/:id” and “GET /api/v1/receipts”, are described on the API reference page.",
   'tasks.detail.apiTask': "The task and its counts by status",
   'tasks.detail.apiReceipts': "Its delivery receipts",
   'tasks.detail.apiKeys': "Manage API keys",
@@ -611,12 +611,18 @@ export const en = {
   // issue 12 (u3): the template editor's count with signatures
   'templates.fit.title': 'Length with a signature',
   'templates.fit.count': 'With 【{signature}】 (the longest approved signature): {chars} characters | {segments} messages',
+  'templates.fit.countOne': 'With 【{signature}】 (the longest approved signature): {chars} characters | 1 message',
   'templates.fit.tooLongForLongest': 'Too long to send with 【{signature}】: choose a shorter signature, or shorten the template.',
   'templates.fit.cannotFit': 'Too long to send with any approved signature (over 500 characters with it): shorten the template. It cannot be approved as it is.',
   'templates.fit.noSignature': 'No approved signature yet: the count with a signature appears once one is approved.',
   'templates.fit.cannotApprove': 'Not approved: this template is over 500 characters even with the shortest approved signature, so it could never be sent. Ask for a shorter version.',
   // issue 12 (u3): what the task search accepts
   'taskList.searchHint': 'A task ID or its start (T2612), a whole phone number, or a number\'s first 3 or more digits (138).',
+  // issue 12 (u3): the simulator notice and the API page
+  'nav.simulatorNotice': 'Simulator: no real carrier is configured, so no real SMS leaves this console. Messages are "sent" to the built-in stub carrier.',
+  'apiDocs.title': 'API reference',
+  'apiDocs.intro': 'The JSON API under /api/v1, as the README describes it (section "API"). An admin creates keys at API keys.',
+  'tasks.detail.apiDocsLink': 'API reference: both calls, their parameters and errors',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -345,7 +345,7 @@ export const zhCN: Record<MessageKey, string> = {
   'tasks.detail.sendDaysEmpty': "尚未向运营商提交任何短信。",
   'tasks.detail.detailsRemoved': "该任务的逐条短信明细已按保留期限删除：任务结束后保留 {days} 天。上方的统计和合计仍然保留。",
   'tasks.detail.api': "API 接口",
-  'tasks.detail.apiHint': "其他系统可用 API 密钥读取该任务及其状态回执，在请求头中发送 Authorization: Bearer <密钥>。两个接口的说明见 README 的“API”一节：“GET /api/v1/tasks/:id”与“GET /api/v1/receipts”。",
+  'tasks.detail.apiHint': "其他系统可用 API 密钥读取该任务及其状态回执，在请求头中发送 Authorization: Bearer <密钥>。两个接口“GET /api/v1/tasks/:id”与“GET /api/v1/receipts”的说明见 API 参考页面。",
   'tasks.detail.apiTask': "任务及各状态数量",
   'tasks.detail.apiReceipts': "任务的状态回执",
   'tasks.detail.apiKeys': "管理 API 密钥",
@@ -613,10 +613,16 @@ export const zhCN: Record<MessageKey, string> = {
   // issue 12 (u3): the template editor's count with signatures
   'templates.fit.title': '加签名后的长度',
   'templates.fit.count': '加上【{signature}】（最长的已审核签名）：{chars} 字 | {segments} 条',
+  'templates.fit.countOne': '加上【{signature}】（最长的已审核签名）：{chars} 字 | 1 条',
   'templates.fit.tooLongForLongest': '加上【{signature}】后过长，无法发送：请选用较短的签名，或缩短模板。',
   'templates.fit.cannotFit': '加上任何已审核签名都超过 500 字，无法发送：请缩短模板。此模板无法通过审核。',
   'templates.fit.noSignature': '还没有已审核的签名：签名通过审核后，这里会显示加签名后的字数。',
   'templates.fit.cannotApprove': '未通过：此模板加上最短的已审核签名仍超过 500 字，永远无法发送。请让提交人缩短后再提交。',
   // issue 12 (u3): what the task search accepts
   'taskList.searchHint': '任务 ID 或其开头（如 T2612）、完整手机号码，或号码开头的 3 位及以上（如 138）。',
+  // issue 12 (u3): the simulator notice and the API page
+  'nav.simulatorNotice': '模拟模式：尚未配置真实通道，本控制台不会发出任何真实短信，短信只“发送”到内置的模拟通道。',
+  'apiDocs.title': 'API 参考',
+  'apiDocs.intro': '/api/v1 下的 JSON API，内容与 README 的“API”一节相同（英文）。管理员在“API 密钥”页面创建密钥。',
+  'tasks.detail.apiDocsLink': 'API 参考：两个接口的参数与错误说明',
 };

@@ -4,6 +4,7 @@ import { isLocale, negotiateLocale, translator, type Locale } from '../i18n/i18n
 import { csrfToken } from './csrf';
 import { getSettings } from '../services/settings.service';
 import { formatDateTime } from '../time/zoned-time';
+import { realCarrierConfigured } from '../carrier/real-carrier';
 
 export function requestLocale(req: Request): Locale {
   if (isLocale(req.user?.locale)) return req.user.locale;
@@ -23,6 +24,7 @@ export function localsMiddleware(deps: AppDeps) {
     res.locals.isAdmin = req.user?.role === 'admin';
     res.locals.currentPath = req.path;
     res.locals.settings = settings;
+    res.locals.carrierIsSimulator = !realCarrierConfigured();
     res.locals.csrfToken = () => csrfToken(req);
     res.locals.formatDateTime = (iso: string | null | undefined) => (iso ? formatDateTime(iso, settings.timeZone, locale) : '');
     res.locals.errors = {};

@@ -10,6 +10,7 @@ import { tasksRoutes } from './tasks.routes';
 import { carriersRoutes } from './carriers.routes';
 import { signatureKind, templateKind } from '../handlers/catalogue.kinds';
 import { templateFitHandler } from '../handlers/template-fit.handlers';
+import { apiDocsHandler } from '../handlers/api-docs.handlers';
 import { requireUser } from '../middleware/auth';
 
 export function buildRoutes(deps: AppDeps): Router {
@@ -23,6 +24,7 @@ export function buildRoutes(deps: AppDeps): Router {
   router.use('/tasks', tasksRoutes(deps));
   router.use('/api-keys', apiKeysRoutes(deps));
   router.use('/carriers', carriersRoutes(deps));
+  router.get('/api-docs', requireUser, apiDocsHandler);
   router.use('/api/v1', apiRoutes(deps));
   return router;
 }

@@ -213,6 +213,10 @@ async function runPages(dir: string): Promise<void> {
       rows.push(...part.rows);
       pass.push(...part.pass);
     }
+  } catch (err) {
+    // The app's own log says why a page failed (a 500 carries only a reference to it).
+    for (const line of t.logLines.filter((l) => l.includes('"error"')).slice(-3)) log(line);
+    throw err;
   } finally {
     floor.close();
     server.closeAllConnections();

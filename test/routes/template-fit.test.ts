@@ -29,6 +29,7 @@ describe('the editor count', () => {
     const html = await fit('好'.repeat(66));
     expect(html).toContain('With 【腾讯云】 (the longest approved signature): 71 characters | 2 messages');
     expect(html).not.toContain('data-fit-warning');
+    expect(await fit('您好')).toContain('7 characters | 1 message<');
   });
 
   test('warns when the longest signature makes it too long, and says when no signature can carry it', async () => {
