@@ -3,17 +3,13 @@
  * phone width (390×844) no page is wider than the viewport. Data is written straight into the database so each
  * page has something to show (a list row, a task with messages, a pending template).
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import type { Page } from 'playwright-core';
 import { startBrowserHarness, type BrowserHarness, type BrowserSession } from '../helpers/browser';
 import { addUser, PASSWORD } from '../helpers/app';
+import { axeViolations } from '../helpers/axe';
 import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
 import { insertTaskRow } from '../helpers/task-rows';
 import { insertCatalogueItem } from '../../src/queries/catalogue.queries';
 
-const AXE_PATH = path.join(__dirname, '../../node_modules/axe-core/axe.min.js');
-const AXE_SOURCE = readFileSync(AXE_PATH, 'utf8');
 const PHONE = { width: 390, height: 844 };
 
 let harness: BrowserHarness;
@@ -54,6 +50,7 @@ beforeAll(async () => {
     `/users/${memberId}`,
     '/api-keys',
     '/carriers',
+    '/api-docs',
   ];
 }, 30_000);
 
@@ -72,19 +69,6 @@ async function logIn(session: BrowserSession): Promise<void> {
   await page.locator('#password').fill(PASSWORD);
   await Promise.all([page.waitForNavigation(), page.locator('form[action="/login"] button[type=submit]').click()]);
   expect(new URL(page.url()).pathname).not.toBe('/login');
-}
-
-/** axe's rule ids with the offending selectors, for a readable failure. */
-async function axeViolations(page: Page): Promise<string[]> {
-  // page.addScriptTag({path}) inserts an inline <script>, which the console's CSP (script-src 'self') blocks, as
-  // it should: the check that the CSP holds is the harness's console-error watch. axe goes in through the
-  // DevTools evaluation channel instead, which page CSP does not govern.
-  await page.evaluate(AXE_SOURCE);
-  const result = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(o: unknown): Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe;
-    return axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-  });
-  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
 describe.each([['en-US'], ['zh-CN']])('every page in %s', (locale) => {
