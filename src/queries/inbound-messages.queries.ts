@@ -79,3 +79,49 @@ export async function listInboundMessages(db: Knex, filter: InboundFilter, limit
   if (afterId !== undefined) query.where('id', '<', afterId);
   return (await query).map(toInbound);
 }
+
+/** One row of /inbox: the reply and the name of the account that received it (null once that account is deleted). */
+export interface InboxRow extends InboundMessage {
+  accountName: string | null;
+}
+
+/** Keyset position of /inbox: `after` = older than this id (next page), `before` = newer than it (previous page). */
+export interface InboxCursor {
+  after?: number;
+  before?: number;
+}
+
+function filteredInbox(db: Knex, filter: InboundFilter): Knex.QueryBuilder {
+  const query = db('inbound_messages as m');
+  // The (phone, id) index read as a range: every number starting with the digits sorts below the digits + ':'.
+  if (filter.phonePrefix) query.where('m.phone', '>=', filter.phonePrefix).andWhere('m.phone', '<', `${filter.phonePrefix}:`);
+  if (filter.accountId !== undefined) query.where('m.account_id', filter.accountId);
+  if (filter.text) query.whereRaw('instr(lower(m.text), lower(?)) > 0', [filter.text]);
+  if (filter.from) query.where('m.received_at', '>=', filter.from);
+  if (filter.to) query.where('m.received_at', '<', filter.to);
+  return query;
+}
+
+/**
+ * One page of /inbox, newest first, with the account's name. With `before` the rows just newer than it are read
+ * upwards and turned back, so a page is the same whichever direction it was reached from. Ask for one row more
+ * than shown to learn whether another page follows.
+ */
+export async function listInboxPage(db: Knex, filter: InboundFilter, cursor: InboxCursor, limit: number): Promise<InboxRow[]> {
+  const query = filteredInbox(db, filter)
+    .leftJoin('carrier_accounts as a', 'a.id', 'm.account_id')
+    .select('m.*', 'a.name as account_name')
+    .limit(limit);
+  const toRow = (r: Row): InboxRow => ({ ...toInbound(r), accountName: (r.account_name as string) ?? null });
+  if (cursor.before !== undefined) {
+    const rows = await query.where('m.id', '>', cursor.before).orderBy('m.id', 'asc');
+    return rows.reverse().map(toRow);
+  }
+  if (cursor.after !== undefined) query.where('m.id', '<', cursor.after);
+  return (await query.orderBy('m.id', 'desc')).map(toRow);
+}
+
+/** Whether any reply under the filter is older than `id` (the "next page" link of a page reached backwards). */
+export async function hasInboundOlderThan(db: Knex, filter: InboundFilter, id: number): Promise<boolean> {
+  return (await filteredInbox(db, filter).where('m.id', '<', id).first('m.id')) !== undefined;
+}
