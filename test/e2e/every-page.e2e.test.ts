@@ -9,6 +9,7 @@ import { axeViolations } from '../helpers/axe';
 import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
 import { insertTaskRow } from '../helpers/task-rows';
 import { insertCatalogueItem } from '../../src/queries/catalogue.queries';
+import { recordInboundMessage } from '../../src/services/inbound-messages.service';
 
 const PHONE = { width: 390, height: 844 };
 
@@ -33,6 +34,8 @@ beforeAll(async () => {
     delivered: 1,
     phones: ['13900139000', '13700137000', '13800138000'],
   });
+  const accountId = (await db('carrier_accounts').first('id')).id as number;
+  await recordInboundMessage(db, { accountId, phone: '13800138000', text: '退订 — a reply long enough to need wrapping at phone width, as real replies are', receivedAt: '2026-12-01T02:00:00.000Z' });
   pages = [
     '/tasks',
     '/tasks/new',
@@ -50,6 +53,7 @@ beforeAll(async () => {
     `/users/${memberId}`,
     '/api-keys',
     '/carriers',
+    '/inbox',
     '/api-docs',
   ];
 }, 30_000);
