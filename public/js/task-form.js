@@ -48,6 +48,40 @@
   form.querySelectorAll('input[name="sendMode"]').forEach(function (r) { r.addEventListener('change', toggleSchedule); });
   toggleSchedule();
 
+  // The night notice for marketing (the rule is src/time/quiet-hours.ts; its window comes in the notice's data).
+  // Changing the SMS type reloads the form, which the server renders with the notice right; the send time is live.
+  var night = form.querySelector('[data-night-notice]');
+  function minuteOf(hhmm) {
+    var m = /^(\d{2}):(\d{2})/.exec(hhmm || '');
+    return m ? Number(m[1]) * 60 + Number(m[2]) : null;
+  }
+  function nowMinuteIn(zone) {
+    try {
+      var parts = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date());
+      var hour = parts.filter(function (p) { return p.type === 'hour'; })[0];
+      var minute = parts.filter(function (p) { return p.type === 'minute'; })[0];
+      return hour && minute ? Number(hour.value) * 60 + Number(minute.value) : null;
+    } catch (e) {
+      return null;
+    }
+  }
+  function inWindow(minute, start, end) {
+    if (start === end) return false;
+    return start < end ? minute >= start && minute < end : minute >= start || minute < end;
+  }
+  function updateNight() {
+    if (!night) return;
+    var start = minuteOf(night.getAttribute('data-night-start'));
+    var end = minuteOf(night.getAttribute('data-night-end'));
+    var scheduled = form.querySelector('input[name="sendMode"][value="scheduled"]').checked;
+    // datetime-local holds the wall clock of the task's zone already (2026-12-05T22:30).
+    var minute = scheduled ? minuteOf((form.elements.sendAt.value.split('T')[1]) || '') : nowMinuteIn(night.getAttribute('data-time-zone'));
+    night.hidden = !(form.elements.smsType.value === 'marketing' && minute !== null && start !== null && end !== null && inWindow(minute, start, end));
+  }
+  form.querySelectorAll('input[name="sendMode"]').forEach(function (r) { r.addEventListener('change', updateNight); });
+  ['input', 'change'].forEach(function (type) { form.elements.sendAt.addEventListener(type, updateNight); });
+  updateNight();
+
   function importTicket() {
     if (!window.crypto || !window.crypto.getRandomValues) return null;
     var bytes = new Uint8Array(16);

@@ -9,6 +9,7 @@ import { buildPreview } from '../sms/preview';
 import { canManageTask, confirmDraft } from '../services/drafts.service';
 import { csvCell } from '../services/csv.service';
 import { viaForTask } from '../services/task-form.service';
+import { nightNotice } from '../services/night-notice.service';
 
 const INVALID_PAGE = 50;
 
@@ -34,6 +35,8 @@ export function taskCheckHandlers({ db, wakeDispatcher }: AppDeps) {
       pager: { prev: after !== undefined ? '' : null, next: hasMore ? shown[shown.length - 1].rowNumber : null },
       preview: { ...buildPreview(task.signatureText, task.templateContent, first?.params), via: await viaForTask(db, task) },
       errors: formError ? { form: formError } : {},
+      // A draft to send now starts when it is confirmed, so "now" is the best guess of its start.
+      night: nightNotice(task.smsType, task.sendMode === 'now' || !task.sendAt ? new Date() : new Date(task.sendAt), res.locals.settings.timeZone),
     });
   }
 

@@ -18,6 +18,8 @@ import { parseTaskForm, taskFormValues } from '../validators/tasks.validators';
 import { parseId } from '../validators/users.validators';
 import type { FieldErrors } from '../validators/validation';
 import type { Settings } from '../services/settings.service';
+import { nightNotice } from '../services/night-notice.service';
+import { parseLocalDateTime } from '../time/zoned-time';
 
 export function taskFormHandlers({ db, logger, config, importGate, importProgress }: AppDeps) {
   /** Progress of this request's import, kept for the page's polling while the import runs (import-progress.service.ts). */
@@ -34,7 +36,10 @@ export function taskFormHandlers({ db, logger, config, importGate, importProgres
   async function renderForm(res: Response, values: Record<string, string>, status = 200, errors: FieldErrors = {}) {
     const settings: Settings = res.locals.settings;
     const model = await buildTaskFormModel(db, settings, values);
-    res.status(status).render('pages/tasks/new', { title: res.locals.t('tasks.new'), values, errors, ...model, scripts: ['/public/js/task-form.js'] });
+    // "Send now" starts now; a schedule not (yet) readable leaves the notice to the script as it is typed.
+    const startsAt = values.sendMode === 'scheduled' ? parseLocalDateTime(values.sendAt ?? '', settings.timeZone) : new Date();
+    const night = nightNotice(values.smsType ?? '', startsAt, settings.timeZone);
+    res.status(status).render('pages/tasks/new', { title: res.locals.t('tasks.new'), values, errors, ...model, night, scripts: ['/public/js/task-form.js'] });
   }
 
   return {

@@ -239,6 +239,8 @@ export const en = {
   'tasks.sendScheduled': "Scheduled",
   'tasks.sendAt': "Date and time ({zone})",
   'tasks.sendAtHint': "At least 1 minute from now and at most {days} days ahead.",
+  // issue 12 (15): marketing at night
+  'tasks.night.notice': "Marketing at night: this task starts between {start} and {end} ({zone}), when most people are resting. Consider a daytime send time; you can still send it as it is.",
   'tasks.checkRecipients': "Check recipients",
   'tasks.uploading': "Uploading…",
   'tasks.checking': "Checking the recipients…",

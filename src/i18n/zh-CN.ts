@@ -241,6 +241,8 @@ export const zhCN: Record<MessageKey, string> = {
   'tasks.sendScheduled': "定时发送",
   'tasks.sendAt': "日期和时间（{zone}）",
   'tasks.sendAtHint': "须晚于当前时间至少 1 分钟，且不超过 {days} 天。",
+  // issue 12 (15): marketing at night
+  'tasks.night.notice': "夜间营销提醒：此任务将在 {start} 至 {end}（{zone}）之间开始发送，此时多数用户在休息。建议改为白天发送；也可以照常发送。",
   'tasks.checkRecipients': "检查号码",
   'tasks.uploading': "正在上传……",
   'tasks.checking': "正在检查号码……",
