@@ -1,0 +1,81 @@
+/**
+ * The marketing-at-night notice in a real browser, as a member: it appears and goes as the send time is typed
+ * (without a reload), it does not stop the check, and the check page says it again.
+ */
+import type { Page, Response } from 'playwright-core';
+import { startBrowserHarness, type BrowserHarness, type BrowserSession } from '../helpers/browser';
+import { addUser, PASSWORD } from '../helpers/app';
+import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
+import { toLocalInputValue } from '../../src/time/zoned-time';
+
+/** The app under test runs in this zone (test/helpers/app.ts). */
+const ZONE = 'Asia/Shanghai';
+const CHECK_URL = /\/tasks\/(\w+)\/check$/;
+
+let harness: BrowserHarness;
+let member: BrowserSession;
+
+beforeAll(async () => {
+  harness = await startBrowserHarness();
+  const { db } = harness.testApp;
+  const adminId = await addUser(db, 'admin', 'admin');
+  await addUser(db, 'mia', 'member');
+  await approvedSignature(db, '腾讯云', adminId);
+  await approvedTemplate(db, '春季大促，全场五折！拒收请回复R', 'marketing', '春季促销', adminId);
+  member = await harness.newSession();
+  const { page } = member;
+  await page.goto('/login');
+  await page.getByLabel('Username').fill('mia');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await navigateBy(page, () => page.getByRole('button', { name: 'Log in' }).click());
+});
+
+afterAll(async () => {
+  await harness?.close();
+});
+
+afterEach(() => {
+  expect(harness.takeErrors()).toEqual([]);
+});
+
+async function navigateBy(page: Page, action: () => Promise<unknown>): Promise<Response> {
+  const [response] = await Promise.all([page.waitForNavigation(), action()]);
+  if (!response) throw new Error('the action did not load a page');
+  return response;
+}
+
+/** A wall-clock time two days ahead in the app's zone, as the datetime-local input holds it. */
+const inTwoDays = (hhmm: string) => `${toLocalInputValue(new Date(Date.now() + 2 * 86_400_000), ZONE).slice(0, 10)}T${hhmm}`;
+
+test('a marketing task scheduled at night: the form warns live, the check goes on, the check page warns too', async () => {
+  const { page } = member;
+  await page.goto('/tasks/new');
+  await navigateBy(page, () => page.getByLabel('SMS type').selectOption('marketing'));
+  await navigateBy(page, () => page.getByLabel('Template', { exact: true }).selectOption({ label: '春季促销' }));
+  await page.getByLabel('Signature', { exact: true }).selectOption({ label: '【腾讯云】' });
+  await page.getByLabel('Manual addition').check();
+  await page.getByLabel('Phone numbers').fill('13800138000');
+  await page.getByLabel('Scheduled', { exact: true }).check();
+  const sendAt = page.getByLabel(`Date and time (${ZONE})`);
+  const notice = page.locator('form [data-night-notice]');
+
+  await sendAt.fill(inTwoDays('10:00'));
+  await shownAfterTyping(notice, false);
+  await sendAt.fill(inTwoDays('22:30'));
+  await shownAfterTyping(notice, true);
+  expect(await notice.textContent()).toContain('between 21:00 and 08:00 (Asia/Shanghai)');
+  await sendAt.fill(inTwoDays('08:00'));
+  await shownAfterTyping(notice, false);
+  await sendAt.fill(inTwoDays('23:15'));
+  await shownAfterTyping(notice, true);
+
+  await Promise.all([page.waitForURL(CHECK_URL), page.getByRole('button', { name: 'Check recipients' }).click()]);
+  expect(await page.locator('[data-night-notice]').isVisible()).toBe(true);
+  expect(await page.getByRole('button', { name: 'Confirm schedule' }).isEnabled()).toBe(true);
+});
+
+/** Waits until the notice is shown or hidden (the script toggles it on input). */
+async function shownAfterTyping(notice: ReturnType<Page['locator']>, visible: boolean): Promise<void> {
+  await notice.waitFor({ state: visible ? 'visible' : 'hidden' });
+  expect(await notice.isVisible()).toBe(visible);
+}
