@@ -33,13 +33,14 @@ export function taskFormHandlers({ db, logger, config, importGate, importProgres
     };
   }
 
-  async function renderForm(res: Response, values: Record<string, string>, status = 200, errors: FieldErrors = {}) {
+  /** `fileAgain`: the name of the file a draft was checked from, when coming back to edit it (it must be chosen again). */
+  async function renderForm(res: Response, values: Record<string, string>, status = 200, errors: FieldErrors = {}, fileAgain: string | null = null) {
     const settings: Settings = res.locals.settings;
     const model = await buildTaskFormModel(db, settings, values);
     // "Send now" starts now; a schedule not (yet) readable leaves the notice to the script as it is typed.
     const startsAt = values.sendMode === 'scheduled' ? parseLocalDateTime(values.sendAt ?? '', settings.timeZone) : new Date();
     const night = nightNotice(values.smsType ?? '', startsAt, settings.timeZone);
-    res.status(status).render('pages/tasks/new', { title: res.locals.t('tasks.new'), values, errors, ...model, night, scripts: ['/public/js/task-form.js'] });
+    res.status(status).render('pages/tasks/new', { title: res.locals.t('tasks.new'), values, errors, ...model, night, fileAgain, scripts: ['/public/js/task-form.js'] });
   }
 
   return {
@@ -51,7 +52,8 @@ export function taskFormHandlers({ db, logger, config, importGate, importProgres
       const from = typeof req.query.from === 'string' ? await findTask(db, req.query.from) : undefined;
       const draft = from && from.status === 'draft' ? from : undefined;
       if (draft && !canManageTask(req.user!, draft)) throw new HttpError(404, 'errors.notFound');
-      await renderForm(res, draft ? draft.formState : taskFormValues(req.query));
+      const fileAgain = draft && draft.source === 'import' ? (draft.fileName ?? '') : null;
+      await renderForm(res, draft ? draft.formState : taskFormValues(req.query), 200, {}, fileAgain);
     },
 
     async preview(req: Request, res: Response) {

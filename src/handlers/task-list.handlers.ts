@@ -1,12 +1,15 @@
 import type { Request, Response } from 'express';
 import type { AppDeps } from '../app';
-import { countTaskList, hasTaskOlderThan, listTaskPage, taskListFilterOptions } from '../queries/task-list.queries';
+import { countTaskList, hasTaskOlderThan, listOwnDrafts, listTaskPage, taskListFilterOptions } from '../queries/task-list.queries';
 import { availableActions } from '../services/task-actions.service';
 import { canResend } from '../services/resend.service';
 import { loadProgress, progressOf } from '../services/task-progress.service';
 import { FILTER_FIELDS, LIST_STATUSES, PAGE_SIZES, parseTaskListQuery, TASK_ID_PATTERN, type FilterField, type TaskListQuery } from '../validators/task-list.validators';
 import { SMS_TYPES } from '../sms/template';
 import { numberFormatter } from '../i18n/number-format';
+
+/** The list shows at most this many of the user's unconfirmed drafts (they expire after a day). */
+const DRAFTS_SHOWN = 20;
 
 /** The progress endpoint answers at most this many tasks at once (a page shows at most 100). */
 export const MAX_PROGRESS_IDS = 100;
@@ -72,7 +75,7 @@ export function taskListHandlers({ db }: AppDeps) {
         templateIds: new Set(options.templates.map((o) => o.id)),
         userIds: new Set(options.users.map((o) => o.id)),
       });
-      const [page, total] = await Promise.all([loadPage(query), countTaskList(db, query.filter)]);
+      const [page, total, drafts] = await Promise.all([loadPage(query), countTaskList(db, query.filter), listOwnDrafts(db, user.id, new Date().toISOString(), DRAFTS_SHOWN)]);
       const { rows, hasPrev, hasNext } = page;
       const ignored = query.ignored.map((i) => (i.value ? `${t(FIELD_LABELS[i.field])} “${i.value}”` : t(FIELD_LABELS[i.field])));
       res.render('pages/tasks/index', {
@@ -99,6 +102,7 @@ export function taskListHandlers({ db }: AppDeps) {
         },
         clearUrl: listUrl(query.params.per ? { per: query.params.per } : {}),
         num: numberFormatter(res.locals.locale),
+        drafts,
         scripts: ['/public/js/task-progress.js'],
       });
     },

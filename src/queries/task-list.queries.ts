@@ -164,3 +164,41 @@ export async function submittingCounts(db: Knex, taskIds: readonly string[]): Pr
     .groupBy('task_id')) as { task_id: string; n: number | string }[];
   return new Map(rows.map((r) => [r.task_id, Number(r.n)]));
 }
+
+/** A user's unconfirmed check, as the task list shows it so it can be found again. */
+export interface DraftListRow {
+  id: string;
+  smsType: string;
+  signatureText: string;
+  templateName: string;
+  source: string;
+  fileName: string | null;
+  recipientCount: number;
+  createdAt: string;
+  expiresAt: string;
+}
+
+/**
+ * The user's own drafts that have not expired yet, newest first. Drafts are private to their author, so this
+ * never lists anyone else's, admins' view included. Read through the (status, id) index (migration 19).
+ */
+export async function listOwnDrafts(db: Knex, userId: number, nowIso: string, limit: number): Promise<DraftListRow[]> {
+  const rows = await db('tasks')
+    .select('id', 'sms_type', 'signature_text', 'template_name', 'source', 'file_name', 'recipient_count', 'created_at', 'expires_at')
+    .where({ status: 'draft', created_by: userId })
+    .where('expires_at', '>', nowIso)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit);
+  return rows.map((r: Row) => ({
+    id: r.id as string,
+    smsType: r.sms_type as string,
+    signatureText: r.signature_text as string,
+    templateName: r.template_name as string,
+    source: r.source as string,
+    fileName: (r.file_name as string) ?? null,
+    recipientCount: Number(r.recipient_count ?? 0),
+    createdAt: r.created_at as string,
+    expiresAt: r.expires_at as string,
+  }));
+}
