@@ -42,16 +42,19 @@ export function taskCheckHandlers({ db, wakeDispatcher }: AppDeps) {
 
   return {
     async showCheck(req: Request, res: Response) {
-      await renderCheck(req, res, await load(req));
+      const task = await load(req);
+      // A confirmed draft's old link: its report is under its task id now.
+      if (task.id !== req.params.id) return res.redirect(303, `/tasks/${task.id}/check`);
+      await renderCheck(req, res, task);
     },
 
     async confirm(req: Request, res: Response) {
       const task = await load(req);
-      const refusal = await confirmDraft(db, task.id, req.user!);
+      const outcome = await confirmDraft(db, task.id, req.user!, res.locals.settings.timeZone);
       // The check page again, with the reason, as for any form the server refuses.
-      if (refusal) return renderCheck(req, res, task, 422, refusal);
+      if (!outcome.ok) return renderCheck(req, res, task, 422, outcome.refusal);
       wakeDispatcher?.();
-      res.redirect(303, `/tasks/${task.id}`);
+      res.redirect(303, `/tasks/${outcome.taskId}`);
     },
 
     /** The invalid rows as CSV (UTF-8 with BOM for Excel), with spreadsheet formulas neutralised. */

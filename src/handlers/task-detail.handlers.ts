@@ -31,6 +31,8 @@ export function taskDetailHandlers({ db }: AppDeps) {
       if (!task || (task.status === 'draft' && !canManageTask(user, task))) throw new HttpError(404, 'errors.notFound');
       // A draft's page is its check report.
       if (task.status === 'draft') return res.redirect(303, `/tasks/${task.id}/check`);
+      // Reached by the handle it had as a draft: its page is under its task id.
+      if (task.id !== req.params.id) return res.redirect(303, `/tasks/${task.id}`);
       const settings = res.locals.settings as Settings;
       const summary = await taskSummary(db, task, settings.timeZone);
       const query = parseMessageQuery(req.query);

@@ -142,9 +142,26 @@ export async function insertDraftTask(db: Knex, row: NewTaskRow): Promise<void> 
   await db('tasks').insert({ ...row, status: 'draft', created_at: now, updated_at: now });
 }
 
+/** A task by its id, or by the handle it had as a draft (kept after the confirm gave it its id, migration 120). */
 export async function findTask(db: Knex, id: string): Promise<Task | undefined> {
-  const row = await db('tasks as t').leftJoin('users as u', 'u.id', 't.created_by').select('t.*', 'u.username as creator_name').where('t.id', id).first();
+  const row = await db('tasks as t')
+    .leftJoin('users as u', 'u.id', 't.created_by')
+    .select('t.*', 'u.username as creator_name')
+    .where((w) => w.where('t.id', id).orWhere('t.draft_id', id))
+    .first();
   return row ? toTask(row) : undefined;
+}
+
+/**
+ * Gives a draft its task id at confirm: the row and its invalid rows and waiting recipients move from the draft's
+ * handle to the id, and the handle is kept in draft_id. Run inside the confirming transaction: foreign keys are
+ * checked at its commit (defer_foreign_keys ends with it), once every row names the new id.
+ */
+export async function assignTaskId(trx: Knex.Transaction, draftId: string, taskId: string): Promise<void> {
+  await trx.raw('PRAGMA defer_foreign_keys = ON');
+  await trx('tasks').where({ id: draftId, status: 'draft' }).update({ id: taskId, draft_id: draftId });
+  await trx('task_invalid_rows').where({ task_id: draftId }).update({ task_id: taskId });
+  await trx('draft_recipients').where({ task_id: draftId }).update({ task_id: taskId });
 }
 
 /**

@@ -77,9 +77,9 @@ export async function createConfirmedTask(
     formState: {},
     timeZone: input.timeZone,
   });
-  const refusal = await confirmDraft(trx, id, input.user, now);
-  if (refusal) throw new ConfirmRefused(refusal);
-  return id;
+  const outcome = await confirmDraft(trx, id, input.user, input.timeZone, now);
+  if (!outcome.ok) throw new ConfirmRefused(outcome.refusal);
+  return outcome.taskId;
 }
 
 /** Where a refused confirm points in the API's terms. */

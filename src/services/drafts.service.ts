@@ -1,8 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { User } from '../queries/users.queries';
 import type { Signature, Template } from '../queries/catalogue.queries';
 import { findSignature, findTemplate } from '../queries/catalogue.queries';
-import { findTask, insertDraftTask, lastTaskIdWithPrefix, markDraftConfirmed, type Task, type TaskSource } from '../queries/tasks.queries';
+import { assignTaskId, findTask, insertDraftTask, lastTaskIdWithPrefix, markDraftConfirmed, type Task, type TaskSource } from '../queries/tasks.queries';
 import { insertDraftRecipients, moveDraftRecipients } from '../queries/draft-recipients.queries';
 import { insertInvalidRows } from '../queries/invalid-rows.queries';
 import { problemReason } from '../sms/recipient-check';
@@ -38,9 +39,26 @@ export function nextTaskId(prefixDate: Date, timeZone: string, last: string | un
   return prefix + String(seq).padStart(4, '0');
 }
 
+/** A draft's handle until its confirm gives it a task id: `D` + 12 hex digits, never a task id's shape. */
+export const DRAFT_HANDLE_PATTERN = /^D[0-9a-f]{12}$/;
+
 /**
- * Stores the report and its checked recipients as a draft task in one transaction; returns its id. The recipients
- * wait in `draft_recipients` and become message rows when the draft is confirmed.
+ * Random, not a sequence: a check leaves no gap in the task ids, and a handle says nothing of how many checks
+ * others made (drafts are private).
+ */
+export function newDraftHandle(): string {
+  return 'D' + randomBytes(6).toString('hex');
+}
+
+/** The next readable task id, as of `now` in the zone; read inside the transaction that takes it. */
+async function allocateTaskId(trx: Knex, now: Date, timeZone: string): Promise<string> {
+  const prefixProbe = nextTaskId(now, timeZone, undefined).slice(0, 7);
+  return nextTaskId(now, timeZone, await lastTaskIdWithPrefix(trx, prefixProbe));
+}
+
+/**
+ * Stores the report and its checked recipients as a draft task in one transaction; returns its handle (the task
+ * id is given at confirm). The recipients wait in `draft_recipients` and become message rows when it is confirmed.
  */
 export async function createDraft(db: Knex, input: DraftInput): Promise<string> {
   const { report, recipients, signature, template } = input;
@@ -50,8 +68,7 @@ export async function createDraft(db: Knex, input: DraftInput): Promise<string> 
   });
   return db.transaction(async (trx) => {
     const now = new Date();
-    const prefixProbe = nextTaskId(now, input.timeZone, undefined).slice(0, 7);
-    const id = nextTaskId(now, input.timeZone, await lastTaskIdWithPrefix(trx, prefixProbe));
+    const id = newDraftHandle();
     await insertDraftTask(trx, {
       id,
       sms_type: template.smsType,
@@ -106,21 +123,26 @@ export function canManageTask(user: User, task: Pick<Task, 'createdBy'>): boolea
   return user.role === 'admin' || user.id === task.createdBy;
 }
 
+export type ConfirmOutcome = { ok: true; taskId: string } | { ok: false; refusal: ConfirmRefusal };
+
 /**
- * Confirms a draft. A task already confirmed is left as it is (so confirming twice is harmless); returns the
- * refusal when the catalogue changed since the check. The draft, its signature and its template are read again
- * inside the confirming transaction (BEGIN IMMEDIATE: no other write can slip in), so a signature or template an
- * admin rejected or disabled a moment ago is never sent.
+ * Confirms a draft and gives it its task id (the next of the day in `timeZone`). A task already confirmed is left
+ * as it is (so confirming twice, even by the draft's old handle, is harmless and answers the same id); refuses when
+ * the catalogue changed since the check. The draft, its signature and its template are read again inside the
+ * confirming transaction (BEGIN IMMEDIATE: no other write can slip in), so a signature or template an admin
+ * rejected or disabled a moment ago is never sent, and two confirms never take the same id.
  */
-export async function confirmDraft(db: Knex, taskId: string, user: User, now = new Date()): Promise<ConfirmRefusal | null> {
+export async function confirmDraft(db: Knex, draftId: string, user: User, timeZone: string, now = new Date()): Promise<ConfirmOutcome> {
   return db.transaction(async (trx) => {
-    const task = await findTask(trx, taskId);
+    const task = await findTask(trx, draftId);
     if (!task) throw new HttpError(404, 'errors.notFound');
     if (!canManageTask(user, task)) throw new HttpError(403, 'errors.forbidden');
-    if (task.status !== 'draft') return null;
+    if (task.status !== 'draft') return { ok: true, taskId: task.id };
     const refusal = await confirmRefusal(trx, task, now);
-    if (refusal) return refusal;
-    const confirmed = await markDraftConfirmed(trx, task.id, {
+    if (refusal) return { ok: false, refusal };
+    const taskId = await allocateTaskId(trx, now, timeZone);
+    await assignTaskId(trx, task.id, taskId);
+    await markDraftConfirmed(trx, taskId, {
       signature_text: task.signatureText,
       template_name: task.templateName,
       template_content: task.templateContent,
@@ -129,8 +151,7 @@ export async function confirmDraft(db: Knex, taskId: string, user: User, now = n
       // Frozen here, in the confirming transaction: a routing change later never moves a task half-way.
       carrier_account_id: (await findRoute(trx, task.smsType))?.primaryAccountId ?? null,
     });
-    // Only the call that confirmed it moves the recipients: a second confirm finds the task confirmed and stops.
-    if (confirmed) await moveDraftRecipients(trx, task.id);
-    return null;
+    await moveDraftRecipients(trx, taskId);
+    return { ok: true, taskId };
   });
 }

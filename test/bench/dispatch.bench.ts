@@ -81,9 +81,9 @@ async function oneDispatch(s: DispatchServer, csv: Buffer, rows: number, label: 
   await settle();
   const probe = probed ? new LatencyProbe(s.admin, '/tasks', 10).start() : undefined;
   // The confirm moves the draft's recipients into `messages` before it answers: that is inside the clock.
-  const { sentAt: sent, ms: confirmMs } = await confirmOverHttp(s, draft.taskId);
+  const { sentAt: sent, ms: confirmMs, taskId } = await confirmOverHttp(s, draft.taskId);
   const done = await waitFor('the task to complete', () => {
-    const t = taskRow(s, draft.taskId);
+    const t = taskRow(s, taskId);
     return t.status === 'completed' ? t : undefined;
   }, 600_000, 10);
   const during = await stopInto(probe, r.during);
@@ -91,14 +91,14 @@ async function oneDispatch(s: DispatchServer, csv: Buffer, rows: number, label: 
   if (done.submitted_count !== rows) throw new Error(`task completed with ${done.submitted_count} of ${rows} submitted`);
   const drainProbe = probed ? new LatencyProbe(s.admin, '/tasks', 10).start() : undefined;
   const d0 = Date.now();
-  await waitFor('the receipts', () => (receiptsOutstanding(s, draft.taskId) === 0 ? true : undefined), 600_000, 100);
+  await waitFor('the receipts', () => (receiptsOutstanding(s, taskId) === 0 ? true : undefined), 600_000, 100);
   const drainMs = Date.now() - d0;
   const draining = await stopInto(drainProbe, r.draining);
   if (label !== 'warm-up') r.drainMs.push(drainMs);
   const startLate = Date.parse(done.started_at!) - sent;
   log(`  ${label}: confirm → completed ${fmtMs(ms)} (confirm answered in ${fmtMs(confirmMs)}, claimed after ${fmtMs(startLate)}, ${((rows / ms) * 1000).toFixed(0)} msg/s)${describe(during)}`);
   log(`  ${' '.repeat(label.length)}  receipts applied ${fmtMs(drainMs)} after completion${describe(draining)}`);
-  return { ms, taskId: draft.taskId };
+  return { ms, taskId };
 }
 
 async function oneFloor(rows: readonly MessageRow[], dir: string, i: number, r: Results): Promise<void> {
@@ -147,13 +147,14 @@ async function scheduleLateness(s: DispatchServer, count: number, leadMs: number
 /** The same with a 100,000-message send-now task confirmed as the small ones are seeded (its receipts follow). */
 async function latenessUnderLoad(s: DispatchServer, csv: Buffer): Promise<Lateness> {
   const draft = await postImport(s, csv, 'dispatch.csv');
+  let taskId = draft.taskId;
   const lateness = await scheduleLateness(s, LOADED_SCHEDULED, 1000, async () => {
-    await confirmOverHttp(s, draft.taskId);
+    ({ taskId } = await confirmOverHttp(s, draft.taskId));
   });
-  await waitFor('the receipts', () => (receiptsOutstanding(s, draft.taskId) === 0 ? true : undefined), 600_000, 100);
-  const t = taskRow(s, draft.taskId);
+  await waitFor('the receipts', () => (receiptsOutstanding(s, taskId) === 0 ? true : undefined), 600_000, 100);
+  const t = taskRow(s, taskId);
   log(`  the send-now task: claimed ${t.started_at}, completed ${t.completed_at}; all its receipts applied by now`);
-  await dropSent(s, draft.taskId);
+  await dropSent(s, taskId);
   return lateness;
 }
 

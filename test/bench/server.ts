@@ -156,17 +156,18 @@ export async function postImport(s: ImportTarget, buffer: Buffer, name: string, 
 
 /**
  * Confirms the draft as the check page's button does (its recipients become message rows): when it was sent (ms
- * since epoch) and how long the 303 took.
+ * since epoch), how long the 303 took, and the task id the confirm gave the draft (its page's address).
  */
-export async function confirmOverHttp(s: { member: Client }, taskId: string): Promise<{ sentAt: number; ms: number }> {
+export async function confirmOverHttp(s: { member: Client }, taskId: string): Promise<{ sentAt: number; ms: number; taskId: string }> {
   const _csrf = await s.member.csrf(`/tasks/${taskId}/check`);
   const sentAt = Date.now();
   const started = performance.now();
   const res = await s.member.request(`/tasks/${taskId}/confirm`, { method: 'POST', body: new URLSearchParams({ _csrf }) });
   await res.arrayBuffer();
   const ms = performance.now() - started;
-  if (res.status !== 303) throw new Error(`confirm of ${taskId} answered ${res.status}`);
-  return { sentAt, ms };
+  const confirmed = /^\/tasks\/([^/?]+)$/.exec(res.headers.get('location') ?? '')?.[1];
+  if (res.status !== 303 || !confirmed) throw new Error(`confirm of ${taskId} answered ${res.status}`);
+  return { sentAt, ms, taskId: confirmed };
 }
 
 /**
@@ -174,9 +175,10 @@ export async function confirmOverHttp(s: { member: Client }, taskId: string): Pr
  * clock, so every run inserts into the same-sized tables.
  */
 export async function dropDraft(s: ImportTarget, taskId: string): Promise<void> {
-  const [task] = (await dbOf(s)('tasks').where({ id: taskId }).select('status', 'started_at')) as { status: string; started_at: string | null }[];
+  // By the draft's handle too: a confirmed draft is under its task id, the handle kept in draft_id.
+  const [task] = (await dbOf(s)('tasks').where({ id: taskId }).orWhere({ draft_id: taskId }).select('id', 'status', 'started_at')) as { id: string; status: string; started_at: string | null }[];
   if (task && (task.started_at !== null || !['draft', 'scheduled'].includes(task.status))) {
     throw new Error(`task ${taskId} is ${task.status}${task.started_at ? `, started at ${task.started_at}` : ''}: deleting it would race the dispatcher`);
   }
-  await dbOf(s)('tasks').where({ id: taskId }).delete();
+  if (task) await dbOf(s)('tasks').where({ id: task.id }).delete();
 }

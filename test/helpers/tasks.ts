@@ -36,7 +36,7 @@ export async function seedTask(db: Db, numbers: readonly string[], opts: { userI
   const template = (await findTemplate(db, templateId))!;
   const report = checkRecipients(numbers.map((p, i) => ({ rowNumber: i + 1, cells: [p] })), { signature: signature.name, templateContent: template.content });
   const scheduled = opts.sendAt !== undefined;
-  const taskId = await createDraft(db, {
+  const draftId = await createDraft(db, {
     user,
     signature,
     template,
@@ -49,7 +49,7 @@ export async function seedTask(db: Db, numbers: readonly string[], opts: { userI
     formState: {},
     timeZone: 'Asia/Shanghai',
   });
-  const refusal = await confirmDraft(db, taskId, user, scheduled ? new Date(opts.sendAt!.getTime() - 120_000) : new Date());
-  if (refusal) throw new Error(`seed confirm refused: ${refusal.key}`);
-  return { taskId, signatureId, templateId };
+  const outcome = await confirmDraft(db, draftId, user, 'Asia/Shanghai', scheduled ? new Date(opts.sendAt!.getTime() - 120_000) : new Date());
+  if (!outcome.ok) throw new Error(`seed confirm refused: ${outcome.refusal.key}`);
+  return { taskId: outcome.taskId, signatureId, templateId };
 }

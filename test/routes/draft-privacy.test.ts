@@ -94,7 +94,8 @@ describe('the confirm re-checks the catalogue inside its transaction', () => {
     try {
       const res = await owner.post(`/tasks/${id}/confirm`).type('form').send({ _csrf });
       await disable;
-      const confirmed = (await t.db('tasks').where({ id }).first()).status !== 'draft';
+      // Confirmed, the row is under its new task id, with the draft's handle kept in draft_id.
+      const confirmed = (await t.db('tasks').where({ id }).orWhere({ draft_id: id }).first()).status !== 'draft';
       // Either the confirm saw the template approved and committed before the disable ran, or it refused.
       if (confirmed) {
         expect(res.status).toBe(303);

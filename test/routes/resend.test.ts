@@ -33,8 +33,10 @@ async function sentTaskWithParams(rows: [string, string][]): Promise<{ taskId: s
   const templateId = await approvedTemplate(t.db, '您的订单{1}已发货。', 'notification', `resend ${seq}`, 2);
   const template = (await findTemplate(t.db, templateId))!;
   const report = checkRecipients(rows.map(([phone, p], i) => ({ rowNumber: i + 1, cells: [phone, p] })), { signature: signature.name, templateContent: template.content });
-  const taskId = await createDraft(t.db, { user, signature, template, sendMode: 'now', sendAt: null, source: 'import', fileName: 'x.csv', report, recipients: packRecipients(report.valid), formState: {}, timeZone: 'Asia/Shanghai' });
-  expect(await confirmDraft(t.db, taskId, user)).toBeNull();
+  const draft = await createDraft(t.db, { user, signature, template, sendMode: 'now', sendAt: null, source: 'import', fileName: 'x.csv', report, recipients: packRecipients(report.valid), formState: {}, timeZone: 'Asia/Shanghai' });
+  const outcome = await confirmDraft(t.db, draft, user, 'Asia/Shanghai');
+  if (!outcome.ok) throw new Error(outcome.refusal.key);
+  const taskId = outcome.taskId;
   await runDueTasks(t.db);
   return { taskId, templateId };
 }
@@ -43,7 +45,7 @@ async function resend(agent: Agent, id: string, body: Record<string, string> = {
   return agent.post(`/tasks/${id}/resend`).type('form').send({ ...body, _csrf: await tokenFor(agent, `/tasks/${id}`) });
 }
 
-const draftId = (location: string) => /^\/tasks\/(T\d+)\/check$/.exec(location)![1];
+const draftId = (location: string) => /^\/tasks\/(D[0-9a-f]{12})\/check$/.exec(location)![1];
 const messagesOf = async (id: string) => t.db('messages').where({ task_id: id }).orderBy('id').select('phone', 'params', 'content', 'chars', 'segments', 'status');
 /** A resend makes a draft: its recipients are not messages until it is confirmed. */
 const recipientsOf = (id: string) => draftRecipients(t.db, id);
@@ -141,8 +143,9 @@ describe('resend to failed', () => {
     const [id] = (await t.db('tasks').where({ resend_of: source, status: 'draft' }).whereRaw("form_state like '%\"failed\"%'").pluck('id')) as string[];
     const confirm = await owner.post(`/tasks/${id}/confirm`).type('form').send({ _csrf: await tokenFor(owner, `/tasks/${id}/check`) });
     expect(confirm.status).toBe(303);
-    expect(confirm.headers.location).toBe(`/tasks/${id}`);
-    const page = await owner.get(`/tasks/${id}`);
+    // The task id is given at confirm; the draft's handle was only its name until then.
+    expect(confirm.headers.location).toMatch(/^\/tasks\/T\d{10}$/);
+    const page = await owner.get(confirm.headers.location);
     expect(page.text).toContain(`<a href="/tasks/${source}">${source}</a>`);
     const next = await resend(owner, source);
     expect(draftId(next.headers.location)).not.toBe(id);

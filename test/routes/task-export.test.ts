@@ -33,7 +33,8 @@ async function importSample(agent: Agent): Promise<string> {
   const confirm = await agent.post(`/tasks/${id}/confirm`).type('form').send({ _csrf: await tokenFor(agent, res.headers.location) });
   expect(confirm.status).toBe(303);
   await runDueTasks(t.db);
-  return id;
+  // The task id is given at confirm.
+  return confirm.headers.location.split('/')[2];
 }
 
 beforeAll(async () => {

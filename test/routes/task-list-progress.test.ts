@@ -79,7 +79,7 @@ test('"resend to failed" is offered on finished tasks with failed or rejected me
 
   const res = await member.post(`/tasks/${failed}/resend`).type('form').send({ back: 'list', _csrf: csrfFrom(html) });
   expect(res.status).toBe(303);
-  expect(res.headers.location).toMatch(/^\/tasks\/T\d+\/check$/);
+  expect(res.headers.location).toMatch(/^\/tasks\/D[0-9a-f]{12}\/check$/);
   const draft = res.headers.location.split('/')[2];
   expect((await draftRecipients(t.db, draft)).map((r) => r.phone)).toEqual(['13900000017']);
 });

@@ -38,16 +38,21 @@ test('the route is frozen into the task at confirm: a later routing change does 
   const res = await postSendForm(member, { smsType: 'notification', signatureId: String(sigId), templateId: String(plainId), recipientsMode: 'manual', sendMode: 'now', manualNumbers: '13800138000' });
   expect(res.status).toBe(303);
   const checkUrl = res.headers.location as string;
-  const id = checkUrl.split('/')[2];
-  expect((await t.db('tasks').where({ id }).first()).carrier_account_id).toBeNull();
+  const draft = checkUrl.split('/')[2];
+  expect((await t.db('tasks').where({ id: draft }).first()).carrier_account_id).toBeNull();
   expect(viaLine((await member.get(checkUrl)).text)).toBe('Sent via smsc-north');
   const _csrf = await tokenFor(member, checkUrl);
-  expect((await member.post(`/tasks/${id}/confirm`).type('form').send({ _csrf })).status).toBe(303);
+  const confirm = await member.post(`/tasks/${draft}/confirm`).type('form').send({ _csrf });
+  expect(confirm.status).toBe(303);
+  const id = confirm.headers.location.split('/')[2];
   expect((await t.db('tasks').where({ id }).first()).carrier_account_id).toBe(smscId);
 
   await routeNotificationTo(stubId);
   expect((await t.db('tasks').where({ id }).first()).carrier_account_id).toBe(smscId);
-  expect(viaLine((await member.get(checkUrl)).text)).toBe('Sent via smsc-north');
+  // The draft's old link leads to the confirmed task's report.
+  const old = await member.get(checkUrl);
+  expect([old.status, old.headers.location]).toEqual([303, `/tasks/${id}/check`]);
+  expect(viaLine((await member.get(`/tasks/${id}/check`)).text)).toBe('Sent via smsc-north');
 });
 
 test('a task created through the API is frozen to the route of its type too', async () => {

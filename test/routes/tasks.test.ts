@@ -35,7 +35,8 @@ test('manual numbers: check report, confirm, listed as a scheduled task with its
   const res = await postSendForm(member, form({ manualNumbers: '13800138000, 13800138001;13800138000\n12800138000 138001' }));
   expect(res.status).toBe(303);
   const checkUrl = res.headers.location;
-  expect(checkUrl).toMatch(/^\/tasks\/T\d{10}\/check$/);
+  // A check uses up no task id: the draft has a handle until the confirm gives it the day's next id.
+  expect(checkUrl).toMatch(/^\/tasks\/D[0-9a-f]{12}\/check$/);
   const check = await member.get(checkUrl);
   expect(check.status).toBe(200);
   expect(check.text).toMatch(/data-count="rowsRead">5</);
@@ -45,16 +46,20 @@ test('manual numbers: check report, confirm, listed as a scheduled task with its
   expect(check.text).toContain('not a mainland mobile number');
   expect(check.text).toContain('6 digits');
 
-  const id = checkUrl.split('/')[2];
+  const draft = checkUrl.split('/')[2];
   // The draft's recipients wait outside `messages` until the confirm moves them there, once.
-  const staged = await draftRecipients(t.db, id);
+  const staged = await draftRecipients(t.db, draft);
   expect(staged.map((r) => r.phone)).toEqual(['13800138000', '13800138001']);
-  expect(await t.db('messages').where({ task_id: id }).count({ n: '*' })).toEqual([{ n: 0 }]);
+  expect(await t.db('messages').where({ task_id: draft }).count({ n: '*' })).toEqual([{ n: 0 }]);
   const _csrf = await tokenFor(member, checkUrl);
-  const first = await member.post(`/tasks/${id}/confirm`).type('form').send({ _csrf });
-  const second = await member.post(`/tasks/${id}/confirm`).type('form').send({ _csrf });
+  const first = await member.post(`/tasks/${draft}/confirm`).type('form').send({ _csrf });
+  // A second confirm by the draft's old handle (another tab) is harmless and lands on the same task.
+  const second = await member.post(`/tasks/${draft}/confirm`).type('form').send({ _csrf });
   expect(first.status).toBe(303);
   expect(second.status).toBe(303);
+  expect(first.headers.location).toMatch(/^\/tasks\/T\d{10}$/);
+  expect(second.headers.location).toBe(first.headers.location);
+  const id = first.headers.location.split('/')[2];
   const rows = await t.db('tasks').where({ id });
   expect(rows).toHaveLength(1);
   expect(rows[0].status).toBe('scheduled');
@@ -62,6 +67,7 @@ test('manual numbers: check report, confirm, listed as a scheduled task with its
   const moved = await t.db('messages').where({ task_id: id }).orderBy('id').select('row_number', 'phone', 'params', 'content', 'chars', 'segments', 'status');
   expect(moved).toEqual(staged.map((r) => ({ row_number: r.row_number, phone: r.phone, params: r.params, content: r.content, chars: r.chars, segments: r.segments, status: 'pending' })));
   expect(await draftRecipients(t.db, id)).toEqual([]);
+  expect(await draftRecipients(t.db, draft)).toEqual([]);
   const list = await member.get('/tasks');
   expect(list.text).toContain(id);
 });
