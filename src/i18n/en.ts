@@ -282,6 +282,8 @@ export const en = {
   'tasks.drafts.expires': "Kept until",
   'tasks.drafts.sourceResend': "a resend of failed messages",
   'tasks.drafts.open': "Open the check",
+  // a resend's draft has no task id until it is confirmed
+  'tasks.resend.unconfirmed': "unconfirmed check",
   'tasks.check.expires': "This check is kept until {time}; confirm before then.",
   'tasks.check.seeList': "See the task list",
   'tasks.check.invalidRows': "Invalid rows ({count})",

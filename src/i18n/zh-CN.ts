@@ -284,6 +284,8 @@ export const zhCN: Record<MessageKey, string> = {
   'tasks.drafts.expires': "保留至",
   'tasks.drafts.sourceResend': "失败短信重发",
   'tasks.drafts.open': "打开检查结果",
+  // a resend's draft has no task id until it is confirmed
+  'tasks.resend.unconfirmed': "未确认的检查",
   'tasks.check.expires': "本次检查结果保留至 {time}，请在此之前确认。",
   'tasks.check.seeList': "查看任务列表",
   'tasks.check.invalidRows': "无效行（{count}）",

@@ -41,7 +41,7 @@ test('confirm a send-now task and watch it complete with delivered / failed coun
   await page.getByLabel('Manual addition').check();
   await page.getByLabel('Phone numbers').fill('13800000000\n13800000001, 13800000002\n13900000017');
   await go(page, () => page.getByRole('button', { name: 'Check recipients' }).click());
-  expect(page.url()).toMatch(/\/tasks\/T\d+\/check$/);
+  expect(page.url()).toMatch(/\/tasks\/D[0-9a-f]{12}\/check$/);
   await go(page, () => page.getByRole('button', { name: 'Confirm and send' }).click());
   const id = /\/tasks\/(T\d+)$/.exec(page.url())![1];
 

@@ -52,7 +52,7 @@ test('with every import worker taken, the progress says "waiting for another imp
   const { page } = member;
   await fillImportForm(page);
   const label = page.locator('[data-upload-label]');
-  const arrived = page.waitForURL(/\/tasks\/T\w+\/check$/);
+  const arrived = page.waitForURL(/\/tasks\/D[0-9a-f]{12}\/check$/);
   await page.getByRole('button', { name: 'Check recipients' }).click();
   await label.filter({ hasText: 'Waiting for another import to finish…' }).waitFor({ timeout: 10_000 });
   release();

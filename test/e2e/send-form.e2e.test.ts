@@ -24,7 +24,9 @@ const MARKETING_NAME = '春季促销';
 /** The app under test runs in this zone (test/helpers/app.ts); it has no DST, so UTC+8 all year. */
 const ZONE = 'Asia/Shanghai';
 const ZONE_OFFSET_MS = 8 * 3_600_000;
-const CHECK_URL = /\/tasks\/(T\w+)\/check$/;
+/** A draft's check page: the draft has a handle until the confirm gives it its task id. */
+const CHECK_URL = /\/tasks\/(D[0-9a-f]{12})\/check$/;
+const TASK_URL = /^\/tasks\/(T\d{10})$/;
 const FORM_SCREENSHOT = '/tmp/qunfa-send-form.png';
 const CHECK_SCREENSHOT = '/tmp/qunfa-check.png';
 
@@ -197,8 +199,9 @@ test('import: type, template and signature; the live preview; the import templat
   expect(await page.locator('[data-upload-progress]').isVisible()).toBe(false);
   await page.screenshot({ path: FORM_SCREENSHOT, fullPage: true });
 
-  const id = await checkRecipients(page);
-  expect(await text(page.getByRole('heading', { level: 1 }))).toBe(`Check recipients ${id}`);
+  const draft = await checkRecipients(page);
+  // No task id is used up by a check: the heading names none.
+  expect(await text(page.getByRole('heading', { level: 1 }))).toBe('Check recipients');
   expect(await reportCounts(page)).toEqual({
     rowsRead: '3',
     valid: '2',
@@ -223,9 +226,13 @@ test('import: type, template and signature; the live preview; the import templat
   expect(await text(page.locator('[data-preview-count]'))).toBe('31 characters | 1 message');
   expect(await page.getByRole('button', { name: 'Confirm schedule' }).count()).toBe(0);
   await page.screenshot({ path: CHECK_SCREENSHOT, fullPage: true });
+  // "Back to edit" warns that the file will have to be chosen again.
+  expect(await text(page.locator('[data-back-file-again]'))).toBe('Back to edit keeps every choice but the file: the browser cannot keep it, so you will choose it again.');
 
   await navigateBy(page, () => page.getByRole('button', { name: 'Confirm and send' }).click());
-  expect(path(page)).toBe(`/tasks/${id}`);
+  expect(path(page)).toMatch(TASK_URL);
+  const id = TASK_URL.exec(path(page))![1];
+  expect(id).not.toBe(draft);
   await page.goto('/tasks');
   const row = await taskRow(page, id);
   expect(await text(row.locator('.badge'))).toBe('Scheduled');
@@ -274,11 +281,12 @@ test('manual numbers with a schedule: the report, "Back to edit" keeps everythin
   expect(await sendAtField.isVisible()).toBe(true);
   expect(await text(page.locator('.sms-bubble'))).toBe(`【${SIGNATURE}】${PLAIN}`);
 
-  const id = await checkRecipients(page);
-  expect(id).not.toBe(draft);
+  const again = await checkRecipients(page);
+  expect(again).not.toBe(draft);
   expect(await reportCounts(page)).toMatchObject({ rowsRead: '5', valid: '4', duplicates: '1' });
   await navigateBy(page, () => page.getByRole('button', { name: 'Confirm schedule' }).click());
-  expect(path(page)).toBe(`/tasks/${id}`);
+  expect(path(page)).toMatch(TASK_URL);
+  const id = TASK_URL.exec(path(page))![1];
   await page.goto('/tasks');
   const row = await taskRow(page, id);
   expect(await text(row.locator('.badge'))).toBe('Scheduled');
@@ -286,6 +294,8 @@ test('manual numbers with a schedule: the report, "Back to edit" keeps everythin
   expect(cells.slice(0, 7)).toEqual([id, 'Notification', `【${SIGNATURE}】`, PLAIN_NAME, PLAIN, '4', `${sendAt.replace('T', ' ')} (scheduled)`]);
   // The draft left behind by "Back to edit" is not a task.
   expect(await page.locator(`tr[data-task-id="${draft}"]`).count()).toBe(0);
+  // It is listed among the user's unconfirmed checks instead, with a link back to its report.
+  expect(await page.locator(`tr[data-draft="${draft}"] a`).getAttribute('href')).toBe(`/tasks/${draft}/check`);
 });
 
 test('bad input: no manual numbers for a template with variables; a schedule in the past is refused on the same page, choices kept', async () => {
