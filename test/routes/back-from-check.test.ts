@@ -104,3 +104,45 @@ describe('unconfirmed drafts on /tasks', () => {
     expect(list.text).not.toContain('data-drafts');
   });
 });
+
+describe('task ids are given at confirm', () => {
+  const confirm = async (draft: string) => {
+    const _csrf = await tokenFor(s.member, `/tasks/${draft}/check`);
+    const res = await s.member.post(`/tasks/${draft}/confirm`).type('form').send({ _csrf });
+    expect(res.status).toBe(303);
+    return (res.headers.location as string).split('/')[2];
+  };
+
+  test('checks use up no id: ids follow the order of the confirms, with no gap for a check never confirmed', async () => {
+    const before = (await s.t.db('tasks').whereNot('status', 'draft').pluck('id')) as string[];
+    const first = await checkedDraft(form());
+    const abandoned = await checkedDraft(form());
+    const second = await checkedDraft(form());
+    for (const draft of [first, abandoned, second]) expect(draft).toMatch(/^D[0-9a-f]{12}$/);
+    // The check page names no task id.
+    expect((await s.member.get(`/tasks/${first}/check`)).text).toMatch(/<h1>Check recipients<\/h1>/);
+    const idOfSecond = await confirm(second);
+    const idOfFirst = await confirm(first);
+    expect(idOfSecond).toMatch(/^T\d{10}$/);
+    const seq = (id: string) => Number(id.slice(7));
+    const last = Math.max(0, ...before.filter((id) => id.slice(0, 7) === idOfSecond.slice(0, 7)).map(seq));
+    expect([seq(idOfSecond), seq(idOfFirst)]).toEqual([last + 1, last + 2]);
+    expect(await s.t.db('tasks').where({ id: abandoned }).first('status')).toEqual({ status: 'draft' });
+  });
+
+  test("the draft's recipients and invalid rows move to the task id; the draft's old links lead to the task", async () => {
+    const draft = await checkedDraft(form({ manualNumbers: '13800138000\n12800138000' }));
+    expect(await s.t.db('task_invalid_rows').where({ task_id: draft }).count({ n: '*' })).toEqual([{ n: 1 }]);
+    const id = await confirm(draft);
+    expect(await s.t.db('messages').where({ task_id: id }).pluck('phone')).toEqual(['13800138000']);
+    expect(await s.t.db('task_invalid_rows').where({ task_id: id }).count({ n: '*' })).toEqual([{ n: 1 }]);
+    expect(await s.t.db('tasks').where({ id: draft }).first()).toBeUndefined();
+    const oldCheck = await s.member.get(`/tasks/${draft}/check`);
+    expect([oldCheck.status, oldCheck.headers.location]).toEqual([303, `/tasks/${id}/check`]);
+    const oldPage = await s.member.get(`/tasks/${draft}`);
+    expect([oldPage.status, oldPage.headers.location]).toEqual([303, `/tasks/${id}`]);
+    expect((await s.member.get(`/tasks/${id}/invalid-rows.csv`)).text).toContain('12800138000');
+    // The confirmed task's check report shows its id.
+    expect((await s.member.get(`/tasks/${id}/check`)).text).toContain(`<small class="muted">${id}</small>`);
+  });
+});
