@@ -10,6 +10,11 @@ import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
 import { insertTaskRow } from '../helpers/task-rows';
 import { insertCatalogueItem } from '../../src/queries/catalogue.queries';
 import { recordInboundMessage } from '../../src/services/inbound-messages.service';
+import { createDraft } from '../../src/services/drafts.service';
+import { findSignature, findTemplate } from '../../src/queries/catalogue.queries';
+import { findUserById } from '../../src/queries/users.queries';
+import { checkRecipients } from '../../src/sms/recipient-check';
+import { packRecipients } from '../../src/drafts/recipient-chunks';
 
 const PHONE = { width: 390, height: 844 };
 
@@ -36,8 +41,19 @@ beforeAll(async () => {
   });
   const accountId = (await db('carrier_accounts').first('id')).id as number;
   await recordInboundMessage(db, { accountId, phone: '13800138000', text: '退订 — a reply long enough to need wrapping at phone width, as real replies are', receivedAt: '2026-12-01T02:00:00.000Z' });
+  // An unconfirmed check of the admin's, from a file and scheduled at night: /tasks lists it, and its report shows
+  // the "choose the file again" and marketing-at-night notices.
+  const signature = (await findSignature(db, signatureId))!;
+  const template = { ...(await findTemplate(db, templateId))!, smsType: 'marketing' };
+  const report = checkRecipients([{ rowNumber: 2, cells: ['13800138000', '上海'] }, { rowNumber: 3, cells: ['12800138000', '北京'] }], { signature: signature.name, templateContent: template.content });
+  const tomorrowNight = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000 + 86_400_000 + 15 * 3_600_000); // 23:00 in Shanghai
+  const draftId = await createDraft(db, {
+    user: (await findUserById(db, adminId))!, signature, template, sendMode: 'scheduled', sendAt: tomorrowNight, source: 'import', fileName: 'recipients.xlsx',
+    report, recipients: packRecipients(report.valid), formState: {}, timeZone: 'Asia/Shanghai',
+  });
   pages = [
     '/tasks',
+    `/tasks/${draftId}/check`,
     '/tasks/new',
     `/tasks/${taskId}`,
     '/templates',
