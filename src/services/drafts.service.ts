@@ -27,6 +27,10 @@ export interface DraftInput {
   /** The report's valid recipients, packed where they were checked (packRecipients). */
   recipients: PackedRecipients;
   formState: Record<string, string>;
+  /**
+   * The zone the form was read in. A draft's id no longer depends on it (the task id and its date are given at
+   * confirm, in the zone of that moment); kept so that every maker of drafts keeps passing it while others build on it.
+   */
   timeZone: string;
   /** "Resend to failed": the task whose failed recipients this draft sends again. */
   resendOf?: string;
@@ -39,10 +43,8 @@ export function nextTaskId(prefixDate: Date, timeZone: string, last: string | un
   return prefix + String(seq).padStart(4, '0');
 }
 
-/** A draft's handle until its confirm gives it a task id: `D` + 12 hex digits, never a task id's shape. */
-export const DRAFT_HANDLE_PATTERN = /^D[0-9a-f]{12}$/;
-
 /**
+ * A draft's handle until its confirm gives it a task id: `D` + 12 hex digits, never a task id's shape.
  * Random, not a sequence: a check leaves no gap in the task ids, and a handle says nothing of how many checks
  * others made (drafts are private).
  */
