@@ -60,13 +60,13 @@ const toChange = (r: Row): OptOutChange => ({
 });
 
 export async function findOptOut(db: Knex, phone: string): Promise<OptOut | undefined> {
-  const row = await db('opt_outs').leftJoin('users', 'users.id', 'opt_outs.created_by').where('opt_outs.phone', phone).first('opt_outs.*', 'users.username as created_by_name');
+  const row = await db('opt_outs').leftJoin('users as actor', 'actor.id', 'opt_outs.created_by').where('opt_outs.phone', phone).first('opt_outs.*', 'actor.username as created_by_name');
   return row ? toOptOut(row) : undefined;
 }
 
 /** By number, keyset-paged (`afterPhone`); limit + 1 rows so the caller knows of a next page. */
 export async function listOptOuts(db: Knex, phonePrefix: string, limit: number, afterPhone?: string): Promise<OptOut[]> {
-  const q = db('opt_outs').leftJoin('users', 'users.id', 'opt_outs.created_by').select('opt_outs.*', 'users.username as created_by_name').orderBy('opt_outs.phone').limit(limit + 1);
+  const q = db('opt_outs').leftJoin('users as actor', 'actor.id', 'opt_outs.created_by').select('opt_outs.*', 'actor.username as created_by_name').orderBy('opt_outs.phone').limit(limit + 1);
   if (phonePrefix) q.where('opt_outs.phone', '>=', phonePrefix).andWhere('opt_outs.phone', '<', `${phonePrefix}:`);
   if (afterPhone) q.where('opt_outs.phone', '>', afterPhone);
   return (await q).map(toOptOut);
@@ -106,7 +106,7 @@ export async function insertOptOutChange(db: Knex, row: { phone: string; action:
 
 /** Newest first; for one number when given. */
 export async function listOptOutChanges(db: Knex, phone: string | null, limit: number): Promise<OptOutChange[]> {
-  const q = db('opt_out_history').leftJoin('users', 'users.id', 'opt_out_history.user_id').select('opt_out_history.*', 'users.username as user_name').orderBy('opt_out_history.id', 'desc').limit(limit);
+  const q = db('opt_out_history').leftJoin('users as actor', 'actor.id', 'opt_out_history.user_id').select('opt_out_history.*', 'actor.username as user_name').orderBy('opt_out_history.id', 'desc').limit(limit);
   if (phone) q.where('opt_out_history.phone', phone);
   return (await q).map(toChange);
 }
@@ -126,5 +126,5 @@ export async function optedOutAmong(db: Knex, phones: readonly string[]): Promis
 
 /** One page of the whole list in number order, for the streamed export (a short read per page, no long snapshot). */
 export async function optOutPage(db: Knex, afterPhone: string, size: number): Promise<OptOut[]> {
-  return (await db('opt_outs').leftJoin('users', 'users.id', 'opt_outs.created_by').select('opt_outs.*', 'users.username as created_by_name').where('opt_outs.phone', '>', afterPhone).orderBy('opt_outs.phone').limit(size)).map(toOptOut);
+  return (await db('opt_outs').leftJoin('users as actor', 'actor.id', 'opt_outs.created_by').select('opt_outs.*', 'actor.username as created_by_name').where('opt_outs.phone', '>', afterPhone).orderBy('opt_outs.phone').limit(size)).map(toOptOut);
 }
