@@ -313,6 +313,9 @@ export const en = {
   'tasks.reasons.too_long': "message would be {chars} characters, over 500",
   'tasks.reasons.params_not_allowed': "this template has no variables: remove the extra columns",
   'tasks.reasons.control_chars': "contains control characters",
+  // Issue 14: rows refused by the send rules.
+  'tasks.reasons.opted_out': "on the opt-out list",
+  'tasks.reasons.frequency_cap': "already at a frequency cap for marketing messages",
   'tasks.reasons.undecodable': "characters that could not be decoded: check the file's encoding",
   'tasks.errors.smsType': "Choose an SMS type.",
   'tasks.errors.signature': "Choose an approved signature.",

@@ -26,7 +26,7 @@ const IMPORT_ERROR_CODES: Record<ImportErrorCode, true> = {
   zip_bomb: true, sheet_too_large: true, too_many_rows: true, too_large: true, params_in_txt: true, busy: true,
 };
 const PHONE_REASONS: Record<PhoneReason, true> = { empty: true, length: true, not_mobile: true, invalid_chars: true, scientific: true, not_integer: true };
-const ROW_PROBLEMS: Record<Exclude<RowProblem['code'], 'phone'>, true> = { param_count: true, too_long: true, params_not_allowed: true, undecodable: true, control_chars: true };
+const ROW_PROBLEMS: Record<Exclude<RowProblem['code'], 'phone'>, true> = { param_count: true, too_long: true, params_not_allowed: true, undecodable: true, control_chars: true, opted_out: true, frequency_cap: true };
 
 describe('negotiateLocale', () => {
   test.each([

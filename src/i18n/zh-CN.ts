@@ -315,6 +315,9 @@ export const zhCN: Record<MessageKey, string> = {
   'tasks.reasons.too_long': "短信将有 {chars} 字，超过 500 字",
   'tasks.reasons.params_not_allowed': "该模板没有变量：请删除多余的列",
   'tasks.reasons.control_chars': "含有控制字符",
+  // Issue 14: rows refused by the send rules.
+  'tasks.reasons.opted_out': "已退订",
+  'tasks.reasons.frequency_cap': "已达营销短信频次上限",
   'tasks.reasons.undecodable': "含有无法解码的字符：请检查文件的编码",
   'tasks.errors.smsType': "请选择短信类型。",
   'tasks.errors.signature': "请选择审核通过的签名。",

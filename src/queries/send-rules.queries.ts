@@ -1,0 +1,57 @@
+import type { Knex } from 'knex';
+
+/** The marketing counters behind the frequency caps (issue 14), and the send-time skips. */
+
+const LOOKUP_CHUNK = 500;
+
+/** Per number, the marketing messages counted on each of these local days (absent: none). Reads the (phone, day) key. */
+export async function sendCountsAmong(db: Knex, phones: readonly string[], fromDay: string, toDay: string): Promise<Map<string, Map<string, number>>> {
+  const out = new Map<string, Map<string, number>>();
+  for (let i = 0; i < phones.length; i += LOOKUP_CHUNK) {
+    const rows = (await db('marketing_send_counts')
+      .whereIn('phone', phones.slice(i, i + LOOKUP_CHUNK))
+      .where('day', '>=', fromDay)
+      .where('day', '<=', toDay)
+      .select('phone', 'day', 'count')) as { phone: string; day: string; count: number }[];
+    for (const r of rows) {
+      let days = out.get(r.phone);
+      if (!days) out.set(r.phone, (days = new Map()));
+      days.set(r.day, r.count);
+    }
+  }
+  return out;
+}
+
+/** One more marketing message for each number on this local day (each number at most once per call). */
+export async function bumpSendCounts(trx: Knex, phones: readonly string[], day: string): Promise<void> {
+  for (let i = 0; i < phones.length; i += LOOKUP_CHUNK) {
+    const rows = phones.slice(i, i + LOOKUP_CHUNK).map((phone) => ({ phone, day, count: 1 }));
+    await trx('marketing_send_counts').insert(rows).onConflict(['phone', 'day']).merge({ count: trx.raw('marketing_send_counts.count + 1') });
+  }
+}
+
+export type SkipStatus = 'suppressed' | 'capped';
+
+/**
+ * Messages of a batch (marked `submitting` by takeBatch) that must not go out after all: final with this status,
+ * counted on the task in the same transaction. Only rows still `submitting` change.
+ */
+export async function skipMessages(trx: Knex, taskId: string, ids: readonly number[], status: SkipStatus, nowIso: string): Promise<number> {
+  if (ids.length === 0) return 0;
+  let changed = 0;
+  for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
+    changed += await trx('messages')
+      .whereIn('id', ids.slice(i, i + LOOKUP_CHUNK))
+      .where('status', 'submitting')
+      .update({ status, code: status === 'suppressed' ? 'OPTED_OUT' : 'FREQUENCY_CAP', reported_at: nowIso, next_attempt_at: null });
+  }
+  if (changed > 0) await trx('tasks').where({ id: taskId }).increment(status === 'suppressed' ? 'suppressed_count' : 'capped_count', changed);
+  return changed;
+}
+
+/** The task's SMS type, for the rules that apply to marketing only. */
+export async function taskSmsType(db: Knex, taskId: string): Promise<string | undefined> {
+  const row = (await db('tasks').where({ id: taskId }).first('sms_type')) as { sms_type: string } | undefined;
+  return row?.sms_type;
+}
+
