@@ -242,6 +242,8 @@ export const en = {
   'tasks.status.sending': "Sending",
   'tasks.status.completed': "Completed",
   'tasks.status.cancelled': "Cancelled",
+  // Issue 14: quiet hours.
+  'tasks.quietPaused': "paused — quiet hours (resumes {until})",
   'tasks.refresh': "Show templates",
   'tasks.chooseTypeFirst': "— choose the SMS type first —",
   'tasks.noSignatures': "No approved signature yet.",
@@ -431,6 +433,9 @@ export const en = {
   'messages.status.failed': "Failed",
   'messages.status.rejected': "Rejected at submit",
   'messages.status.cancelled': "Cancelled",
+  // Issue 14: skipped at send time.
+  'messages.status.suppressed': "Suppressed (opted out)",
+  'messages.status.capped': "Capped (frequency cap)",
 
   'taskList.filters': "Filter the tasks",
   'taskList.search': "Task ID or phone number",

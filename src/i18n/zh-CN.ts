@@ -244,6 +244,8 @@ export const zhCN: Record<MessageKey, string> = {
   'tasks.status.sending': "发送中",
   'tasks.status.completed': "已完成",
   'tasks.status.cancelled': "已取消",
+  // Issue 14: quiet hours.
+  'tasks.quietPaused': "已暂停 — 免打扰时段（{until} 自动继续）",
   'tasks.refresh': "显示模板",
   'tasks.chooseTypeFirst': "— 请先选择短信类型 —",
   'tasks.noSignatures': "暂无审核通过的签名。",
@@ -433,6 +435,9 @@ export const zhCN: Record<MessageKey, string> = {
   'messages.status.failed': "发送失败",
   'messages.status.rejected': "提交被拒",
   'messages.status.cancelled': "已取消",
+  // Issue 14: skipped at send time.
+  'messages.status.suppressed': "已屏蔽（已退订）",
+  'messages.status.capped': "已限频（达到频次上限）",
 
   'taskList.filters': '筛选任务',
   'taskList.search': '任务 ID 或手机号码',
