@@ -55,3 +55,17 @@ export async function taskSmsType(db: Knex, taskId: string): Promise<string | un
   return row?.sms_type;
 }
 
+
+/**
+ * Quiet hours: the task keeps its `sending` state and hands its lease back until the window ends (an expired lease
+ * is what makes a sending task claimable again, so the usual takeover rules bring it back then, in this or another
+ * process). Stop keeps working meanwhile: nothing is in flight.
+ */
+export async function pauseForQuietHours(db: Knex, taskId: string, owner: string, untilIso: string): Promise<boolean> {
+  const n = await db('tasks').where({ id: taskId, status: 'sending', lease_owner: owner }).update({ quiet_paused_until: untilIso, lease_until: untilIso });
+  return n > 0;
+}
+
+export async function clearQuietPause(db: Knex, taskId: string): Promise<void> {
+  await db('tasks').where({ id: taskId }).whereNotNull('quiet_paused_until').update({ quiet_paused_until: null });
+}
