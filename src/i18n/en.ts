@@ -327,6 +327,8 @@ export const en = {
   'tasks.errors.sendAtInvalid': "Not a date and time: use the format 2026-12-01 09:30.",
   'tasks.errors.sendAtPast': "Choose a time at least 1 minute in the future.",
   'tasks.errors.sendAtHorizon': "Choose a time within the next {days} days.",
+  // Issue 14: quiet hours at the form and the API.
+  'tasks.errors.sendAtQuietHours': "That time is inside the quiet hours for marketing ({start}–{end}, {zone}). The first allowed time is {next} ({nextZone}).",
   'tasks.errors.fileRequired': "Choose a file to import.",
   'tasks.errors.fileTooLarge': "The file is larger than {mb} MB.",
   'tasks.errors.uploadRejected': "The upload could not be read. Send one file with the form.",

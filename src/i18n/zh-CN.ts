@@ -329,6 +329,8 @@ export const zhCN: Record<MessageKey, string> = {
   'tasks.errors.sendAtInvalid': "不是有效的日期时间，格式如 2026-12-01 09:30。",
   'tasks.errors.sendAtPast': "请选择至少 1 分钟之后的时间。",
   'tasks.errors.sendAtHorizon': "请选择 {days} 天以内的时间。",
+  // Issue 14: quiet hours at the form and the API.
+  'tasks.errors.sendAtQuietHours': "该时间处于营销短信免打扰时段（{start}–{end}，{zone}）。最早可发送时间为 {next}（{nextZone}）。",
   'tasks.errors.fileRequired': "请选择要导入的文件。",
   'tasks.errors.fileTooLarge': "文件超过 {mb} MB。",
   'tasks.errors.uploadRejected': "无法读取上传内容，请随表单提交一个文件。",

@@ -4,6 +4,8 @@ import { isQuietAt, nextAllowedAt, type QuietHours } from '../time/quiet-hours';
 import { optedOutAmong } from '../queries/opt-outs.queries';
 import { bumpSendCounts, clearQuietPause, pauseForQuietHours, sendCountsAmong, skipMessages, taskSmsType } from '../queries/send-rules.queries';
 import { capsActive, daysBefore, localDay, overCap } from '../opt-outs/cap-days';
+import { formatDateTime } from '../time/zoned-time';
+import type { FieldError } from '../validators/validation';
 
 /**
  * Issue 14's send rules read from the settings: the opt-out list, quiet hours and frequency caps, applied at the check
@@ -74,4 +76,16 @@ export async function holdForQuietHours(db: Knex, taskId: string, owner: string,
     return false;
   }
   return pauseForQuietHours(db, taskId, owner, nextAllowedAt(window, now).toISOString());
+}
+
+/**
+ * At the form and the API: a marketing task scheduled inside quiet hours is refused, with the first allowed time
+ * (shown in the default zone) offered. A send-now task is not refused here: the dispatcher holds it until they end.
+ */
+export function quietHoursRefusal(smsType: string, sendAt: Date | null, settings: Pick<Settings, 'timeZone' | 'sendRules'>): FieldError | null {
+  if (smsType !== 'marketing' || !sendAt) return null;
+  const window = quietHoursOf(settings);
+  if (!isQuietAt(window, sendAt)) return null;
+  const next = nextAllowedAt(window, sendAt);
+  return { key: 'tasks.errors.sendAtQuietHours', params: { start: window.start, end: window.end, zone: window.timeZone, next: formatDateTime(next, settings.timeZone), nextZone: settings.timeZone } };
 }
