@@ -19,6 +19,7 @@ import { SMPP_STATUS_NAMES } from '../carrier/smpp-errors';
 import { BIND_MODES, CARRIER_KINDS, LONG_MESSAGE_MODES, RECEIPT_ID_FORMATS, type FieldProblem } from '../carrier/carrier-account.fields';
 import type { RouteProblem } from '../carrier/carrier-route.rules';
 import { CARRIER_STATES } from '../queries/carrier-accounts.queries';
+import { OPT_OUT_SOURCES } from '../queries/opt-outs.queries';
 
 // Records over the union types: adding a code without listing it here is a compile error.
 const IMPORT_ERROR_CODES: Record<ImportErrorCode, true> = {
@@ -170,6 +171,8 @@ const DYNAMIC_PREFIXES: Record<string, readonly string[]> = {
   'carriers.smpp.bindModes.': BIND_MODES,
   'carriers.smpp.longMessageModes.': LONG_MESSAGE_MODES,
   'carriers.smpp.receiptIdFormats.': RECEIPT_ID_FORMATS,
+  'optOuts.sources.': OPT_OUT_SOURCES,
+  'optOuts.actions.': ['add', 'remove'],
 };
 /** `${kind.table}.title` and the like. */
 const DYNAMIC_SUFFIXES: Record<string, readonly string[]> = {

@@ -128,3 +128,30 @@ export async function optedOutAmong(db: Knex, phones: readonly string[]): Promis
 export async function optOutPage(db: Knex, afterPhone: string, size: number): Promise<OptOut[]> {
   return (await db('opt_outs').leftJoin('users as actor', 'actor.id', 'opt_outs.created_by').select('opt_outs.*', 'actor.username as created_by_name').where('opt_outs.phone', '>', afterPhone).orderBy('opt_outs.phone').limit(size)).map(toOptOut);
 }
+
+// 8 bound values per row: 400 rows stay far below SQLite's bound-parameter limit.
+const INSERT_CHUNK = 400;
+
+/**
+ * Adds many numbers (an import) in a few statements: returns those that were not on the list before, each with its
+ * history row. Numbers already listed are left as they were (who added them first, and why, stays).
+ */
+export async function insertOptOutsBulk(db: Knex, phones: readonly string[], row: { source: OptOutSource; reason: string; actor: OptOutActor; at: string }): Promise<string[]> {
+  const added: string[] = [];
+  for (let i = 0; i < phones.length; i += INSERT_CHUNK) {
+    const chunk = phones.slice(i, i + INSERT_CHUNK);
+    const rows = (await db('opt_outs')
+      .insert(chunk.map((phone) => ({ phone, source: row.source, reason: row.reason, created_by: row.actor.userId, api_key_id: row.actor.apiKeyId, inbound_message_id: null, created_at: row.at })))
+      .onConflict('phone')
+      .ignore()
+      .returning('phone')) as ({ phone: string } | string)[];
+    const phonesAdded = rows.map((r) => (typeof r === 'string' ? r : r.phone));
+    if (phonesAdded.length > 0) {
+      await db('opt_out_history').insert(
+        phonesAdded.map((phone) => ({ phone, action: 'add', source: row.source, reason: row.reason, user_id: row.actor.userId, api_key_id: row.actor.apiKeyId, inbound_message_id: null, created_at: row.at })),
+      );
+    }
+    added.push(...phonesAdded);
+  }
+  return added;
+}

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { deleteOptOut, insertOptOut, insertOptOutChange, type OptOutActor, type OptOutSource } from '../queries/opt-outs.queries';
+import { deleteOptOut, insertOptOut, insertOptOutChange, insertOptOutsBulk, type OptOutActor, type OptOutSource } from '../queries/opt-outs.queries';
 
 /**
  * Changes to the opt-out list (issue 14). Each one writes the list and its history row in one transaction, so the
@@ -26,13 +26,15 @@ export async function addOptOut(db: Knex, write: OptOutWrite): Promise<boolean> 
   return db.transaction((trx) => addOptOutIn(trx, write));
 }
 
-/** Adds many (an import): returns how many were added and how many were on the list already. */
+/**
+ * Adds many (an import), all or nothing: returns how many were added and how many were on the list already.
+ * Audit: one record for the import as a whole belongs here (the history has a row per number).
+ */
 export async function addOptOuts(db: Knex, phones: readonly string[], base: Omit<OptOutWrite, 'phone'>): Promise<{ added: number; already: number }> {
+  const unique = [...new Set(phones)];
   return db.transaction(async (trx) => {
-    const at = new Date().toISOString();
-    let added = 0;
-    for (const phone of phones) if (await addOptOutIn(trx, { ...base, phone }, at)) added += 1;
-    return { added, already: phones.length - added };
+    const added = await insertOptOutsBulk(trx, unique, { source: base.source, reason: base.reason, actor: base.actor, at: new Date().toISOString() });
+    return { added: added.length, already: unique.length - added.length };
   });
 }
 

@@ -58,7 +58,7 @@ test('the form: with quiet hours switched off, 22:00 is accepted', async () => {
 });
 
 describe('the API', () => {
-  const post = (body: unknown) => request(t.app).post('/api/v1/tasks').set('Authorization', `Bearer ${key}`).send(body);
+  const post = (body: object) => request(t.app).post('/api/v1/tasks').set('Authorization', `Bearer ${key}`).send(body);
 
   test('send_at inside quiet hours: 422 validation_failed on send_at', async () => {
     const res = await post({ signature: sigId, template: promoId, send_at: `${tomorrow()}T23:30:00+08:00`, recipients: [{ phone: '13800138000' }] });
