@@ -558,6 +558,11 @@ export const en = {
   'api.errors.phoneString': 'phone must be a string.',
   'api.errors.paramsStrings': 'params must be an array of strings, one per template variable.',
   'api.errors.templateAmbiguous': '{count} approved templates have this name: give the template id instead.',
+  // Issue 14: the opt-out API.
+  'api.errors.optOutInvalid': 'The opt-out list was not changed: the fields say what to fix.',
+  'api.errors.optOutSearch': 'phone must be a number or its first digits (1 to 11 digits).',
+  'api.errors.optOutAfter': 'after must be a number as returned in next_after.',
+  'api.errors.optOutNotFound': 'This number is not on the opt-out list.',
   // Issue 9, CSRF and accounts.
   'errors.crossSite': 'This request came from another site, so it was refused. Open Qunfa directly and try again.',
   'login.usernameTooLong': 'A username has at most {max} characters.',

@@ -560,6 +560,11 @@ export const zhCN: Record<MessageKey, string> = {
   'api.errors.phoneString': 'phone 必须是字符串。',
   'api.errors.paramsStrings': 'params 必须是字符串数组，每个模板变量一个。',
   'api.errors.templateAmbiguous': '有 {count} 个已通过审核的模板使用此名称：请改用模板 ID。',
+  // Issue 14: the opt-out API.
+  'api.errors.optOutInvalid': '退订名单未更改：请按各字段的提示修改。',
+  'api.errors.optOutSearch': 'phone 必须是号码或号码开头（1 至 11 位数字）。',
+  'api.errors.optOutAfter': 'after 必须是 next_after 返回的号码。',
+  'api.errors.optOutNotFound': '该号码不在退订名单中。',
   // Issue 9, CSRF and accounts.
   'errors.crossSite': '此请求来自其他站点，已被拒绝。请直接打开 Qunfa 后重试。',
   'login.usernameTooLong': '用户名最多 {max} 个字符。',
