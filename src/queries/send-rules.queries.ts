@@ -4,20 +4,18 @@ import type { Knex } from 'knex';
 
 const LOOKUP_CHUNK = 500;
 
-/** Per number, the marketing messages counted on each of these local days (absent: none). Reads the (phone, day) key. */
+/** Per number, the marketing messages counted on each local day from fromDay to toDay (absent: none). Reads the (phone, day) key. */
 export async function sendCountsAmong(db: Knex, phones: readonly string[], fromDay: string, toDay: string): Promise<Map<string, Map<string, number>>> {
   const out = new Map<string, Map<string, number>>();
-  for (let i = 0; i < phones.length; i += LOOKUP_CHUNK) {
-    const rows = (await db('marketing_send_counts')
-      .whereIn('phone', phones.slice(i, i + LOOKUP_CHUNK))
-      .where('day', '>=', fromDay)
-      .where('day', '<=', toDay)
-      .select('phone', 'day', 'count')) as { phone: string; day: string; count: number }[];
-    for (const r of rows) {
-      let days = out.get(r.phone);
-      if (!days) out.set(r.phone, (days = new Map()));
-      days.set(r.day, r.count);
-    }
+  if (phones.length === 0) return out;
+  const rows = (await db.raw(
+    'select c.phone, c.day, c.count from json_each(?) j join marketing_send_counts c on c.phone = j.value and c.day >= ? and c.day <= ?',
+    [JSON.stringify(phones), fromDay, toDay],
+  )) as { phone: string; day: string; count: number }[];
+  for (const r of rows) {
+    let days = out.get(r.phone);
+    if (!days) out.set(r.phone, (days = new Map()));
+    days.set(r.day, r.count);
   }
   return out;
 }

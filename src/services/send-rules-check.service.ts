@@ -1,17 +1,21 @@
 import type { Knex } from 'knex';
 import { optedOutAmong } from '../queries/opt-outs.queries';
 import { sendCountsAmong } from '../queries/send-rules.queries';
-import { parseChunk, CHUNK_ROWS, type CheckSummary, type PackedRecipients, type PackedRow } from '../drafts/recipient-chunks';
+import { parseChunk, CHUNK_ROWS, type CheckSummary, type PackedRecipients } from '../drafts/recipient-chunks';
+import { removePackedRows } from '../drafts/packed-removal';
 import type { InvalidRow } from '../sms/recipient-check';
 import { capsActive, daysBefore, localDay, overCap } from '../opt-outs/cap-days';
 import { getSettings } from './settings.service';
 import { rulesApplyTo } from './send-rules.service';
 
 /**
- * The check's half of issue 14's enforcement: numbers on the opt-out list, and numbers already at a frequency cap,
- * become refused rows with their own reason (counted with the other refused rows) instead of recipients. Applied
- * where every draft is stored (createDraft: the form, the API, resends), on its transaction. Rows pass through
- * untouched (no unpacking) when no rule applies to the SMS type.
+ * The check's half of issue 14's enforcement: numbers on the opt-out list, and numbers already at a frequency cap
+ * (marketing), become refused rows with their own reason (counted with the other refused rows) instead of
+ * recipients. Applied where every draft is stored (createDraft: the form, the API, resends), on its transaction.
+ *
+ * Speed (a 100,000-row import against a 1,000,000-number list must cost < 10% more): the numbers come from the pack's
+ * own list, not from parsing the chunks; the list is read in one statement; only chunks holding a refused row are
+ * rewritten, and only the refused rows in them are parsed.
  */
 export async function screenDraft(
   trx: Knex,
@@ -23,34 +27,44 @@ export async function screenDraft(
   const settings = await getSettings(trx, { timeZone: ctx.timeZone });
   const rules = settings.sendRules;
   if (!rulesApplyTo(smsType, rules) || recipients.count === 0) return { report, recipients };
-  const rows: PackedRow[] = recipients.chunks.flatMap((c) => parseChunk(c));
-  const phones = rows.map((r) => r[1]);
+  const phones = recipients.phones !== undefined ? recipients.phones.split('\n') : recipients.chunks.flatMap((c) => parseChunk(c).map((row) => row[1]));
   const optedOut = await optedOutAmong(trx, phones);
   const caps = rules.frequencyCaps;
   const today = localDay(ctx.now, settings.timeZone);
-  const counts = capsActive(caps) ? await sendCountsAmong(trx, phones, daysBefore(today, Math.max(caps.periodDays, 1) - 1), today) : new Map();
-  if (optedOut.size === 0 && counts.size === 0) return { report, recipients };
-  const kept: PackedRow[] = [];
+  const counts = smsType === 'marketing' && capsActive(caps) ? await sendCountsAmong(trx, phones, daysBefore(today, caps.periodDays - 1), today) : new Map<string, Map<string, number>>();
+  const reasons = new Map<string, 'opted_out' | 'frequency_cap'>();
+  for (const phone of optedOut) reasons.set(phone, 'opted_out');
+  for (const [phone, days] of counts) if (!reasons.has(phone) && overCap(days, today, caps)) reasons.set(phone, 'frequency_cap');
+  if (reasons.size === 0) return { report, recipients };
+
+  const drop = new Set(reasons.keys());
+  const chunks: Buffer[] = [];
+  const chunkRows: number[] = [];
   const refused: InvalidRow[] = [];
+  let refusedChars = 0;
   let refusedSegments = 0;
-  for (const row of rows) {
-    const phone = row[1];
-    if (optedOut.has(phone)) refused.push({ rowNumber: row[0], value: phone, problem: { code: 'opted_out' } });
-    else if (overCap(counts.get(phone), today, caps)) refused.push({ rowNumber: row[0], value: phone, problem: { code: 'frequency_cap' } });
-    else {
-      kept.push(row);
+  let first = 0;
+  for (let c = 0; c < recipients.chunks.length; c += 1) {
+    const size = recipients.chunkRows?.[c] ?? CHUNK_ROWS;
+    const chunkPhones = phones.slice(first, first + size);
+    first += size;
+    if (!chunkPhones.some((p) => drop.has(p))) {
+      chunks.push(recipients.chunks[c]);
+      chunkRows.push(chunkPhones.length);
       continue;
     }
-    refusedSegments += row[5];
+    const out = removePackedRows(recipients.chunks[c], chunkPhones, drop);
+    if (out.chunk) {
+      chunks.push(out.chunk);
+      chunkRows.push(chunkPhones.length - out.removed.length);
+    }
+    for (const row of out.removed) {
+      refused.push({ rowNumber: row[0], value: row[1], problem: { code: reasons.get(row[1])! } });
+      refusedChars += row[4];
+      refusedSegments += row[5];
+    }
   }
-  if (refused.length === 0) return { report, recipients };
-  const chunks: Buffer[] = [];
-  let totalChars = 0;
-  for (let from = 0; from < kept.length; from += CHUNK_ROWS) {
-    const part = kept.slice(from, from + CHUNK_ROWS);
-    for (const r of part) totalChars += r[4];
-    chunks.push(Buffer.from(JSON.stringify(part), 'utf8'));
-  }
+  const keptPhones = phones.filter((p) => !drop.has(p));
   return {
     report: {
       ...report,
@@ -58,6 +72,6 @@ export async function screenDraft(
       totalMessages: report.totalMessages - refused.length,
       totalSegments: report.totalSegments - refusedSegments,
     },
-    recipients: { count: kept.length, totalChars, chunks },
+    recipients: { count: keptPhones.length, totalChars: recipients.totalChars - refusedChars, chunks, chunkRows, phones: keptPhones.join('\n') },
   };
 }
