@@ -9,6 +9,7 @@ import { axeViolations } from '../helpers/axe';
 import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
 import { insertTaskRow } from '../helpers/task-rows';
 import { insertCatalogueItem } from '../../src/queries/catalogue.queries';
+import { addOptOut } from '../../src/services/opt-outs.service';
 
 const PHONE = { width: 390, height: 844 };
 
@@ -33,6 +34,7 @@ beforeAll(async () => {
     delivered: 1,
     phones: ['13900139000', '13700137000', '13800138000'],
   });
+  await addOptOut(db, { phone: '13600136000', reason: 'asked by phone', source: 'manual', actor: { userId: adminId, apiKeyId: null } });
   pages = [
     '/tasks',
     '/tasks/new',
@@ -50,6 +52,7 @@ beforeAll(async () => {
     `/users/${memberId}`,
     '/api-keys',
     '/carriers',
+    '/opt-outs',
     '/api-docs',
   ];
 }, 30_000);
