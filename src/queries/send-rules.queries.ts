@@ -49,8 +49,13 @@ export async function skipMessages(trx: Knex, taskId: string, ids: readonly numb
 
 /** The task's SMS type, for the rules that apply to marketing only. */
 export async function taskSmsType(db: Knex, taskId: string): Promise<string | undefined> {
-  const row = (await db('tasks').where({ id: taskId }).first('sms_type')) as { sms_type: string } | undefined;
-  return row?.sms_type;
+  return (await taskSendState(db, taskId))?.smsType;
+}
+
+/** The task's SMS type and quiet-hours pause, read once before each batch. */
+export async function taskSendState(db: Knex, taskId: string): Promise<{ smsType: string; quietPausedUntil: string | null } | undefined> {
+  const row = (await db('tasks').where({ id: taskId }).first('sms_type', 'quiet_paused_until')) as { sms_type: string; quiet_paused_until: string | null } | undefined;
+  return row ? { smsType: row.sms_type, quietPausedUntil: row.quiet_paused_until } : undefined;
 }
 
 

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { DEFAULT_SEND_RULES, getSettings, type SendRuleSettings, type Settings } from './settings.service';
 import { isQuietAt, nextAllowedAt, type QuietHours } from '../time/quiet-hours';
 import { optedOutAmong } from '../queries/opt-outs.queries';
-import { bumpSendCounts, clearQuietPause, pauseForQuietHours, sendCountsAmong, skipMessages, taskSmsType } from '../queries/send-rules.queries';
+import { bumpSendCounts, clearQuietPause, pauseForQuietHours, sendCountsAmong, skipMessages, taskSendState, taskSmsType } from '../queries/send-rules.queries';
 import { capsActive, daysBefore, localDay, overCap } from '../opt-outs/cap-days';
 import { formatDateTime } from '../time/zoned-time';
 import type { FieldError } from '../validators/validation';
@@ -70,9 +70,11 @@ export async function applySendRules<M extends { id: number; phone: string; atte
  */
 export async function holdForQuietHours(db: Knex, taskId: string, owner: string, settings: Settings, now: Date): Promise<boolean> {
   const window = quietHoursOf(settings);
-  if (!window.enabled || (await taskSmsType(db, taskId)) !== 'marketing') return false;
-  if (!isQuietAt(window, now)) {
-    await clearQuietPause(db, taskId);
+  const state = await taskSendState(db, taskId);
+  if (!state || state.smsType !== 'marketing') return false;
+  if (!window.enabled || !isQuietAt(window, now)) {
+    // A read, not a write, before every batch; the pause is cleared once, when the task resumes.
+    if (state.quietPausedUntil !== null) await clearQuietPause(db, taskId);
     return false;
   }
   return pauseForQuietHours(db, taskId, owner, nextAllowedAt(window, now).toISOString());
