@@ -52,6 +52,13 @@ test('the export shows its status', async () => {
   expect(lines[1]).toContain('Suppressed (opted out)');
 });
 
+test('the task list and its progress poll count it as final, not as unsent', async () => {
+  const poll = await admin.get(`/tasks/progress?ids=${taskId}`);
+  expect(poll.body.tasks[0].counts).toMatchObject({ suppressed: 1, pending: 0 });
+  // The other 3 await their receipts: without an outcome yet, so pending there.
+  expect(poll.body.tasks[0].outcomes).toMatchObject({ pending: 3, suppressed: 1 });
+});
+
 test('the API counts it', async () => {
   const { key } = await createApiKey(t.db, { name: 'k', createdBy: 1 });
   const res = await request(t.app).get(`/api/v1/tasks/${taskId}`).set('Authorization', `Bearer ${key}`);
