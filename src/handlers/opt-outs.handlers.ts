@@ -94,7 +94,7 @@ export function optOutsHandlers({ db, config, importGate }: AppDeps) {
       res.redirect(303, '/opt-outs');
     },
 
-    /** The whole list as CSV (UTF-8 with BOM), streamed page by page, every cell formula-safe. */
+    /** The whole list as CSV (UTF-8 with BOM), streamed page by page, every cell formula-safe. Audit: an export (its row count) belongs here. */
     async exportCsv(_req: Request, res: Response) {
       const t = res.locals.t;
       res.attachment('opt-outs.csv').type('text/csv; charset=utf-8');

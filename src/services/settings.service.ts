@@ -43,6 +43,17 @@ export interface SendRuleSettings {
   frequencyCaps: { perDay: number; perPeriod: number; periodDays: number };
 }
 
+/** A stored value missing a part (hand-edited, or saved before a part existed) keeps the default for that part. */
+function withSendRuleDefaults(stored: unknown): SendRuleSettings {
+  const s = (stored && typeof stored === 'object' ? stored : {}) as Partial<SendRuleSettings>;
+  return {
+    optOutKeywords: Array.isArray(s.optOutKeywords) ? s.optOutKeywords.filter((k) => typeof k === 'string') : [...DEFAULT_SEND_RULES.optOutKeywords],
+    transactionalExempt: typeof s.transactionalExempt === 'boolean' ? s.transactionalExempt : DEFAULT_SEND_RULES.transactionalExempt,
+    quietHours: { ...DEFAULT_SEND_RULES.quietHours, ...(s.quietHours && typeof s.quietHours === 'object' ? s.quietHours : {}) },
+    frequencyCaps: { ...DEFAULT_SEND_RULES.frequencyCaps, ...(s.frequencyCaps && typeof s.frequencyCaps === 'object' ? s.frequencyCaps : {}) },
+  };
+}
+
 export const DEFAULT_SEND_RULES: SendRuleSettings = {
   optOutKeywords: [...DEFAULT_OPT_OUT_KEYWORDS],
   transactionalExempt: true,
@@ -77,6 +88,7 @@ export async function getSettings(db: Knex, config: Pick<Config, 'timeZone'>): P
     const value = stored[key];
     if (value !== undefined && typeof value === typeof (defaults as unknown as Record<string, unknown>)[key]) merged[key] = value;
   }
+  merged.sendRules = withSendRuleDefaults(merged.sendRules);
   return merged as unknown as Settings;
 }
 

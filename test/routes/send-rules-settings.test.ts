@@ -82,4 +82,17 @@ describe('/settings: send rules (issue 14)', () => {
     expect(res.status).toBe(403);
     expect((await getSettings(t.db, t.config)).sendRules.frequencyCaps.perDay).not.toBe(5);
   });
+
+  test('a stored value missing parts (hand-edited) keeps the defaults for them; the page still shows', async () => {
+    await t.db('settings').where({ key: 'sendRules' }).delete();
+    await t.db('settings').insert({ key: 'sendRules', value: JSON.stringify({ quietHours: { enabled: false } }), updated_at: new Date().toISOString() });
+    const s = await getSettings(t.db, t.config);
+    expect(s.sendRules).toEqual({
+      optOutKeywords: ['T', 'TD', '退订', 'N', 'STOP', 'UNSUBSCRIBE'],
+      transactionalExempt: true,
+      quietHours: { enabled: false, start: '21:00', end: '08:00', timeZone: '' },
+      frequencyCaps: { perDay: 0, perPeriod: 0, periodDays: 7 },
+    });
+    expect((await admin.get('/settings')).status).toBe(200);
+  });
 });
