@@ -9,6 +9,7 @@ import { buildPreview } from '../sms/preview';
 import { canManageTask, confirmDraft } from '../services/drafts.service';
 import { csvCell } from '../services/csv.service';
 import { viaForTask } from '../services/task-form.service';
+import { countSendRuleRefusals } from '../queries/send-rules.queries';
 
 const INVALID_PAGE = 50;
 
@@ -34,6 +35,7 @@ export function taskCheckHandlers({ db, wakeDispatcher }: AppDeps) {
       pager: { prev: after !== undefined ? '' : null, next: hasMore ? shown[shown.length - 1].rowNumber : null },
       preview: { ...buildPreview(task.signatureText, task.templateContent, first?.params), via: await viaForTask(db, task) },
       errors: formError ? { form: formError } : {},
+      sendRuleRefusals: await countSendRuleRefusals(db, task.id),
     });
   }
 

@@ -334,6 +334,9 @@ export const en = {
   'tasks.check.rowsRead': "Rows read",
   'tasks.check.valid': "Valid recipients",
   'tasks.check.invalid': "Invalid rows",
+  // Issue 14: refused rows by the send rules, on the check page.
+  'tasks.check.optedOut': "of which on the opt-out list",
+  'tasks.check.capped': "of which at a frequency cap",
   'tasks.check.duplicates': "Duplicates removed",
   'tasks.check.repeated': "Repeated numbers (other parameters, kept)",
   'tasks.check.messages': "Messages",

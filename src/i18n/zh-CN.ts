@@ -336,6 +336,9 @@ export const zhCN: Record<MessageKey, string> = {
   'tasks.check.rowsRead': "读取行数",
   'tasks.check.valid': "有效号码",
   'tasks.check.invalid': "无效行",
+  // Issue 14: refused rows by the send rules, on the check page.
+  'tasks.check.optedOut': "其中已退订",
+  'tasks.check.capped': "其中已达频次上限",
   'tasks.check.duplicates': "已去除重复",
   'tasks.check.repeated': "重复号码（参数不同，保留）",
   'tasks.check.messages': "短信条数",

@@ -72,3 +72,10 @@ export async function pauseForQuietHours(db: Knex, taskId: string, owner: string
 export async function clearQuietPause(db: Knex, taskId: string): Promise<void> {
   await db('tasks').where({ id: taskId }).whereNotNull('quiet_paused_until').update({ quiet_paused_until: null });
 }
+
+/** A draft's refused rows that issue 14's rules refused, by reason (the check page counts them apart). */
+export async function countSendRuleRefusals(db: Knex, taskId: string): Promise<{ optedOut: number; capped: number }> {
+  const rows = (await db('task_invalid_rows').where({ task_id: taskId }).whereIn('reason', ['opted_out', 'frequency_cap']).groupBy('reason').select('reason').count({ n: '*' })) as { reason: string; n: number }[];
+  const of = (reason: string) => Number(rows.find((r) => r.reason === reason)?.n ?? 0);
+  return { optedOut: of('opted_out'), capped: of('frequency_cap') };
+}

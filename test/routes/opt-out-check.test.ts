@@ -44,6 +44,8 @@ test('marketing: an opted-out number is a refused row with its own reason, and c
   expect(page).toMatch(/data-count="valid">2</);
   expect(page).toMatch(/data-count="invalid">1</);
   expect(page).toContain('on the opt-out list');
+  expect(page).toMatch(/data-count="optedOut">1</);
+  expect(page).not.toContain('data-count="capped"');
 });
 
 test('notification: exempt by default; refused too when the exemption is switched off', async () => {
@@ -62,6 +64,7 @@ test('marketing: a number already at the daily cap is refused with the cap as it
     { row_number: 3, value: '13800138002', reason: 'frequency_cap' },
   ]);
   expect(task.recipient_count).toBe(1);
+  expect((await check('marketing')).page).toMatch(/data-count="capped">1</);
   await setRules({});
   expect((await check('marketing')).refused).toEqual([{ row_number: 2, value: '13800138001', reason: 'opted_out' }]);
 });
