@@ -9,7 +9,7 @@ import type { FieldError } from '../validators/validation';
 
 /**
  * Issue 14's send rules read from the settings: the opt-out list, quiet hours and frequency caps, applied at the check
- * (recipients.screen) and at send time (the dispatcher's one call per batch and one check per task).
+ * (send-rules-check.service.ts) and at send time (the dispatcher's one call per batch taken and one check before each batch).
  */
 
 /** The send-rule settings alone; their values do not depend on the server's zone (an empty quiet-hours zone means "the default"). */
