@@ -61,4 +61,10 @@ describe('recordInboundMessage: unsubscribe replies (issue 14)', () => {
     await reply('13900139000', 'bye');
     expect(await db('opt_outs').pluck('phone')).toEqual(['13900139000']);
   });
+
+  it('a sender that is not a mainland mobile (a short code) is stored but puts nothing on the list', async () => {
+    const id = await reply('10086', 'T');
+    expect(id).toEqual(expect.any(Number));
+    expect(await db('opt_outs').count({ n: '*' }).first()).toEqual({ n: 0 });
+  });
 });

@@ -10,7 +10,7 @@ import { findTask } from '../queries/tasks.queries';
 import { taskCounts } from '../tasks/task-counts';
 import { applyTaskAction } from './task-actions.service';
 import { findUserById } from '../queries/users.queries';
-import { localDay } from '../opt-outs/cap-days';
+import { daysBefore, localDay } from '../opt-outs/cap-days';
 
 /** Send-time rules of issue 14 through the real dispatcher, its clock injected. */
 
@@ -95,6 +95,25 @@ describe('frequency caps at send time', () => {
     expect(await statusCounts(second)).toEqual({ capped: 3 });
     expect((await findTask(t.db, second))!.cappedCount).toBe(3);
     expect(await t.db('marketing_send_counts').orderBy('phone').select('phone', 'day', 'count')).toEqual(numbers.map((phone) => ({ phone, day: today, count: 1 })));
+  });
+
+  test('the cap over a period: 3 in the last 7 days (the day 7 days back not counted) caps the next one', async () => {
+    settings = { ...settings, sendRules: { ...settings.sendRules, frequencyCaps: { perDay: 0, perPeriod: 3, periodDays: 7 } } };
+    const [atCap, belowCap] = phones(2);
+    const today = localDay(new Date(), 'Asia/Shanghai');
+    const day = (n: number) => daysBefore(today, n);
+    await t.db('marketing_send_counts').insert([
+      { phone: atCap, day: day(1), count: 2 },
+      { phone: atCap, day: day(6), count: 1 },
+      { phone: belowCap, day: day(1), count: 2 },
+      { phone: belowCap, day: day(7), count: 5 },
+    ]);
+    const taskId = await marketingTask([atCap, belowCap]);
+    await dispatcher().d.tick();
+    expect(await t.db('messages').where({ task_id: taskId }).orderBy('phone').select('phone', 'status')).toEqual([
+      { phone: atCap, status: 'capped' },
+      { phone: belowCap, status: 'submitted' },
+    ]);
   });
 
   test('notification messages are neither capped nor counted', async () => {

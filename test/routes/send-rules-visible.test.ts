@@ -65,3 +65,12 @@ test('the API counts it', async () => {
   expect(res.body.task.counts).toMatchObject({ suppressed: 1, capped: 0, pending: 0 });
   expect(res.body.task.status).toBe('completed');
 });
+
+test('a marketing task paused by quiet hours says so on its page and in the list, and offers Stop', async () => {
+  const paused = (await seedTask(t.db, phones(2, '1370'))).taskId;
+  await t.db('tasks').where({ id: paused }).update({ sms_type: 'marketing', status: 'sending', quiet_paused_until: '2026-12-06T00:00:00.000Z', lease_until: '2026-12-06T00:00:00.000Z' });
+  const page = await admin.get(`/tasks/${paused}`);
+  expect(page.text).toContain('paused — quiet hours (resumes 2026-12-06 08:00)');
+  expect(page.text).toContain(`/tasks/${paused}/stop`);
+  expect((await admin.get('/tasks')).text).toContain('paused — quiet hours');
+});
