@@ -10,7 +10,7 @@
 //   [data-progress-template="… {count} …"]         text rebuilt from {handed} {total} {count}; with
 //     [data-progress-count="outcomes.rejected"]    {count} taken from this path, and hidden while it is 0
 //   [data-progress-when="sending"]                 shown only in that status
-//   progress                                       value = handed + cancelled, max = recipients
+//   progress                                       value = handed + cancelled + suppressed + capped, max = recipients
 //   [data-share="delivered"]                       a count's share of the recipients: its bar and percentage
 //   [data-progress-rate]                           the delivery rate, "—" until a message has an outcome
 //   [data-send-days]                               the send time per day, rebuilt from `days` (details poll only)
@@ -130,7 +130,7 @@
     });
     within(scope, 'progress').forEach(function (bar) {
       bar.max = p.recipients;
-      bar.value = p.handed + p.outcomes.cancelled;
+      bar.value = p.handed + p.outcomes.cancelled + (p.outcomes.suppressed || 0) + (p.outcomes.capped || 0);
     });
     within(scope, '[data-share]').forEach(function (el) {
       var value = p.counts[el.getAttribute('data-share')];

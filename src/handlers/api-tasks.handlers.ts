@@ -16,6 +16,8 @@ import { rawBodyOf } from '../middleware/raw-body';
 import { loadTaskCounts } from '../services/task-progress.service';
 import { IDEMPOTENCY_KEY_MAX, parseApiTaskBody, parseIdempotencyKey } from '../validators/api.validators';
 import { reportJson, taskJson, validationFailed } from './api-json';
+import { quietHoursRefusal } from '../services/send-rules.service';
+import { screenDraft } from '../services/send-rules-check.service';
 
 function send(res: Response, answer: ApiAnswer, replayed: boolean) {
   const task = (answer.body as { task?: { id?: unknown } }).task;
@@ -71,6 +73,11 @@ export function apiTasksHandlers({ db, importGate }: AppDeps) {
             refused = resolved.errors;
             return null;
           }
+          const quietHours = quietHoursRefusal(resolved.template.smsType, head.sendAt, settings);
+          if (quietHours) {
+            refused = { send_at: quietHours };
+            return null;
+          }
           choice = resolved;
           return { signature: resolved.signature.name, templateContent: resolved.template.content };
         },
@@ -89,7 +96,8 @@ export function apiTasksHandlers({ db, importGate }: AppDeps) {
       if (!input || !choice) throw new Error('recipients checked without a signature and template');
       const { signature, template } = choice;
       const sendAt = input.sendAt;
-      const { report, recipients } = checked;
+      // Issue 14: opted-out and capped numbers are refused rows in the report too (createDraft applies the same screen).
+      const { report, recipients } = await screenDraft(db, template.smsType, checked.report, checked.recipients, { timeZone: settings.timeZone, now: new Date() });
       if (recipients.count === 0) {
         return refuse(validationFailed({ recipients: { key: 'tasks.errors.noValidRecipients' } }, t, { report: reportJson(report, recipients.count, t) }));
       }

@@ -6,6 +6,7 @@ import { field } from '../validators/validation';
 import { flash } from '../middleware/flash';
 import { latestBackup } from '../services/backups.service';
 import { numberFormatter } from '../i18n/number-format';
+import { sendRulesFormValues } from '../validators/send-rules-settings.validators';
 
 export function settingsHandlers({ db, config }: AppDeps) {
   /** The newest copy in DATA_DIR/backups/ (issue 9): its time and size in KB, or null before the first one. */
@@ -18,15 +19,17 @@ export function settingsHandlers({ db, config }: AppDeps) {
 
   return {
     async show(_req: Request, res: Response) {
-      const values = settingsFormValues(await getSettings(db, config));
-      res.render('pages/settings/edit', { title: res.locals.t('settings.title'), values, serverTimeZone: config.timeZone, lastBackup: lastBackup(res) });
+      const settings = await getSettings(db, config);
+      const values = settingsFormValues(settings);
+      res.render('pages/settings/edit', { title: res.locals.t('settings.title'), values, serverTimeZone: config.timeZone, lastBackup: lastBackup(res), sendRules: sendRulesFormValues(settings.sendRules) });
     },
 
     async update(req: Request, res: Response) {
       const parsed = parseSettingsForm(req.body);
       if (!parsed.ok) {
         const values = Object.fromEntries(SETTINGS_FIELDS.map((f) => [f, field(req.body, f)]));
-        return res.status(422).render('pages/settings/edit', { title: res.locals.t('settings.title'), values, errors: parsed.errors, serverTimeZone: config.timeZone, lastBackup: lastBackup(res) });
+        const sendRules = sendRulesFormValues((await getSettings(db, config)).sendRules);
+        return res.status(422).render('pages/settings/edit', { title: res.locals.t('settings.title'), values, errors: parsed.errors, serverTimeZone: config.timeZone, lastBackup: lastBackup(res), sendRules });
       }
       await saveSettings(db, parsed.value);
       flash(req, 'settings.saved');

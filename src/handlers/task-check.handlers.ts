@@ -10,6 +10,7 @@ import { canManageTask, confirmDraft } from '../services/drafts.service';
 import { csvCell } from '../services/csv.service';
 import { viaForTask } from '../services/task-form.service';
 import { nightNotice } from '../services/night-notice.service';
+import { countSendRuleRefusals } from '../queries/send-rules.queries';
 
 const INVALID_PAGE = 50;
 
@@ -37,6 +38,7 @@ export function taskCheckHandlers({ db, wakeDispatcher }: AppDeps) {
       errors: formError ? { form: formError } : {},
       // A draft to send now starts when it is confirmed, so "now" is the best guess of its start.
       night: nightNotice(task.smsType, task.sendMode === 'now' || !task.sendAt ? new Date() : new Date(task.sendAt), res.locals.settings.timeZone),
+      sendRuleRefusals: await countSendRuleRefusals(db, task.id),
     });
   }
 

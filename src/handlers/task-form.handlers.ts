@@ -15,6 +15,7 @@ import { BUSY_RETRY_AFTER_S } from '../imports/import-gate';
 import { requestGone } from './request-gone';
 import type { Translate } from '../i18n/i18n';
 import { parseTaskForm, taskFormValues } from '../validators/tasks.validators';
+import { quietHoursRefusal } from '../services/send-rules.service';
 import { parseId } from '../validators/users.validators';
 import type { FieldErrors } from '../validators/validation';
 import type { Settings } from '../services/settings.service';
@@ -84,6 +85,8 @@ export function taskFormHandlers({ db, logger, config, importGate, importProgres
       const parsed = parseTaskForm(req.body, { now: new Date(), timeZone: settings.timeZone, horizonDays: settings.scheduleHorizonDays });
       if (!parsed.ok) return refuse(422, parsed.errors);
       const form = parsed.value;
+      const quietHours = quietHoursRefusal(form.smsType, form.sendAt, settings);
+      if (quietHours) return refuse(422, { sendAt: quietHours });
       const choice = await resolveCatalogueChoice(db, form);
       if (!choice.ok) return refuse(422, choice.errors);
 

@@ -19,6 +19,7 @@ import { SMPP_STATUS_NAMES } from '../carrier/smpp-errors';
 import { BIND_MODES, CARRIER_KINDS, LONG_MESSAGE_MODES, RECEIPT_ID_FORMATS, type FieldProblem } from '../carrier/carrier-account.fields';
 import type { RouteProblem } from '../carrier/carrier-route.rules';
 import { CARRIER_STATES } from '../queries/carrier-accounts.queries';
+import { OPT_OUT_SOURCES } from '../queries/opt-outs.queries';
 
 // Records over the union types: adding a code without listing it here is a compile error.
 const IMPORT_ERROR_CODES: Record<ImportErrorCode, true> = {
@@ -26,7 +27,7 @@ const IMPORT_ERROR_CODES: Record<ImportErrorCode, true> = {
   zip_bomb: true, sheet_too_large: true, too_many_rows: true, too_large: true, params_in_txt: true, busy: true,
 };
 const PHONE_REASONS: Record<PhoneReason, true> = { empty: true, length: true, not_mobile: true, invalid_chars: true, scientific: true, not_integer: true };
-const ROW_PROBLEMS: Record<Exclude<RowProblem['code'], 'phone'>, true> = { param_count: true, too_long: true, params_not_allowed: true, undecodable: true, control_chars: true };
+const ROW_PROBLEMS: Record<Exclude<RowProblem['code'], 'phone'>, true> = { param_count: true, too_long: true, params_not_allowed: true, undecodable: true, control_chars: true, opted_out: true, frequency_cap: true };
 
 describe('negotiateLocale', () => {
   test.each([
@@ -170,6 +171,8 @@ const DYNAMIC_PREFIXES: Record<string, readonly string[]> = {
   'carriers.smpp.bindModes.': BIND_MODES,
   'carriers.smpp.longMessageModes.': LONG_MESSAGE_MODES,
   'carriers.smpp.receiptIdFormats.': RECEIPT_ID_FORMATS,
+  'optOuts.sources.': OPT_OUT_SOURCES,
+  'optOuts.actions.': ['add', 'remove'],
 };
 /** `${kind.table}.title` and the like. */
 const DYNAMIC_SUFFIXES: Record<string, readonly string[]> = {

@@ -98,7 +98,7 @@ async function run(job: WorkerJob): Promise<void> {
     post({ type: 'recipients', chunk }, own ? [chunk.buffer as ArrayBuffer] : []);
   }
   sendInChunks('invalid', report.invalid);
-  post({ type: 'done', result: { ok: true, format, headerSkipped, report: { ...summary, invalid: [] }, recipients: { count: packed.count, totalChars: packed.totalChars } } });
+  post({ type: 'done', result: { ok: true, format, headerSkipped, report: { ...summary, invalid: [] }, recipients: { count: packed.count, totalChars: packed.totalChars, phones: packed.phones } } });
 }
 
 void run(workerData as WorkerJob);

@@ -36,7 +36,7 @@ export interface WorkerJob {
 }
 
 export type DoneResult =
-  | { ok: true; format: ImportFormat; headerSkipped: boolean; report?: CheckSummary; recipients?: { count: number; totalChars: number } }
+  | { ok: true; format: ImportFormat; headerSkipped: boolean; report?: CheckSummary; recipients?: { count: number; totalChars: number; phones?: string } }
   /** `fields`: recipients of an API body that are not `{ phone, params? }` (api.validators.ts), by field. */
   | { ok: false; error: ImportError; fields?: FieldErrors };
 

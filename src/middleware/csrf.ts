@@ -12,7 +12,10 @@ const fromBodyOrHeader = (req: Request): string | undefined =>
  * upload.ts, right after multer). Only these may let a multipart request without the token header through the
  * global check; any other multipart request needs the header, so a route added later is guarded by default.
  */
-export const UPLOAD_ROUTES_CHECKING_AFTER_PARSE: readonly { method: string; path: string }[] = [{ method: 'POST', path: '/tasks' }];
+export const UPLOAD_ROUTES_CHECKING_AFTER_PARSE: readonly { method: string; path: string }[] = [
+  { method: 'POST', path: '/tasks' },
+  { method: 'POST', path: '/opt-outs/import' },
+];
 
 const isMultipart = (req: Request) => Boolean(req.is('multipart/form-data'));
 

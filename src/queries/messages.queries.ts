@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 
-export type MessageStatus = 'pending' | 'submitting' | 'submitted' | 'delivered' | 'failed' | 'rejected' | 'cancelled';
-export const MESSAGE_STATUSES: readonly MessageStatus[] = ['pending', 'submitting', 'submitted', 'delivered', 'failed', 'rejected', 'cancelled'];
+/** `suppressed` (opted out after the confirm) and `capped` (at a frequency cap meanwhile): skipped at send time, issue 14. */
+export type MessageStatus = 'pending' | 'submitting' | 'submitted' | 'delivered' | 'failed' | 'rejected' | 'cancelled' | 'suppressed' | 'capped';
+export const MESSAGE_STATUSES: readonly MessageStatus[] = ['pending', 'submitting', 'submitted', 'delivered', 'failed', 'rejected', 'cancelled', 'suppressed', 'capped'];
 
 export interface NewMessage {
   row_number: number;

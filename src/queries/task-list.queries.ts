@@ -30,6 +30,8 @@ export type TaskListRow = Pick<
   Task,
   | 'id' | 'status' | 'smsType' | 'signatureText' | 'templateName' | 'templateContent' | 'sendMode' | 'sendAt' | 'recipientCount'
   | 'createdBy' | 'cancelledAt' | 'submittedCount' | 'deliveredCount' | 'failedCount' | 'rejectedCount' | 'cancelledCount' | 'unsentFailedCount'
+  // Issue 14: skipped at send time, and the quiet-hours pause.
+  | 'suppressedCount' | 'cappedCount' | 'quietPausedUntil'
 >;
 
 const LIST_COLUMNS = [
@@ -50,6 +52,9 @@ const LIST_COLUMNS = [
   'rejected_count',
   'cancelled_count',
   'unsent_failed_count',
+  'suppressed_count',
+  'capped_count',
+  'quiet_paused_until',
 ];
 
 type Row = Record<string, unknown>;
@@ -73,6 +78,9 @@ function toRow(r: Row): TaskListRow {
     rejectedCount: Number(r.rejected_count ?? 0),
     cancelledCount: Number(r.cancelled_count ?? 0),
     unsentFailedCount: Number(r.unsent_failed_count ?? 0),
+    suppressedCount: Number(r.suppressed_count ?? 0),
+    cappedCount: Number(r.capped_count ?? 0),
+    quietPausedUntil: (r.quiet_paused_until as string) ?? null,
   };
 }
 

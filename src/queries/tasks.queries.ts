@@ -50,6 +50,10 @@ export interface Task {
   totalChars: number;
   /** The task this one resends the failed messages of ("resend to failed"), if any. */
   resendOf: string | null;
+  /** Issue 14: skipped at send time (opted out after the confirm / at a frequency cap), and a quiet-hours pause. */
+  suppressedCount: number;
+  cappedCount: number;
+  quietPausedUntil: string | null;
 }
 
 type Row = Record<string, unknown>;
@@ -100,6 +104,9 @@ function toTask(r: Row): Task {
     unsentFailedCount: Number(r.unsent_failed_count ?? 0),
     totalChars: Number(r.total_chars ?? 0),
     resendOf: (r.resend_of as string) ?? null,
+    suppressedCount: Number(r.suppressed_count ?? 0),
+    cappedCount: Number(r.capped_count ?? 0),
+    quietPausedUntil: (r.quiet_paused_until as string) ?? null,
   };
 }
 

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { AppDeps } from '../app';
 import { apiReceiptsHandlers } from '../handlers/api-receipts.handlers';
 import { apiTasksHandlers } from '../handlers/api-tasks.handlers';
+import { apiOptOutsHandlers } from '../handlers/api-opt-outs.handlers';
 import { apiAuth } from '../middleware/api-auth';
 import { rawJsonBody } from '../middleware/raw-body';
 import { API_BURST, API_RATE_PER_SECOND, apiRateLimit, TokenBuckets } from '../middleware/rate-limit';
@@ -14,11 +15,16 @@ import { API_BURST, API_RATE_PER_SECOND, apiRateLimit, TokenBuckets } from '../m
 export function apiRoutes(deps: AppDeps): Router {
   const receipts = apiReceiptsHandlers(deps);
   const tasks = apiTasksHandlers(deps);
+  const optOuts = apiOptOutsHandlers(deps);
   return Router()
     .use(apiAuth(deps.db, deps.logger))
     .use(apiRateLimit(new TokenBuckets(API_RATE_PER_SECOND, API_BURST)))
     .get('/receipts', receipts.list)
     .get('/tasks/:id', tasks.show)
     // Read, not parsed: the import worker parses it (src/middleware/raw-body.ts).
-    .post('/tasks', rawJsonBody('20mb'), tasks.create);
+    .post('/tasks', rawJsonBody('20mb'), tasks.create)
+    .get('/opt-outs', optOuts.list)
+    .get('/opt-outs/:phone', optOuts.show)
+    .post('/opt-outs', optOuts.json, optOuts.create)
+    .delete('/opt-outs/:phone', optOuts.json, optOuts.remove);
 }

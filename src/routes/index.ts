@@ -9,6 +9,7 @@ import { apiRoutes } from './api.routes';
 import { tasksRoutes } from './tasks.routes';
 import { carriersRoutes } from './carriers.routes';
 import { inboxRoutes } from './inbox.routes';
+import { optOutsRoutes } from './opt-outs.routes';
 import { signatureKind, templateKind } from '../handlers/catalogue.kinds';
 import { templateFitHandler } from '../handlers/template-fit.handlers';
 import { apiDocsHandler } from '../handlers/api-docs.handlers';
@@ -26,6 +27,7 @@ export function buildRoutes(deps: AppDeps): Router {
   router.use('/api-keys', apiKeysRoutes(deps));
   router.use('/carriers', carriersRoutes(deps));
   router.use('/inbox', inboxRoutes(deps));
+  router.use('/opt-outs', optOutsRoutes(deps));
   router.get('/api-docs', requireUser, apiDocsHandler);
   router.use('/api/v1', apiRoutes(deps));
   return router;

@@ -18,6 +18,7 @@ import {
 import type { Settings } from './settings.service';
 import { applyReceipts } from './delivery-receipts.service';
 import { adoptOrphanReceipts } from '../queries/delivery-receipts.queries';
+import { applySendRules, holdForQuietHours } from './send-rules.service';
 
 export interface DispatcherOptions {
   leaseMs: number;
@@ -190,10 +191,14 @@ export class Dispatcher {
       }
       if (Date.now() - this.lastReceiptPullAt >= RECEIPT_INTERVAL_MS) await this.pullReceipts(RECEIPT_SLICE_BUDGET_MS);
       const s = await this.settings();
+      // Issue 14: a marketing task inside quiet hours hands its lease back until they end.
+      if (await holdForQuietHours(this.db, taskId, this.owner, s, this.now())) return;
       const batch = await takeBatch(this.db, taskId, this.owner, s.dispatchBatchSize, this.now().toISOString(), this.leaseUntil());
       if (batch === null) return; // stopped or taken over
       if (batch.length > 0) {
-        await this.submit(taskId, batch, s);
+        // Issue 14: opted out or capped since the confirm → suppressed / capped, never handed to the carrier.
+        const sendable = await applySendRules(this.db, taskId, batch, s, this.now());
+        if (sendable.length > 0) await this.submit(taskId, sendable, s);
         if (this.now().getTime() - sliceStart >= (this.options.sliceMs ?? SLICE_MS)) {
           const nowIso = this.now().toISOString();
           if (await otherTaskDue(this.db, taskId, nowIso)) {

@@ -11,6 +11,7 @@ import type { CheckSummary, PackedRecipients } from '../drafts/recipient-chunks'
 import { formatDateTime } from '../time/zoned-time';
 import { HttpError } from '../http-error';
 import { findRoute } from '../queries/carrier-routes.queries';
+import { screenDraft } from './send-rules-check.service';
 
 export const DRAFT_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
@@ -63,13 +64,15 @@ async function allocateTaskId(trx: Knex, now: Date, timeZone: string): Promise<s
  * id is given at confirm). The recipients wait in `draft_recipients` and become message rows when it is confirmed.
  */
 export async function createDraft(db: Knex, input: DraftInput): Promise<string> {
-  const { report, recipients, signature, template } = input;
-  const invalid = report.invalid.map((r) => {
-    const { reason, params } = problemReason(r.problem);
-    return { row_number: r.rowNumber, value: r.value, reason, reason_params: JSON.stringify(params) };
-  });
+  const { signature, template } = input;
   return db.transaction(async (trx) => {
     const now = new Date();
+    // Issue 14: opted-out and capped numbers become refused rows (marketing; the others too unless exempt).
+    const { report, recipients } = await screenDraft(trx, template.smsType, input.report, input.recipients, { timeZone: input.timeZone, now });
+    const invalid = report.invalid.map((r) => {
+      const { reason, params } = problemReason(r.problem);
+      return { row_number: r.rowNumber, value: r.value, reason, reason_params: JSON.stringify(params) };
+    });
     const id = newDraftHandle();
     await insertDraftTask(trx, {
       id,

@@ -26,3 +26,45 @@ describe('recordInboundMessage', () => {
     expect((await listInboundMessages(db, {}, 10, other!)).map((m) => m.id)).toEqual([first]);
   });
 });
+
+describe('recordInboundMessage: unsubscribe replies (issue 14)', () => {
+  let db: Db;
+  beforeEach(async () => {
+    db = createDb(':memory:');
+    await migrateLatest(db);
+  });
+  afterEach(() => db.destroy());
+
+  const reply = (phone: string, text: string, carrierRef?: string) => recordInboundMessage(db, { accountId: null, phone, text, receivedAt: '2026-12-05T01:00:00.000Z', carrierRef });
+
+  it('puts the number on the list, source reply, the message linked, in the same transaction', async () => {
+    const id = await reply('8613800138000', ' ｔ ');
+    const row = await db('opt_outs').where({ phone: '13800138000' }).first();
+    expect(row).toMatchObject({ source: 'reply', inbound_message_id: id });
+    const history = await db('opt_out_history').where({ phone: '13800138000' });
+    expect(history).toEqual([expect.objectContaining({ action: 'add', source: 'reply', inbound_message_id: id, user_id: null })]);
+  });
+
+  it('leaves replies that only contain a keyword, and repeats add no second history row', async () => {
+    await reply('13900139000', '退订了吗?');
+    await reply('13700137000', 'stop it');
+    expect(await db('opt_outs').count({ n: '*' }).first()).toEqual({ n: 0 });
+    await reply('13900139000', '退订');
+    await reply('13900139000', 'TD');
+    expect(await db('opt_outs').pluck('phone')).toEqual(['13900139000']);
+    expect(await db('opt_out_history').count({ n: '*' }).first()).toEqual({ n: 1 });
+  });
+
+  it('uses the keywords of the settings', async () => {
+    await db('settings').insert({ key: 'sendRules', value: JSON.stringify({ optOutKeywords: ['BYE'], transactionalExempt: true, quietHours: { enabled: false, start: '21:00', end: '08:00', timeZone: '' }, frequencyCaps: { perDay: 0, perPeriod: 0, periodDays: 7 } }), updated_at: '2026-12-05T00:00:00.000Z' });
+    await reply('13800138000', 'T');
+    await reply('13900139000', 'bye');
+    expect(await db('opt_outs').pluck('phone')).toEqual(['13900139000']);
+  });
+
+  it('a sender that is not a mainland mobile (a short code) is stored but puts nothing on the list', async () => {
+    const id = await reply('10086', 'T');
+    expect(id).toEqual(expect.any(Number));
+    expect(await db('opt_outs').count({ n: '*' }).first()).toEqual({ n: 0 });
+  });
+});

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { insertInboundMessage, type InboundWrite } from '../queries/inbound-messages.queries';
+import { optOutFromReply } from './opt-out-replies.service';
 
 /**
  * The one entry point for a reply from a handset, whichever carrier received it (SMPP deliver_sm, a cloud provider's
@@ -10,6 +11,7 @@ import { insertInboundMessage, type InboundWrite } from '../queries/inbound-mess
 export async function recordInboundMessage(db: Knex, message: InboundWrite): Promise<number | null> {
   return db.transaction(async (trx) => {
     const id = await insertInboundMessage(trx, message);
+    if (id !== null) await optOutFromReply(trx, id, message);
     return id;
   });
 }

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Config } from '../config';
 import { readSettingRows, writeSettingRows } from '../queries/settings.queries';
 import { DEFAULT_STUB_SETTINGS, type StubCarrierSettings } from '../carrier/stub.carrier';
+import { DEFAULT_OPT_OUT_KEYWORDS } from '../opt-outs/reply-keywords';
 
 export const DEFAULT_UNSUBSCRIBE_PHRASES: readonly string[] = [
   '回T退订', '退订回T', '回TD退订', 'TD退订', '回N退订', '退订回D', '退订回TD', '退订回复T',
@@ -27,7 +28,38 @@ export interface Settings {
   retentionDays: number;
   /** Daily copies of the database kept in DATA_DIR/backups/ (the backup job removes older ones). */
   backupsKept: number;
+  /** Issue 14, the send rules (edited in their own form on /settings, src/validators/send-rules-settings.validators.ts). */
+  sendRules: SendRuleSettings;
 }
+
+export interface SendRuleSettings {
+  /** A reply that is exactly one of these (trimmed, NFKC, case-folded) puts its number on the opt-out list. */
+  optOutKeywords: string[];
+  /** Verification and notification messages go to opted-out numbers anyway (only marketing is refused). */
+  transactionalExempt: boolean;
+  /** Marketing is not sent inside this daily window; an empty zone means the default zone above. */
+  quietHours: { enabled: boolean; start: string; end: string; timeZone: string };
+  /** Marketing messages per number: at most perDay a local day, and perPeriod over periodDays days; 0 = no cap. */
+  frequencyCaps: { perDay: number; perPeriod: number; periodDays: number };
+}
+
+/** A stored value missing a part (hand-edited, or saved before a part existed) keeps the default for that part. */
+function withSendRuleDefaults(stored: unknown): SendRuleSettings {
+  const s = (stored && typeof stored === 'object' ? stored : {}) as Partial<SendRuleSettings>;
+  return {
+    optOutKeywords: Array.isArray(s.optOutKeywords) ? s.optOutKeywords.filter((k) => typeof k === 'string') : [...DEFAULT_SEND_RULES.optOutKeywords],
+    transactionalExempt: typeof s.transactionalExempt === 'boolean' ? s.transactionalExempt : DEFAULT_SEND_RULES.transactionalExempt,
+    quietHours: { ...DEFAULT_SEND_RULES.quietHours, ...(s.quietHours && typeof s.quietHours === 'object' ? s.quietHours : {}) },
+    frequencyCaps: { ...DEFAULT_SEND_RULES.frequencyCaps, ...(s.frequencyCaps && typeof s.frequencyCaps === 'object' ? s.frequencyCaps : {}) },
+  };
+}
+
+export const DEFAULT_SEND_RULES: SendRuleSettings = {
+  optOutKeywords: [...DEFAULT_OPT_OUT_KEYWORDS],
+  transactionalExempt: true,
+  quietHours: { enabled: true, start: '21:00', end: '08:00', timeZone: '' },
+  frequencyCaps: { perDay: 0, perPeriod: 0, periodDays: 7 },
+};
 
 export function defaultSettings(config: Pick<Config, 'timeZone'>): Settings {
   return {
@@ -43,6 +75,7 @@ export function defaultSettings(config: Pick<Config, 'timeZone'>): Settings {
     maskNumbersForMembers: false,
     retentionDays: 90,
     backupsKept: 7,
+    sendRules: structuredClone(DEFAULT_SEND_RULES),
   };
 }
 
@@ -55,6 +88,7 @@ export async function getSettings(db: Knex, config: Pick<Config, 'timeZone'>): P
     const value = stored[key];
     if (value !== undefined && typeof value === typeof (defaults as unknown as Record<string, unknown>)[key]) merged[key] = value;
   }
+  merged.sendRules = withSendRuleDefaults(merged.sendRules);
   return merged as unknown as Settings;
 }
 

@@ -37,7 +37,10 @@ export type RowProblem =
   | { code: 'params_not_allowed' }
   /** A cell holds U+FFFD (bytes the decoder could not read) or a control character: see `bad-characters.ts`. */
   | { code: 'undecodable' }
-  | { code: 'control_chars' };
+  | { code: 'control_chars' }
+  /** Issue 14's send rules, applied where the draft is stored (src/services/send-rules-check.service.ts). */
+  | { code: 'opted_out' }
+  | { code: 'frequency_cap' };
 
 export interface ValidRecipient {
   rowNumber: number;

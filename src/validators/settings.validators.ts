@@ -63,7 +63,7 @@ function failureMix(raw: string, errors: FieldErrors): Record<string, number> {
   return mix;
 }
 
-export function parseSettingsForm(body: unknown): Parsed<Settings> {
+export function parseSettingsForm(body: unknown): Parsed<Omit<Settings, 'sendRules'>> {
   const errors: FieldErrors = {};
   const timeZone = field(body, 'timeZone').trim();
   if (timeZone === '') errors.timeZone = { key: 'validation.required' };

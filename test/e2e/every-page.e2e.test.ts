@@ -15,6 +15,7 @@ import { findSignature, findTemplate } from '../../src/queries/catalogue.queries
 import { findUserById } from '../../src/queries/users.queries';
 import { checkRecipients } from '../../src/sms/recipient-check';
 import { packRecipients } from '../../src/drafts/recipient-chunks';
+import { addOptOut } from '../../src/services/opt-outs.service';
 
 const PHONE = { width: 390, height: 844 };
 
@@ -51,6 +52,7 @@ beforeAll(async () => {
     user: (await findUserById(db, adminId))!, signature, template, sendMode: 'scheduled', sendAt: tomorrowNight, source: 'import', fileName: 'recipients.xlsx',
     report, recipients: packRecipients(report.valid), formState: {}, timeZone: 'Asia/Shanghai',
   });
+  await addOptOut(db, { phone: '13600136000', reason: 'asked by phone', source: 'manual', actor: { userId: adminId, apiKeyId: null } });
   pages = [
     '/tasks',
     `/tasks/${draftId}/check`,
@@ -70,6 +72,7 @@ beforeAll(async () => {
     '/api-keys',
     '/carriers',
     '/inbox',
+    '/opt-outs',
     '/api-docs',
   ];
 }, 30_000);

@@ -6,6 +6,7 @@ import type { Page, Response } from 'playwright-core';
 import { startBrowserHarness, type BrowserHarness, type BrowserSession } from '../helpers/browser';
 import { addUser, PASSWORD } from '../helpers/app';
 import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
+import { switchQuietHoursOff } from '../helpers/send-rules';
 import { toLocalInputValue } from '../../src/time/zoned-time';
 
 /** The app under test runs in this zone (test/helpers/app.ts). */
@@ -21,6 +22,8 @@ beforeAll(async () => {
   const adminId = await addUser(db, 'admin', 'admin');
   await addUser(db, 'mia', 'member');
   await approvedSignature(db, '腾讯云', adminId);
+  // Enforced quiet hours would refuse the night schedule: the notice is what remains once an admin switched them off.
+  await switchQuietHoursOff(db);
   await approvedTemplate(db, '春季大促，全场五折！拒收请回复R', 'marketing', '春季促销', adminId);
   member = await harness.newSession();
   const { page } = member;

@@ -10,6 +10,7 @@ import { findUserById } from '../../src/queries/users.queries';
 import { checkRecipients } from '../../src/sms/recipient-check';
 import { packRecipients } from '../../src/drafts/recipient-chunks';
 import { insertCarrierAccount } from '../../src/queries/carrier-accounts.queries';
+import { addOptOut } from '../../src/services/opt-outs.service';
 
 let t: TestApp;
 let admin: Agent;
@@ -50,7 +51,9 @@ beforeAll(async () => {
     '/tasks/:id': scheduled.taskId,
     '/api-keys/:id': String(key.id),
     '/carriers/:id': String(carrier),
+    '/opt-outs/:phone': '13900000027',
   };
+  await addOptOut(t.db, { phone: '13900000027', reason: 'csrf target', source: 'manual', actor: { userId: adminId, apiKeyId: null } });
 });
 afterAll(() => t.close());
 

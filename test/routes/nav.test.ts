@@ -32,11 +32,11 @@ describe('the product nav', () => {
 
   test('every link of the nav answers 200 for the role that sees it', async () => {
     const memberLinks = navLinks((await member.get('/signatures')).text);
-    expect(memberLinks).toEqual(['/tasks', '/signatures', '/templates']);
+    expect(memberLinks).toEqual(['/tasks', '/signatures', '/templates', '/opt-outs']);
     for (const href of memberLinks) expect([href, (await member.get(href)).status]).toEqual([href, 200]);
 
     const adminLinks = navLinks((await admin.get('/signatures')).text);
-    expect(adminLinks).toEqual(['/tasks', '/signatures', '/templates', '/users', '/api-keys', '/carriers', '/inbox', '/settings']);
+    expect(adminLinks).toEqual(['/tasks', '/signatures', '/templates', '/opt-outs', '/users', '/api-keys', '/carriers', '/inbox', '/settings']);
     for (const href of adminLinks) expect([href, (await admin.get(href)).status]).toEqual([href, 200]);
   });
 
