@@ -14,7 +14,7 @@ const norm = (text: string) => text.trim().toLowerCase();
 
 const PHONE_TITLES = new Set(CATALOGUES.flatMap((c) => [c['tasks.importTemplate.phone'], c['tasks.messages.phone']]).map(norm));
 
-/** The export's other columns: a header with one of them is an export, whose variables may be none. */
+/** The other columns of the task export and the invalid-rows download: a header with one of them is one of those. */
 const EXPORT_TITLES = new Set(
   CATALOGUES.flatMap((c) => [
     c['tasks.messages.content'],
@@ -25,6 +25,9 @@ const EXPORT_TITLES = new Set(
     c['tasks.messages.status'],
     c['tasks.messages.code'],
     c['tasks.messages.remarks'],
+    // The invalid-rows download's own columns.
+    c['tasks.check.row'],
+    c['tasks.check.reason'],
   ]).map(norm),
 );
 

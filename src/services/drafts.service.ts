@@ -46,7 +46,7 @@ export async function createDraft(db: Knex, input: DraftInput): Promise<string> 
   const { report, recipients, signature, template } = input;
   const invalid = report.invalid.map((r) => {
     const { reason, params } = problemReason(r.problem);
-    return { row_number: r.rowNumber, value: r.value, reason, reason_params: JSON.stringify(params) };
+    return { row_number: r.rowNumber, value: r.value, params: JSON.stringify(r.params), reason, reason_params: JSON.stringify(params) };
   });
   return db.transaction(async (trx) => {
     const now = new Date();
