@@ -109,7 +109,8 @@
     var before = scope.getAttribute('data-task-status');
     scope.setAttribute('data-task-status', p.status);
     within(scope, '[data-progress-badge]').forEach(function (badge) {
-      badge.className = 'badge badge-task-' + p.status;
+      // `badge` says "stopped" at once while the last batch is still out (status stays "sending" until it returns).
+      badge.className = 'badge badge-task-' + (p.badge || p.status);
       badge.textContent = p.status_label;
     });
     within(scope, '[data-progress-field]').forEach(function (el) {

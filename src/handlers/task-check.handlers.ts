@@ -8,6 +8,7 @@ import { listInvalidRows, streamInvalidRows } from '../queries/invalid-rows.quer
 import { buildPreview } from '../sms/preview';
 import { canManageTask, confirmDraft } from '../services/drafts.service';
 import { csvCell } from '../services/csv.service';
+import { variableCount } from '../sms/template';
 import { viaForTask } from '../services/task-form.service';
 import { nightNotice } from '../services/night-notice.service';
 import { countSendRuleRefusals } from '../queries/send-rules.queries';
@@ -59,14 +60,26 @@ export function taskCheckHandlers({ db, wakeDispatcher }: AppDeps) {
       res.redirect(303, `/tasks/${outcome.taskId}`);
     },
 
-    /** The invalid rows as CSV (UTF-8 with BOM for Excel), with spreadsheet formulas neutralised. */
+    /**
+     * The invalid rows as CSV (UTF-8 with BOM for Excel), with spreadsheet formulas neutralised: the row number as
+     * the spreadsheet shows it, the phone and the parameters as typed, the reason. Its header names the phone and
+     * variable columns as the import template does, so the rows fixed here import again as they are (the row and
+     * reason columns are recognised and ignored).
+     */
     async invalidRowsCsv(req: Request, res: Response) {
       const task = await load(req);
       const t = res.locals.t;
+      const variables = variableCount(task.templateContent);
+      // Extra cells of a row that had too many are kept too, after the template's variables, untitled.
+      const width = (params: string[]) => Math.max(variables, params.length);
       res.attachment(`${task.id}-invalid-rows.csv`).type('text/csv; charset=utf-8');
-      res.write('\uFEFF' + [t('tasks.check.row'), t('tasks.check.value'), t('tasks.check.reason')].map(csvCell).join(',') + '\r\n');
+      const header = [t('tasks.check.row'), t('tasks.importTemplate.phone'), ...Array.from({ length: variables }, (_, i) => t('tasks.importTemplate.variable', { n: i + 1 })), t('tasks.check.reason')];
+      res.write('\uFEFF' + header.map(csvCell).join(',') + '\r\n');
       for await (const r of streamInvalidRows(db, task.id)) {
-        res.write([String(r.rowNumber), r.value, t('tasks.reasons.' + r.reason, r.reasonParams)].map(csvCell).join(',') + '\r\n');
+        const params = Array.from({ length: width(r.params) }, (_, i) => r.params[i] ?? '');
+        // The reason goes in the last column of the header when the row is no wider; an over-wide row pushes it on.
+        const cells = [String(r.rowNumber), r.value, ...params, t('tasks.reasons.' + r.reason, r.reasonParams)];
+        res.write(cells.map(csvCell).join(',') + '\r\n');
       }
       res.end();
     },

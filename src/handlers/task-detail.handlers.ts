@@ -7,13 +7,14 @@ import { listResends } from '../queries/resend.queries';
 import { describeCode, RECEIPT_CODES } from '../carrier/receipt-codes';
 import { applyTaskAction, availableActions, type TaskAction } from '../services/task-actions.service';
 import { canManageTask } from '../services/drafts.service';
-import { canResend } from '../services/resend.service';
+import { canResend, canSendRest } from '../services/resend.service';
 import { messagePage, taskSummary, type MessagePage } from '../services/task-detail.service';
 import type { Settings } from '../services/settings.service';
 import { filterQueryString, hasFilterErrors, parseMessageQuery } from '../validators/message-filters.validators';
 import { flash } from '../middleware/flash';
 import { formatDateTime } from '../time/zoned-time';
 import { progressOf } from '../services/task-progress.service';
+import { billed, shownStatus } from '../tasks/task-status';
 import { TASK_ID_PATTERN } from '../validators/task-list.validators';
 
 const NO_PAGE: MessagePage = { rows: [], count: { count: 0, bound: 'exact' }, next: null, prev: null };
@@ -46,6 +47,8 @@ export function taskDetailHandlers({ db }: AppDeps) {
       res.status(invalid ? 422 : 200).render('pages/tasks/show', {
         title: task.id,
         task,
+        shownStatus: shownStatus(task),
+        billed: billed(task),
         counts: summary.counts,
         handed: summary.handed,
         summary,
@@ -61,7 +64,7 @@ export function taskDetailHandlers({ db }: AppDeps) {
         remark: (code: string | null) => describeCode(code, res.locals.locale),
         timeWithSeconds: (iso: string) => formatDateTime(iso, settings.timeZone, res.locals.locale, true),
         exportChoice: { maskOption: isAdmin, maskedForMember: !isAdmin && settings.maskNumbersForMembers },
-        resend: { offered: canResend(user, task), allowed: canManageTask(user, task), tasks: resends },
+        resend: { offered: canResend(user, task), rest: canSendRest(user, task), allowed: canManageTask(user, task), tasks: resends },
         api: {
           task: `${origin}/api/v1/tasks/${encodeURIComponent(task.id)}`,
           receipts: `${origin}/api/v1/receipts?task_id=${encodeURIComponent(task.id)}`,
@@ -86,7 +89,7 @@ export function taskDetailHandlers({ db }: AppDeps) {
         tasks: [
           {
             ...progressOf(task, summary.counts.submitting),
-            status_label: res.locals.t('tasks.status.' + task.status),
+            status_label: res.locals.t('tasks.status.' + shownStatus(task)),
             days: summary.detailsRemoved ? null : summary.days.map((d) => ({ date: d.date, first: time(d.first), last: time(d.last), count: d.count })),
           },
         ],

@@ -119,7 +119,7 @@ export function taskListHandlers({ db }: AppDeps) {
       if (ids.length > MAX_PROGRESS_IDS) return jsonError(res, 400, 'too_many_ids', t('taskList.progress.tooMany', { max: MAX_PROGRESS_IDS }));
       if (!ids.every((id) => TASK_ID_PATTERN.test(id))) return jsonError(res, 400, 'bad_ids', t('taskList.progress.badIds'));
       const tasks = await loadProgress(db, ids);
-      res.json({ tasks: tasks.map((p) => ({ ...p, status_label: t('tasks.status.' + p.status) })) });
+      res.json({ tasks: tasks.map((p) => ({ ...p, status_label: t('tasks.status.' + p.badge) })) });
     },
   };
 }

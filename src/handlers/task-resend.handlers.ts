@@ -11,17 +11,23 @@ import { field } from '../validators/validation';
  * the page it came from with the reason.
  */
 export function taskResendHandlers({ db }: AppDeps) {
-  return async (req: Request, res: Response) => {
+  /** `rest`: `POST /tasks/:id/send-rest`, the cancelled recipients of a stopped task, by the same workflow. */
+  return (what: 'failed' | 'rest') => async (req: Request, res: Response) => {
     const sourceId = String(req.params.id);
     const settings = res.locals.settings as Settings;
-    const outcome = await resendFailed(db, sourceId, req.user!, { includeRejected: field(req.body, 'includeRejected') !== '' }, settings.timeZone);
+    const rest = what === 'rest';
+    const keys = rest
+      ? { reused: 'tasks.sendRest.reused', createdSkipped: 'tasks.sendRest.createdSkipped', created: 'tasks.sendRest.created' }
+      : { reused: 'tasks.resend.reused', createdSkipped: 'tasks.resend.createdSkipped', created: 'tasks.resend.created' };
+    const options = { includeRejected: !rest && field(req.body, 'includeRejected') !== '', rest };
+    const outcome = await resendFailed(db, sourceId, req.user!, options, settings.timeZone);
     if (!outcome.ok) {
       flash(req, outcome.key, { id: sourceId }, 'error');
       return res.redirect(303, field(req.body, 'back') === 'list' ? '/tasks' : `/tasks/${sourceId}`);
     }
-    if (outcome.reused) flash(req, 'tasks.resend.reused', { id: sourceId });
-    else if (outcome.skipped > 0) flash(req, 'tasks.resend.createdSkipped', { id: sourceId, count: outcome.recipients, skipped: outcome.skipped });
-    else flash(req, 'tasks.resend.created', { id: sourceId, count: outcome.recipients });
+    if (outcome.reused) flash(req, keys.reused, { id: sourceId });
+    else if (outcome.skipped > 0) flash(req, keys.createdSkipped, { id: sourceId, count: outcome.recipients, skipped: outcome.skipped });
+    else flash(req, keys.created, { id: sourceId, count: outcome.recipients });
     res.redirect(303, `/tasks/${outcome.draftId}/check`);
   };
 }

@@ -83,7 +83,7 @@ describe('the shared samples (samples/README.md)', () => {
     const report = check(sample('recipients-1000.xlsx'), 'recipients-1000.xlsx');
     expect(report.valid).toHaveLength(1000);
     expect(report.invalid).toEqual([]);
-    expect(report.valid[999].rowNumber).toBe(1000);
+    expect(report.valid[999].rowNumber).toBe(1001);
   });
 });
 
@@ -228,7 +228,7 @@ describe('bad input, each with its own error', () => {
 
   test('a .txt with parameters', () => {
     const text = Buffer.from('phone\n13800138000\n13900139000,张三\n', 'utf8');
-    expect(errorOf(text, 'with-params.txt')).toEqual({ code: 'params_in_txt', params: { row: 2 } });
+    expect(errorOf(text, 'with-params.txt')).toEqual({ code: 'params_in_txt', params: { row: 3 } });
   });
 
   test('a CSV with an opening quote never closed', () => {
@@ -305,7 +305,7 @@ describe('cells as displayed', () => {
   });
 
   test('hand-made packages (no styles, inline strings; re-packed) are read', () => {
-    expect(parsed(parseImportBuffer(handMadeXlsx(), 'hand.xlsx', LIMITS)).rows).toEqual([{ rowNumber: 1, cells: ['13800138000'] }]);
+    expect(parsed(parseImportBuffer(handMadeXlsx(), 'hand.xlsx', LIMITS)).rows).toEqual([{ rowNumber: 2, cells: ['13800138000'] }]);
     const repacked = withDimension(xlsxOf(recipientRows(2)), 'A1:C3');
     expect(parsed(parseImportBuffer(repacked, 'repacked.xlsx', LIMITS)).rows).toHaveLength(2);
   });
@@ -335,23 +335,23 @@ describe('header row and row numbers', () => {
 
   test("the import template's header with an empty first cell", () => {
     const result = parsed(parseImportBuffer(csvOf([['', '{1}', '{2}'], ['13900139000', 'c', 'd']]), 't.csv', LIMITS));
-    expect(result).toMatchObject({ headerSkipped: true, rows: [{ rowNumber: 1 }] });
+    expect(result).toMatchObject({ headerSkipped: true, rows: [{ rowNumber: 2 }] });
   });
 
-  test('blank lines are skipped but keep their place in the numbering', () => {
+  test('rows are numbered as the spreadsheet shows them (header row 1); blank lines keep their place', () => {
     const csv = Buffer.from('手机号码,{1},{2}\r\n13800138000,a,b\r\n,,\r\n\r\n13900139000,c,d\r\n', 'utf8');
-    expect(parsed(parseImportBuffer(csv, 'gaps.csv', LIMITS)).rows.map((r) => r.rowNumber)).toEqual([1, 4]);
+    expect(parsed(parseImportBuffer(csv, 'gaps.csv', LIMITS)).rows.map((r) => r.rowNumber)).toEqual([2, 5]);
     const book = XLSX.utils.book_new();
     const sheet = XLSX.utils.aoa_to_sheet([['phone', '{1}', '{2}'], ['13800138000', 'a', 'b']]);
     XLSX.utils.sheet_add_aoa(sheet, [['13900139000', 'c', 'd']], { origin: 'A5' });
     XLSX.utils.book_append_sheet(book, sheet, 'S');
     const xlsx = XLSX.write(book, { type: 'buffer', bookType: 'xlsx' }) as Buffer;
-    expect(parsed(parseImportBuffer(xlsx, 'gaps.xlsx', LIMITS)).rows.map((r) => r.rowNumber)).toEqual([1, 4]);
+    expect(parsed(parseImportBuffer(xlsx, 'gaps.xlsx', LIMITS)).rows.map((r) => r.rowNumber)).toEqual([2, 5]);
   });
 
   test('.txt: a header, blank lines, trailing separators and full-width digits', () => {
     const text = Buffer.from('号码\r\n13800138000,\r\n\r\n１３９００１３９０００\r\n', 'utf8');
     const report = check(text, 'list.txt', NO_VARIABLES);
-    expect(report.valid.map((r) => [r.rowNumber, r.phone])).toEqual([[1, '13800138000'], [3, '13900139000']]);
+    expect(report.valid.map((r) => [r.rowNumber, r.phone])).toEqual([[2, '13800138000'], [4, '13900139000']]);
   });
 });

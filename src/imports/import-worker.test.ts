@@ -50,7 +50,7 @@ describe('imports in a worker thread', () => {
     expect(result.report.invalid.map(({ rowNumber, problem }) => ({ rowNumber, problem }))).toEqual(SAMPLE_EXPECTED.invalid);
     expect(result.report).toMatchObject({ duplicatesRemoved: 1, repeatedNumbers: 1, rowsRead: 12, totalMessages: 7 });
     // As the draft stores it: [row number, phone, params, the signed message, chars, segments].
-    expect(valid[0]).toEqual([1, '13800138000', ['张三', 'A1001'], '【测试】尊敬的张三，您的订单A1001已发货，请注意查收。', 29, 1]);
+    expect(valid[0]).toEqual([2, '13800138000', ['张三', 'A1001'], '【测试】尊敬的张三，您的订单A1001已发货，请注意查收。', 29, 1]);
     expect(result.recipients.totalChars).toBe(valid.reduce((n, r) => n + r[4], 0));
     expect(phases).toEqual(expect.arrayContaining(['reading', 'checking', 'sending']));
     expect(buf.equals(copy)).toBe(true);
@@ -89,7 +89,7 @@ describe('imports in a worker thread', () => {
     if (!value.ok) throw new Error(JSON.stringify(value.error));
     console.log(`parseImportFile, 100,000-row .xlsx (${bigXlsx.length} bytes): ${ms} ms; main thread ticked ${ticks} times, longest gap ${longestGapMs} ms`);
     expect(value.rows).toHaveLength(100_000);
-    expect(value.rows[99_999]).toEqual({ rowNumber: 100_000, cells: [String(13000000000 + 99_999 * 7), '客户99999', 'B199999'] });
+    expect(value.rows[99_999]).toEqual({ rowNumber: 100_001, cells: [String(13000000000 + 99_999 * 7), '客户99999', 'B199999'] });
     expect(ticks).toBeGreaterThan(5);
     expect(progress[0]).toEqual({ phase: 'reading' });
   });
@@ -104,7 +104,7 @@ describe('imports in a worker thread', () => {
     console.log(`parseAndCheck, 100,000-row ${fileName} (${buf.length} bytes): ${ms} ms; main thread ticked ${ticks} times, longest gap ${longestGapMs} ms`);
     expect(value.recipients.count).toBe(100_000);
     expect(value.recipients.chunks).toHaveLength(100_000 / CHUNK_ROWS);
-    expect(parseChunk(value.recipients.chunks.at(-1)!).at(-1)![0]).toBe(100_000);
+    expect(parseChunk(value.recipients.chunks.at(-1)!).at(-1)![0]).toBe(100_001);
     expect(value.report.totalSegments).toBe(100_000);
     expect(ticks).toBeGreaterThan(5);
   });

@@ -1,9 +1,12 @@
 /**
- * Turns a file's records, in order, into numbered data rows: skips the header row if there is one and blank rows,
- * numbers data rows from 1 as they stand in the file, and stops keeping rows (but not counting them) past the limit.
+ * Turns a file's records, in order, into numbered data rows: skips the header row if there is one, blank rows and
+ * comment rows (`#…`), numbers each row as the spreadsheet does (its record in the file, the header counted, so an
+ * invalid row's number is the one Excel shows), keeps the columns the header names (header-columns.ts), and stops
+ * keeping rows (but not counting them) past the limit.
  */
 import { normalizePhone } from '../sms/phone';
 import type { InputRow } from '../sms/recipient-check';
+import { importColumns, isCommentRow, variableNumber } from './header-columns';
 
 const LETTER = /\p{L}/u;
 /** Five digits in a row is part of a number (a mistyped one, maybe), never a column title. */
@@ -28,7 +31,7 @@ export function isBlankRow(cells: readonly unknown[]): boolean {
  */
 export function isHeaderRow(cells: readonly unknown[]): boolean {
   const first = cells[0];
-  if (isBlankCell(first)) return cells.slice(1).some((cell) => typeof cell === 'string' && VARIABLE_TITLE.test(cell));
+  if (isBlankCell(first)) return cells.slice(1).some((cell) => typeof cell === 'string' && (VARIABLE_TITLE.test(cell) || variableNumber(cell) !== null));
   if (typeof first !== 'string' || normalizePhone(first).ok) return false;
   return LETTER.test(first) && !DIGIT_RUN.test(first);
 }
@@ -39,25 +42,28 @@ export class RowCollector {
   /** Non-blank data rows seen, including those past the limit that were not kept. */
   dataRows = 0;
   private position = 0;
-  private headerPosition = 0;
   private seenContent = false;
+  /** From the header: the columns to read, phone first; null keeps the row as it is. */
+  private columns: number[] | null = null;
 
   constructor(private readonly maxRows: number) {}
 
   /** The next record of the file; blank ones too, so that row numbers match the file. */
   add(cells: unknown[]): void {
     this.position += 1;
-    if (isBlankRow(cells)) return;
+    if (isBlankRow(cells) || isCommentRow(cells)) return;
     if (!this.seenContent) {
       this.seenContent = true;
       if (isHeaderRow(cells)) {
         this.headerSkipped = true;
-        this.headerPosition = this.position;
+        this.columns = importColumns(cells);
         return;
       }
     }
     this.dataRows += 1;
-    if (this.dataRows <= this.maxRows) this.rows.push({ rowNumber: this.position - this.headerPosition, cells });
+    if (this.dataRows > this.maxRows) return;
+    const columns = this.columns;
+    this.rows.push({ rowNumber: this.position, cells: columns ? columns.map((c) => cells[c] ?? '') : cells });
   }
 
   /** Blank records known only by their count (gaps in a sheet). */

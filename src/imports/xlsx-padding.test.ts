@@ -59,7 +59,7 @@ test('the first sheet of a workbook with shared strings and other sheets reads a
   expect(readZipDirectory(buf)!.map((e) => e.name)).toEqual(expect.arrayContaining(['xl/sharedStrings.xml', 'xl/worksheets/sheet2.xml']));
   const rows = rowsOf(parseImportBuffer(buf, 'two-sheets.xlsx', LIMITS));
   expect(rows).toEqual([
-    { rowNumber: 1, cells: [13800138000, '张三'] },
-    { rowNumber: 2, cells: ['13900139000', '李四'] },
+    { rowNumber: 2, cells: [13800138000, '张三'] },
+    { rowNumber: 3, cells: ['13900139000', '李四'] },
   ]);
 });

@@ -172,6 +172,23 @@ export async function bumpCounter(trx: Knex, taskId: string, column: TaskCounter
   if (by > 0) await trx('tasks').where({ id: taskId }).increment(column, by);
 }
 
+/**
+ * Cancels the task's messages that `scope` picks, keeping the counters in step: how many, and their characters and
+ * segments (a stopped task bills what it sent only). The sums are read first, in the same transaction, so they
+ * are exactly the rows the update then changes.
+ */
+export async function cancelMessages(trx: Knex, taskId: string, scope: (q: Knex.QueryBuilder) => Knex.QueryBuilder): Promise<number> {
+  const sums = (await scope(trx('messages').where('task_id', taskId)).first(trx.raw('count(*) as n, coalesce(sum(segments), 0) as segments, coalesce(sum(chars), 0) as chars'))) as
+    | { n: number; segments: number; chars: number }
+    | undefined;
+  if (!sums || Number(sums.n) === 0) return 0;
+  const cancelled = await scope(trx('messages').where('task_id', taskId)).update({ status: 'cancelled', next_attempt_at: null });
+  await trx('tasks')
+    .where({ id: taskId })
+    .increment({ cancelled_count: cancelled, cancelled_segments: Number(sums.segments), cancelled_chars: Number(sums.chars) });
+  return cancelled;
+}
+
 /** Receipt rows (the API's feed) for messages that just reached a final state. */
 export async function insertReceipts(trx: Knex, taskId: string, messageIds: readonly number[]): Promise<void> {
   await trx
@@ -191,8 +208,7 @@ export async function insertReceipts(trx: Knex, taskId: string, messageIds: read
 export async function deferBatch(db: Knex, taskId: string, ids: readonly number[], nextAttemptIso: string): Promise<void> {
   await db.transaction(async (trx) => {
     const stopped = trx('tasks').where({ id: taskId }).whereNotNull('cancelled_at').select('id');
-    const cancelled = await trx('messages').whereIn('id', ids).where('status', 'submitting').whereExists(stopped).update({ status: 'cancelled', next_attempt_at: null });
-    await bumpCounter(trx, taskId, 'cancelled_count', cancelled);
+    await cancelMessages(trx, taskId, (q) => q.whereIn('id', ids).where('status', 'submitting').whereExists(stopped));
     await trx('messages').whereIn('id', ids).where('status', 'submitting').update({ status: 'pending', next_attempt_at: nextAttemptIso });
   });
 }

@@ -3,6 +3,8 @@ import type { Knex } from 'knex';
 export interface InvalidRowRecord {
   rowNumber: number;
   value: string;
+  /** The cells after the phone as typed; empty for rows stored before they were kept. */
+  params: string[];
   reason: string;
   reasonParams: Record<string, string | number>;
 }
@@ -10,6 +12,7 @@ export interface InvalidRowRecord {
 export interface NewInvalidRow {
   row_number: number;
   value: string;
+  params: string;
   reason: string;
   reason_params: string;
 }
@@ -25,6 +28,7 @@ export async function insertInvalidRows(db: Knex, taskId: string, rows: readonly
 const toRecord = (r: Record<string, unknown>): InvalidRowRecord => ({
   rowNumber: r.row_number as number,
   value: r.value as string,
+  params: r.params ? (JSON.parse(r.params as string) as string[]) : [],
   reason: r.reason as string,
   reasonParams: r.reason_params ? JSON.parse(r.reason_params as string) : {},
 });

@@ -29,7 +29,7 @@ export interface TaskListCursor {
 export type TaskListRow = Pick<
   Task,
   | 'id' | 'status' | 'smsType' | 'signatureText' | 'templateName' | 'templateContent' | 'sendMode' | 'sendAt' | 'recipientCount'
-  | 'createdBy' | 'cancelledAt' | 'submittedCount' | 'deliveredCount' | 'failedCount' | 'rejectedCount' | 'cancelledCount' | 'unsentFailedCount'
+  | 'createdBy' | 'startedAt' | 'cancelledAt' | 'submittedCount' | 'deliveredCount' | 'failedCount' | 'rejectedCount' | 'cancelledCount' | 'unsentFailedCount'
   // Issue 14: skipped at send time, and the quiet-hours pause.
   | 'suppressedCount' | 'cappedCount' | 'quietPausedUntil'
 >;
@@ -45,6 +45,7 @@ const LIST_COLUMNS = [
   'send_at',
   'recipient_count',
   'created_by',
+  'started_at',
   'cancelled_at',
   'submitted_count',
   'delivered_count',
@@ -71,6 +72,7 @@ function toRow(r: Row): TaskListRow {
     sendAt: (r.send_at as string) ?? null,
     recipientCount: Number(r.recipient_count ?? 0),
     createdBy: r.created_by as number,
+    startedAt: (r.started_at as string) ?? null,
     cancelledAt: (r.cancelled_at as string) ?? null,
     submittedCount: Number(r.submitted_count ?? 0),
     deliveredCount: Number(r.delivered_count ?? 0),

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { bumpCounter } from './dispatch.queries';
+import { cancelMessages } from './dispatch.queries';
 
 export type TaskStatus = 'draft' | 'scheduled' | 'sending' | 'completed' | 'cancelled';
 export const TASK_STATUSES: readonly TaskStatus[] = ['draft', 'scheduled', 'sending', 'completed', 'cancelled'];
@@ -44,6 +44,9 @@ export interface Task {
   failedCount: number;
   rejectedCount: number;
   cancelledCount: number;
+  /** Characters and segments of the cancelled messages: never sent, so never billed. */
+  cancelledChars: number;
+  cancelledSegments: number;
   /** Failed without the carrier ever accepting them (retries ran out); also counted in failedCount. */
   unsentFailedCount: number;
   /** Sum of the messages' characters, counted when the draft was made (kept after retention removes messages). */
@@ -101,6 +104,8 @@ function toTask(r: Row): Task {
     failedCount: Number(r.failed_count ?? 0),
     rejectedCount: Number(r.rejected_count ?? 0),
     cancelledCount: Number(r.cancelled_count ?? 0),
+    cancelledChars: Number(r.cancelled_chars ?? 0),
+    cancelledSegments: Number(r.cancelled_segments ?? 0),
     unsentFailedCount: Number(r.unsent_failed_count ?? 0),
     totalChars: Number(r.total_chars ?? 0),
     resendOf: (r.resend_of as string) ?? null,
@@ -201,8 +206,7 @@ export async function cancelScheduledTask(db: Knex, id: string, nowIso: string):
   return db.transaction(async (trx) => {
     const changed = await trx('tasks').where({ id, status: 'scheduled' }).update({ status: 'cancelled', cancelled_at: nowIso, completed_at: nowIso, updated_at: nowIso });
     if (changed === 0) return false;
-    const cancelled = await trx('messages').where({ task_id: id, status: 'pending' }).update({ status: 'cancelled' });
-    await bumpCounter(trx, id, 'cancelled_count', cancelled);
+    await cancelMessages(trx, id, (q) => q.where('status', 'pending'));
     return true;
   });
 }
@@ -217,8 +221,7 @@ export async function stopSendingTask(db: Knex, id: string, nowIso: string): Pro
     // process wrote in between; one that starts by writing waits for the lock instead.
     const marked = await trx('tasks').where({ id, status: 'sending' }).update({ cancelled_at: nowIso, updated_at: nowIso });
     if (marked === 0) return false;
-    const cancelled = await trx('messages').where({ task_id: id, status: 'pending' }).update({ status: 'cancelled' });
-    await bumpCounter(trx, id, 'cancelled_count', cancelled);
+    await cancelMessages(trx, id, (q) => q.where('status', 'pending'));
     const inFlight = await trx('messages').where({ task_id: id, status: 'submitting' }).first('id');
     if (!inFlight) {
       await trx('tasks').where({ id }).update({ status: 'cancelled', completed_at: nowIso, lease_owner: null, lease_until: null });

@@ -31,7 +31,8 @@ export function tasksRoutes(deps: AppDeps): Router {
     .get('/:id/invalid-rows.csv', check.invalidRowsCsv)
     .get('/:id/messages.csv', exportAs('csv'))
     .get('/:id/messages.xlsx', exportAs('xlsx'))
-    .post('/:id/resend', resend)
+    .post('/:id/resend', resend('failed'))
+    .post('/:id/send-rest', resend('rest'))
     .get('/:id', detail.show)
     .post('/:id/cancel', detail.action('cancel'))
     .post('/:id/stop', detail.action('stop'));

@@ -1,6 +1,6 @@
 /**
  * A value a spreadsheet would run as a formula (starting with = + - @ or a tab / carriage return) gets an
- * apostrophe in front so it opens as text. The CSV and the XLSX exports both apply this one rule.
+ * apostrophe in front so it opens as text. CSV only: an .xlsx text cell is an inline string, never a formula.
  */
 export function formulaSafe(value: string): string {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;

@@ -71,7 +71,7 @@ export async function createDraft(db: Knex, input: DraftInput): Promise<string> 
     const { report, recipients } = await screenDraft(trx, template.smsType, input.report, input.recipients, { timeZone: input.timeZone, now });
     const invalid = report.invalid.map((r) => {
       const { reason, params } = problemReason(r.problem);
-      return { row_number: r.rowNumber, value: r.value, reason, reason_params: JSON.stringify(params) };
+      return { row_number: r.rowNumber, value: r.value, params: JSON.stringify(r.params), reason, reason_params: JSON.stringify(params) };
     });
     const id = newDraftHandle();
     await insertDraftTask(trx, {

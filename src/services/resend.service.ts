@@ -22,6 +22,11 @@ import { packRecipients } from '../drafts/recipient-chunks';
 
 export interface ResendOptions {
   includeRejected: boolean;
+  /**
+   * "Send the rest" of a stopped task (issue 12, item 2): its cancelled recipients instead of its failed ones, by the
+   * same rules (never a number already reached, one open draft per source and options).
+   */
+  rest?: boolean;
 }
 
 export type ResendOutcome =
@@ -32,7 +37,13 @@ export type ResendOutcome =
 const REACHED = ['delivered', 'submitted'];
 
 export function resendStatuses(options: ResendOptions): string[] {
+  if (options.rest) return ['cancelled'];
   return options.includeRejected ? ['failed', 'rejected'] : ['failed'];
+}
+
+/** Whether the page offers "send the rest": a task stopped while sending, with messages it never sent. */
+export function canSendRest(user: User, task: Pick<Task, 'createdBy' | 'status' | 'cancelledCount' | 'cancelledAt' | 'startedAt'>): boolean {
+  return canManageTask(user, task) && task.status === 'cancelled' && task.startedAt !== null && task.cancelledCount > 0;
 }
 
 /** Whether the page offers the resend button to this user. */
@@ -63,10 +74,10 @@ export async function resendFailed(db: Knex, sourceId: string, user: User, optio
   if (existing) return { ok: true, draftId: existing.id, reused: true, recipients: 0, skipped: 0 };
 
   const failed = await candidates(db, source.id, statuses);
-  if (failed.length === 0) return { ok: false, key: options.includeRejected ? 'tasks.resend.nothingWithRejected' : 'tasks.resend.nothing' };
+  if (failed.length === 0) return { ok: false, key: options.rest ? 'tasks.sendRest.nothing' : options.includeRejected ? 'tasks.resend.nothingWithRejected' : 'tasks.resend.nothing' };
   const reached = await numbersWithStatus(db, source.id, [...new Set(failed.map((m) => m.phone))], REACHED);
   const rows: InputRow[] = failed.filter((m) => !reached.has(m.phone)).map((m) => ({ rowNumber: m.rowNumber, cells: [m.phone, ...m.params] }));
-  if (rows.length === 0) return { ok: false, key: 'tasks.resend.allReached' };
+  if (rows.length === 0) return { ok: false, key: options.rest ? 'tasks.sendRest.allReached' : 'tasks.resend.allReached' };
   const report = checkRecipients(rows, { signature: source.signatureText, templateContent: source.templateContent });
 
   return db.transaction(async (trx) => {

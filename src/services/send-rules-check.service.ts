@@ -59,7 +59,7 @@ export async function screenDraft(
       chunkRows.push(chunkPhones.length - out.removed.length);
     }
     for (const row of out.removed) {
-      refused.push({ rowNumber: row[0], value: row[1], problem: { code: reasons.get(row[1])! } });
+      refused.push({ rowNumber: row[0], value: row[1], params: row[2], problem: { code: reasons.get(row[1])! } });
       refusedChars += row[4];
       refusedSegments += row[5];
     }

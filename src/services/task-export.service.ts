@@ -3,14 +3,15 @@ import type { Writable } from 'node:stream';
 import type { Locale, Translate } from '../i18n/i18n';
 import { describeCode } from '../carrier/receipt-codes';
 import { streamMessages, type MessageFilter, type MessageListRow } from '../queries/message-list.queries';
-import { formatDateTime } from '../time/zoned-time';
+import { formatDateTime, spreadsheetSerial } from '../time/zoned-time';
 import { csvCell } from './csv.service';
 import { drained, XlsxStreamWriter, type XlsxCell } from './xlsx-stream.service';
 
 /**
  * The task details exports (.csv and .xlsx) of the current filter. Rows are read in keyset batches of 1,000 and
  * written as they are read, waiting whenever the client is slower than the database, so memory stays flat at any
- * size and the download starts at once. Both formats neutralise formulas with the same rule (csv.service).
+ * size and the download starts at once. The CSV neutralises formulas (csv.service); the .xlsx needs not, as its text
+ * cells are inline strings, never formulas, and its times are date cells in the task's time zone.
  */
 
 export interface ExportContext {
@@ -51,7 +52,7 @@ export function exportWidths(ctx: ExportContext): number[] {
   return [14, 60, 10, 10, 20, 20, 16, 12, 36, ...Array<number>(ctx.variables).fill(16)];
 }
 
-export function exportRow(m: MessageListRow, ctx: ExportContext, time = timeFormatter(ctx)): XlsxCell[] {
+export function exportRow(m: MessageListRow, ctx: ExportContext, time: (iso: string | null) => XlsxCell = timeFormatter(ctx)): XlsxCell[] {
   const params = Array.from({ length: ctx.variables }, (_, i) => m.params[i] ?? '');
   return [
     ctx.mask ? maskPhone(m.phone) : m.phone,
@@ -102,9 +103,17 @@ export async function writeCsvExport(db: Knex, filter: MessageFilter, out: Writa
   }
 }
 
+/** The .xlsx holds times as date cells (sortable, filterable), of the wall clock in the task's time zone. */
+function dateCell(ctx: ExportContext): (iso: string | null) => XlsxCell {
+  return (iso) => {
+    const serial = iso ? spreadsheetSerial(iso, ctx.timeZone) : null;
+    return serial === null ? '' : { date: serial };
+  };
+}
+
 export async function writeXlsxExport(db: Knex, filter: MessageFilter, out: Writable, ctx: ExportContext): Promise<void> {
   const writer = new XlsxStreamWriter(out, { sheetName: ctx.t('tasks.messages.sheetName'), header: exportHeader(ctx), widths: exportWidths(ctx) });
-  const time = timeFormatter(ctx);
+  const time = dateCell(ctx);
   await writer.begin();
   for await (const rows of streamMessages(db, filter, BATCH)) {
     await writer.addRows(rows.map((m) => exportRow(m, ctx, time)));

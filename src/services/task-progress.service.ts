@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { MessageStatus } from '../queries/messages.queries';
 import { submittingCounts, taskCountersByIds, type TaskListRow } from '../queries/task-list.queries';
+import { shownStatus, type ShownStatus } from '../tasks/task-status';
 import { taskCounts, type TaskCounters, type TaskCounts } from '../tasks/task-counts';
 
 /**
@@ -11,6 +12,8 @@ import { taskCounts, type TaskCounters, type TaskCounts } from '../tasks/task-co
 export interface TaskProgress {
   id: string;
   status: TaskListRow['status'];
+  /** What the badge says: "stopped" as soon as a stop is asked (src/tasks/task-status.ts). */
+  badge: ShownStatus;
   recipients: number;
   handed: number;
   outcomes: TaskCounts['outcomes'];
@@ -21,7 +24,7 @@ export interface TaskProgress {
 /** `submitting`: messages of a batch in flight right now (the counters count them as not yet handed). */
 export function progressOf(task: TaskListRow, submitting = 0): TaskProgress {
   const c = taskCounts(task, submitting);
-  return { id: task.id, status: task.status, recipients: c.recipients, handed: c.handed, outcomes: c.outcomes, counts: c.byStatus, rate: c.rate };
+  return { id: task.id, status: task.status, badge: shownStatus(task), recipients: c.recipients, handed: c.handed, outcomes: c.outcomes, counts: c.byStatus, rate: c.rate };
 }
 
 /** One task's counts, with its batch in flight counted from the index while it sends. */

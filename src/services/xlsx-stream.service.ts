@@ -1,6 +1,5 @@
 import zlib from 'node:zlib';
 import type { Writable } from 'node:stream';
-import { formulaSafe } from './csv.service';
 
 /**
  * A one-sheet .xlsx written as a stream: rows go out (deflated) as they are added, so an export of 1,000,000
@@ -8,13 +7,14 @@ import { formulaSafe } from './csv.service';
  * workbook in memory before writing a byte, which is why it is not used here.
  *
  * The package is the minimum Excel, LibreOffice, Numbers and SheetJS open: content types, relationships, a
- * workbook, a style sheet (bold header) and one worksheet with inline strings (no shared-string table, which
+ * workbook, a style sheet (bold header, date-time cells) and one worksheet with inline strings (no shared-string table, which
  * would have to be complete before the sheet). The zip is written with data descriptors (sizes and CRC after each
  * entry's data), as streaming zip writers do; without Zip64, so an entry or the file must stay under 4 GB, far
  * above the largest task (1,000,000 messages of at most 500 characters). A sheet holds at most 1,048,576 rows.
  */
 
-export type XlsxCell = string | number | null;
+/** `{ date }`: a date-time cell, its value a spreadsheet serial (src/time/zoned-time.ts spreadsheetSerial). */
+export type XlsxCell = string | number | { date: number } | null;
 
 /** zlib.crc32 arrived in Node 20.15; the table version keeps older Node 20 releases working. */
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
@@ -176,9 +176,12 @@ const STATIC_PARTS: [string, string][] = [
   ],
   [
     'xl/styles.xml',
-    `<styleSheet xmlns="${MAIN_NS}"><fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs></styleSheet>`,
+    `<styleSheet xmlns="${MAIN_NS}"><numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd hh:mm:ss"/></numFmts><fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Calibri"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/><xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs></styleSheet>`,
   ],
 ];
+
+/** The cellXfs index of the date-time style (numFmt 164, yyyy-mm-dd hh:mm:ss). */
+const DATE_STYLE = 2;
 
 /** Characters XML 1.0 cannot carry at all (controls other than tab and line breaks, lone surrogates) are dropped. */
 const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
@@ -221,7 +224,9 @@ export class XlsxStreamWriter {
       if (cell === null || cell === '') return;
       const ref = `${this.columns[i] ?? columnName(i)}${r}`;
       if (typeof cell === 'number') xml += `<c r="${ref}"${style}><v>${cell}</v></c>`;
-      else xml += `<c r="${ref}" t="inlineStr"${style}><is><t xml:space="preserve">${xmlText(formulaSafe(cell))}</t></is></c>`;
+      else if (typeof cell === 'object') xml += `<c r="${ref}" s="${DATE_STYLE}"><v>${cell.date}</v></c>`;
+      // An inline string is text whatever it starts with (a formula would be an <f> element): no apostrophe needed.
+      else xml += `<c r="${ref}" t="inlineStr"${style}><is><t xml:space="preserve">${xmlText(cell)}</t></is></c>`;
     });
     return xml + '</row>';
   }

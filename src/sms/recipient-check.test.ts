@@ -56,12 +56,23 @@ describe('checkRecipients: one row', () => {
   ])('%s is invalid', (_name, cells, value, problem) => {
     const report = checkRecipients(rows(cells), TWO);
     expect(report.valid).toEqual([]);
-    expect(report.invalid).toEqual([{ rowNumber: 1, value, problem }]);
+    expect(report.invalid).toEqual([{ rowNumber: 1, value, params: expect.any(Array), problem }]);
+    // The row's other cells go with it (to the invalid-rows download), never with a control character in them.
+    expect(report.invalid[0].params.join('')).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+  });
+
+  test.each([
+    ['a bad phone keeps its parameters as typed', ['12345678901', '孙八', 'A1006'], ['孙八', 'A1006']],
+    ['a missing parameter: the ones present, trailing empties dropped', ['17712345678', '郑十一', ''], ['郑十一']],
+    ['a control character is made visible', ['13800138000', '张\u0000三', 'A1'], ['张\u2400三', 'A1']],
+    ['one too many: all of them', ['13800138000', 'a', 'b', 'c'], ['a', 'b', 'c']],
+  ])('invalid row parameters: %s', (_name, cells, params) => {
+    expect(checkRecipients(rows(cells), TWO).invalid[0].params).toEqual(params);
   });
 
   test('a template without variables refuses extra columns as params_not_allowed and accepts empty ones', () => {
     const report = checkRecipients(rows(['13800138000', 'x'], ['13900139000', '', ' ']), NONE);
-    expect(report.invalid).toEqual([{ rowNumber: 1, value: '13800138000', problem: { code: 'params_not_allowed' } }]);
+    expect(report.invalid).toEqual([{ rowNumber: 1, value: '13800138000', params: expect.any(Array), problem: { code: 'params_not_allowed' } }]);
     expect(report.valid.map((r) => [r.phone, r.params])).toEqual([['13900139000', []]]);
   });
 

@@ -56,6 +56,8 @@ export interface InvalidRow {
   rowNumber: number;
   /** The phone cell as typed, in string form. */
   value: string;
+  /** The cells after the phone as typed (control characters made visible), so the row can be fixed and imported again. */
+  params: string[];
   problem: RowProblem;
 }
 
@@ -124,6 +126,13 @@ function rowBadCharacters(value: string, cells: readonly unknown[]): BadCharacte
   return found;
 }
 
+/** A refused row's cells after the phone, as text, up to its last non-empty one; no control character survives. */
+function typedParams(cells: readonly unknown[]): string[] {
+  const texts = cells.slice(1).map((cell) => showControls(cellText(cell)));
+  while (texts.length > 0 && isBlank(texts[texts.length - 1])) texts.pop();
+  return texts;
+}
+
 type ParamsResult = { ok: true; params: string[] } | { ok: false; problem: RowProblem };
 
 function readParams(cells: readonly unknown[], expected: number): ParamsResult {
@@ -183,26 +192,26 @@ export function checkRecipients(rows: Iterable<InputRow>, ctx: CheckContext, opt
     const value = cellText(cells[0]);
     const bad = rowBadCharacters(value, cells);
     if (bad) {
-      report.invalid.push({ rowNumber, value: showControls(value), problem: { code: bad } });
+      report.invalid.push({ rowNumber, value: showControls(value), params: typedParams(cells), problem: { code: bad } });
       continue;
     }
     const phone = normalizePhone(cells[0]);
     if (!phone.ok) {
       const problem: RowProblem =
         phone.digits === undefined ? { code: 'phone', reason: phone.reason } : { code: 'phone', reason: phone.reason, digits: phone.digits };
-      report.invalid.push({ rowNumber, value, problem });
+      report.invalid.push({ rowNumber, value, params: typedParams(cells), problem });
       continue;
     }
     const params = readParams(cells, expected);
     if (!params.ok) {
-      report.invalid.push({ rowNumber, value, problem: params.problem });
+      report.invalid.push({ rowNumber, value, params: typedParams(cells), problem: params.problem });
       continue;
     }
     // measureMessage(signature, body) is measure(composeMessage(signature, body)); the message itself is kept too.
     const message = composeMessage(ctx.signature, render(params.params));
     const size = measure(message);
     if (size.tooLong) {
-      report.invalid.push({ rowNumber, value, problem: { code: 'too_long', chars: size.chars } });
+      report.invalid.push({ rowNumber, value, params: params.params, problem: { code: 'too_long', chars: size.chars } });
       continue;
     }
 

@@ -1,4 +1,4 @@
-import { formatDateTime, parseIsoInstant } from './zoned-time';
+import { formatDateTime, parseIsoInstant, spreadsheetSerial } from './zoned-time';
 
 test.each([
   ['2026-12-01T09:30:00+08:00', '2026-12-01T01:30:00.000Z'],
@@ -86,5 +86,15 @@ describe('formatDateTime', () => {
       expect(formatDateTime(iso, 'Asia/Shanghai', 'en', true)).toBe(viaIntl(new Date(iso), 'Asia/Shanghai'));
     }
     expect(formatDateTime('not a time', 'Asia/Shanghai')).toBe('');
+  });
+});
+
+describe('spreadsheetSerial', () => {
+  test('the wall clock of the zone, as days since 1899-12-30', () => {
+    // 2026-12-05T01:30:15Z is 09:30:15 in Shanghai and 20:30:15 the day before in New York.
+    const base = Date.UTC(1899, 11, 30);
+    expect(spreadsheetSerial('2026-12-05T01:30:15.000Z', 'Asia/Shanghai')).toBe((Date.UTC(2026, 11, 5, 9, 30, 15) - base) / 86_400_000);
+    expect(spreadsheetSerial('2026-12-05T01:30:15.000Z', 'America/New_York')).toBe((Date.UTC(2026, 11, 4, 20, 30, 15) - base) / 86_400_000);
+    expect(spreadsheetSerial('not a time', 'Asia/Shanghai')).toBeNull();
   });
 });

@@ -84,6 +84,17 @@ export function formatDateTime(iso: string | Date, timeZone: string, _locale?: s
   return withSeconds ? `${base}:${pad(p.second)}` : base;
 }
 
+/**
+ * The instant as a spreadsheet date serial of the zone's wall clock (days since 1899-12-30, the 1900 date system
+ * Excel, LibreOffice and SheetJS share): what a date cell holds, since a spreadsheet cell has no time zone.
+ */
+export function spreadsheetSerial(iso: string | Date, timeZone: string): number | null {
+  const date = typeof iso === 'string' ? new Date(iso) : iso;
+  if (Number.isNaN(date.getTime())) return null;
+  const p = wallClock(date, timeZone);
+  return (Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Date.UTC(1899, 11, 30)) / 86_400_000;
+}
+
 /** The value for an `<input type="datetime-local">` in the zone: `2026-11-25T14:30`. */
 export function toLocalInputValue(date: Date, timeZone: string): string {
   return formatDateTime(date, timeZone).replace(' ', 'T');

@@ -31,7 +31,7 @@ test('the page lists no keys at first and offers the create form, in the layout 
   const res = await admin.get('/api-keys');
   expect(res.status).toBe(200);
   expect(res.text).toContain('<h1>API keys</h1>');
-  expect(res.text).toContain('No API keys yet.');
+  expect(res.text).toContain('No API keys yet — <a href="#name" data-empty-action>name one above and create it</a>');
   expect(res.text).toContain('<form method="post" action="/api-keys"');
   expect(res.text).toContain('<a href="/api-keys" class="active" aria-current="page">API keys</a>');
   expect((await admin.get('/api-keys').set('Accept-Language', 'zh-CN')).text).toContain('新建 API 密钥');

@@ -8,6 +8,7 @@ import { phones, seedTask } from '../helpers/tasks';
 import { runDueTasks } from '../helpers/outcomes';
 import { ROOT_DIR } from '../../src/config';
 import { saveSettings } from '../../src/services/settings.service';
+import { formatDateTime } from '../../src/time/zoned-time';
 
 const SAMPLES = path.join(ROOT_DIR, 'test', 'fixtures', 'samples');
 const TWO_VARS = '尊敬的{1}，您的订单{2}已发货，请注意查收。';
@@ -132,11 +133,30 @@ describe('xlsx', () => {
     const sheet = book.Sheets.Messages;
     const r12 = rows.findIndex((r) => r[0] === '18912345678') + 1;
     const cell = sheet[`J${r12}`];
-    expect(cell).toMatchObject({ t: 's', v: `'=HYPERLINK("http://x","y")` });
+    // Inline strings are never formulas: the text is exactly as imported, with no apostrophe (the CSV keeps one).
+    expect(cell).toMatchObject({ t: 's', v: `=HYPERLINK("http://x","y")` });
     expect(cell.f).toBeUndefined();
     expect(Object.values(sheet).some((c) => typeof c === 'object' && c !== null && 'f' in c)).toBe(false);
     expect(sheet[`A${r12}`].t).toBe('s');
     expect(sheet[`C${r12}`].t).toBe('n');
+  });
+
+  test('times are date cells of the wall clock in the time zone of the task, shown as yyyy-mm-dd hh:mm:ss', async () => {
+    await saveSettings(t.db, { timeZone: 'America/New_York' });
+    try {
+      const { book, rows } = await xlsx(admin, `/tasks/${sampleTask}/messages.xlsx`);
+      const sheet = book.Sheets.Messages;
+      const r = rows.findIndex((row) => row[0] === '13800138000') + 1;
+      const sent = (await t.db('messages').where({ task_id: sampleTask, phone: '13800138000' }).first()) as { submitted_at: string; reported_at: string };
+      for (const [col, iso] of [['E', sent.submitted_at], ['F', sent.reported_at]]) {
+        const cell = sheet[`${col}${r}`];
+        expect(cell.t).toBe('n');
+        // `w`: the cell as the spreadsheet shows it, through the cell's date-time format.
+        expect(cell.w).toBe(formatDateTime(iso, 'America/New_York', 'en', true));
+      }
+    } finally {
+      await saveSettings(t.db, { timeZone: 'Asia/Shanghai' });
+    }
   });
 
   test('Chinese headers and sheet name for a Chinese user', async () => {

@@ -104,6 +104,7 @@ describe('GET /tasks/progress', () => {
         {
           id: sendingId,
           status: 'sending',
+          badge: 'sending',
           status_label: 'Sending',
           recipients: 100_000,
           handed: 12_400,

@@ -45,7 +45,7 @@ test('a NUL after the first 8 KB of a CSV: that row is refused as control charac
   expect(csv.indexOf(0)).toBeGreaterThan(8192);
 
   const { location, invalid, phones, contents } = await imported(csv, 'late-nul.csv');
-  expect(invalid.map((r) => [r.row_number, r.reason])).toEqual([[401, 'control_chars'], [402, 'control_chars']]);
+  expect(invalid.map((r) => [r.row_number, r.reason])).toEqual([[402, 'control_chars'], [403, 'control_chars']]);
   expect(phones).toHaveLength(401);
   expect(phones).not.toContain(phone(400));
   expect(contents.some((c) => /[\u0000-\u001f\u007f-\u009f]/.test(c))).toBe(false);
@@ -64,7 +64,7 @@ test('a GBK CSV with a byte sequence GBK has no character for: that row is refus
   // 0x81 0x20: a GBK lead byte followed by a byte that cannot end a character.
   const tail = iconv.encode(`四,A2\r\n${phone(502)},王五,A3\r\n`, 'gbk');
   const { invalid, contents, location } = await imported(Buffer.concat([head, Buffer.from([0x81, 0x20]), tail]), 'bad-gbk.csv');
-  expect(invalid.map((r) => [r.row_number, r.value, r.reason])).toEqual([[2, phone(501), 'undecodable']]);
+  expect(invalid.map((r) => [r.row_number, r.value, r.reason])).toEqual([[3, phone(501), 'undecodable']]);
   expect(contents).toEqual(['【腾讯云】尊敬的张三，您的订单A1已发货，请注意查收。', '【腾讯云】尊敬的王五，您的订单A3已发货，请注意查收。']);
   const page = await member.get(location);
   expect(page.text).toContain('characters that could not be decoded: check the file&#39;s encoding');
@@ -77,7 +77,7 @@ test('a UTF-8 CSV with a damaged byte stays UTF-8: only that row is refused, the
     Buffer.from(`四,A2\r\n${phone(602)},王五,A3\r\n`),
   ]);
   const { invalid, contents } = await imported(csv, 'bad-utf8.csv');
-  expect(invalid.map((r) => [r.row_number, r.reason])).toEqual([[2, 'undecodable']]);
+  expect(invalid.map((r) => [r.row_number, r.reason])).toEqual([[3, 'undecodable']]);
   expect(contents).toEqual(['【腾讯云】尊敬的张三，您的订单A1已发货，请注意查收。', '【腾讯云】尊敬的王五，您的订单A3已发货，请注意查收。']);
 });
 
@@ -86,7 +86,7 @@ test('an .xlsx cell with a control character (stored as _x0007_) or a line break
   const book = XLSX.utils.book_new();
   XLSX.utils.book_append_sheet(book, sheet, 's');
   const { invalid, phones } = await imported(XLSX.write(book, { type: 'buffer', bookType: 'xlsx' }) as Buffer, 'controls.xlsx');
-  expect(invalid.map((r) => [r.row_number, r.reason])).toEqual([[2, 'control_chars'], [3, 'control_chars']]);
+  expect(invalid.map((r) => [r.row_number, r.reason])).toEqual([[3, 'control_chars'], [4, 'control_chars']]);
   expect(phones).toEqual([phone(650)]);
 });
 

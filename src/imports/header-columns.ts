@@ -1,0 +1,83 @@
+/**
+ * Which columns of a file hold the phone and the template's variables, read from its header (issue 12, item 3), so
+ * that a file exported from a task imports again as it is: the export's own columns (phone, content, characters, …,
+ * "Variable 1", "Variable 2") and the import template's ("Phone number", "Variable 1: …its text…") are recognised
+ * by their titles, in either language. A header that names none of them leaves the columns positional, as always:
+ * phone first, then the variables in order.
+ */
+import { en } from '../i18n/en';
+import { zhCN } from '../i18n/zh-CN';
+
+const CATALOGUES = [en, zhCN];
+
+const norm = (text: string) => text.trim().toLowerCase();
+
+const PHONE_TITLES = new Set(CATALOGUES.flatMap((c) => [c['tasks.importTemplate.phone'], c['tasks.messages.phone']]).map(norm));
+
+/** The other columns of the task export and the invalid-rows download: a header with one of them is one of those. */
+const EXPORT_TITLES = new Set(
+  CATALOGUES.flatMap((c) => [
+    c['tasks.messages.content'],
+    c['tasks.messages.chars'],
+    c['tasks.messages.segments'],
+    c['tasks.messages.sentAt'],
+    c['tasks.messages.reportedAt'],
+    c['tasks.messages.status'],
+    c['tasks.messages.code'],
+    c['tasks.messages.remarks'],
+    // The invalid-rows download's own columns.
+    c['tasks.check.row'],
+    c['tasks.check.reason'],
+  ]).map(norm),
+);
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * A variable's title: `{1}`, or the catalogues' "Variable {n}" / "变量{n}", at the start of the cell; the import
+ * template follows it with the template's text around the variable (":" and more), which is ignored here.
+ */
+const VARIABLE_TITLES = [
+  /^[{｛]\s*([0-9０-９]+)\s*[}｝]/,
+  ...CATALOGUES.map((c) => new RegExp(`^${escape(norm(c['tasks.importTemplate.variable'])).replace('\\{n\\}', '\\s*([0-9]+)')}(?![0-9])`, 'u')),
+];
+
+const toAscii = (digits: string) => Number(digits.replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0)));
+
+export function variableNumber(title: unknown): number | null {
+  if (typeof title !== 'string') return null;
+  const text = norm(title);
+  for (const pattern of VARIABLE_TITLES) {
+    const m = pattern.exec(text);
+    if (m) return toAscii(m[1]);
+  }
+  return null;
+}
+
+/**
+ * The column indexes to read, phone first and then variables 1, 2, … in their order, or null to keep the row as it
+ * stands (the header names neither variables nor the export's columns).
+ */
+export function importColumns(header: readonly unknown[]): number[] | null {
+  const variables: { n: number; column: number }[] = [];
+  let phone = -1;
+  let exported = false;
+  header.forEach((cell, column) => {
+    const n = variableNumber(cell);
+    if (n !== null) variables.push({ n, column });
+    else if (typeof cell === 'string' && PHONE_TITLES.has(norm(cell)) && phone === -1) phone = column;
+    else if (typeof cell === 'string' && EXPORT_TITLES.has(norm(cell))) exported = true;
+  });
+  if (variables.length === 0 && !exported) return null;
+  variables.sort((a, b) => a.n - b.n);
+  return [phone === -1 ? 0 : phone, ...variables.map((v) => v.column)];
+}
+
+/**
+ * A comment row, skipped by rule: its first cell starts with `#`, which no phone number does. The import template
+ * puts its notes and example there, so an example left in is never imported.
+ */
+export function isCommentRow(cells: readonly unknown[]): boolean {
+  const first = cells[0];
+  return typeof first === 'string' && /^\s*[#＃]/.test(first);
+}
