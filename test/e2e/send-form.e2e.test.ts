@@ -340,3 +340,37 @@ test('bad input: no manual numbers for a template with variables; a schedule in 
   await checkRecipients(page);
   expect(await reportCounts(page)).toMatchObject({ rowsRead: '2', valid: '2' });
 });
+
+/** Waits until the live count of manual numbers reads `expected` (it follows typing after a short pause). */
+async function countShows(page: Page, expected: string): Promise<void> {
+  await page.waitForFunction((want) => (document.querySelector('[data-manual-count]')?.textContent ?? '').trim() === want, expected);
+}
+
+test('manual numbers: spaces stay inside a number; a live count of the entries, also after a paste of 100,000 lines', async () => {
+  const { page } = member;
+  await page.goto('/tasks/new');
+  await chooseTypeAndTemplate(page, PLAIN_NAME);
+  await page.getByLabel('Signature', { exact: true }).selectOption({ label: `【${SIGNATURE}】` });
+  await page.getByLabel('Manual addition').check();
+  const numbersField = page.getByLabel('Phone numbers');
+  await numbersField.fill('139 0013 9000');
+  await countShows(page, '1 number');
+  await numbersField.fill('139 0013 9000\n+86 137 0013 7000，\n\n');
+  await countShows(page, '2 numbers');
+
+  const lines = Array.from({ length: 100_000 }, (_v, i) => String(13_000_000_000 + i)).join('\n');
+  // What a paste does to the box: the whole text arrives at once, as one input event.
+  await numbersField.evaluate((area: HTMLTextAreaElement, pasted) => {
+    area.value = pasted;
+    area.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertFromPaste' }));
+  }, lines);
+  await countShows(page, '100,000 numbers');
+  // The page still answers at once: typing one more entry is counted.
+  await numbersField.press('Control+End');
+  await numbersField.pressSequentially(',13800138000');
+  await countShows(page, '100,001 numbers');
+
+  await numbersField.fill('139 0013 9000\n+86 137 0013 7000');
+  await checkRecipients(page);
+  expect(await reportCounts(page)).toMatchObject({ rowsRead: '2', valid: '2', invalid: '0' });
+});
