@@ -141,7 +141,7 @@ const TEMPLATE_CODES: Record<TemplateErrorCode, true> = {
   verification_needs_variable: true,
   marketing_needs_unsubscribe: true,
 };
-const REVIEW_ACTIONS: Record<ReviewAction, true> = { approve: true, reject: true, disable: true };
+const REVIEW_ACTIONS: Record<ReviewAction, true> = { approve: true, reject: true, disable: true, enable: true };
 const CATALOGUE_TABLES: Record<CatalogueTable, true> = { signatures: true, templates: true };
 /** Each task action's button, its confirm question and its two outcomes (`tasks.actions.${a}Done` …). */
 const TASK_ACTIONS: Record<TaskAction, true> = { cancel: true, stop: true };

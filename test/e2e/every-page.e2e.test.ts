@@ -51,6 +51,7 @@ beforeAll(async () => {
     '/api-keys',
     '/carriers',
     '/api-docs',
+    '/account/password',
   ];
 }, 30_000);
 
