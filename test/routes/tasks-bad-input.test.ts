@@ -137,6 +137,25 @@ test.each<[string, Record<string, string>, string, string]>([
   if (extra.sendAt) expect(res.text).toContain(`value="${extra.sendAt}"`);
 });
 
+test('over the limit, a workbook with a header is refused by the numbers it holds, not the rows of the sheet', async () => {
+  await saveSettings(t.db, { importMaxRows: 10 });
+  try {
+    const rows = [['phone', 'name', 'order'], ...Array.from({ length: 12 }, (_, i) => [`1380013${String(i).padStart(4, '0')}`, 'a', 'b'])];
+    const res = await submit(importForm(), { buffer: xlsx(rows), name: 'twelve.xlsx' });
+    expect(res.status).toBe(422);
+    expect(res.text).toContain('12 numbers, the limit is 10.');
+    expect(res.text).not.toContain('13 rows');
+    let zhReq = member.post('/tasks').set('Accept-Language', 'zh-CN').field('_csrf', await tokenFor(member, '/tasks/new'));
+    for (const [k, v] of Object.entries(importForm())) zhReq = zhReq.field(k, v);
+    const zh = await zhReq.attach('file', xlsx(rows), 'twelve.xlsx');
+    expect(zh.text).toContain('文件有 12 个号码，上限为 10 个。');
+    const manual = await submit({ ...importForm(), templateId: String(plainId), recipientsMode: 'manual', manualNumbers: rows.slice(1).map((r) => r[0]).join('\n') });
+    expect(manual.text).toContain('12 numbers, the limit is 10.');
+  } finally {
+    await saveSettings(t.db, { importMaxRows: 100_000 });
+  }
+});
+
 test('100,001 manual numbers are refused with the count', async () => {
   const numbers = Array.from({ length: 100_001 }, (_, i) => `139${String(i).padStart(8, '0')}`).join('\n');
   const res = await submit({ ...importForm(), templateId: String(plainId), recipientsMode: 'manual', manualNumbers: numbers });
