@@ -4,6 +4,7 @@ import { resendFailed } from '../services/resend.service';
 import { flash } from '../middleware/flash';
 import type { Settings } from '../services/settings.service';
 import { field } from '../validators/validation';
+import { numberFormatter } from '../i18n/number-format';
 
 /**
  * `POST /tasks/:id/resend` (`includeRejected=1` to add the rejected messages): makes (or finds) the draft and
@@ -19,9 +20,10 @@ export function taskResendHandlers({ db }: AppDeps) {
       flash(req, outcome.key, { id: sourceId }, 'error');
       return res.redirect(303, field(req.body, 'back') === 'list' ? '/tasks' : `/tasks/${sourceId}`);
     }
+    const num = numberFormatter(res.locals.locale as string);
     if (outcome.reused) flash(req, 'tasks.resend.reused', { id: sourceId });
-    else if (outcome.skipped > 0) flash(req, 'tasks.resend.createdSkipped', { id: sourceId, count: outcome.recipients, skipped: outcome.skipped });
-    else flash(req, 'tasks.resend.created', { id: sourceId, count: outcome.recipients });
+    else if (outcome.skipped > 0) flash(req, 'tasks.resend.createdSkipped', { id: sourceId, count: num(outcome.recipients), skipped: num(outcome.skipped) });
+    else flash(req, outcome.recipients === 1 ? 'tasks.resend.createdOne' : 'tasks.resend.created', { id: sourceId, count: num(outcome.recipients) });
     res.redirect(303, `/tasks/${outcome.draftId}/check`);
   };
 }

@@ -71,7 +71,7 @@ describe('translator', () => {
   });
 
   test('fills the given named placeholders', () => {
-    expect(t('login.throttled', { minutes: 7 })).toBe('Too many failed attempts. Wait 7 minute(s) and try again.');
+    expect(t('login.throttled', { minutes: 7 })).toBe('Too many failed attempts. Wait 7 minutes and try again.');
     expect(t('users.created', { username: 'ann' })).toBe('User ann created.');
   });
 
