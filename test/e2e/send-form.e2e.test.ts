@@ -207,7 +207,7 @@ test('import: type, template and signature; the live preview; the import templat
     repeated: '0',
     messages: '2',
     segments: '2',
-    longest: '31 characters | 1 message(s)',
+    longest: '31 characters | 1 message',
   });
   const summary = await text(page.locator('.summary'));
   expect(summary).toContain('file recipients.xlsx');
@@ -295,7 +295,7 @@ test('bad input: no manual numbers for a template with variables; a schedule in 
   const manual = page.getByLabel('Manual addition');
   expect(await manual.isDisabled()).toBe(true);
   expect(await page.getByLabel('Phone numbers').isDisabled()).toBe(true);
-  const reason = 'This template has 2 variable(s): its recipients must come from a batch import with one parameter column per variable.';
+  const reason = 'This template has 2 variables: its recipients must come from a batch import with one parameter column per variable.';
   expect(await text(page.locator(`#${await manual.getAttribute('aria-describedby')}`))).toBe(reason);
 
   await navigateBy(page, () => page.getByLabel('Template', { exact: true }).selectOption({ label: PLAIN_NAME }));

@@ -67,7 +67,7 @@ test('open a completed task, filter by failed, export the CSV, resend to failed,
   expect(await page.locator('[data-send-day]').count()).toBe(1);
   // 85 messages: a first page of 50.
   expect(await page.locator('[data-message-id]').count()).toBe(50);
-  expect(await page.locator('[data-filtered-count]').innerText()).toBe('85 message(s)');
+  expect(await page.locator('[data-filtered-count]').innerText()).toBe('85 messages');
 
   // Filter by status: a plain GET form, so the filter lives in the address (bookmarkable).
   await page.getByLabel('Status', { exact: true }).selectOption({ label: 'Failed' });
