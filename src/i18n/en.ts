@@ -131,7 +131,7 @@ export const en = {
   'settings.errors.delayRange': "The upper delay must not be below the lower one.",
   'settings.taskDetails': "Task details",
   'settings.retentionDays': "Keep message details (days)",
-  'settings.retentionDaysHint': "Per-message rows are removed this many days after their task finished (1–3650, default 90); the task and its totals stay.",
+  'settings.retentionDaysHint': "Per-message rows are removed this many days after their task finished (1–3,650, default 90); the task and its totals stay.",
   'settings.maskNumbersForMembers': "Mask phone numbers in members’ exports",
   'settings.maskNumbersForMembersHint': "Members then export numbers as 138****8000. Admins choose for each export.",
   'settings.backups': "Backups",

@@ -133,7 +133,7 @@ export const zhCN: Record<MessageKey, string> = {
   'settings.errors.delayRange': "延迟上限不能小于下限。",
   'settings.taskDetails': "任务明细",
   'settings.retentionDays': "短信明细保留天数",
-  'settings.retentionDaysHint': "任务结束后逐条短信明细保留的天数（1–3650，默认 90）；任务本身及其合计始终保留。",
+  'settings.retentionDaysHint': "任务结束后逐条短信明细保留的天数（1–3,650，默认 90）；任务本身及其合计始终保留。",
   'settings.maskNumbersForMembers': "成员导出时隐藏号码中间四位",
   'settings.maskNumbersForMembersHint': "开启后成员导出的号码显示为 138****8000。管理员每次导出时可自行选择。",
   'settings.backups': "备份",
