@@ -142,8 +142,8 @@ export function taskFormHandlers({ db, logger, config, importGate, importProgres
   };
 }
 
-/** What the form shows beside its progress bar for each phase of the import. */
-function progressLabel(progress: ImportProgress, t: Translate, num: (n: number) => string): string {
+/** What the form shows beside its progress bar for each phase of the import, its counts grouped by `num`. */
+export function progressLabel(progress: ImportProgress, t: Translate, num: (n: number) => string): string {
   switch (progress.phase) {
     case 'waiting':
       return progress.ahead ? t('tasks.importWaitingAhead', { ahead: num(progress.ahead) }) : t('tasks.importWaiting');
