@@ -20,6 +20,28 @@
     input.addEventListener('focus', function () { input.select(); });
   });
 
+  // A copy button beside a secret shown once. The Clipboard API needs a secure context (HTTPS or localhost); a
+  // console reached over plain HTTP on the office network falls back to selecting the text and execCommand('copy').
+  document.querySelectorAll('button[data-copy-from]').forEach(function (button) {
+    var input = document.getElementById(button.getAttribute('data-copy-from'));
+    if (!input) return;
+    var label = button.textContent;
+    function copied() {
+      button.textContent = button.getAttribute('data-label-copied');
+      setTimeout(function () { button.textContent = label; }, 2000);
+    }
+    function selectAndCopy() {
+      input.focus();
+      input.select();
+      try { if (document.execCommand('copy')) copied(); } catch (e) { /* the text stays selected, for Ctrl+C */ }
+    }
+    button.hidden = false;
+    button.addEventListener('click', function () {
+      if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(input.value).then(copied, selectAndCopy);
+      else selectAndCopy();
+    });
+  });
+
   // Forms marked data-once cannot be sent twice by a double click (the server is idempotent anyway).
   document.querySelectorAll('form[data-once]').forEach(function (form) {
     form.addEventListener('submit', function () {

@@ -96,7 +96,7 @@
     p.days.forEach(function (day) {
       var tr = document.createElement('tr');
       tr.setAttribute('data-send-day', day.date);
-      var count = cell(day.count);
+      var count = cell(numbers.format(day.count));
       count.setAttribute('data-day-count', '');
       [cell(day.date), cell(day.first), cell(day.last), count].forEach(function (td) { tr.appendChild(td); });
       body.appendChild(tr);
@@ -119,7 +119,7 @@
     });
     within(scope, '[data-count]').forEach(function (el) {
       var value = p.counts[el.getAttribute('data-count')];
-      if (typeof value === 'number') el.textContent = String(value);
+      if (typeof value === 'number') el.textContent = numbers.format(value);
     });
     within(scope, '[data-progress-template]').forEach(function (el) {
       var countPath = el.getAttribute('data-progress-count');

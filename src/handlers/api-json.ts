@@ -5,6 +5,7 @@ import type { Receipt } from '../queries/receipts.queries';
 import type { Task } from '../queries/tasks.queries';
 import { problemReason } from '../sms/recipient-check';
 import type { CheckSummary } from '../drafts/recipient-chunks';
+import { messageParams } from '../i18n/number-format';
 import type { FieldErrors } from '../validators/validation';
 
 /** Stored times are ISO strings already; this makes sure of the UTC form and passes null through. */
@@ -64,6 +65,7 @@ export function receiptJson(r: Receipt) {
 
 /** A 422 body: `fields` maps each offending field (the API's names) to its message. */
 export function validationFailed(errors: FieldErrors, t: Translate, extra: Record<string, unknown> = {}) {
-  const fields = Object.fromEntries(Object.entries(errors).map(([name, e]) => [name, t(e.key, e.params)]));
+  // Counts stay ungrouped here: API clients read these messages, and may parse them.
+  const fields = Object.fromEntries(Object.entries(errors).map(([name, e]) => [name, t(e.key, messageParams(e, String))]));
   return { error: { code: 'validation_failed', message: t('api.errors.validationFailed'), fields }, ...extra };
 }

@@ -64,7 +64,7 @@ export function authHandlers({ db }: AppDeps) {
       if (!result.ok) {
         const formError =
           result.reason === 'throttled'
-            ? { key: 'login.throttled', params: { minutes: result.retryMinutes } }
+            ? { key: result.retryMinutes === 1 ? 'login.throttledOne' : 'login.throttled', params: { minutes: result.retryMinutes } }
             : { key: 'login.invalid' };
         return res.status(result.reason === 'throttled' ? 429 : 422).render('pages/auth/login', { title, errors: { form: formError }, values });
       }

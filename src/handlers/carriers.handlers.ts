@@ -10,6 +10,7 @@ import { createAccount, deleteAccount, saveRouting, setAccountEnabled, updateAcc
 import { accountFormValues, parseAccountForm, parseRoutesForm, routeFieldName, routesFormValues } from '../validators/carriers.validators';
 import { parseId } from '../validators/users.validators';
 import type { FieldErrors } from '../validators/validation';
+import { numberFormatter } from '../i18n/number-format';
 
 /** What the form's fields hold for an account's stored settings (a ticked checkbox is any non-empty value). */
 function settingsAsValues(account: CarrierAccount): Record<string, string> {
@@ -65,7 +66,7 @@ export function carriersHandlers({ db, config }: AppDeps) {
       const types = refusal.smsTypes.map((s) => res.locals.t('smsTypes.' + s)).join(res.locals.t('carriers.listSeparator'));
       flash(req, refusal.key, { types }, 'error');
     } else {
-      flash(req, refusal.key, { tasks: refusal.tasks }, 'error');
+      flash(req, refusal.tasks === 1 ? 'carriers.refused.usedByOneTask' : refusal.key, { tasks: numberFormatter(res.locals.locale as string)(refusal.tasks) }, 'error');
     }
   }
 

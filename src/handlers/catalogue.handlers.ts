@@ -66,7 +66,8 @@ export function catalogueHandlers<T extends ReviewFields & { name: string }, V e
         if (!parsed.ok) return renderShow(res, item, 422, parsed.errors, { reason: field(req.body, 'reason') });
         reason = parsed.value.reason;
       }
-      if (action === 'approve' && kind.approvalErrors) {
+      // Enabling puts the item back in use, so it must pass the same checks as an approval (a template that fits).
+      if ((action === 'approve' || action === 'enable') && kind.approvalErrors) {
         const errors = await kind.approvalErrors(db, item);
         if (hasErrors(errors)) return renderShow(res, item, 422, errors);
       }
@@ -138,5 +139,6 @@ export function catalogueHandlers<T extends ReviewFields & { name: string }, V e
     approve: reviewAction('approve'),
     reject: reviewAction('reject'),
     disable: reviewAction('disable'),
+    enable: reviewAction('enable'),
   };
 }

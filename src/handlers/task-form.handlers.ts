@@ -14,6 +14,7 @@ import type { ImportProgress, ProgressListener } from '../imports/import-types';
 import { BUSY_RETRY_AFTER_S } from '../imports/import-gate';
 import { requestGone } from './request-gone';
 import type { Translate } from '../i18n/i18n';
+import { numberFormatter } from '../i18n/number-format';
 import { parseTaskForm, taskFormValues } from '../validators/tasks.validators';
 import { quietHoursRefusal } from '../services/send-rules.service';
 import { parseId } from '../validators/users.validators';
@@ -133,7 +134,7 @@ export function taskFormHandlers({ db, logger, config, importGate, importProgres
     importStatus(req: Request, res: Response) {
       const ticket = parseTicket(req.params.ticket);
       const progress = ticket && importProgress ? (importProgress.get(req.user!.id, ticket) ?? null) : null;
-      res.set('Cache-Control', 'no-store').json({ progress, label: progress ? progressLabel(progress, res.locals.t) : null });
+      res.set('Cache-Control', 'no-store').json({ progress, label: progress ? progressLabel(progress, res.locals.t, numberFormatter(res.locals.locale as string)) : null });
     },
 
     importTemplate: (format: 'xlsx' | 'csv') => async (req: Request, res: Response) => {
@@ -151,15 +152,15 @@ export function taskFormHandlers({ db, logger, config, importGate, importProgres
   };
 }
 
-/** What the form shows beside its progress bar for each phase of the import. */
-function progressLabel(progress: ImportProgress, t: Translate): string {
+/** What the form shows beside its progress bar for each phase of the import, its counts grouped by `num`. */
+export function progressLabel(progress: ImportProgress, t: Translate, num: (n: number) => string): string {
   switch (progress.phase) {
     case 'waiting':
-      return progress.ahead ? t('tasks.importWaitingAhead', { ahead: progress.ahead }) : t('tasks.importWaiting');
+      return progress.ahead ? t('tasks.importWaitingAhead', { ahead: num(progress.ahead) }) : t('tasks.importWaiting');
     case 'reading':
       return t('tasks.importReading');
     case 'checking':
-      return progress.total ? t('tasks.importCheckingRows', { done: progress.done ?? 0, total: progress.total }) : t('tasks.checking');
+      return progress.total ? t('tasks.importCheckingRows', { done: num(progress.done ?? 0), total: num(progress.total) }) : t('tasks.checking');
     default:
       return t('tasks.checking');
   }

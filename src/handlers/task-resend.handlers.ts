@@ -4,6 +4,7 @@ import { resendFailed } from '../services/resend.service';
 import { flash } from '../middleware/flash';
 import type { Settings } from '../services/settings.service';
 import { field } from '../validators/validation';
+import { numberFormatter } from '../i18n/number-format';
 
 /**
  * `POST /tasks/:id/resend` (`includeRejected=1` to add the rejected messages): makes (or finds) the draft and
@@ -17,17 +18,18 @@ export function taskResendHandlers({ db }: AppDeps) {
     const settings = res.locals.settings as Settings;
     const rest = what === 'rest';
     const keys = rest
-      ? { reused: 'tasks.sendRest.reused', createdSkipped: 'tasks.sendRest.createdSkipped', created: 'tasks.sendRest.created' }
-      : { reused: 'tasks.resend.reused', createdSkipped: 'tasks.resend.createdSkipped', created: 'tasks.resend.created' };
+      ? { reused: 'tasks.sendRest.reused', createdSkipped: 'tasks.sendRest.createdSkipped', created: 'tasks.sendRest.created', createdOne: 'tasks.sendRest.createdOne' }
+      : { reused: 'tasks.resend.reused', createdSkipped: 'tasks.resend.createdSkipped', created: 'tasks.resend.created', createdOne: 'tasks.resend.createdOne' };
     const options = { includeRejected: !rest && field(req.body, 'includeRejected') !== '', rest };
     const outcome = await resendFailed(db, sourceId, req.user!, options, settings.timeZone);
     if (!outcome.ok) {
       flash(req, outcome.key, { id: sourceId }, 'error');
       return res.redirect(303, field(req.body, 'back') === 'list' ? '/tasks' : `/tasks/${sourceId}`);
     }
+    const num = numberFormatter(res.locals.locale as string);
     if (outcome.reused) flash(req, keys.reused, { id: sourceId });
-    else if (outcome.skipped > 0) flash(req, keys.createdSkipped, { id: sourceId, count: outcome.recipients, skipped: outcome.skipped });
-    else flash(req, keys.created, { id: sourceId, count: outcome.recipients });
+    else if (outcome.skipped > 0) flash(req, keys.createdSkipped, { id: sourceId, count: num(outcome.recipients), skipped: num(outcome.skipped) });
+    else flash(req, outcome.recipients === 1 ? keys.createdOne : keys.created, { id: sourceId, count: num(outcome.recipients) });
     res.redirect(303, `/tasks/${outcome.draftId}/check`);
   };
 }

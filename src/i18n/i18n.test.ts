@@ -72,7 +72,7 @@ describe('translator', () => {
   });
 
   test('fills the given named placeholders', () => {
-    expect(t('login.throttled', { minutes: 7 })).toBe('Too many failed attempts. Wait 7 minute(s) and try again.');
+    expect(t('login.throttled', { minutes: 7 })).toBe('Too many failed attempts. Wait 7 minutes and try again.');
     expect(t('users.created', { username: 'ann' })).toBe('User ann created.');
   });
 
@@ -142,7 +142,7 @@ const TEMPLATE_CODES: Record<TemplateErrorCode, true> = {
   verification_needs_variable: true,
   marketing_needs_unsubscribe: true,
 };
-const REVIEW_ACTIONS: Record<ReviewAction, true> = { approve: true, reject: true, disable: true };
+const REVIEW_ACTIONS: Record<ReviewAction, true> = { approve: true, reject: true, disable: true, enable: true };
 const CATALOGUE_TABLES: Record<CatalogueTable, true> = { signatures: true, templates: true };
 /** Each task action's button, its confirm question and its two outcomes (`tasks.actions.${a}Done` …). */
 const TASK_ACTIONS: Record<TaskAction, true> = { cancel: true, stop: true };

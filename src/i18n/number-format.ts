@@ -1,3 +1,5 @@
+import type { Params } from './i18n';
+
 const formatters = new Map<string, (n: number) => string>();
 
 /** Groups of three digits joined by `separator`: 1234567 -> "1,234,567". */
@@ -26,4 +28,12 @@ export function numberFormatter(locale: string): (n: number) => string {
     formatters.set(locale, format);
   }
   return format;
+}
+
+/** A message's params with its counts (see FieldError.counts) added, grouped by `format`. */
+export function messageParams(message: { params?: Params; counts?: Record<string, number> }, format: (n: number) => string): Params | undefined {
+  if (!message.counts) return message.params;
+  const params: Params = { ...message.params };
+  for (const [name, n] of Object.entries(message.counts)) params[name] = format(n);
+  return params;
 }

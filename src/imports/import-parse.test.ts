@@ -201,12 +201,16 @@ describe('bad input, each with its own error', () => {
     const limits = { ...LIMITS, maxRows: 5 };
     const noHeader = recipientRows(6).slice(1);
     expect(errorOf(xlsxOf(noHeader), 'six.xlsx', limits)).toEqual({ code: 'too_many_rows', params: { found: 6, max: 5 } });
-    // With a header the sheet declares 7 rows, more than 5 + the header: refused from its dimension.
-    expect(errorOf(xlsxOf(recipientRows(6)), 'six.xlsx', limits)).toEqual({ code: 'sheet_too_large', params: { rows: 7, max: 5 } });
-    // .xls is read up to the limit + 1 only, so the count is a lower bound.
-    expect(errorOf(asXls(xlsxOf(recipientRows(10))), 'ten.xls', limits)).toEqual({
+    // With a header the sheet declares 7 rows: a little over the limit, so it is read and its numbers counted
+    // (the refusal says "6 numbers", not "the sheet declares 7 rows").
+    expect(errorOf(xlsxOf(recipientRows(6)), 'six.xlsx', limits)).toEqual({ code: 'too_many_rows', params: { found: 6, max: 5 } });
+    // Past the limit + the counting slack (5 here) + the header, it is refused from its dimension, unread.
+    expect(errorOf(xlsxOf(recipientRows(11)), 'eleven.xlsx', limits)).toEqual({ code: 'sheet_too_large', params: { rows: 12, max: 5 } });
+    // .xls is read up to the limit + the slack + 1 only, so past that the count is a lower bound.
+    expect(errorOf(asXls(xlsxOf(recipientRows(10))), 'ten.xls', limits)).toEqual({ code: 'too_many_rows', params: { found: 10, max: 5 } });
+    expect(errorOf(asXls(xlsxOf(recipientRows(20))), 'twenty.xls', limits)).toEqual({
       code: 'too_many_rows',
-      params: { found: 6, max: 5, atLeast: 1 },
+      params: { found: 11, max: 5, atLeast: 1 },
     });
     expect(errorOf(Buffer.from('13800138000\n'.repeat(8)), 'eight.txt', limits)).toEqual({ code: 'too_many_rows', params: { found: 8, max: 5 } });
   });

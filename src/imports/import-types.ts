@@ -23,6 +23,16 @@ export interface ImportLimits {
   timeoutMs?: number;
 }
 
+/**
+ * How many rows past the limit a workbook is still read, only to count them: the refusal then says how many numbers
+ * the file holds ("12 numbers, the limit is 10"), which is what the user has to cut. Rows past the limit are counted
+ * and never kept, and the cap keeps an oversized sheet from being read whole; a sheet declaring more rows than the
+ * limit plus this is refused from its dimension, before it is read.
+ */
+export function countingSlack(maxRows: number): number {
+  return Math.min(maxRows, 10_000);
+}
+
 export const DEFAULT_MAX_UNPACKED_BYTES = 200 * 1024 * 1024;
 export const DEFAULT_TIMEOUT_MS = 60_000;
 

@@ -3,7 +3,7 @@
  * "numeric cells read as whole numbers (no 1.38E+10), dates and formulas read as their displayed text").
  */
 import type * as XLSX from 'xlsx';
-import { fail } from './import-types';
+import { countingSlack, fail } from './import-types';
 import { sheetjs } from './sheetjs';
 import type { RowCollector } from './row-collector';
 
@@ -69,11 +69,11 @@ function readWorkbook(buf: Buffer, sheetRows: number): XLSX.WorkBook {
 }
 
 /**
- * Feeds the first sheet's rows to the collector. Reads at most one row past the limit (plus the header), so an
- * oversized sheet is not loaded whole; returns whether rows were left unread.
+ * Feeds the first sheet's rows to the collector. Reads at most the counting slack past the limit (plus the header),
+ * so an oversized sheet is not loaded whole; returns whether rows were left unread.
  */
 export function readSheetRows(buf: Buffer, maxRows: number, collector: RowCollector): { truncated: boolean } {
-  const workbook = readWorkbook(buf, maxRows + 2);
+  const workbook = readWorkbook(buf, maxRows + 2 + countingSlack(maxRows));
   const name = workbook.SheetNames[0];
   const sheet = name === undefined ? undefined : workbook.Sheets[name];
   const data = (sheet?.['!data'] ?? []) as (XLSX.CellObject[] | undefined)[];

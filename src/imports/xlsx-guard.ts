@@ -6,7 +6,7 @@
  * (zip-subset.ts), and those are unpacked here first, each within the size it claims.
  */
 import path from 'node:path';
-import { DEFAULT_MAX_UNPACKED_BYTES, fail, type ImportLimits } from './import-types';
+import { countingSlack, DEFAULT_MAX_UNPACKED_BYTES, fail, type ImportLimits } from './import-types';
 import { inflateEntry, inflateEntryStart, type ZipEntry } from './zip-directory';
 
 /**
@@ -136,8 +136,9 @@ export function guardXlsx(buf: Buffer, entries: readonly ZipEntry[], limits: Imp
   const sheet = firstWorksheet(buf, entries, rels);
   const needed = neededParts(entries, rels, sheet);
   const lastRow = sheet ? declaredLastRow(buf, sheet) : null;
-  // One row more than the limit is allowed for the header.
-  if (lastRow !== null && lastRow > limits.maxRows + 1) fail('sheet_too_large', { rows: lastRow, max: limits.maxRows });
+  // One row more than the limit is allowed for the header, and the counting slack so that a sheet a little over the
+  // limit is read and its numbers counted; beyond that the sheet is refused by the rows it declares.
+  if (lastRow !== null && lastRow > limits.maxRows + 1 + countingSlack(limits.maxRows)) fail('sheet_too_large', { rows: lastRow, max: limits.maxRows });
 
   // The sizes above are only what the archive claims: unpack each needed part within its claim to prove it.
   for (const entry of needed) {

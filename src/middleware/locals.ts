@@ -4,6 +4,8 @@ import { isLocale, negotiateLocale, translator, type Locale } from '../i18n/i18n
 import { csrfToken } from './csrf';
 import { getSettings } from '../services/settings.service';
 import { formatDateTime } from '../time/zoned-time';
+import { messageParams, numberFormatter } from '../i18n/number-format';
+import type { FieldError } from '../validators/validation';
 import { realCarrierConfigured } from '../carrier/real-carrier';
 
 export function requestLocale(req: Request): Locale {
@@ -27,6 +29,11 @@ export function localsMiddleware(deps: AppDeps) {
     res.locals.carrierIsSimulator = !realCarrierConfigured();
     res.locals.csrfToken = () => csrfToken(req);
     res.locals.formatDateTime = (iso: string | null | undefined) => (iso ? formatDateTime(iso, settings.timeZone, locale) : '');
+    // Counts on the pages are grouped where they are rendered (num(n)); ids, phones, years and ports never are.
+    const num = numberFormatter(locale);
+    res.locals.num = num;
+    // A field or form message: its counts grouped in this language.
+    res.locals.message = (m: FieldError) => t(m.key, messageParams(m, num));
     res.locals.errors = {};
     res.locals.values = {};
     res.locals.flash = req.session?.flash ?? null;

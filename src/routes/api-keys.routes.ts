@@ -9,5 +9,6 @@ export function apiKeysRoutes(deps: AppDeps): Router {
     .use(requireAdmin)
     .get('/', h.list)
     .post('/', h.create)
+    .get('/created', h.created)
     .post('/:id/revoke', h.revoke);
 }

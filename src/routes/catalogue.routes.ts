@@ -17,5 +17,6 @@ export function catalogueRoutes<T extends ReviewFields & { name: string }, V ext
     .post('/:id', h.update)
     .post('/:id/approve', requireAdmin, h.approve)
     .post('/:id/reject', requireAdmin, h.reject)
-    .post('/:id/disable', requireAdmin, h.disable);
+    .post('/:id/disable', requireAdmin, h.disable)
+    .post('/:id/enable', requireAdmin, h.enable);
 }

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { AppDeps } from '../app';
 import { authRoutes } from './auth.routes';
 import { usersRoutes } from './users.routes';
+import { accountRoutes } from './account.routes';
 import { settingsRoutes } from './settings.routes';
 import { catalogueRoutes } from './catalogue.routes';
 import { apiKeysRoutes } from './api-keys.routes';
@@ -19,6 +20,7 @@ export function buildRoutes(deps: AppDeps): Router {
   const router = Router();
   router.use(authRoutes(deps));
   router.use('/users', usersRoutes(deps));
+  router.use('/account', accountRoutes(deps));
   router.use('/settings', settingsRoutes(deps));
   router.use('/signatures', catalogueRoutes(deps, signatureKind));
   router.get('/templates/fit', requireUser, templateFitHandler(deps));

@@ -10,20 +10,24 @@ import {
   type ReviewStatus,
 } from '../queries/catalogue.queries';
 
-export type ReviewAction = 'approve' | 'reject' | 'disable';
+export type ReviewAction = 'approve' | 'reject' | 'disable' | 'enable';
 
-/** Which states each review action may start from: approving also re-enables a disabled item. */
+/**
+ * Which states each review action may start from. A disabled item comes back only by its own explicit "enable"
+ * (an admin's decision, so it returns approved), never by "approve", which is the verdict on a pending item.
+ */
 const TRANSITIONS: Record<ReviewAction, { from: readonly ReviewStatus[]; to: ReviewStatus }> = {
-  approve: { from: ['pending', 'disabled'], to: 'approved' },
+  approve: { from: ['pending'], to: 'approved' },
   reject: { from: ['pending'], to: 'rejected' },
   disable: { from: ['pending', 'approved', 'rejected'], to: 'disabled' },
+  enable: { from: ['disabled'], to: 'approved' },
 };
 
 export function allowedActions(status: ReviewStatus): ReviewAction[] {
   return (Object.keys(TRANSITIONS) as ReviewAction[]).filter((a) => TRANSITIONS[a].from.includes(status));
 }
 
-/** The author and admins may edit; a disabled item is frozen until an admin approves it again. */
+/** The author and admins may edit; a disabled item is frozen until an admin enables it again. */
 export function canEdit(user: User, item: ReviewFields): boolean {
   return item.status !== 'disabled' && (user.role === 'admin' || user.id === item.createdBy);
 }

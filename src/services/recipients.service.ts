@@ -22,11 +22,26 @@ export function checkManualNumbers(text: string, ctx: Context): RecipientsOutcom
   const numbers = splitManualNumbers(text);
   if (numbers.length === 0) return { ok: false, field: 'manualNumbers', error: { key: 'tasks.errors.manualEmpty' } };
   if (numbers.length > ctx.maxRows) {
-    return { ok: false, field: 'manualNumbers', error: { key: 'tasks.errors.tooManyNumbers', params: { found: numbers.length, max: ctx.maxRows } } };
+    return { ok: false, field: 'manualNumbers', error: { key: 'tasks.errors.tooManyNumbers', counts: { found: numbers.length, max: ctx.maxRows } } };
   }
   const rows: InputRow[] = numbers.map((n, i) => ({ rowNumber: i + 1, cells: [n] }));
   const { valid, ...report } = checkRecipients(rows, ctx);
   return { ok: true, report, recipients: packRecipients(valid), source: 'manual', fileName: null };
+}
+
+/** The import's numeric params that are counts of numbers (never a row number), shown grouped. */
+const IMPORT_COUNT_PARAMS = new Set(['found', 'max']);
+
+function importFieldError(code: string, raw: Record<string, string | number> = {}): FieldError {
+  const params: Record<string, string | number> = {};
+  const counts: Record<string, number> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (typeof value === 'number' && IMPORT_COUNT_PARAMS.has(name)) counts[name] = value;
+    else params[name] = value;
+  }
+  // The reader stopped counting: the count is a lower bound, and says so.
+  if (code === 'too_many_rows' && raw.atLeast) return { key: 'tasks.importErrors.tooManyAtLeast', params, counts };
+  return { key: `tasks.importErrors.${code}`, params, counts };
 }
 
 /**
@@ -39,7 +54,7 @@ export async function checkImportFile(file: { path: string; originalname: string
   const result = await parseAndCheck({ path: file.path }, fileName, { maxRows: ctx.maxRows, maxBytes: ctx.maxBytes }, ctx, options);
   if (!result.ok) {
     const status = result.error.code === 'busy' ? 503 : undefined;
-    return { ok: false, field: 'file', error: { key: `tasks.importErrors.${result.error.code}`, params: result.error.params }, status };
+    return { ok: false, field: 'file', error: importFieldError(result.error.code, result.error.params), status };
   }
   return { ok: true, report: result.report, recipients: result.recipients, source: 'import', fileName };
 }

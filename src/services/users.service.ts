@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { HttpError } from '../http-error';
 import { countActiveAdmins, findUserById, findUserWithHash, insertUser, updateUser, type Role } from '../queries/users.queries';
-import { hashPassword } from './passwords.service';
+import { hashPassword, verifyPassword } from './passwords.service';
 
 export async function usernameTaken(db: Knex, username: string): Promise<boolean> {
   return Boolean(await findUserWithHash(db, username));
@@ -23,6 +23,17 @@ export async function resetPassword(db: Knex, userId: number, password: string):
     await updateUser(trx, userId, { passwordHash, endSessions: true });
     return (await findUserById(trx, userId))!.sessionGeneration;
   });
+}
+
+/**
+ * Users changing their own password prove it with the current one: a session left open on a shared computer is not
+ * enough to take the account over. Returns the new session generation (every session of the user ends but the one
+ * the caller re-stamps), or null when the current password is wrong.
+ */
+export async function changeOwnPassword(db: Knex, user: { id: number; username: string }, current: string, password: string): Promise<number | null> {
+  const found = await findUserWithHash(db, user.username);
+  if (!found || found.id !== user.id || !(await verifyPassword(found.passwordHash, current))) return null;
+  return resetPassword(db, user.id, password);
 }
 
 /**

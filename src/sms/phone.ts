@@ -28,8 +28,11 @@ const SCIENTIFIC = /^[+-]?[0-9]+(?:\.[0-9]*)?[eE][+-]?[0-9]+$/;
 
 const FULLWIDTH_DIGIT_OR_PLUS = /[０-９＋]/g;
 
-/** Separators for a typed or pasted list: `\s` covers new lines, tabs, spaces, U+3000 and NBSP. */
-const LIST_SEPARATORS = /[\s,，;；、]+/;
+/**
+ * Separators for a typed or pasted list: line breaks, commas and semicolons, ASCII and full-width, and the
+ * enumeration comma. Never spaces: people type "139 0013 9000" as one number, and a file accepts it as one.
+ */
+const LIST_SEPARATORS = /[\r\n\u2028\u2029,，;；、]/;
 
 function fail(reason: PhoneReason, digits?: number): PhoneResult {
   return digits === undefined ? { ok: false, reason } : { ok: false, reason, digits };
@@ -87,11 +90,16 @@ export function normalizePhone(input: unknown): PhoneResult {
 }
 
 /**
- * Manual entry is one number per piece, so spaces separate numbers here: "138 0013 8000" is three pieces (and three
- * invalid numbers), which is what the brief's separator list implies. Batch import keeps spaces inside a number.
+ * The entries of the manual box, each then read by normalizePhone exactly as an imported cell is. Pieces that are
+ * only blanks (an empty line, ", ,") are not entries. public/js/task-form.js counts entries by the same rule.
  */
 export function splitManualNumbers(text: string): string[] {
-  return text.split(LIST_SEPARATORS).filter((piece) => piece !== '');
+  const entries: string[] = [];
+  for (const piece of text.split(LIST_SEPARATORS)) {
+    const entry = piece.trim();
+    if (entry !== '') entries.push(entry);
+  }
+  return entries;
 }
 
 export type PhoneSearch = { kind: 'exact'; phone: string } | { kind: 'prefix'; digits: string } | { kind: 'suffix'; digits: string } | { kind: 'invalid' };

@@ -8,7 +8,7 @@ function wholeNumber(raw: string, name: string, min: number, max: number, errors
   const text = raw.trim();
   const n = Number(text);
   if (text === '') errors[name] = { key: 'validation.required' };
-  else if (!/^\d+$/.test(text) || n < min || n > max) errors[name] = { key: 'validation.wholeNumberRange', params: { min, max } };
+  else if (!/^\d+$/.test(text) || n < min || n > max) errors[name] = { key: 'validation.wholeNumberRange', counts: { min, max } };
   return n;
 }
 

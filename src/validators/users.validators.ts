@@ -67,6 +67,17 @@ export function parseResetPasswordForm(body: unknown): Parsed<{ password: string
   return hasErrors(errors) ? { ok: false, errors } : { ok: true, value: { password } };
 }
 
+/** The own-password form: the current password (only checked against the hash later) and the new one twice. */
+export function parseChangePasswordForm(body: unknown): Parsed<{ currentPassword: string; password: string }> {
+  const errors: FieldErrors = {};
+  const currentPassword = field(body, 'currentPassword');
+  if (currentPassword === '') errors.currentPassword = { key: 'validation.required' };
+  else if (currentPassword.length > LOGIN_PASSWORD_MAX) errors.currentPassword = { key: 'account.errors.currentWrong' };
+  const password = field(body, 'password');
+  checkNewPassword(password, field(body, 'passwordConfirm'), errors);
+  return hasErrors(errors) ? { ok: false, errors } : { ok: true, value: { currentPassword, password } };
+}
+
 export function parseRoleForm(body: unknown): Parsed<{ role: Role }> {
   const errors: FieldErrors = {};
   const role = parseRole(field(body, 'role'), errors);

@@ -4,6 +4,12 @@ import type { Params } from '../i18n/i18n';
 export interface FieldError {
   key: string;
   params?: Params;
+  /**
+   * Numbers the message counts (rows, numbers, limits), shown grouped in the reader's language ("100,000"). Kept
+   * apart from `params` because the language is known only where the message is rendered, and because only counts
+   * are grouped: ids, phone numbers, years and ports in `params` are shown as they are.
+   */
+  counts?: Record<string, number>;
 }
 
 export type FieldErrors = Record<string, FieldError>;

@@ -3,7 +3,7 @@
  * a failed form that keeps what was typed, and the language switch. The tests run in order and share one app,
  * one database and the sessions they log in, as a real installation would.
  */
-import type { Locator, Page, Response } from 'playwright-core';
+import type { Dialog, Locator, Page, Response } from 'playwright-core';
 import { startBrowserHarness, type BrowserHarness, type BrowserSession } from '../helpers/browser';
 import { PASSWORD } from '../helpers/app';
 
@@ -123,10 +123,22 @@ test('a member logs in and submits a signature and a template; the counter follo
   expect(await text(page.getByRole('row', { name: new RegExp(SIGNATURE) }))).toContain('Pending review');
 });
 
-test('the admin approves the signature and rejects the template, which needs a reason', async () => {
+test('the admin approves the signature and rejects the template, which needs a reason; each asks first', async () => {
   const { page } = admin;
+  // Approve and reject ask for confirmation: dismissed, nothing is sent; accepted, the form is posted.
+  const prompts: string[] = [];
+  let answer = false;
+  const onDialog = (dialog: Dialog) => {
+    prompts.push(dialog.message());
+    void (answer ? dialog.accept() : dialog.dismiss());
+  };
+  page.on('dialog', onDialog);
   await page.goto('/signatures');
   await navigateBy(page, page.getByRole('link', { name: `【${SIGNATURE}】` }));
+  await page.getByRole('button', { name: 'Approve' }).click();
+  expect(prompts).toEqual([`Approve “${SIGNATURE}”? It can then be used for sending.`]);
+  expect(await text(page.locator('.review-panel .badge'))).toBe('Pending review');
+  answer = true;
   await navigateBy(page, page.getByRole('button', { name: 'Approve' }));
   expect(await text(page.getByRole('status'))).toBe(`“${SIGNATURE}” approved.`);
   expect(await text(page.locator('.review-panel .badge'))).toBe('Approved');
@@ -134,6 +146,12 @@ test('the admin approves the signature and rejects the template, which needs a r
   await page.goto('/templates');
   await navigateBy(page, page.getByRole('link', { name: TEMPLATE_NAME }));
   const templatePath = path(page);
+  // The reason box sits beside its button, on the same line, to the button's left.
+  const box = (await page.getByLabel('Reason for rejection').boundingBox())!;
+  const button = (await page.getByRole('button', { name: 'Reject' }).boundingBox())!;
+  expect(button.x).toBeGreaterThan(box.x + box.width - 1);
+  expect(button.y + button.height / 2).toBeGreaterThan(box.y);
+  expect(button.y + button.height / 2).toBeLessThan(box.y + box.height);
   const refused = await navigateBy(page, page.getByRole('button', { name: 'Reject' }));
   expect(refused.status()).toBe(422);
   const reason = page.getByLabel('Reason for rejection');
@@ -149,6 +167,8 @@ test('the admin approves the signature and rejects the template, which needs a r
   expect(await text(page.getByRole('status'))).toBe(`“${TEMPLATE_NAME}” rejected.`);
   expect(await text(page.locator('.review-panel .badge'))).toBe('Rejected');
   expect(await page.getByLabel('Reason for rejection').count()).toBe(0);
+  expect(prompts.slice(2)).toEqual([`Reject “${TEMPLATE_NAME}”? Its author sees your reason.`, `Reject “${TEMPLATE_NAME}”? Its author sees your reason.`]);
+  page.off('dialog', onDialog);
 });
 
 test('the member sees the rejection and its reason in the list and on the template', async () => {

@@ -74,6 +74,7 @@ beforeAll(async () => {
     '/inbox',
     '/opt-outs',
     '/api-docs',
+    '/account/password',
   ];
 }, 30_000);
 

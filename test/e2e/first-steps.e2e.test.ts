@@ -41,6 +41,8 @@ async function shot(page: Page, name: string): Promise<void> {
 
 test('signature → template → approve → send, as the README tells it', async () => {
   const { page } = admin;
+  // "Approve" asks for confirmation; the README's reader says yes.
+  page.on('dialog', (dialog) => void dialog.accept());
   await page.goto('/login');
   await page.getByLabel('Username').fill('admin');
   await page.getByLabel('Password').fill(PASSWORD);

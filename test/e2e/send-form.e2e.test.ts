@@ -172,7 +172,7 @@ test('import: type, template and signature; the live preview; the import templat
   expect(await page.getByLabel('Manual addition').isDisabled()).toBe(true);
   expect(await page.getByLabel('Phone numbers').isVisible()).toBe(false);
   expect(await text(page.locator('.tab-panel[data-panel="import"] .hint').first())).toBe(
-    'At most 100000 numbers and 10 MB per file. First column: phone number; next columns fill {1}, {2}, … in order.',
+    'At most 100,000 numbers and 10 MB per file. First column: phone number; next columns fill {1}, {2}, … in order.',
   );
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: '.xlsx', exact: true }).click()]);
@@ -210,7 +210,7 @@ test('import: type, template and signature; the live preview; the import templat
     repeated: '0',
     messages: '2',
     segments: '2',
-    longest: '31 characters | 1 message(s)',
+    longest: '31 characters | 1 message',
   });
   const summary = await text(page.locator('.summary'));
   expect(summary).toContain('file recipients.xlsx');
@@ -305,7 +305,7 @@ test('bad input: no manual numbers for a template with variables; a schedule in 
   const manual = page.getByLabel('Manual addition');
   expect(await manual.isDisabled()).toBe(true);
   expect(await page.getByLabel('Phone numbers').isDisabled()).toBe(true);
-  const reason = 'This template has 2 variable(s): its recipients must come from a batch import with one parameter column per variable.';
+  const reason = 'This template has 2 variables: its recipients must come from a batch import with one parameter column per variable.';
   expect(await text(page.locator(`#${await manual.getAttribute('aria-describedby')}`))).toBe(reason);
 
   await navigateBy(page, () => page.getByLabel('Template', { exact: true }).selectOption({ label: PLAIN_NAME }));
@@ -349,4 +349,40 @@ test('bad input: no manual numbers for a template with variables; a schedule in 
   await sendAtField.fill(zonedInputValue(3_600_000));
   await checkRecipients(page);
   expect(await reportCounts(page)).toMatchObject({ rowsRead: '2', valid: '2' });
+});
+
+/** Waits until the live count of manual numbers reads `expected` (it follows typing after a short pause). */
+async function countShows(page: Page, expected: string): Promise<void> {
+  await page.waitForFunction((want) => (document.querySelector('[data-manual-count]')?.textContent ?? '').trim() === want, expected);
+}
+
+test('manual numbers: spaces stay inside a number; a live count of the entries, also after a paste of 100,000 lines', async () => {
+  const { page } = member;
+  await page.goto('/tasks/new');
+  await chooseTypeAndTemplate(page, PLAIN_NAME);
+  await page.getByLabel('Signature', { exact: true }).selectOption({ label: `【${SIGNATURE}】` });
+  await page.getByLabel('Manual addition').check();
+  const numbersField = page.getByLabel('Phone numbers');
+  await numbersField.fill('139 0013 9000');
+  await countShows(page, '1 number');
+  await numbersField.fill('139 0013 9000\n+86 137 0013 7000，\n\n');
+  await countShows(page, '2 numbers');
+
+  const lines = Array.from({ length: 100_000 }, (_v, i) => String(13_000_000_000 + i)).join('\n');
+  // What a paste does to the box: the whole text arrives at once, as one input event.
+  await numbersField.evaluate((area: HTMLTextAreaElement, pasted) => {
+    area.value = pasted;
+    area.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertFromPaste' }));
+  }, lines);
+  await countShows(page, '100,000 numbers');
+  // The page still answers at once: typing one more entry is counted.
+  await numbersField.press('Control+End');
+  // Each key re-lays out a 1.2 MB box: on a loaded machine that can take a while, so the wait is generous (this
+  // checks that typing still works and is counted, not how fast; speed is for the bench).
+  await numbersField.pressSequentially(',13800138000', { timeout: 30_000 });
+  await countShows(page, '100,001 numbers');
+
+  await numbersField.fill('139 0013 9000\n+86 137 0013 7000');
+  await checkRecipients(page);
+  expect(await reportCounts(page)).toMatchObject({ rowsRead: '2', valid: '2', invalid: '0' });
 });

@@ -67,13 +67,13 @@ test('open a completed task, filter by failed, export the CSV, resend to failed,
   expect(await page.locator('[data-send-day]').count()).toBe(1);
   // 85 messages: a first page of 50.
   expect(await page.locator('[data-message-id]').count()).toBe(50);
-  expect(await page.locator('[data-filtered-count]').innerText()).toBe('85 message(s)');
+  expect(await page.locator('[data-filtered-count]').innerText()).toBe('85 messages');
 
   // Filter by status: a plain GET form, so the filter lives in the address (bookmarkable).
   await page.getByLabel('Status', { exact: true }).selectOption({ label: 'Failed' });
   await navigateBy(page, () => page.getByRole('button', { name: 'Filter' }).click());
   expect(new URL(page.url()).searchParams.get('status')).toBe('failed');
-  expect(await page.locator('[data-filtered-count]').innerText()).toBe('12 message(s) match the filter');
+  expect(await page.locator('[data-filtered-count]').innerText()).toBe('12 messages match the filter');
   const shown = await page.locator('.phone-cell').allInnerTexts();
   expect(shown.sort()).toEqual([...FAILED].sort());
   expect(new Set(await page.locator('[data-message-id] [data-status]').allInnerTexts())).toEqual(new Set(['Failed']));
@@ -99,7 +99,7 @@ test('open a completed task, filter by failed, export the CSV, resend to failed,
   expect(check).not.toBeNull();
   expect(check![1]).not.toBe(taskId);
   expect(await page.locator('[data-count="valid"]').innerText()).toBe('12');
-  expect(await page.locator('.flash').innerText()).toContain(`Draft made from the failed messages of ${taskId}: 12 recipient(s).`);
+  expect(await page.locator('.flash').innerText()).toContain(`Draft made from the failed messages of ${taskId}: 12 recipients.`);
   expect(await page.getByRole('button', { name: 'Confirm and send' }).isVisible()).toBe(true);
 
   // Back on the source, the resend is listed and doing it again lands on the same draft.

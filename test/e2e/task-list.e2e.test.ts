@@ -143,7 +143,7 @@ test('a sending task: its counts and progress follow the database without a relo
   await db('tasks').where({ id: sendingId }).update({ status: 'sending', completed_at: null, submitted_count: 50_000, delivered_count: 45_000, failed_count: 1_000 });
   await page.goto(`/tasks/${sendingId}`);
   await db('tasks').where({ id: sendingId }).update({ submitted_count: 60_000, delivered_count: 55_555 });
-  await page.locator('[data-count="delivered"]', { hasText: '55555' }).waitFor(POLL_WAIT);
+  await page.locator('[data-count="delivered"]', { hasText: '55,555' }).waitFor(POLL_WAIT);
   expect(await text(page.locator('[data-count="rejected"]'))).toBe('400');
   expect(await text(page.locator('[data-progress-template]'))).toBe('60,400 / 100,000 handed to the carrier');
   expect(await page.locator('progress').evaluate((bar) => (bar as HTMLProgressElement).value)).toBe(60_400);

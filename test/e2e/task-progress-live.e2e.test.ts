@@ -48,14 +48,19 @@ test('during a rate-limited send the percentages add up and move with the counts
   const sample = (): Promise<Sample> =>
     page.evaluate((statuses) => {
       const text = (el: Element | null) => (el ? (el as HTMLElement).innerText.trim() : '');
+      // Counts are shown grouped ("1,000"), by the server and by the poll alike; the check below sees to that.
+      const count = (el: Element | null) => {
+        const shown = text(el);
+        return /^\d{1,3}(,\d{3})*$/.test(shown) ? Number(shown.replace(/,/g, '')) : NaN;
+      };
       const of = <T,>(f: (s: string) => T) => Object.fromEntries(statuses.map((s) => [s, f(s)]));
       return {
         status: document.querySelector('[data-progress-task]')!.getAttribute('data-task-status')!,
-        counts: of((s) => Number(text(document.querySelector(`[data-count="${s}"]`)))),
+        counts: of((s) => count(document.querySelector(`[data-count="${s}"]`))),
         shares: of((s) => text(document.querySelector(`[data-share="${s}"] [data-share-text]`))),
         widths: of((s) => Number(document.querySelector(`[data-share="${s}"] .bar-fill`)?.getAttribute('width') ?? 0)),
         rate: text(document.querySelector('[data-progress-rate]')),
-        dayCounts: Array.from(document.querySelectorAll('[data-send-days] [data-day-count]')).map((el) => Number(text(el))),
+        dayCounts: Array.from(document.querySelectorAll('[data-send-days] [data-day-count]')).map((el) => count(el)),
         daysHidden: (document.querySelector('[data-send-days]') as HTMLElement).hidden === true,
       };
     }, STATUSES);

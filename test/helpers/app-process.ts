@@ -274,5 +274,6 @@ export async function taskPageCounts(proc: AppProcess, cookie: string, taskId: s
   const res = await fetch(`${proc.url}/tasks/${taskId}`, { headers: { cookie }, redirect: 'manual' });
   if (res.status !== 200) throw new Error(`GET /tasks/${taskId} answered ${res.status}`);
   const html = await res.text();
-  return Object.fromEntries([...html.matchAll(/data-count="(\w+)">(\d+)</g)].map((m) => [m[1], Number(m[2])]));
+  // Counts are shown grouped in the page's language ("1,000").
+  return Object.fromEntries([...html.matchAll(/data-count="(\w+)">(\d{1,3}(?:,\d{3})*)</g)].map((m) => [m[1], Number(m[2].replace(/,/g, ''))]));
 }

@@ -17,10 +17,14 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-async function createKey(name: string): Promise<{ key: string; id: number; res: request.Response }> {
-  const res = await postForm(admin, '/api-keys', { name });
+/** Creates a key as `agent` and follows the redirect to the page that shows it once. */
+async function createKey(name: string, agent: Agent = admin): Promise<{ key: string; id: number; res: request.Response }> {
+  const posted = await postForm(agent, '/api-keys', { name });
+  if (posted.status !== 303 || posted.headers.location !== '/api-keys/created') throw new Error(`key not created: ${posted.status}`);
+  expect(posted.text).not.toMatch(KEY);
+  const res = await agent.get('/api-keys/created');
   const key = KEY.exec(res.text)?.[0];
-  if (res.status !== 201 || !key) throw new Error(`key not created: ${res.status}`);
+  if (res.status !== 200 || !key) throw new Error(`key not shown: ${res.status}`);
   const row = await t.db('api_keys').where({ key_hash: sha256(key) }).first();
   return { key, id: row.id, res };
 }
@@ -37,11 +41,12 @@ test('the page lists no keys at first and offers the create form, in the layout 
   expect((await admin.get('/api-keys').set('Accept-Language', 'zh-CN')).text).toContain('新建 API 密钥');
 });
 
-test('a new key is shown once, in full; only its SHA-256 and prefix are stored', async () => {
+test('a new key is shown once, in full, on the page the create redirects to; only its SHA-256 and prefix are stored', async () => {
   const { key, id, res } = await createKey('  CRM receipts ');
   expect(res.headers['cache-control']).toBe('no-store');
   expect(res.text).toContain(`value="${key}" readonly`);
   expect(res.text).toContain('it is shown only this once');
+  expect(res.text).toMatch(/<button type="button" class="button" data-copy-from="api-key" data-label-copied="Copied" hidden>Copy<\/button>/);
 
   const row = await t.db('api_keys').where({ id }).first();
   const [, prefix, secret] = /^qf_([0-9a-f]{8})_(.+)$/.exec(key)!;
@@ -61,6 +66,29 @@ test('a new key is shown once, in full; only its SHA-256 and prefix are stored',
   const used = await t.db('api_keys').where({ id }).first();
   expect(Date.now() - Date.parse(used.last_used_at)).toBeLessThan(10_000);
   expect((await admin.get('/api-keys')).text).not.toMatch(/<td>never<\/td>/);
+});
+
+test('a refresh of the page that showed the key creates no second key and shows the key no more', async () => {
+  const before = (await t.db('api_keys').count({ n: '*' }))[0].n as number;
+  const { key } = await createKey('refreshed');
+  expect((await t.db('api_keys').count({ n: '*' }))[0].n).toBe(before + 1);
+  const again = await admin.get('/api-keys/created');
+  expect(again.status).toBe(303);
+  expect(again.headers.location).toBe('/api-keys');
+  expect(again.text).not.toContain(key);
+  expect((await admin.get('/api-keys')).text).not.toContain(key);
+  expect((await t.db('api_keys').count({ n: '*' }))[0].n).toBe(before + 1);
+  const sessions = await t.db('sessions').select();
+  expect(JSON.stringify(sessions)).not.toContain(key.slice(12));
+});
+
+test("the key shown is the one its creator just made, never another session's", async () => {
+  await addUser(t.db, 'second-admin', 'admin');
+  const second = await loginAs(t.app, 'second-admin');
+  const posted = await postForm(admin, '/api-keys', { name: 'not for the second admin' });
+  expect(posted.status).toBe(303);
+  expect((await second.get('/api-keys/created')).headers.location).toBe('/api-keys');
+  expect((await admin.get('/api-keys/created')).text).toMatch(KEY);
 });
 
 test('last_used_at is written at most once a minute per key', async () => {
@@ -97,6 +125,7 @@ test('a name of exactly 64 characters is accepted', async () => {
 test('members get 403 on every API-key page and action; visitors are sent to log in', async () => {
   const { id } = await createKey('for the member test');
   expect((await member.get('/api-keys')).status).toBe(403);
+  expect((await member.get('/api-keys/created')).status).toBe(403);
   const _csrf = await tokenFor(member, '/signatures');
   expect((await member.post('/api-keys').type('form').send({ name: 'mine', _csrf })).status).toBe(403);
   expect((await member.post(`/api-keys/${id}/revoke`).type('form').send({ _csrf })).status).toBe(403);
@@ -116,7 +145,8 @@ test('revoking asks for confirmation, and the key gets 401 on its very next requ
   const { key, id } = await createKey('to revoke');
   expect((await receipts(key)).status).toBe(200);
   const list = await admin.get('/api-keys');
-  expect(list.text).toContain(`action="/api-keys/${id}/revoke" class="inline-form" data-confirm="Revoke the key`);
+  const prefix = /^qf_([0-9a-f]{8})_/.exec(key)![1];
+  expect(list.text).toContain(`action="/api-keys/${id}/revoke" class="inline-form" data-confirm="Revoke the key “to revoke” (qf_${prefix}_…)?`);
 
   const res = await postForm(admin, `/api-keys/${id}/revoke`, {}, '/api-keys');
   expect(res.status).toBe(303);
@@ -143,8 +173,7 @@ test('revoking a key that does not exist is a 404', async () => {
 test('a key stops working when the admin who created it is disabled', async () => {
   await addUser(t.db, 'other-admin', 'admin');
   const other = await loginAs(t.app, 'other-admin');
-  const res = await postForm(other, '/api-keys', { name: 'of other-admin' });
-  const key = KEY.exec(res.text)![0];
+  const { key } = await createKey('of other-admin', other);
   expect((await receipts(key)).status).toBe(200);
   await t.db('users').where({ username: 'other-admin' }).update({ disabled_at: new Date().toISOString() });
   expect((await receipts(key)).status).toBe(401);

@@ -492,7 +492,7 @@ describe('POST /api/v1/tasks', () => {
       try {
         const res = await post({ signature: sigId, template: plainId, recipients: phones(4).map((phone) => ({ phone })) });
         expect(res.status).toBe(422);
-        expect(res.body.error.fields.recipients).toBe('4 numbers: at most 3 per task.');
+        expect(res.body.error.fields.recipients).toBe('4 numbers, the limit is 3.');
       } finally {
         await saveSettings(t.db, { importMaxRows: 100_000 });
       }

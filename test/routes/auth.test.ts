@@ -108,7 +108,7 @@ describe('login', () => {
     }
     const sixth = await submitLogin(request.agent(t.app), 'frank', PASSWORD);
     expect(sixth.status).toBe(429);
-    expect(sixth.text).toMatch(/Too many failed attempts\. Wait 15 minute\(s\) and try again\./);
+    expect(sixth.text).toMatch(/Too many failed attempts\. Wait 15 minutes and try again\./);
     expect(cookieFrom(sixth) === undefined || !(await sessionRows()).some((r) => r.sid === cookieFrom(sixth) && r.sess.includes('userId'))).toBe(true);
 
     // the same in Chinese
@@ -142,7 +142,7 @@ describe('login', () => {
     await t.db('login_attempts').where({ username: 'heidi' }).update({ created_at: tenMinutesAgo });
     const res = await submitLogin(request.agent(t.app), 'heidi', PASSWORD);
     expect(res.status).toBe(429);
-    expect(res.text).toContain('Wait 5 minute(s)');
+    expect(res.text).toContain('Wait 5 minutes');
   });
 
   test('a successful login clears the failures counted so far', async () => {

@@ -198,7 +198,7 @@ describe('disable and delete', () => {
     await t.db('tasks').where({ id: taskId }).update({ carrier_account_id: spare });
     const res = await postForm(admin, `/carriers/${spare}/delete`, {}, '/carriers');
     expect(res.status).toBe(303);
-    expect(flashText((await admin.get('/carriers')).text)).toBe('Not deleted: 1 task(s) were routed to this account. Disable it instead.');
+    expect(flashText((await admin.get('/carriers')).text)).toBe('Not deleted: a task was routed to this account. Disable it instead.');
     expect(await t.db('carrier_accounts').where({ id: spare }).first()).toBeDefined();
     await t.db('tasks').where({ id: taskId }).update({ carrier_account_id: null });
     expect((await postForm(admin, `/carriers/${spare}/delete`, {}, '/carriers')).status).toBe(303);

@@ -94,7 +94,7 @@ describe('resend to failed', () => {
     expect(draft.total_chars).toBe(again.reduce((n, m) => n + m.chars, 0));
     const check = await owner.get(res.headers.location);
     expect(check.text).toMatch(/data-count="valid">6</);
-    expect(flashText(check.text)).toBe(`Draft made from the failed messages of ${source}: 6 recipient(s). Check it and confirm.`);
+    expect(flashText(check.text)).toBe(`Draft made from the failed messages of ${source}: 6 recipients. Check it and confirm.`);
     expect(check.text).toContain(`a resend of the failed messages of task ${source}`);
   });
 

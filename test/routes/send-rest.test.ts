@@ -98,7 +98,7 @@ describe('send the rest', () => {
     const draft = await t.db('tasks').where({ id }).first();
     expect(draft).toMatchObject({ status: 'draft', resend_of: source, source: 'resend', recipient_count: 5 });
     const check = await owner.get(res.headers.location);
-    expect(flashText(check.text)).toBe(`Draft made from the unsent recipients of ${source}: 5 recipient(s). Check it and confirm.`);
+    expect(flashText(check.text)).toBe(`Draft made from the unsent recipients of ${source}: 5 recipients. Check it and confirm.`);
     expect(check.text).toContain(`the rest of stopped task ${source}`);
 
     const again = await post(owner, `/tasks/${source}/send-rest`, `/tasks/${source}`);

@@ -202,7 +202,7 @@ describe('review', () => {
     expect(await row(id)).toMatchObject({ name: 'AdminFix', created_by: annId });
   });
 
-  test('a disabled signature cannot be edited back into review; an admin can approve it again', async () => {
+  test('a disabled signature cannot be edited back into review; an admin enables it again with "enable", not "approve"', async () => {
     const id = await create(ann, 'ToDisable');
     await review(admin, id, 'approve');
     expect((await review(admin, id, 'disable')).status).toBe(303);
@@ -215,10 +215,37 @@ describe('review', () => {
     expect(await row(id)).toMatchObject({ name: 'ToDisable', status: 'disabled' });
 
     const page = await admin.get(`/signatures/${id}`);
-    expect(page.text).toContain(`action="/signatures/${id}/approve"`);
+    expect(page.text).toContain(`action="/signatures/${id}/enable" data-confirm="Enable “ToDisable” again? It can then be used for sending."`);
+    expect(page.text).toContain('<button type="submit" class="button-primary">Enable</button>');
+    expect(page.text).not.toContain(`action="/signatures/${id}/approve"`);
     expect(page.text).not.toContain(`action="/signatures/${id}/reject"`);
+    expect((await ann.get(`/signatures/${id}`)).text).not.toContain('/enable');
+    // "approve" is the verdict on a pending item: it no longer revives a disabled one.
     expect((await review(admin, id, 'approve')).status).toBe(303);
-    expect((await row(id)).status).toBe('approved');
+    expect((await row(id)).status).toBe('disabled');
+    expect((await review(ann, id, 'enable')).status).toBe(403);
+    expect((await row(id)).status).toBe('disabled');
+
+    const res = await review(admin, id, 'enable');
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe(`/signatures/${id}`);
+    expect(await row(id)).toMatchObject({ status: 'approved', reviewed_by: adminId, review_reason: null });
+    const after = await admin.get(`/signatures/${id}`);
+    expect(flashText(after.text)).toBe('“ToDisable” enabled again.');
+    expect(after.text).not.toContain(`action="/signatures/${id}/enable"`);
+    // Enabling twice is a stale action, reported, not an error.
+    expect((await review(admin, id, 'enable')).status).toBe(303);
+    expect(flashText((await admin.get(`/signatures/${id}`)).text)).toMatch(/status changed in the meantime/);
+  });
+
+  test('approve and reject ask for confirmation (the server needs no script); the reason box sits beside its button', async () => {
+    const id = await create(ann, 'Confirmed');
+    const page = await admin.get(`/signatures/${id}`);
+    expect(page.text).toContain(`action="/signatures/${id}/approve" data-confirm="Approve “Confirmed”? It can then be used for sending."`);
+    expect(page.text).toContain(`action="/signatures/${id}/reject" novalidate class="reject-form" data-confirm="Reject “Confirmed”? Its author sees your reason."`);
+    expect(page.text).toMatch(/<div class="reject-row">\s*<textarea id="reason"[^>]*><\/textarea>\s*<button type="submit" class="button-danger">Reject<\/button>\s*<\/div>/);
+    const zh = await admin.get(`/signatures/${id}`).set('Accept-Language', 'zh-CN');
+    expect(zh.text).toContain('data-confirm="确定审核通过“Confirmed”？通过后即可用于发送。"');
   });
 
   test('a stale review action (approve twice, reject after approve) gives a clear message, not a 500, and changes nothing', async () => {

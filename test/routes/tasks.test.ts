@@ -32,7 +32,7 @@ test('the form lists approved signatures and the templates of the chosen type', 
 });
 
 test('manual numbers: check report, confirm, listed as a scheduled task with its snapshot', async () => {
-  const res = await postSendForm(member, form({ manualNumbers: '13800138000, 13800138001;13800138000\n12800138000 138001' }));
+  const res = await postSendForm(member, form({ manualNumbers: '13800138000, 13800138001;13800138000\n12800138000；138001' }));
   expect(res.status).toBe(303);
   const checkUrl = res.headers.location;
   // A check uses up no task id: the draft has a handle until the confirm gives it the day's next id.
@@ -70,6 +70,17 @@ test('manual numbers: check report, confirm, listed as a scheduled task with its
   expect(await draftRecipients(t.db, draft)).toEqual([]);
   const list = await member.get('/tasks');
   expect(list.text).toContain(id);
+});
+
+test('manual numbers: spaces stay inside a number, as in an imported file', async () => {
+  const res = await postSendForm(member, form({ manualNumbers: '139 0013 9000\n+86 137 0013 7000，136-0013-6000' }));
+  expect(res.status).toBe(303);
+  const check = await member.get(res.headers.location);
+  expect(check.text).toMatch(/data-count="rowsRead">3</);
+  expect(check.text).toMatch(/data-count="valid">3</);
+  expect(check.text).toMatch(/data-count="invalid">0</);
+  const staged = await draftRecipients(t.db, res.headers.location.split('/')[2]);
+  expect(staged.map((r) => r.phone)).toEqual(['13900139000', '13700137000', '13600136000']);
 });
 
 test.each([

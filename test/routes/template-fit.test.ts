@@ -60,6 +60,20 @@ describe('approval', () => {
     expect((await t.db('templates').where({ id }).first()).status).toBe('pending');
   });
 
+  test('enabling a disabled template checks the same: one that cannot fit stays disabled (422, with the reason)', async () => {
+    const id = await pending('disabled too long', '好'.repeat(500));
+    await t.db('templates').where({ id }).update({ status: 'disabled' });
+    const res = await postForm(admin, `/templates/${id}/enable`, {}, `/templates/${id}`);
+    expect(res.status).toBe(422);
+    expect(unescapeHtml(res.text)).toContain('over 500 characters even with the shortest approved signature');
+    expect((await t.db('templates').where({ id }).first()).status).toBe('disabled');
+
+    const fits = await pending('disabled fits', '您好');
+    await t.db('templates').where({ id: fits }).update({ status: 'disabled' });
+    expect((await postForm(admin, `/templates/${fits}/enable`, {}, `/templates/${fits}`)).status).toBe(303);
+    expect((await t.db('templates').where({ id: fits }).first()).status).toBe('approved');
+  });
+
   test('approves one that fits the shortest signature though not the longest', async () => {
     const id = await pending('fits 阿里', '好'.repeat(496));
     const res = await postForm(admin, `/templates/${id}/approve`, {}, `/templates/${id}`);
