@@ -176,6 +176,7 @@ export const en = {
   'templates.nameHint': 'For your team only; never sent. At most 32 characters.',
   'templates.smsType': 'SMS type',
   'templates.content': 'Content',
+  'templates.importTemplate': 'Import template',
   'templates.contentHint': 'Variables are written {1}, {2}, … numbered from 1. Marketing templates end with an unsubscribe phrase such as {phrases}.',
   'templates.counterChars': 'characters',
   'templates.counterVariables': 'Variables:',

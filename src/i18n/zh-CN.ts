@@ -178,6 +178,7 @@ export const zhCN: Record<MessageKey, string> = {
   'templates.nameHint': '仅供团队内部识别，不会发送。最多 32 个字符。',
   'templates.smsType': '短信类型',
   'templates.content': '模板内容',
+  'templates.importTemplate': '导入模板',
   'templates.contentHint': '变量写作 {1}、{2}……从 1 开始编号。营销模板须以退订用语结尾，如 {phrases}。',
   'templates.counterChars': '个字符',
   'templates.counterVariables': '变量：',

@@ -1,7 +1,8 @@
 import * as XLSX from 'xlsx';
 import type request from 'supertest';
-import { fieldError, type TestApp, type Agent } from '../helpers/app';
+import { fieldError, unescapeHtml, type TestApp, type Agent } from '../helpers/app';
 import { approvedTemplate } from '../helpers/catalogue';
+import { insertCatalogueItem } from '../../src/queries/catalogue.queries';
 import { postSendForm, sendFormApp } from '../helpers/send-form';
 import { draftRecipients } from '../helpers/task-rows';
 
@@ -142,4 +143,17 @@ describe('the file name carries the template name', () => {
     const header = (await download(`/tasks/import-template.csv?templateId=${id}`, 'zh-CN')).headers['content-disposition'];
     expect(decodeURIComponent(/filename\*=UTF-8''(\S+)$/.exec(header)![1])).toBe('快递_取件_通知-导入模板.csv');
   });
+});
+
+test("an approved template's page links its import template; one under review does not", async () => {
+  const page = (await member.get(`/templates/${twoVarsId}`)).text;
+  const links = /<dd data-import-template>([\s\S]*?)<\/dd>/.exec(page)![1];
+  expect([...links.matchAll(/href="([^"]+)"/g)].map((m) => unescapeHtml(m[1]))).toEqual([
+    `/tasks/import-template.xlsx?templateId=${twoVarsId}`,
+    `/tasks/import-template.csv?templateId=${twoVarsId}`,
+  ]);
+  const pending = await insertCatalogueItem(t.db, 'templates', { name: 'pending', sms_type: 'notification', content: '取件码{1}' }, 1);
+  const pendingPage = await member.get(`/templates/${pending}`);
+  expect(pendingPage.status).toBe(200);
+  expect(pendingPage.text).not.toContain('data-import-template');
 });
