@@ -16,10 +16,11 @@ let t: TestApp;
 let member: Agent;
 let sigId: number;
 let twoVarsId: number;
+let plainId: number;
 let chineseNameId: number;
 
 beforeAll(async () => {
-  ({ t, member, sigId, twoVarsId } = await sendFormApp());
+  ({ t, member, sigId, twoVarsId, plainId } = await sendFormApp());
   chineseNameId = await approvedTemplate(t.db, '您的验证码为{1}，5分钟内有效。', 'notification', '发货通知');
 });
 afterAll(() => t.close());
@@ -66,6 +67,15 @@ describe('.csv', () => {
     const file = (await download(`/tasks/import-template.csv?templateId=${twoVarsId}`)).body as Buffer;
     const filled = Buffer.concat([file, Buffer.from('13900139000,李四,B2\r\n', 'utf8')]);
     expect(await importFile(filled, 'filled.csv')).toEqual({ valid: 1, invalid: 0, phones: ['13900139000'] });
+  });
+
+  test('a template without variables: the phone column alone, filled in and imported', async () => {
+    const text = ((await download(`/tasks/import-template.csv?templateId=${plainId}`)).body as Buffer).toString('utf8');
+    expect(text.slice(1).split('\r\n').slice(-3)).toEqual(['Phone number', '# 13800138000', '']);
+    const fields = { smsType: 'notification', signatureId: String(sigId), templateId: String(plainId), recipientsMode: 'import', sendMode: 'now' };
+    const res = await postSendForm(member, fields, { buffer: Buffer.from(text + '13900139000\r\n', 'utf8'), name: 'plain.csv' });
+    expect(res.status).toBe(303);
+    expect((await draftRecipients(t.db, res.headers.location.split('/')[2])).map((r) => r.phone)).toEqual(['13900139000']);
   });
 
   test('in Chinese', async () => {
