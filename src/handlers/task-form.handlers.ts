@@ -4,7 +4,7 @@ import { HttpError } from '../http-error';
 import { findTemplate } from '../queries/catalogue.queries';
 import { findTask } from '../queries/tasks.queries';
 import { canManageTask, createDraft } from '../services/drafts.service';
-import { importTemplateCsv, importTemplateRows, importTemplateXlsx } from '../services/import-template.service';
+import { importTemplateCsv, importTemplateDisposition, importTemplateFor, importTemplateXlsx } from '../services/import-template.service';
 import { checkImportFile, checkManualNumbers } from '../services/recipients.service';
 import { buildTaskFormModel, previewFor, resolveCatalogueChoice } from '../services/task-form.service';
 import { discardUpload, receiveUpload } from '../middleware/upload';
@@ -141,12 +141,13 @@ export function taskFormHandlers({ db, logger, config, importGate, importProgres
       const id = parseId(req.query.templateId);
       const template = id === null ? undefined : await findTemplate(db, id);
       if (!template) throw new HttpError(404, 'errors.notFound');
-      const rows = importTemplateRows(template.content, res.locals.t);
-      const fileName = `import-template-${template.id}`;
+      const t = res.locals.t;
+      const file = importTemplateFor(template, t);
+      res.set('Content-Disposition', importTemplateDisposition(template, format, t));
       if (format === 'csv') {
-        res.attachment(`${fileName}.${format}`).type('text/csv; charset=utf-8').send(importTemplateCsv(rows));
+        res.type('text/csv; charset=utf-8').send(importTemplateCsv(file, t));
       } else {
-        res.attachment(`${fileName}.${format}`).type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').send(importTemplateXlsx(rows));
+        res.type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet').send(importTemplateXlsx(file, t));
       }
     },
   };

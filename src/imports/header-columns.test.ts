@@ -1,4 +1,4 @@
-import { importColumns, isCommentRow, variableNumber } from './header-columns';
+import { importColumns, isCommentRow, isOwnExport, unguarded, variableNumber } from './header-columns';
 import { parseImportBuffer } from './import-parse';
 import type { ImportLimits } from './import-types';
 import { checkRecipients } from '../sms/recipient-check';
@@ -60,4 +60,27 @@ test('a task export imports again: phone and variables read by their titles, the
   ]);
   const report = checkRecipients(result.rows, { signature: '测试', templateContent: '尊敬的{1}，您的订单{2}已发货。' });
   expect([report.valid.length, report.invalid.length]).toEqual([2, 0]);
+});
+
+test.each([
+  ["'=HYPERLINK(\"http://x\",\"y\")", '=HYPERLINK("http://x","y")'],
+  ["'-5", '-5'],
+  ["'+86", '+86'],
+  ["'@home", '@home'],
+  ["'quoted'", "'quoted'"],
+  ['-5', '-5'],
+  [42, 42],
+])('unguarded(%p) = %p', (cell, value) => {
+  expect(unguarded(cell)).toBe(value);
+});
+
+test('only the console’s own downloads are unguarded: the export and the invalid rows, not a user’s file', () => {
+  expect(isOwnExport(EXPORT_EN)).toBe(true);
+  expect(isOwnExport(['行号', '手机号码', '变量1', '原因'])).toBe(true);
+  expect(isOwnExport(['Phone number', 'Variable 1: 尊敬的{1}…'])).toBe(false);
+  const own = parseImportBuffer(csv([EXPORT_EN.join(','), `13800138000,x,1,1,,,,,,'-5,'=A1`]), 'T1-messages.csv', LIMITS);
+  const users = parseImportBuffer(csv(['phone,amount,formula', `13800138000,'-5,'=A1`]), 'mine.csv', LIMITS);
+  if (!own.ok || !users.ok) throw new Error('not parsed');
+  expect(own.rows[0].cells).toEqual(['13800138000', '-5', '=A1']);
+  expect(users.rows[0].cells).toEqual(['13800138000', "'-5", "'=A1"]);
 });

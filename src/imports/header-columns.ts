@@ -74,6 +74,22 @@ export function importColumns(header: readonly unknown[]): number[] | null {
 }
 
 /**
+ * Whether the header is one of the console's own downloads (the task export, the invalid rows): a column titled as
+ * only those are (content, status, row, reason, …).
+ */
+export function isOwnExport(header: readonly unknown[]): boolean {
+  return header.some((cell) => typeof cell === 'string' && EXPORT_TITLES.has(norm(cell)));
+}
+
+/**
+ * A cell of the console's own CSV as it was before the formula guard (src/services/csv.service.ts) put an
+ * apostrophe before a leading = + - @ tab or carriage return: "'-5" imports again as the "-5" that was sent.
+ */
+export function unguarded(cell: unknown): unknown {
+  return typeof cell === 'string' && /^'[=+\-@\t\r]/.test(cell) ? cell.slice(1) : cell;
+}
+
+/**
  * A comment row, skipped by rule: its first cell starts with `#`, which no phone number does. The import template
  * puts its notes and example there, so an example left in is never imported.
  */

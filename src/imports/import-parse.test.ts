@@ -75,7 +75,7 @@ describe('the shared samples (samples/README.md)', () => {
       [2, '13900139000'],
       [3, '13700137000'],
     ]);
-    expect(report.invalid).toEqual([{ rowNumber: 4, value: 'not-a-number', problem: { code: 'phone', reason: 'invalid_chars' } }]);
+    expect(report.invalid).toEqual([{ rowNumber: 4, value: 'not-a-number', params: [], problem: { code: 'phone', reason: 'invalid_chars' } }]);
     expect(report.duplicatesRemoved).toBe(1);
   });
 
@@ -334,7 +334,7 @@ describe('header row and row numbers', () => {
 
   test('an invalid number in the first row is reported as row 1, not taken for a header', () => {
     const report = check(csvOf([['12800138000', 'a', 'b'], ['13900139000', 'c', 'd']]), 'first-invalid.csv');
-    expect(report.invalid).toEqual([{ rowNumber: 1, value: '12800138000', problem: { code: 'phone', reason: 'not_mobile' } }]);
+    expect(report.invalid).toEqual([{ rowNumber: 1, value: '12800138000', params: ['a', 'b'], problem: { code: 'phone', reason: 'not_mobile' } }]);
   });
 
   test("the import template's header with an empty first cell", () => {

@@ -6,7 +6,7 @@
  */
 import { normalizePhone } from '../sms/phone';
 import type { InputRow } from '../sms/recipient-check';
-import { importColumns, isCommentRow, variableNumber } from './header-columns';
+import { importColumns, isCommentRow, isOwnExport, unguarded, variableNumber } from './header-columns';
 
 const LETTER = /\p{L}/u;
 /** Five digits in a row is part of a number (a mistyped one, maybe), never a column title. */
@@ -45,6 +45,8 @@ export class RowCollector {
   private seenContent = false;
   /** From the header: the columns to read, phone first; null keeps the row as it is. */
   private columns: number[] | null = null;
+  /** The file is one of the console's own downloads: its formula guard is undone (header-columns.ts). */
+  private ownExport = false;
 
   constructor(private readonly maxRows: number) {}
 
@@ -57,13 +59,15 @@ export class RowCollector {
       if (isHeaderRow(cells)) {
         this.headerSkipped = true;
         this.columns = importColumns(cells);
+        this.ownExport = isOwnExport(cells);
         return;
       }
     }
     this.dataRows += 1;
     if (this.dataRows > this.maxRows) return;
     const columns = this.columns;
-    this.rows.push({ rowNumber: this.position, cells: columns ? columns.map((c) => cells[c] ?? '') : cells });
+    const picked = columns ? columns.map((c) => cells[c] ?? '') : cells;
+    this.rows.push({ rowNumber: this.position, cells: this.ownExport ? picked.map(unguarded) : picked });
   }
 
   /** Blank records known only by their count (gaps in a sheet). */

@@ -23,7 +23,7 @@ import { composeMessage, measure } from './segments';
 import { compileTemplate, variableCount } from './template';
 
 export interface InputRow {
-  /** Data rows counted from 1 as they stand in the file (after a skipped header). */
+  /** A file's row as the spreadsheet shows it (a header is row 1); an API recipient's place in its list, from 1. */
   rowNumber: number;
   /** `cells[0]` is the phone number, `cells[1..]` fill `{1}`…`{N}`. */
   cells: unknown[];

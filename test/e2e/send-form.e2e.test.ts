@@ -176,14 +176,16 @@ test('import: type, template and signature; the live preview; the import templat
   );
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: '.xlsx', exact: true }).click()]);
-  expect(download.suggestedFilename()).toMatch(/^import-template-\d+\.xlsx$/);
+  // Named after the template: Chromium reads the RFC 5987 filename* (issue 12, item 10).
+  expect(download.suggestedFilename()).toBe(`${TWO_VARS_NAME}-import template.xlsx`);
   const book = XLSX.read(fs.readFileSync(await download.path()), { type: 'buffer' });
   const sheet = book.Sheets[book.SheetNames[0]];
+  // The first sheet is the header alone; the example is in the second, which is not imported.
   expect(XLSX.utils.sheet_to_json<string[]>(sheet, { header: 1, raw: false })).toEqual([
-    ['Phone number', 'Variable 1', 'Variable 2'],
-    ['13800138000', 'value 1', 'value 2'],
+    ['Phone number', 'Variable 1: 尊敬的{1}，您的订单{2}…', 'Variable 2: …{1}，您的订单{2}已发货，请注意查…'],
   ]);
-  // Filled in as a user would: the example row replaced by two good rows and one with a 12x prefix.
+  expect(book.SheetNames).toEqual(['Recipients', 'Example']);
+  // Filled in as a user would: two good rows and one with a 12x prefix under the header.
   XLSX.utils.sheet_add_aoa(
     sheet,
     [
@@ -216,7 +218,8 @@ test('import: type, template and signature; the live preview; the import templat
   expect(summary).toContain('file recipients.xlsx');
   expect(summary).toContain('Send now');
   expect((await page.locator('[data-invalid-rows] tbody tr td').allTextContents()).map((s) => s.trim())).toEqual([
-    '3',
+    // Its row as the spreadsheet shows it, the header being row 1 (issue 12, item 3).
+    '4',
     '12800138000',
     'not a mainland mobile number',
   ]);
