@@ -14,6 +14,7 @@ import { csvCell } from '../services/csv.service';
 import type { Settings } from '../services/settings.service';
 import { OPT_OUT_REASON_MAX, parseOptOutForm, parseOptOutSearch } from '../validators/opt-outs.validators';
 import { field, type FieldErrors } from '../validators/validation';
+import { numberFormatter } from '../i18n/number-format';
 
 const PAGE_SIZE = 50;
 const HISTORY_SIZE = 50;
@@ -90,7 +91,8 @@ export function optOutsHandlers({ db, config, importGate }: AppDeps) {
       const phones = checked.recipients.chunks.flatMap((c) => parseChunk(c)).map((r) => r[1]);
       if (phones.length === 0) return refuse(422, { file: { key: 'optOuts.errors.noValidNumbers', params: { refused: checked.report.invalid.length } } });
       const { added, already } = await addOptOuts(db, phones, { reason, source: 'import', actor: actor(req) });
-      flash(req, 'optOuts.imported', { added, already, refused: checked.report.invalid.length });
+      const num = numberFormatter(res.locals.locale as string);
+      flash(req, 'optOuts.imported', { added: num(added), already: num(already), refused: num(checked.report.invalid.length) });
       res.redirect(303, '/opt-outs');
     },
 

@@ -90,6 +90,17 @@ describe('translator', () => {
     expect(t('users.created', { username: '{username} $& $1' })).toBe('User {username} $& $1 created.');
   });
 
+  test('{name|one|other} picks the English word by the count, grouped or not; Chinese has no plural', () => {
+    expect(t('tasks.reasons.param_count', { expected: 1, found: 2 })).toBe('expects 1 parameter, found 2');
+    expect(t('tasks.reasons.param_count', { expected: 2, found: 1 })).toBe('expects 2 parameters, found 1');
+    expect(t('tasks.detail.detailsRemoved', { days: '1' })).toContain('kept for 1 day after');
+    expect(t('tasks.detail.detailsRemoved', { days: '1,000' })).toContain('kept for 1,000 days after');
+    expect(t('tasks.sendAtHint', { days: 0 })).toBe('At least 1 minute from now and at most 0 days ahead.');
+    expect(zh('tasks.reasons.param_count', { expected: 1, found: 2 })).toBe('需要 1 个参数，实际 2 个');
+    // Without its param the form stays as written, like any placeholder.
+    expect(t('tasks.sendAtHint')).toContain('{days} {days|day|days}');
+  });
+
   test('an unknown key shows the key itself rather than failing the page', () => {
     expect(t('no.such.key')).toBe('no.such.key');
     expect(t('toString')).toBe('toString');

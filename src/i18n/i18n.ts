@@ -18,12 +18,21 @@ export function isMessageKey(key: string): key is MessageKey {
   return Object.prototype.hasOwnProperty.call(en, key);
 }
 
-/** Only named placeholders that are given are replaced, so SMS text like `{1}` inside a message survives. */
+/**
+ * Only named placeholders that are given are replaced, so SMS text like `{1}` inside a message survives.
+ * `{name|one|other}` is an English plural: the word for one when the param is 1 ("1" once grouped), else the other
+ * ("expects {n} {n|parameter|parameters}"). It serves messages whose count is known only where they are shown (a
+ * stored row's reason, a setting); Chinese needs no plural and writes `{n}` alone. One pass, so a param's value
+ * is never read again as a placeholder.
+ */
 function interpolate(text: string, params?: Params): string {
   if (!params || !text.includes('{')) return text;
-  return text.replace(/\{(\w+)\}/g, (whole, name: string) =>
-    Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : whole,
-  );
+  return text.replace(/\{(\w+)(?:\|([^{}|]*)\|([^{}|]*))?\}/g, (whole, name: string, one?: string, other?: string) => {
+    if (!Object.prototype.hasOwnProperty.call(params, name)) return whole;
+    const value = params[name];
+    if (one === undefined) return String(value);
+    return value === 1 || value === '1' ? one : (other as string);
+  });
 }
 
 /**

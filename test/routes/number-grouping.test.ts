@@ -22,6 +22,8 @@ beforeAll(async () => {
   await t.db('tasks').where({ id: taskId }).update({
     rows_read: 13_001, invalid_count: 1_234, duplicates_removed: 1_422, repeated_numbers: 0, total_segments: 24_690, total_chars: 1_760_000, max_chars: 71, max_segments: 1,
   });
+  // A refused row far down the sheet: its row number is an address, as Excel shows it, never grouped.
+  await t.db('task_invalid_rows').insert({ task_id: taskId, row_number: 12_999, value: '1380013800', reason: 'phone_length', reason_params: JSON.stringify({ digits: 10 }) });
 });
 afterAll(() => t.close());
 
@@ -65,6 +67,7 @@ describe.each(['en', 'zh-CN'] as const)('in %s', (locale) => {
     expect(cell(html, 'data-count="invalid"')).toBe('1,234');
     expect(cell(html, 'data-count="duplicates"')).toBe('1,422');
     expect(cell(html, 'data-count="segments"')).toBe('24,690');
+    expect(html).toContain('<td>12999</td><td><code>1380013800</code></td>');
   });
 
   test('the send form states the file limit grouped', async () => {

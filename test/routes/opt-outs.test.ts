@@ -84,7 +84,7 @@ describe('/opt-outs', () => {
     const csv = Buffer.from('phone\n13700137000\n13700137001\n12345\n13800138000\n13700137000\n', 'utf8');
     const res = await upload(member, { buffer: csv, name: 'list.csv' }, 'campaign complaints');
     expect(res.status).toBe(303);
-    expect(flashText((await member.get('/opt-outs')).text)).toBe('Imported: 2 added, 1 already on the list, 1 rows refused.');
+    expect(flashText((await member.get('/opt-outs')).text)).toBe('Imported: 2 added, 1 already on the list, 1 row refused.');
     const rows = await listed();
     expect(rows.filter((r) => r.source === 'import').map((r) => r.phone)).toEqual(['13700137000', '13700137001']);
     expect(await history('13700137001')).toEqual([{ action: 'add', source: 'import', reason: 'campaign complaints', user_id: memberId }]);
