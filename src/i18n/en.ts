@@ -407,6 +407,7 @@ export const en = {
   'tasks.check.seeList': "See the task list",
   'tasks.check.invalidRows': "Invalid rows ({count})",
   'tasks.check.downloadInvalid': "Download invalid rows (.csv)",
+  'tasks.check.invalidFixHint': "Rows are numbered as your spreadsheet shows them (the header is row 1). The download holds each row as typed with its reason: fix the rows and import that file again.",
   'tasks.check.noInvalid': "Every row is valid.",
   'tasks.check.row': "Row",
   'tasks.check.value': "Value",

@@ -409,6 +409,7 @@ export const zhCN: Record<MessageKey, string> = {
   'tasks.check.seeList': "查看任务列表",
   'tasks.check.invalidRows': "无效行（{count}）",
   'tasks.check.downloadInvalid': "下载无效行（.csv）",
+  'tasks.check.invalidFixHint': "行号与表格中显示的一致（表头为第 1 行）。下载的文件保留每行原样内容及原因：修改后可直接再次导入该文件。",
   'tasks.check.noInvalid': "所有行均有效。",
   'tasks.check.row': "行号",
   'tasks.check.value': "内容",

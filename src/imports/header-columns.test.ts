@@ -29,6 +29,10 @@ test.each([
   ['the import template', ['Phone number', 'Variable 1: 尊敬的{1}，您…', 'Variable 2: …订单{2}已发货…'], [0, 1, 2]],
   ['variables in another order, the phone elsewhere', ['{2}', 'note', '手机号码', '{1}'], [2, 3, 0]],
   ['a header of the user’s own', ['phone', 'name', 'order'], null],
+  // Titles the export also uses, among the user's own, do not make it an export: the columns stay as they are.
+  ['the user’s own, with a 备注 column', ['手机号码', '姓名', '订单号', '备注'], null],
+  ['the user’s own, with Status and Remarks', ['Phone', 'Name', 'Status', 'Remarks'], null],
+  ['the user’s own, variables named, a 备注 column ignored', ['手机号码', '变量1', '变量2', '备注'], [0, 1, 2]],
 ])('importColumns: %s', (_, header, columns) => {
   expect(importColumns(header)).toEqual(columns);
 });
@@ -78,9 +82,17 @@ test('only the console’s own downloads are unguarded: the export and the inval
   expect(isOwnExport(EXPORT_EN)).toBe(true);
   expect(isOwnExport(['行号', '手机号码', '变量1', '原因'])).toBe(true);
   expect(isOwnExport(['Phone number', 'Variable 1: 尊敬的{1}…'])).toBe(false);
+  expect(isOwnExport(['手机号码', '姓名', '备注'])).toBe(false);
   const own = parseImportBuffer(csv([EXPORT_EN.join(','), `13800138000,x,1,1,,,,,,'-5,'=A1`]), 'T1-messages.csv', LIMITS);
   const users = parseImportBuffer(csv(['phone,amount,formula', `13800138000,'-5,'=A1`]), 'mine.csv', LIMITS);
   if (!own.ok || !users.ok) throw new Error('not parsed');
   expect(own.rows[0].cells).toEqual(['13800138000', '-5', '=A1']);
   expect(users.rows[0].cells).toEqual(['13800138000', "'-5", "'=A1"]);
+});
+
+test('a user’s own file with a 备注 column keeps its columns in place: the variables are read as before', () => {
+  const result = parseImportBuffer(csv(['手机号码,姓名,订单号,备注', '13800138000,张三,A1,', '13900139000,李四,B2,']), 'mine.csv', LIMITS);
+  if (!result.ok) throw new Error(result.error.code);
+  const report = checkRecipients(result.rows, { signature: '测试', templateContent: '尊敬的{1}，您的订单{2}已发货。' });
+  expect([report.valid.length, report.invalid.length]).toEqual([2, 0]);
 });

@@ -54,31 +54,50 @@ export function variableNumber(title: unknown): number | null {
   return null;
 }
 
-/**
- * The column indexes to read, phone first and then variables 1, 2, … in their order, or null to keep the row as it
- * stands (the header names neither variables nor the export's columns).
- */
-export function importColumns(header: readonly unknown[]): number[] | null {
-  const variables: { n: number; column: number }[] = [];
-  let phone = -1;
-  let exported = false;
+interface HeaderTitles {
+  phone: number;
+  variables: { n: number; column: number }[];
+  /** Columns titled as only the console's downloads title them (content, status, row, reason, …). */
+  exportTitles: number;
+  /** Non-empty titles that are none of the above: a name column, a "备注" of the user's own, … */
+  otherTitles: number;
+}
+
+function readTitles(header: readonly unknown[]): HeaderTitles {
+  const titles: HeaderTitles = { phone: -1, variables: [], exportTitles: 0, otherTitles: 0 };
   header.forEach((cell, column) => {
     const n = variableNumber(cell);
-    if (n !== null) variables.push({ n, column });
-    else if (typeof cell === 'string' && PHONE_TITLES.has(norm(cell)) && phone === -1) phone = column;
-    else if (typeof cell === 'string' && EXPORT_TITLES.has(norm(cell))) exported = true;
+    const text = typeof cell === 'string' ? norm(cell) : '';
+    const blank = cell === undefined || cell === null || (typeof cell === 'string' && text === '');
+    if (n !== null) titles.variables.push({ n, column });
+    else if (PHONE_TITLES.has(text) && titles.phone === -1) titles.phone = column;
+    else if (EXPORT_TITLES.has(text)) titles.exportTitles += 1;
+    else if (!blank) titles.otherTitles += 1;
   });
-  if (variables.length === 0 && !exported) return null;
-  variables.sort((a, b) => a.n - b.n);
-  return [phone === -1 ? 0 : phone, ...variables.map((v) => v.column)];
+  return titles;
 }
 
 /**
- * Whether the header is one of the console's own downloads (the task export, the invalid rows): a column titled as
- * only those are (content, status, row, reason, …).
+ * Whether the header is one of the console's own downloads (the task export, the invalid rows): some of its titles
+ * are those only they use, and every other title is the phone's or a variable's. A user's own header that merely
+ * has a "Remarks" / "备注" or "Status" column among others is not.
  */
 export function isOwnExport(header: readonly unknown[]): boolean {
-  return header.some((cell) => typeof cell === 'string' && EXPORT_TITLES.has(norm(cell)));
+  return ownExport(readTitles(header));
+}
+
+const ownExport = (titles: HeaderTitles) => titles.exportTitles > 0 && titles.otherTitles === 0;
+
+/**
+ * The column indexes to read, phone first and then variables 1, 2, … in their order, or null to keep the row as it
+ * stands: the header names no variable and is not the console's own download (the export of a template without
+ * variables, whose phone alone is read).
+ */
+export function importColumns(header: readonly unknown[]): number[] | null {
+  const titles = readTitles(header);
+  if (titles.variables.length === 0 && !ownExport(titles)) return null;
+  const variables = [...titles.variables].sort((a, b) => a.n - b.n);
+  return [titles.phone === -1 ? 0 : titles.phone, ...variables.map((v) => v.column)];
 }
 
 /**

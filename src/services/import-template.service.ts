@@ -92,8 +92,9 @@ export function importTemplateDisposition(template: { id: number; name: string }
  * ASCII `filename` for clients that do not read `filename*`.
  */
 export function attachmentHeader(name: string, asciiFallback: string): string {
-  // Characters a file name cannot hold on common systems, and controls, become "_".
-  const safe = name.replace(/[\u0000-\u001f\u007f"*/:<>?\\|]/g, '_').trim() || asciiFallback;
+  // Characters a file name cannot hold on common systems, controls, and lone surrogates (which encodeURIComponent
+  // refuses) become "_".
+  const safe = name.replace(/[\u0000-\u001f\u007f"*/:<>?\\|]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '_').trim() || asciiFallback;
   const encoded = encodeURIComponent(safe).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return `attachment; filename="${asciiFallback}"; filename*=UTF-8''${encoded}`;
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as XLSX from 'xlsx';
 import type request from 'supertest';
-import { tokenFor, type TestApp, type Agent } from '../helpers/app';
+import { tokenFor, unescapeHtml, type TestApp, type Agent } from '../helpers/app';
 import { postSendForm, sendFormApp } from '../helpers/send-form';
 import { draftRecipients } from '../helpers/task-rows';
 import { runDueTasks } from '../helpers/outcomes';
@@ -84,9 +84,12 @@ describe('the invalid-rows download', () => {
       '11,,吴十,A1008,empty',
       '12,17712345678,郑十一,,"expects 2 parameters, found 1"',
     ]);
-    // The check page shows the same numbers.
+    // The check page shows the same numbers, and says how they are counted and what the download is for.
     const check = (await member.get(`/tasks/${sampleDraft}/check`)).text;
     expect(check).toMatch(/<td>9<\/td>/);
+    expect(unescapeHtml(/<p class="hint" data-invalid-hint>([^<]*)<\/p>/.exec(check)![1])).toBe(
+      'Rows are numbered as your spreadsheet shows them (the header is row 1). The download holds each row as typed with its reason: fix the rows and import that file again.',
+    );
   });
 
   test('fixed, it imports again: its row and reason columns are known by their titles and ignored', async () => {
@@ -103,6 +106,8 @@ describe('the invalid-rows download', () => {
   test('in Chinese, with the same columns', async () => {
     const text = (await member.get(`/tasks/${sampleDraft}/invalid-rows.csv`).set('Accept-Language', 'zh-CN').buffer(true).parse(binary)).body.toString('utf8') as string;
     expect(text.slice(1).split('\r\n')[0]).toBe('行号,手机号码,变量1,变量2,原因');
+    const check = (await member.get(`/tasks/${sampleDraft}/check`).set('Accept-Language', 'zh-CN')).text;
+    expect(check).toContain('行号与表格中显示的一致（表头为第 1 行）');
   });
 
   test('an xlsx task export read back by SheetJS has no apostrophes and imports its formula-like parameter as typed', async () => {

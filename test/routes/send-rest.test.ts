@@ -73,6 +73,18 @@ test('a task cancelled before it started still says "Cancelled", bills nothing a
   expect(page).not.toContain('/send-rest');
 });
 
+test('in Chinese: 已停止, its stop time (停止时间, not 发送完成), billed for what was sent, 发送剩余号码', async () => {
+  const { taskId } = await sendingTask(10, 4);
+  await post(owner, `/tasks/${taskId}/stop`, `/tasks/${taskId}`);
+  const page = unescapeHtml((await owner.get(`/tasks/${taskId}`).set('Accept-Language', 'zh-CN')).text);
+  expect(badge(page)).toEqual(['stopped', '已停止']);
+  expect(page).toMatch(/<dt>停止时间<\/dt><dd data-stopped>\d{4}-\d\d-\d\d \d\d:\d\d/);
+  expect(page).not.toContain('发送完成');
+  expect(page).toMatch(/data-count="segments">4</);
+  expect(page).toContain('仅计已发送；原计划 10');
+  expect(page).toContain('发送剩余号码（6）');
+});
+
 describe('send the rest', () => {
   let source: string;
   let all: string[];
