@@ -7,6 +7,7 @@ import { parseId, parseNewUserForm, parseResetPasswordForm, parseRoleForm } from
 import { field, type FieldErrors } from '../validators/validation';
 import { flash } from '../middleware/flash';
 import { stampSession } from '../middleware/auth';
+import { userHasConfirmedTotp } from '../queries/totp-credentials.queries';
 
 export function usersHandlers({ db }: AppDeps) {
   async function loadUser(req: Request) {
@@ -18,7 +19,8 @@ export function usersHandlers({ db }: AppDeps) {
 
   async function renderShow(req: Request, res: Response, status = 200, errors: FieldErrors = {}) {
     const target = await loadUser(req);
-    res.status(status).render('pages/users/show', { title: target.username, target, errors, values: { role: field(req.body, 'role') || target.role } });
+    const targetTwoFactor = await userHasConfirmedTotp(db, target.id);
+    res.status(status).render('pages/users/show', { title: target.username, target, targetTwoFactor, errors, values: { role: field(req.body, 'role') || target.role } });
   }
 
   /**

@@ -8,6 +8,7 @@ import { apiKeysRoutes } from './api-keys.routes';
 import { apiRoutes } from './api.routes';
 import { tasksRoutes } from './tasks.routes';
 import { carriersRoutes } from './carriers.routes';
+import { twoFactorRoutes } from './two-factor.routes';
 import { signatureKind, templateKind } from '../handlers/catalogue.kinds';
 import { templateFitHandler } from '../handlers/template-fit.handlers';
 import { apiDocsHandler } from '../handlers/api-docs.handlers';
@@ -23,6 +24,7 @@ export function buildRoutes(deps: AppDeps): Router {
   router.use('/templates', catalogueRoutes(deps, templateKind));
   router.use('/tasks', tasksRoutes(deps));
   router.use('/api-keys', apiKeysRoutes(deps));
+  router.use(twoFactorRoutes(deps));
   router.use('/carriers', carriersRoutes(deps));
   router.get('/api-docs', requireUser, apiDocsHandler);
   router.use('/api/v1', apiRoutes(deps));
