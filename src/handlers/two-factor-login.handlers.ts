@@ -42,6 +42,7 @@ export function twoFactorLoginHandlers({ db, config }: AppDeps) {
       }
       if (!result.ok) return render(res, 422, { code: { key: result.reason === 'replayed' ? 'twoFactor.errors.replayed' : 'twoFactor.errors.wrongCode' } });
       // Signed in only now, in a new session (startSession regenerates it, which also drops the pending step).
+      // AUDIT: two_factor.passed user (for these users the password step alone is not yet a sign-in)
       await startSession(req, user);
       if (result.usedRecoveryCode) flash(req, 'twoFactor.recoveryCodeUsed', { count: result.recoveryCodesLeft });
       res.redirect(303, pending.next);

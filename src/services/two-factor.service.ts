@@ -100,7 +100,10 @@ export async function verifySecondFactor(
     await recordCodeAttempt(trx, userId, ip, now.toISOString());
     return null;
   });
-  if (unlockAt !== null) return { ok: false, reason: 'throttled', retryMinutes: Math.max(1, Math.ceil((unlockAt - now.getTime()) / 60000)) };
+  if (unlockAt !== null) {
+    // AUDIT: two_factor.failed user (throttled)
+    return { ok: false, reason: 'throttled', retryMinutes: Math.max(1, Math.ceil((unlockAt - now.getTime()) / 60000)) };
+  }
 
   const outcome = await checkFactor(db, key, userId, factor, now);
   if (outcome === 'wrongCode' || outcome === 'replayed') {
