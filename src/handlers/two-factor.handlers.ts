@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { AppDeps } from '../app';
 import { HttpError } from '../http-error';
-import { confirmEnrolment, resetTwoFactor, startEnrolment, twoFactorStatus } from '../services/two-factor.service';
+import { confirmEnrolment, renewRecoveryCodes, resetTwoFactor, startEnrolment, twoFactorStatus } from '../services/two-factor.service';
 import { findUserById } from '../queries/users.queries';
 import { groupedSecret, totpUri } from '../two-factor/totp';
 import { qrDataUrl } from '../two-factor/qr-image';
@@ -45,6 +45,19 @@ export function twoFactorHandlers({ db, config }: AppDeps) {
       const result = await confirmEnrolment(db, config.secretKey, req.user!.id, parsed.value);
       if (!result.ok && result.reason === 'notStarted') return res.redirect(303, '/account/two-factor');
       if (!result.ok) return renderPage(req, res, 422, { code: { key: 'twoFactor.errors.wrongEnrolmentCode' } });
+      req.session.twoFactorRecoveryCodes = result.recoveryCodes;
+      res.redirect(303, '/account/two-factor/recovery-codes');
+    },
+
+    async renewRecoveryCodes(req: Request, res: Response) {
+      const parsed = parseEnrolmentCode(req.body);
+      if (!parsed.ok) return renderPage(req, res, 422, parsed.errors);
+      const result = await renewRecoveryCodes(db, config.secretKey, { userId: req.user!.id, ip: req.ip ?? 'unknown', code: parsed.value });
+      if (!result.ok && result.reason === 'throttled') {
+        const key = result.retryMinutes === 1 ? 'twoFactor.throttledOne' : 'twoFactor.throttled';
+        return renderPage(req, res, 429, { code: { key, params: { minutes: result.retryMinutes } } });
+      }
+      if (!result.ok) return renderPage(req, res, 422, { code: { key: result.reason === 'replayed' ? 'twoFactor.errors.replayed' : 'twoFactor.errors.wrongCode' } });
       req.session.twoFactorRecoveryCodes = result.recoveryCodes;
       res.redirect(303, '/account/two-factor/recovery-codes');
     },

@@ -15,5 +15,6 @@ export function twoFactorRoutes(deps: AppDeps): Router {
     .post('/account/two-factor/start', requireUser, h.start)
     .post('/account/two-factor/confirm', requireUser, h.confirm)
     .get('/account/two-factor/recovery-codes', requireUser, h.recoveryCodes)
+    .post('/account/two-factor/recovery-codes', requireUser, h.renewRecoveryCodes)
     .post('/users/:id/two-factor/reset', requireAdmin, h.reset);
 }

@@ -124,6 +124,22 @@ async function checkFactor(db: Knex, key: Buffer, userId: number, factor: Second
   return (await claimTotpStep(db, userId, step)) ? 'totp' : 'replayed';
 }
 
+export type NewRecoveryCodesResult = { ok: true; recoveryCodes: string[] } | Exclude<SecondFactorResult, { ok: true }>;
+
+/**
+ * Ten new recovery codes in place of the old ones (all of them, used or not), for a user who is running out. It
+ * takes a current code from the app, checked like the sign-in code step (throttled, no replay): a stolen session
+ * alone must not be able to mint a second factor of its own.
+ */
+export async function renewRecoveryCodes(db: Knex, key: Buffer, input: { userId: number; ip: string; code: string }, now = new Date()): Promise<NewRecoveryCodesResult> {
+  const checked = await verifySecondFactor(db, key, { userId: input.userId, ip: input.ip, factor: { kind: 'totp', code: input.code } }, now);
+  if (!checked.ok) return checked;
+  const recoveryCodes = newRecoveryCodes();
+  await db.transaction((trx) => replaceRecoveryCodes(trx, input.userId, recoveryCodes.map((c) => hashRecoveryCode(normaliseRecoveryCode(c)!))));
+  // AUDIT: two_factor.recovery_codes_renewed user
+  return { ok: true, recoveryCodes };
+}
+
 /**
  * Another admin turns a user's two-factor sign-in off (a lost phone, no recovery codes left): the secret, the
  * recovery codes and the code failures go. The user signs in with the password alone until they enrol again (or

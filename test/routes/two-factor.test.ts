@@ -86,6 +86,33 @@ describe('enrolment', () => {
     expect(await t.db('totp_credentials').where({ user_id: id }).first()).toEqual(before);
   });
 
+  test('new recovery codes take a current code (wrong: 422; replayed: 422); the old codes then stop working', async () => {
+    const { id, secret, recoveryCodes } = await enrolledUser('uma');
+    const agent = await passwordStep(t.app, 'uma');
+    expect((await submitCode(agent, recoveryCodes[0])).status).toBe(303);
+    expect((await agent.get('/account/two-factor')).text).toContain('data-recovery-left="9"');
+
+    const wrongCode = String((Number(codeFor(secret, 1)) + 1) % 1_000_000).padStart(6, '0');
+    const wrong = await postForm(agent, '/account/two-factor/recovery-codes', { code: wrongCode }, '/account/two-factor');
+    expect(wrong.status).toBe(422);
+    expect(fieldError(wrong.text, 'code')).toMatch(/^That code is not right/);
+    const step: number = (await t.db('totp_credentials').where({ user_id: id }).first()).last_used_step ?? 0;
+    const code = codeAtStep(secret, Math.max(step + 1, Math.floor(Date.now() / 30_000)));
+    const ok = await postForm(agent, '/account/two-factor/recovery-codes', { code }, '/account/two-factor');
+    expect(ok.status).toBe(303);
+    expect(ok.headers.location).toBe('/account/two-factor/recovery-codes');
+    const fresh = recoveryCodesOnPage((await agent.get('/account/two-factor/recovery-codes')).text);
+    expect(fresh).toHaveLength(10);
+    expect(fresh.filter((c) => recoveryCodes.includes(c))).toEqual([]);
+    const replayed = await postForm(agent, '/account/two-factor/recovery-codes', { code }, '/account/two-factor');
+    expect(replayed.status).toBe(422);
+    expect(fieldError(replayed.text, 'code')).toBe('That code has just been used. Wait for the next code in your app.');
+
+    const old = await passwordStep(t.app, 'uma');
+    expect((await submitCode(old, recoveryCodes[1])).status).toBe(422);
+    expect((await submitCode(old, fresh[0])).status).toBe(303);
+  });
+
   test('enrolment needs a signed-in user', async () => {
     const res = await request(t.app).get('/account/two-factor');
     expect(res.status).toBe(303);
