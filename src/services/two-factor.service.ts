@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { HttpError } from '../http-error';
-import { openSecret, sealSecret } from '../secrets/secret-box';
+import { openSecret, SecretBoxError, sealSecret } from '../secrets/secret-box';
 import { findUserById } from '../queries/users.queries';
 import { claimTotpStep, confirmTotp, deleteTotpCredential, findTotpCredential, savePendingTotp } from '../queries/totp-credentials.queries';
 import { countUnusedRecoveryCodes, deleteRecoveryCodes, replaceRecoveryCodes, useRecoveryCode } from '../queries/recovery-codes.queries';
@@ -28,13 +28,26 @@ export interface TwoFactorStatus {
   recoveryCodesLeft: number;
 }
 
+/**
+ * The secret, or null when the box cannot be opened (QUNFA_SECRET_KEY was lost or changed): app codes then simply
+ * fail, while recovery codes and an admin's reset still work, rather than every attempt being a server error.
+ */
+function openTotpSecret(key: Buffer, box: string): string | null {
+  try {
+    return openSecret(key, box);
+  } catch (err) {
+    if (err instanceof SecretBoxError) return null;
+    throw err;
+  }
+}
+
 export async function twoFactorStatus(db: Knex, key: Buffer, userId: number): Promise<TwoFactorStatus> {
   const credential = await findTotpCredential(db, userId);
   const enabled = Boolean(credential?.confirmedAt);
   return {
     enabled,
     confirmedAt: credential?.confirmedAt ?? null,
-    pendingSecret: credential && !enabled ? openSecret(key, credential.secretBox) : null,
+    pendingSecret: credential && !enabled ? openTotpSecret(key, credential.secretBox) : null,
     recoveryCodesLeft: enabled ? await countUnusedRecoveryCodes(db, userId) : 0,
   };
 }
@@ -60,8 +73,9 @@ export type EnrolmentResult = { ok: true; recoveryCodes: string[] } | { ok: fals
 export async function confirmEnrolment(db: Knex, key: Buffer, userId: number, code: string, now = new Date()): Promise<EnrolmentResult> {
   return db.transaction(async (trx) => {
     const credential = await findTotpCredential(trx, userId);
-    if (!credential || credential.confirmedAt) return { ok: false, reason: 'notStarted' } as const;
-    const step = stepOfCode(openSecret(key, credential.secretBox), code, now);
+    const secret = credential && !credential.confirmedAt ? openTotpSecret(key, credential.secretBox) : null;
+    if (secret === null) return { ok: false, reason: 'notStarted' } as const;
+    const step = stepOfCode(secret, code, now);
     if (step === null) return { ok: false, reason: 'wrongCode' } as const;
     await confirmTotp(trx, userId, step);
     const recoveryCodes = newRecoveryCodes();
@@ -119,7 +133,8 @@ async function checkFactor(db: Knex, key: Buffer, userId: number, factor: Second
   const credential = await findTotpCredential(db, userId);
   if (!credential?.confirmedAt) return 'wrongCode';
   if (factor.kind === 'recovery') return (await useRecoveryCode(db, userId, hashRecoveryCode(factor.code))) ? 'recoveryCode' : 'wrongCode';
-  const step = stepOfCode(openSecret(key, credential.secretBox), factor.code, now);
+  const secret = openTotpSecret(key, credential.secretBox);
+  const step = secret === null ? null : stepOfCode(secret, factor.code, now);
   if (step === null) return 'wrongCode';
   return (await claimTotpStep(db, userId, step)) ? 'totp' : 'replayed';
 }

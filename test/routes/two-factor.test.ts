@@ -1,4 +1,4 @@
-import { openSecret } from '../../src/secrets/secret-box';
+import { openSecret, sealSecret } from '../../src/secrets/secret-box';
 import { MAX_FAILURES } from '../../src/services/auth.service';
 import request from 'supertest';
 import { addUser, cookieFrom, csrfFrom, fieldError, flashText, loginAs, makeTestApp, PASSWORD, postForm, type TestApp } from '../helpers/app';
@@ -233,6 +233,16 @@ describe('signing in with a code', () => {
     expect(statuses.filter((s) => s === 422)).toHaveLength(MAX_FAILURES);
     expect(statuses.filter((s) => s === 429)).toHaveLength(12 - MAX_FAILURES);
     expect(await t.db('two_factor_attempts').where({ user_id: id }).count({ n: '*' }).first()).toEqual({ n: MAX_FAILURES });
+  });
+
+  test('a key sealed under another QUNFA_SECRET_KEY: app codes are refused (422, not 500), a recovery code still works', async () => {
+    const { id, secret, recoveryCodes } = await enrolledUser('vera');
+    await t.db('totp_credentials').where({ user_id: id }).update({ secret_box: sealSecret(Buffer.alloc(32, 9), secret) });
+    const agent = await passwordStep(t.app, 'vera');
+    const res = await submitCode(agent, codeFor(secret, 1));
+    expect(res.status).toBe(422);
+    expect(fieldError(res.text, 'code')).toMatch(/^That code is not right/);
+    expect((await submitCode(agent, recoveryCodes[0])).status).toBe(303);
   });
 
   test('without a password step the code page leads back to the login page', async () => {
