@@ -2,12 +2,12 @@ import type { Request, Response } from 'express';
 import type { AppDeps } from '../app';
 import { HttpError } from '../http-error';
 import { findUserById, listUsers } from '../queries/users.queries';
+import { listUserIdsWithTotp, userHasConfirmedTotp } from '../queries/totp-credentials.queries';
 import { createUser, resetPassword, setUserDisabled, setUserRole, usernameTaken } from '../services/users.service';
 import { parseId, parseNewUserForm, parseResetPasswordForm, parseRoleForm } from '../validators/users.validators';
 import { field, type FieldErrors } from '../validators/validation';
 import { flash } from '../middleware/flash';
 import { stampSession } from '../middleware/auth';
-import { userHasConfirmedTotp } from '../queries/totp-credentials.queries';
 
 export function usersHandlers({ db }: AppDeps) {
   async function loadUser(req: Request) {
@@ -46,7 +46,7 @@ export function usersHandlers({ db }: AppDeps) {
 
   return {
     async list(_req: Request, res: Response) {
-      res.render('pages/users/index', { title: res.locals.t('users.title'), users: await listUsers(db) });
+      res.render('pages/users/index', { title: res.locals.t('users.title'), users: await listUsers(db), twoFactorUserIds: new Set(await listUserIdsWithTotp(db)) });
     },
 
     newForm(_req: Request, res: Response) {

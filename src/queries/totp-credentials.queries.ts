@@ -27,6 +27,11 @@ export async function userHasConfirmedTotp(db: Knex, userId: number): Promise<bo
   return Boolean(await db('totp_credentials').where({ user_id: userId }).whereNotNull('confirmed_at').first('id'));
 }
 
+/** The users with two-factor sign-in on, for the user list. */
+export async function listUserIdsWithTotp(db: Knex): Promise<number[]> {
+  return db('totp_credentials').whereNotNull('confirmed_at').pluck('user_id');
+}
+
 /** A new unconfirmed secret, replacing an earlier unconfirmed one (a confirmed one is never overwritten here). */
 export async function savePendingTotp(db: Knex, userId: number, secretBox: string): Promise<void> {
   const now = new Date().toISOString();

@@ -99,6 +99,8 @@ describe("another admin resets a user's two-factor sign-in", () => {
     const id = await addUser(t.db, 'rita');
     const { secret } = await enrol(await loginAs(t.app, 'rita'));
     const admin = await loginAs(t.app, 'admin');
+    const rowOf = (html: string) => new RegExp(`<a href="/users/${id}">rita</a>[\\s\\S]*?data-two-factor="(on|off)"`).exec(html)?.[1];
+    expect(rowOf((await admin.get('/users')).text)).toBe('on');
     const userPage = await admin.get(`/users/${id}`);
     expect(userPage.text).toContain('data-two-factor-state="on"');
     const res = await postForm(admin, `/users/${id}/two-factor/reset`, {}, `/users/${id}`);
@@ -107,6 +109,7 @@ describe("another admin resets a user's two-factor sign-in", () => {
     const after = await admin.get(`/users/${id}`);
     expect(flashText(after.text)).toBe('Two-factor sign-in of rita is reset.');
     expect(after.text).toContain('data-two-factor-state="off"');
+    expect(rowOf((await admin.get('/users')).text)).toBe('off');
     expect(await t.db('totp_credentials').where({ user_id: id }).first()).toBeUndefined();
     expect(await t.db('recovery_codes').where({ user_id: id }).first()).toBeUndefined();
 
