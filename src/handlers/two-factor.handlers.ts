@@ -3,11 +3,12 @@ import type { AppDeps } from '../app';
 import { HttpError } from '../http-error';
 import { confirmEnrolment, renewRecoveryCodes, resetTwoFactor, startEnrolment, twoFactorStatus } from '../services/two-factor.service';
 import { findUserById } from '../queries/users.queries';
+import { saveSettings } from '../services/settings.service';
 import { groupedSecret, totpUri } from '../two-factor/totp';
 import { qrDataUrl } from '../two-factor/qr-image';
 import { parseEnrolmentCode } from '../validators/two-factor.validators';
 import { parseId } from '../validators/users.validators';
-import type { FieldErrors } from '../validators/validation';
+import { field, type FieldErrors } from '../validators/validation';
 import { flash } from '../middleware/flash';
 
 /** Each user's own two-factor sign-in (/account/two-factor), and an admin's reset of another user's. */
@@ -68,6 +69,13 @@ export function twoFactorHandlers({ db, config }: AppDeps) {
       if (!codes) return res.redirect(303, '/account/two-factor');
       delete req.session.twoFactorRecoveryCodes;
       res.render('pages/account/recovery-codes', { title: res.locals.t('twoFactor.recoveryTitle'), codes });
+    },
+
+    /** The /settings requirement, a form of its own: a checkbox, so there is nothing to refuse. */
+    async saveRequirement(req: Request, res: Response) {
+      await saveSettings(db, { requireTwoFactorForAdmins: field(req.body, 'requireTwoFactorForAdmins') !== '' });
+      flash(req, 'settings.securitySaved');
+      res.redirect(303, '/settings');
     },
 
     async reset(req: Request, res: Response) {

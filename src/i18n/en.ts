@@ -182,6 +182,8 @@ export const en = {
   'settings.security': "Security",
   'settings.requireTwoFactorForAdmins': "Require two-factor sign-in for administrators",
   'settings.requireTwoFactorForAdminsHint': "An administrator without it is sent to set it up right after signing in, and can use nothing else until it is on. API keys are not affected.",
+  'settings.saveSecurity': "Save security",
+  'settings.securitySaved': "Security settings saved.",
   'settings.backups': "Backups",
   'settings.backupsKept': "Daily backups kept",
   'settings.backupsKeptHint': "A copy of the database is taken into DATA_DIR/backups/ every day at 03:00 (server time); older daily copies beyond this number are removed (1–365, default 7).",

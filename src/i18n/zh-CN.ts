@@ -184,6 +184,8 @@ export const zhCN: Record<MessageKey, string> = {
   'settings.security': "安全",
   'settings.requireTwoFactorForAdmins': "要求管理员使用两步验证登录",
   'settings.requireTwoFactorForAdminsHint': "未设置的管理员登录后会被直接带到设置页面，设置完成前不能使用其他功能。不影响 API 密钥。",
+  'settings.saveSecurity': "保存安全设置",
+  'settings.securitySaved': "安全设置已保存。",
   'settings.backups': "备份",
   'settings.backupsKept': "保留的每日备份数",
   'settings.backupsKeptHint': "每天 03:00（服务器时间）将数据库复制一份到 DATA_DIR/backups/；超过此数量的较早每日备份会被删除（1–365，默认 7）。",

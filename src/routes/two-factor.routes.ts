@@ -4,7 +4,7 @@ import { twoFactorLoginHandlers } from '../handlers/two-factor-login.handlers';
 import { twoFactorHandlers } from '../handlers/two-factor.handlers';
 import { requireAdmin, requireUser } from '../middleware/auth';
 
-/** Two-factor sign-in (issue 14): the code step of signing in, each user's enrolment, and an admin's reset. */
+/** Two-factor sign-in (issue 14): the code step of signing in, each user's enrolment, an admin's reset, the requirement. */
 export function twoFactorRoutes(deps: AppDeps): Router {
   const login = twoFactorLoginHandlers(deps);
   const h = twoFactorHandlers(deps);
@@ -16,5 +16,6 @@ export function twoFactorRoutes(deps: AppDeps): Router {
     .post('/account/two-factor/confirm', requireUser, h.confirm)
     .get('/account/two-factor/recovery-codes', requireUser, h.recoveryCodes)
     .post('/account/two-factor/recovery-codes', requireUser, h.renewRecoveryCodes)
-    .post('/users/:id/two-factor/reset', requireAdmin, h.reset);
+    .post('/users/:id/two-factor/reset', requireAdmin, h.reset)
+    .post('/settings/two-factor', requireAdmin, h.saveRequirement);
 }

@@ -30,7 +30,6 @@ export function settingsFormValues(s: Settings): Record<string, string> {
     stubErrorRate: String(s.stubCarrier.errorRate),
     stubTimeoutRate: String(s.stubCarrier.timeoutRate),
     maskNumbersForMembers: s.maskNumbersForMembers ? '1' : '',
-    requireTwoFactorForAdmins: s.requireTwoFactorForAdmins ? '1' : '',
     retentionDays: String(s.retentionDays),
     backupsKept: String(s.backupsKept),
   };
@@ -40,7 +39,6 @@ export const SETTINGS_FIELDS = [
   'timeZone', 'importMaxRows', 'importMaxMb', 'scheduleHorizonDays', 'unsubscribePhrases', 'dispatchBatchSize', 'carrierRatePerSecond',
   'maxAttempts', 'stubDelayMinMs', 'stubDelayMaxMs', 'stubFailureMix', 'stubThroughput', 'stubErrorRate', 'stubTimeoutRate',
   'maskNumbersForMembers', 'retentionDays', 'backupsKept',
-  'requireTwoFactorForAdmins',
 ] as const;
 
 function share(raw: string, name: string, errors: FieldErrors): number {
@@ -92,12 +90,11 @@ export function parseSettingsForm(body: unknown): Parsed<Settings> {
   };
   // A checkbox: present (any value) when ticked, absent when not.
   const maskNumbersForMembers = field(body, 'maskNumbersForMembers') !== '';
-  const requireTwoFactorForAdmins = field(body, 'requireTwoFactorForAdmins') !== '';
   const retentionDays = wholeNumber(field(body, 'retentionDays'), 'retentionDays', 1, 3650, errors);
   const backupsKept = wholeNumber(field(body, 'backupsKept'), 'backupsKept', 1, 365, errors);
   if (hasErrors(errors)) return { ok: false, errors };
   return {
     ok: true,
-    value: { timeZone, importMaxRows, importMaxBytes: importMaxMb * MB, scheduleHorizonDays, unsubscribePhrases, dispatchBatchSize, carrierRatePerSecond, maxAttempts, stubCarrier, maskNumbersForMembers, retentionDays, backupsKept, requireTwoFactorForAdmins },
+    value: { timeZone, importMaxRows, importMaxBytes: importMaxMb * MB, scheduleHorizonDays, unsubscribePhrases, dispatchBatchSize, carrierRatePerSecond, maxAttempts, stubCarrier, maskNumbersForMembers, retentionDays, backupsKept },
   };
 }

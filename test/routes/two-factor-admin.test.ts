@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { createApiKey } from '../../src/services/api-keys.service';
-import { saveSettings } from '../../src/services/settings.service';
+import { getSettings, saveSettings } from '../../src/services/settings.service';
 import { addUser, csrfFrom, flashText, formFields, loginAs, makeTestApp, postForm, type Agent, type TestApp } from '../helpers/app';
 import { codeFor, enrol, passwordStep, submitCode } from '../helpers/two-factor';
 
@@ -75,22 +75,44 @@ describe('requiring two-factor sign-in for admins (/settings)', () => {
     expect(write.body.error.code).not.toMatch(/two/i);
   });
 
-  test('the setting is a checkbox on /settings, kept across a failed save', async () => {
+  test('the setting is a form of its own on /settings (admins only); saving the other settings leaves it alone', async () => {
     await addUser(t.db, 'sara', 'admin');
+    await addUser(t.db, 'mark');
     await saveSettings(t.db, { requireTwoFactorForAdmins: false });
-    const agent = await loginAs(t.app, 'sara');
-    const page = await agent.get('/settings');
-    expect(page.text).toContain('name="requireTwoFactorForAdmins"');
-    const fields = formFields(page.text, '/settings');
-    expect(fields.requireTwoFactorForAdmins).toBeUndefined();
-    const bad = await postForm(agent, '/settings', { ...fields, requireTwoFactorForAdmins: '1', retentionDays: 'soon' }, '/settings');
-    expect(bad.status).toBe(422);
-    expect(formFields(bad.text, '/settings').requireTwoFactorForAdmins).toBe('1');
-    const ok = await postForm(agent, '/settings', { ...fields, requireTwoFactorForAdmins: '1' }, '/settings');
-    expect(ok.status).toBe(303);
-    // Sara has no second factor, so the setting she just saved sends her to enrolment.
-    expect((await agent.get('/settings')).headers.location).toBe('/account/two-factor');
-    expect(await t.db('settings').where({ key: 'requireTwoFactorForAdmins' }).first()).toMatchObject({ value: 'true' });
+    const sara = await loginAs(t.app, 'sara');
+    const page = await sara.get('/settings');
+    expect(formFields(page.text, '/settings/two-factor')).toEqual({});
+    expect(formFields(page.text, '/settings').requireTwoFactorForAdmins).toBeUndefined();
+
+    const member = await loginAs(t.app, 'mark');
+    expect((await postForm(member, '/settings/two-factor', { requireTwoFactorForAdmins: '1' }, '/tasks')).status).toBe(403);
+    expect((await getSettings(t.db, t.config)).requireTwoFactorForAdmins).toBe(false);
+
+    // The main form saved with the requirement off keeps it off, and the other way round.
+    const mainForm = formFields(page.text, '/settings');
+    const on = await postForm(sara, '/settings/two-factor', { requireTwoFactorForAdmins: '1' }, '/settings');
+    expect(on.status).toBe(303);
+    expect(on.headers.location).toBe('/settings');
+    expect((await getSettings(t.db, t.config)).requireTwoFactorForAdmins).toBe(true);
+    // Sara has no second factor, so the setting she just saved sends her to enrolment; her other forms are refused.
+    expect((await sara.get('/settings')).headers.location).toBe('/account/two-factor');
+    expect((await postFromEnrolment(sara, '/settings', mainForm)).status).toBe(403);
+    expect((await postFromEnrolment(sara, '/settings/two-factor', {})).status).toBe(403);
+
+    // An admin who has it: the main form saved leaves the requirement on; unticked in its own form, it goes off.
+    await addUser(t.db, 'sven', 'admin');
+    const { secret } = await enrol(await loginAs(t.app, 'sven'));
+    const sven = await passwordStep(t.app, 'sven');
+    expect((await submitCode(sven, codeFor(secret, 1))).status).toBe(303);
+    const svenPage = await sven.get('/settings');
+    expect(/id="requireTwoFactorForAdmins"[^>]*checked/.test(svenPage.text)).toBe(true);
+    expect((await postForm(sven, '/settings', mainForm, '/settings')).status).toBe(303);
+    expect((await getSettings(t.db, t.config)).requireTwoFactorForAdmins).toBe(true);
+    const off = await postForm(sven, '/settings/two-factor', {}, '/settings');
+    expect(off.status).toBe(303);
+    expect(flashText((await sven.get('/settings')).text)).toBe('Security settings saved.');
+    expect((await getSettings(t.db, t.config)).requireTwoFactorForAdmins).toBe(false);
+    expect((await sara.get('/settings')).status).toBe(200);
   });
 });
 
