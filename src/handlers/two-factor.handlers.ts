@@ -11,7 +11,7 @@ import { parseId } from '../validators/users.validators';
 import { field, type FieldErrors } from '../validators/validation';
 import { flash } from '../middleware/flash';
 
-/** Each user's own two-factor sign-in (/account/two-factor), and an admin's reset of another user's. */
+/** Each user's own two-factor sign-in (/account/two-factor); an admin's reset of another user's, and the requirement. */
 export function twoFactorHandlers({ db, config }: AppDeps) {
   async function renderPage(req: Request, res: Response, status = 200, errors: FieldErrors = {}) {
     const user = req.user!;
@@ -73,6 +73,7 @@ export function twoFactorHandlers({ db, config }: AppDeps) {
 
     /** The /settings requirement, a form of its own: a checkbox, so there is nothing to refuse. */
     async saveRequirement(req: Request, res: Response) {
+      // AUDIT: settings.changed settings (saveSettings records it once given this admin's audit context)
       await saveSettings(db, { requireTwoFactorForAdmins: field(req.body, 'requireTwoFactorForAdmins') !== '' });
       flash(req, 'settings.securitySaved');
       res.redirect(303, '/settings');
