@@ -96,7 +96,7 @@ export const en = {
   'twoFactor.resetOwnHint': 'Another administrator can reset your own two-factor sign-in.',
   'twoFactor.resetDone': 'Two-factor sign-in of {username} is reset.',
   'twoFactor.resetNothing': '{username} had no two-factor sign-in to reset.',
-  'twoFactor.errors.codeFormat': 'Enter the 6-digit code from your app, or a recovery code like abcde-fghij.',
+  'twoFactor.errors.codeFormat': 'Enter the 6-digit code from your app, or a recovery code like abcd-efgh-ijkl.',
   'twoFactor.errors.sixDigits': 'Enter the 6 digits your app shows.',
   'twoFactor.errors.wrongCode': 'That code is not right. Check that your phone’s clock is correct and enter the code your app shows now.',
   'twoFactor.errors.replayed': 'That code has just been used. Wait for the next code in your app.',

@@ -98,7 +98,7 @@ export const zhCN: Record<MessageKey, string> = {
   'twoFactor.resetOwnHint': '您自己的两步验证登录需由另一位管理员重置。',
   'twoFactor.resetDone': '已重置 {username} 的两步验证登录。',
   'twoFactor.resetNothing': '{username} 未开启两步验证登录，无需重置。',
-  'twoFactor.errors.codeFormat': '请输入应用中的 6 位验证码，或形如 abcde-fghij 的恢复码。',
+  'twoFactor.errors.codeFormat': '请输入应用中的 6 位验证码，或形如 abcd-efgh-ijkl 的恢复码。',
   'twoFactor.errors.sixDigits': '请输入应用显示的 6 位数字。',
   'twoFactor.errors.wrongCode': '验证码不正确。请确认手机时间准确，并输入应用当前显示的验证码。',
   'twoFactor.errors.replayed': '该验证码刚刚已被使用，请等待应用显示下一个验证码。',

@@ -4,10 +4,10 @@ describe('parseSignInCode', () => {
   test.each([
     ['123456', { kind: 'totp', code: '123456' }],
     [' 123 456 ', { kind: 'totp', code: '123456' }],
-    ['abcde-fgh23', { kind: 'recovery', code: 'abcdefgh23' }],
-    ['ABCDE FGH23', { kind: 'recovery', code: 'abcdefgh23' }],
+    ['abcd-efgh-ij23', { kind: 'recovery', code: 'abcdefghij23' }],
+    ['ABCD EFGH IJ23', { kind: 'recovery', code: 'abcdefghij23' }],
     ['１２３４５６', { kind: 'totp', code: '123456' }],
-    ['ａｂｃｄｅ－ｆｇｈ２３', { kind: 'recovery', code: 'abcdefgh23' }],
+    ['ａｂｃｄ－ｅｆｇｈ－ｉｊ２３', { kind: 'recovery', code: 'abcdefghij23' }],
   ])('%p is accepted as %p', (code, value) => {
     expect(parseSignInCode({ code })).toEqual({ ok: true, value });
   });
@@ -33,6 +33,6 @@ describe('parseEnrolmentCode', () => {
   test('six digits, spaces allowed; nothing else (no recovery codes yet)', () => {
     expect(parseEnrolmentCode({ code: '123 456' })).toEqual({ ok: true, value: '123456' });
     expect(parseEnrolmentCode({ code: '' })).toEqual({ ok: false, errors: { code: { key: 'validation.required' } } });
-    expect(parseEnrolmentCode({ code: 'abcde-fgh23' })).toEqual({ ok: false, errors: { code: { key: 'twoFactor.errors.sixDigits' } } });
+    expect(parseEnrolmentCode({ code: 'abcd-efgh-ij23' })).toEqual({ ok: false, errors: { code: { key: 'twoFactor.errors.sixDigits' } } });
   });
 });
