@@ -1,6 +1,7 @@
 import type { Request, Response } from 'express';
 import type { AppDeps } from '../app';
 import { findUserById } from '../queries/users.queries';
+import { userHasConfirmedTotp } from '../queries/totp-credentials.queries';
 import { verifySecondFactor } from '../services/two-factor.service';
 import { pendingSignIn } from '../two-factor/pending-sign-in';
 import { parseSignInCode } from '../validators/two-factor.validators';
@@ -31,8 +32,10 @@ export function twoFactorLoginHandlers({ db, config }: AppDeps) {
       const pending = pendingSignIn(req);
       if (!pending) return startOver(req, res);
       const user = await findUserById(db, pending.userId);
-      // Disabled, or the password changed since the password step: that step no longer counts.
+      // Disabled, the password changed, or two-factor sign-in reset since the password step: that step no longer
+      // counts as it was (after a reset the password alone signs in, from the login page).
       if (!user || user.disabledAt || user.sessionGeneration !== pending.generation) return startOver(req, res);
+      if (!(await userHasConfirmedTotp(db, user.id))) return startOver(req, res);
       const parsed = parseSignInCode(req.body);
       if (!parsed.ok) return render(res, 422, parsed.errors);
       const result = await verifySecondFactor(db, config.secretKey, { userId: user.id, ip: req.ip ?? 'unknown', factor: parsed.value });

@@ -263,6 +263,16 @@ describe('signing in with a code', () => {
     expect((await agent.get('/tasks')).status).toBe(303);
   });
 
+  test('a reset between the two steps sends the user back to the password, which then signs in alone', async () => {
+    const { id } = await enrolledUser('walt');
+    const agent = await passwordStep(t.app, 'walt');
+    await t.db('totp_credentials').where({ user_id: id }).delete();
+    const res = await submitCode(agent, '123456');
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/login');
+    expect(await t.db('two_factor_attempts').where({ user_id: id }).first()).toBeUndefined();
+  });
+
   test('users without two-factor sign-in still sign in with the password alone', async () => {
     await addUser(t.db, 'otto');
     const agent = await loginAs(t.app, 'otto');
