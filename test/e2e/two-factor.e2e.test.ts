@@ -1,12 +1,14 @@
 /**
  * Two-factor sign-in in a real browser (issue 14): enrol from the account page by reading the key shown as text
  * and computing the code with otplib, as an authenticator app would; sign out; sign in with the password and a
- * code. The QR image must load under the CSP, and the pages pass axe in both languages.
+ * code. The QR image must load under the CSP, the admin requirement holds in the browser, and the pages pass axe
+ * in both languages.
  */
 import { startBrowserHarness, type BrowserHarness, type BrowserSession } from '../helpers/browser';
 import { addUser, PASSWORD } from '../helpers/app';
 import { axeViolations } from '../helpers/axe';
 import { codeFor } from '../helpers/two-factor';
+import { saveSettings } from '../../src/services/settings.service';
 
 let harness: BrowserHarness;
 
@@ -14,6 +16,7 @@ beforeAll(async () => {
   harness = await startBrowserHarness();
   await addUser(harness.testApp.db, 'admin', 'admin');
   await addUser(harness.testApp.db, 'lin', 'admin');
+  await addUser(harness.testApp.db, 'gail', 'admin');
 }, 30_000);
 
 afterAll(async () => {
@@ -76,6 +79,29 @@ test('enrol by reading the key from the page, sign out, sign in with a code', as
   await page.getByLabel('Code').fill(codes[0]);
   await Promise.all([page.waitForURL('**/tasks'), page.getByRole('button', { name: 'Sign in' }).click()]);
   await expect(page.locator('.flash').textContent()).resolves.toContain('9 left');
+}, 60_000);
+
+test('with two-factor sign-in required, an admin without it lands on enrolment and every link leads back there until it is on', async () => {
+  await saveSettings(harness.testApp.db, { requireTwoFactorForAdmins: true });
+  try {
+    const session = await harness.newSession();
+    const { page } = session;
+    await passwordStep(session, 'gail');
+    expect(new URL(page.url()).pathname).toBe('/account/two-factor');
+    await expect(page.getByRole('alert').first().textContent()).resolves.toContain('Administrators must use two-factor sign-in here.');
+    await Promise.all([page.waitForNavigation(), page.locator('.topbar > .nav a[href="/settings"]').click()]);
+    expect(new URL(page.url()).pathname).toBe('/account/two-factor');
+
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Set up two-factor sign-in' }).click()]);
+    const secret = (await page.locator('[data-totp-secret]').textContent())!.replace(/\s/g, '');
+    await page.getByLabel('Code').fill(codeFor(secret));
+    await Promise.all([page.waitForURL('**/account/two-factor/recovery-codes'), page.getByRole('button', { name: 'Turn on two-factor sign-in' }).click()]);
+    await Promise.all([page.waitForNavigation(), page.locator('.topbar > .nav a[href="/settings"]').click()]);
+    expect(new URL(page.url()).pathname).toBe('/settings');
+    await session.context.close();
+  } finally {
+    await saveSettings(harness.testApp.db, { requireTwoFactorForAdmins: false });
+  }
 }, 60_000);
 
 describe.each([['en-US'], ['zh-CN']])('the two-factor pages in %s', (locale) => {
