@@ -13,6 +13,7 @@ import { SessionStore } from './middleware/session-store';
 import { localsMiddleware } from './middleware/locals';
 import { layoutMiddleware } from './middleware/layout';
 import { loadUser, setupGate } from './middleware/auth';
+import { twoFactorGate } from './middleware/two-factor-gate';
 import { notFound, errorHandler } from './middleware/error-handler';
 import { buildRoutes } from './routes';
 import { renderEjs } from './view-engine';
@@ -84,6 +85,7 @@ export function createApp(given: AppDeps): express.Express {
   app.use(localsMiddleware(deps));
   app.use(layoutMiddleware());
   app.use(setupGate(db));
+  app.use(twoFactorGate(db));
   app.use(refuseCrossSiteWrites);
   app.use(csrfProtection);
   app.use(buildRoutes(deps));

@@ -9,13 +9,15 @@ import { setUserLocale } from '../services/users.service';
 import { parseLoginForm, parseSetupForm } from '../validators/users.validators';
 import { field } from '../validators/validation';
 import { flash } from '../middleware/flash';
+import { userHasConfirmedTotp } from '../queries/totp-credentials.queries';
+import { beginCodeStep } from '../two-factor/pending-sign-in';
 
 function safeNext(raw: unknown): string {
   return typeof raw === 'string' && raw.startsWith('/') && !raw.startsWith('//') && !raw.startsWith('/\\') ? raw : '/tasks';
 }
 
 /** A new session id at login defeats session fixation; the chosen language survives the switch. */
-function startSession(req: Request, user: Pick<User, 'id' | 'sessionGeneration'>): Promise<void> {
+export function startSession(req: Request, user: Pick<User, 'id' | 'sessionGeneration'>): Promise<void> {
   const locale = req.session.locale;
   return new Promise((resolve, reject) =>
     req.session.regenerate((err) => {
@@ -67,6 +69,11 @@ export function authHandlers({ db }: AppDeps) {
             ? { key: result.retryMinutes === 1 ? 'login.throttledOne' : 'login.throttled', params: { minutes: result.retryMinutes } }
             : { key: 'login.invalid' };
         return res.status(result.reason === 'throttled' ? 429 : 422).render('pages/auth/login', { title, errors: { form: formError }, values });
+      }
+      if (await userHasConfirmedTotp(db, result.user.id)) {
+        // Not signed in yet: the code step (/login/code) finishes the sign-in in a new session.
+        beginCodeStep(req, result.user, values.next);
+        return res.redirect(303, '/login/code');
       }
       await startSession(req, result.user);
       res.redirect(303, values.next);

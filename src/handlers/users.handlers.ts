@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import type { AppDeps } from '../app';
 import { HttpError } from '../http-error';
 import { findUserById, listUsers } from '../queries/users.queries';
+import { listUserIdsWithTotp, userHasConfirmedTotp } from '../queries/totp-credentials.queries';
 import { createUser, resetPassword, setUserDisabled, setUserRole, usernameTaken } from '../services/users.service';
 import { parseId, parseNewUserForm, parseResetPasswordForm, parseRoleForm } from '../validators/users.validators';
 import { field, type FieldErrors } from '../validators/validation';
@@ -18,7 +19,8 @@ export function usersHandlers({ db }: AppDeps) {
 
   async function renderShow(req: Request, res: Response, status = 200, errors: FieldErrors = {}) {
     const target = await loadUser(req);
-    res.status(status).render('pages/users/show', { title: target.username, target, errors, values: { role: field(req.body, 'role') || target.role } });
+    const targetTwoFactor = await userHasConfirmedTotp(db, target.id);
+    res.status(status).render('pages/users/show', { title: target.username, target, targetTwoFactor, errors, values: { role: field(req.body, 'role') || target.role } });
   }
 
   /**
@@ -44,7 +46,7 @@ export function usersHandlers({ db }: AppDeps) {
 
   return {
     async list(_req: Request, res: Response) {
-      res.render('pages/users/index', { title: res.locals.t('users.title'), users: await listUsers(db) });
+      res.render('pages/users/index', { title: res.locals.t('users.title'), users: await listUsers(db), twoFactorUserIds: new Set(await listUserIdsWithTotp(db)) });
     },
 
     newForm(_req: Request, res: Response) {

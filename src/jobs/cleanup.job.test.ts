@@ -16,18 +16,19 @@ beforeEach(async () => {
 });
 afterEach(() => t.close());
 
-test('cleanup removes expired sessions, old login failures and idempotent answers older than the window', async () => {
+test('cleanup removes expired sessions, old login and code failures and idempotent answers older than the window', async () => {
   const now = Date.now();
   const iso = (ms: number) => new Date(ms).toISOString();
   await t.db('sessions').insert([{ sid: 'old', sess: '{}', expired: iso(now - 1000) }, { sid: 'live', sess: '{}', expired: iso(now + 60_000) }]);
   await t.db('login_attempts').insert([{ username: 'a', ip: '1', created_at: iso(now - 16 * 60_000) }, { username: 'a', ip: '1', created_at: iso(now - 60_000) }]);
+  await t.db('two_factor_attempts').insert([{ user_id: 1, ip: '1', created_at: iso(now - 16 * 60_000) }, { user_id: 1, ip: '1', created_at: iso(now - 60_000) }]);
   const [key] = await t.db('api_keys').insert({ name: 'k', prefix: 'p', key_hash: 'h', created_by: 1, created_at: iso(now) }).returning('id');
   const keyId = typeof key === 'object' ? key.id : key;
   await t.db('api_idempotency').insert([
     { api_key_id: keyId, idem_key: 'old', status: 201, body: '{}', created_at: iso(now - IDEMPOTENCY_WINDOW_MS - 1000) },
     { api_key_id: keyId, idem_key: 'new', status: 201, body: '{}', created_at: iso(now - 1000) },
   ]);
-  expect(await runCleanup(t.db, now)).toEqual({ sessions: 1, loginAttempts: 1, idempotentAnswers: 1 });
+  expect(await runCleanup(t.db, now)).toEqual({ sessions: 1, loginAttempts: 1, codeAttempts: 1, idempotentAnswers: 1 });
   expect(await t.db('sessions').pluck('sid')).toEqual(['live']);
   expect(await t.db('api_idempotency').pluck('idem_key')).toEqual(['new']);
 });

@@ -1,16 +1,18 @@
 import type { Knex } from 'knex';
 import { deleteExpiredSessions } from '../queries/sessions.queries';
 import { deleteFailuresBefore } from '../queries/login-attempts.queries';
+import { deleteCodeAttemptsBefore } from '../queries/two-factor-attempts.queries';
 import { deleteStoredAnswersBefore } from '../queries/api-idempotency.queries';
 import { FAILURE_WINDOW_MS } from '../services/auth.service';
 
 /** How long a client may retry POST /api/v1/tasks with the same Idempotency-Key and get the first answer. */
 export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
-/** Expired sessions, login failures older than the throttle window and old idempotent answers serve no purpose. */
-export async function runCleanup(db: Knex, now = Date.now()): Promise<{ sessions: number; loginAttempts: number; idempotentAnswers: number }> {
+/** Expired sessions, login and code failures older than the throttle window and old idempotent answers serve no purpose. */
+export async function runCleanup(db: Knex, now = Date.now()): Promise<{ sessions: number; loginAttempts: number; codeAttempts: number; idempotentAnswers: number }> {
   const sessions = await deleteExpiredSessions(db, new Date(now).toISOString());
   const loginAttempts = await deleteFailuresBefore(db, new Date(now - FAILURE_WINDOW_MS).toISOString());
+  const codeAttempts = await deleteCodeAttemptsBefore(db, new Date(now - FAILURE_WINDOW_MS).toISOString());
   const idempotentAnswers = await deleteStoredAnswersBefore(db, new Date(now - IDEMPOTENCY_WINDOW_MS).toISOString());
-  return { sessions, loginAttempts, idempotentAnswers };
+  return { sessions, loginAttempts, codeAttempts, idempotentAnswers };
 }

@@ -7,6 +7,7 @@ import { settingsRoutes } from './settings.routes';
 import { catalogueRoutes } from './catalogue.routes';
 import { apiKeysRoutes } from './api-keys.routes';
 import { apiRoutes } from './api.routes';
+import { twoFactorRoutes } from './two-factor.routes';
 import { tasksRoutes } from './tasks.routes';
 import { carriersRoutes } from './carriers.routes';
 import { inboxRoutes } from './inbox.routes';
@@ -27,6 +28,7 @@ export function buildRoutes(deps: AppDeps): Router {
   router.use('/templates', catalogueRoutes(deps, templateKind));
   router.use('/tasks', tasksRoutes(deps));
   router.use('/api-keys', apiKeysRoutes(deps));
+  router.use(twoFactorRoutes(deps));
   router.use('/carriers', carriersRoutes(deps));
   router.use('/inbox', inboxRoutes(deps));
   router.use('/opt-outs', optOutsRoutes(deps));
