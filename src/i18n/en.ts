@@ -130,6 +130,9 @@ export const en = {
   'settings.backupsKeptHint': "A copy of the database is taken into DATA_DIR/backups/ every day at 03:00 (server time); older daily copies beyond this number are removed (1–365, default 7).",
   'settings.lastBackup': "Last backup: {at}, {kb} KB.",
   'settings.noBackupYet': "No backup has been taken yet.",
+  'settings.audit': "Audit log",
+  'settings.auditRetentionDays': "Audit records kept (days)",
+  'settings.auditRetentionDaysHint': "The daily retention job removes audit records older than this (30–3650, default 365). Nothing else can remove or change a record.",
 
   'review.title': 'Review',
   'review.state': 'Status',

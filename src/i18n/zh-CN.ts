@@ -132,6 +132,9 @@ export const zhCN: Record<MessageKey, string> = {
   'settings.backupsKeptHint': "每天 03:00（服务器时间）将数据库复制一份到 DATA_DIR/backups/；超过此数量的较早每日备份会被删除（1–365，默认 7）。",
   'settings.lastBackup': "最近一次备份：{at}，{kb} KB。",
   'settings.noBackupYet': "尚未进行过备份。",
+  'settings.audit': "审计日志",
+  'settings.auditRetentionDays': "审计记录保留天数",
+  'settings.auditRetentionDaysHint': "每日保留任务会删除早于此天数的审计记录（30–3650，默认 365）。除此之外，任何操作都不能删除或修改记录。",
 
   'review.title': '审核',
   'review.state': '状态',

@@ -2,6 +2,8 @@ import type { Knex } from 'knex';
 import type { Config } from '../config';
 import { readSettingRows, writeSettingRows } from '../queries/settings.queries';
 import { DEFAULT_STUB_SETTINGS, type StubCarrierSettings } from '../carrier/stub.carrier';
+import { recordAudit, SYSTEM_CONTEXT, type AuditContext } from './audit.service';
+import { changedFields } from '../audit/audit-summary';
 
 export const DEFAULT_UNSUBSCRIBE_PHRASES: readonly string[] = [
   '回T退订', '退订回T', '回TD退订', 'TD退订', '回N退订', '退订回D', '退订回TD', '退订回复T',
@@ -27,6 +29,8 @@ export interface Settings {
   retentionDays: number;
   /** Daily copies of the database kept in DATA_DIR/backups/ (the backup job removes older ones). */
   backupsKept: number;
+  /** Audit records are removed this many days after they were made (the daily retention job; at least 30). */
+  auditRetentionDays: number;
 }
 
 export function defaultSettings(config: Pick<Config, 'timeZone'>): Settings {
@@ -43,6 +47,7 @@ export function defaultSettings(config: Pick<Config, 'timeZone'>): Settings {
     maskNumbersForMembers: false,
     retentionDays: 90,
     backupsKept: 7,
+    auditRetentionDays: 365,
   };
 }
 
@@ -58,6 +63,20 @@ export async function getSettings(db: Knex, config: Pick<Config, 'timeZone'>): P
   return merged as unknown as Settings;
 }
 
-export async function saveSettings(db: Knex, values: Partial<Settings>): Promise<void> {
-  await writeSettingRows(db, values);
+/**
+ * Saves the values and records what changed (only the fields whose value differs) in the same transaction.
+ * `audit.config` gives the defaults the before values are read against (the server's zone).
+ */
+export async function saveSettings(
+  db: Knex,
+  values: Partial<Settings>,
+  audit: { by: AuditContext; config: Pick<Config, 'timeZone'> } = { by: SYSTEM_CONTEXT, config: { timeZone: 'UTC' } },
+): Promise<void> {
+  await db.transaction(async (trx) => {
+    const before = (await getSettings(trx, audit.config)) as unknown as Record<string, unknown>;
+    await writeSettingRows(trx, values);
+    const changed = changedFields(Object.fromEntries(Object.keys(values).map((k) => [k, before[k]])), values);
+    if (Object.keys(changed.after ?? {}).length === 0) return;
+    await recordAudit(trx, { ...audit.by, action: 'settings.changed', object: { type: 'settings', id: null }, summary: changed });
+  });
 }
