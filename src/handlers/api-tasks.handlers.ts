@@ -16,6 +16,7 @@ import { rawBodyOf } from '../middleware/raw-body';
 import { loadTaskCounts } from '../services/task-progress.service';
 import { IDEMPOTENCY_KEY_MAX, parseApiTaskBody, parseIdempotencyKey } from '../validators/api.validators';
 import { reportJson, taskJson, validationFailed } from './api-json';
+import { auditContext } from './audit-context';
 
 function send(res: Response, answer: ApiAnswer, replayed: boolean) {
   const task = (answer.body as { task?: { id?: unknown } }).task;
@@ -96,7 +97,7 @@ export function apiTasksHandlers({ db, importGate }: AppDeps) {
 
       try {
         const { answer, replayed } = await answerOnce(db, scope, async (trx) => {
-          const id = await createConfirmedTask(trx, { user: apiUser, signature, template, sendAt, report, recipients, timeZone: settings.timeZone });
+          const id = await createConfirmedTask(trx, { user: apiUser, signature, template, sendAt, report, recipients, timeZone: settings.timeZone, by: auditContext(req, res) });
           const task = (await findTask(trx, id))!;
           return { status: 201, body: { task: taskJson(task, (await loadTaskCounts(trx, task)).byStatus), report: reportJson(report, recipients.count, t) } };
         });

@@ -9,6 +9,8 @@ import { buildPreview } from '../sms/preview';
 import { canManageTask, confirmDraft } from '../services/drafts.service';
 import { csvCell } from '../services/csv.service';
 import { viaForTask } from '../services/task-form.service';
+import { auditContext } from './audit-context';
+import { recordAudit } from '../services/audit.service';
 
 const INVALID_PAGE = 50;
 
@@ -44,7 +46,7 @@ export function taskCheckHandlers({ db, wakeDispatcher }: AppDeps) {
 
     async confirm(req: Request, res: Response) {
       const task = await load(req);
-      const refusal = await confirmDraft(db, task.id, req.user!);
+      const refusal = await confirmDraft(db, task.id, req.user!, new Date(), auditContext(req, res));
       // The check page again, with the reason, as for any form the server refuses.
       if (refusal) return renderCheck(req, res, task, 422, refusal);
       wakeDispatcher?.();
@@ -57,10 +59,13 @@ export function taskCheckHandlers({ db, wakeDispatcher }: AppDeps) {
       const t = res.locals.t;
       res.attachment(`${task.id}-invalid-rows.csv`).type('text/csv; charset=utf-8');
       res.write('\uFEFF' + [t('tasks.check.row'), t('tasks.check.value'), t('tasks.check.reason')].map(csvCell).join(',') + '\r\n');
+      let rows = 0;
       for await (const r of streamInvalidRows(db, task.id)) {
         res.write([String(r.rowNumber), r.value, t('tasks.reasons.' + r.reason, r.reasonParams)].map(csvCell).join(',') + '\r\n');
+        rows += 1;
       }
       res.end();
+      await recordAudit(db, { ...auditContext(req, res), action: 'export.invalid_rows', object: { type: 'task', id: task.id }, summary: { after: { format: 'csv', rows } } });
     },
   };
 }

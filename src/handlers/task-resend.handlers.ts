@@ -4,6 +4,7 @@ import { resendFailed } from '../services/resend.service';
 import { flash } from '../middleware/flash';
 import type { Settings } from '../services/settings.service';
 import { field } from '../validators/validation';
+import { auditContext } from './audit-context';
 
 /**
  * `POST /tasks/:id/resend` (`includeRejected=1` to add the rejected messages): makes (or finds) the draft and
@@ -14,7 +15,7 @@ export function taskResendHandlers({ db }: AppDeps) {
   return async (req: Request, res: Response) => {
     const sourceId = String(req.params.id);
     const settings = res.locals.settings as Settings;
-    const outcome = await resendFailed(db, sourceId, req.user!, { includeRejected: field(req.body, 'includeRejected') !== '' }, settings.timeZone);
+    const outcome = await resendFailed(db, sourceId, req.user!, { includeRejected: field(req.body, 'includeRejected') !== '' }, settings.timeZone, auditContext(req, res));
     if (!outcome.ok) {
       flash(req, outcome.key, { id: sourceId }, 'error');
       return res.redirect(303, field(req.body, 'back') === 'list' ? '/tasks' : `/tasks/${sourceId}`);

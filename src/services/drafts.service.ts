@@ -10,6 +10,7 @@ import type { CheckSummary, PackedRecipients } from '../drafts/recipient-chunks'
 import { formatDateTime } from '../time/zoned-time';
 import { HttpError } from '../http-error';
 import { findRoute } from '../queries/carrier-routes.queries';
+import { recordAudit, SYSTEM_CONTEXT, type AuditContext } from './audit.service';
 
 export const DRAFT_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
@@ -112,7 +113,7 @@ export function canManageTask(user: User, task: Pick<Task, 'createdBy'>): boolea
  * inside the confirming transaction (BEGIN IMMEDIATE: no other write can slip in), so a signature or template an
  * admin rejected or disabled a moment ago is never sent.
  */
-export async function confirmDraft(db: Knex, taskId: string, user: User, now = new Date()): Promise<ConfirmRefusal | null> {
+export async function confirmDraft(db: Knex, taskId: string, user: User, now = new Date(), by: AuditContext = SYSTEM_CONTEXT): Promise<ConfirmRefusal | null> {
   return db.transaction(async (trx) => {
     const task = await findTask(trx, taskId);
     if (!task) throw new HttpError(404, 'errors.notFound');
@@ -130,7 +131,26 @@ export async function confirmDraft(db: Knex, taskId: string, user: User, now = n
       carrier_account_id: (await findRoute(trx, task.smsType))?.primaryAccountId ?? null,
     });
     // Only the call that confirmed it moves the recipients: a second confirm finds the task confirmed and stops.
-    if (confirmed) await moveDraftRecipients(trx, task.id);
+    if (confirmed) {
+      await moveDraftRecipients(trx, task.id);
+      await recordAudit(trx, {
+        ...by,
+        action: 'task.confirmed',
+        object: { type: 'task', id: task.id },
+        summary: {
+          after: {
+            smsType: task.smsType,
+            signature: task.signatureText,
+            template: task.templateName,
+            recipients: task.recipientCount,
+            sendMode: task.sendMode,
+            sendAt: task.sendMode === 'now' ? now.toISOString() : task.sendAt,
+            source: task.source,
+            resendOf: task.resendOf,
+          },
+        },
+      });
+    }
     return null;
   });
 }
