@@ -24,7 +24,7 @@ export const AUDIT_ACTIONS = [
   'template.approved',
   'template.rejected',
   'template.disabled',
-  'settings.changed',
+  'setting.changed',
   'carrier.created',
   'carrier.edited',
   'carrier.enabled',
@@ -60,3 +60,8 @@ export type AuditObjectType = (typeof AUDIT_OBJECT_TYPES)[number];
 export function isAuditObjectType(value: unknown): value is AuditObjectType {
   return typeof value === 'string' && (AUDIT_OBJECT_TYPES as readonly string[]).includes(value);
 }
+
+/** Who can act: a signed-in user, an API key, or Qunfa itself (CARRIERS_FILE at start, scripts). */
+export const AUDIT_ACTOR_KINDS = ['user', 'api_key', 'system'] as const;
+
+export type AuditActorKind = (typeof AUDIT_ACTOR_KINDS)[number];

@@ -19,6 +19,7 @@ import { SMPP_STATUS_NAMES } from '../carrier/smpp-errors';
 import { BIND_MODES, CARRIER_KINDS, LONG_MESSAGE_MODES, RECEIPT_ID_FORMATS, type FieldProblem } from '../carrier/carrier-account.fields';
 import type { RouteProblem } from '../carrier/carrier-route.rules';
 import { CARRIER_STATES } from '../queries/carrier-accounts.queries';
+import { AUDIT_ACTIONS, AUDIT_ACTOR_KINDS, AUDIT_OBJECT_TYPES } from '../audit/audit-actions';
 
 // Records over the union types: adding a code without listing it here is a compile error.
 const IMPORT_ERROR_CODES: Record<ImportErrorCode, true> = {
@@ -170,6 +171,9 @@ const DYNAMIC_PREFIXES: Record<string, readonly string[]> = {
   'carriers.smpp.bindModes.': BIND_MODES,
   'carriers.smpp.longMessageModes.': LONG_MESSAGE_MODES,
   'carriers.smpp.receiptIdFormats.': RECEIPT_ID_FORMATS,
+  'audit.actions.': AUDIT_ACTIONS,
+  'audit.objectTypes.': AUDIT_OBJECT_TYPES,
+  'audit.actorKinds.': AUDIT_ACTOR_KINDS,
 };
 /** `${kind.table}.title` and the like. */
 const DYNAMIC_SUFFIXES: Record<string, readonly string[]> = {

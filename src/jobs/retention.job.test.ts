@@ -85,7 +85,7 @@ test('the daily job follows the setting, and the task page says the details were
 });
 
 test('the daily job also removes audit records past the audit setting, and only those', async () => {
-  const old = { actor_label: 'system', action: 'settings.changed', created_at: daysAgo(400) };
+  const old = { actor_label: 'system', action: 'setting.changed', created_at: daysAgo(400) };
   await t.db('audit_records').insert([old, { ...old, created_at: daysAgo(100) }]);
   const before = Number((await t.db('audit_records').count({ n: '*' }))[0].n);
   expect((await runRetentionJob(t.db)).auditRecords).toBe(1);

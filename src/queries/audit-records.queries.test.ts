@@ -16,7 +16,7 @@ const record = (daysAgo: number, extra: Partial<AuditRecordInput> = {}): AuditRe
   actorApiKeyId: null,
   actorLabel: 'admin',
   ip: '127.0.0.1',
-  action: 'settings.changed',
+  action: 'setting.changed',
   objectType: 'settings',
   objectId: null,
   summary: null,
@@ -40,7 +40,7 @@ describe('audit records are append-only, enforced by the database', () => {
     await insertAuditRecord(db, record(400));
     expect(await failure(db('audit_records').update({ action: 'user.created' }))).toMatch(/append-only/);
     expect(await failure(db.raw("update audit_records set summary = '{}'"))).toMatch(/append-only/);
-    expect((await listAuditRecords(db, {}, {}, 10))[0].action).toBe('settings.changed');
+    expect((await listAuditRecords(db, {}, {}, 10))[0].action).toBe('setting.changed');
   });
 
   test('no DELETE gets through outside the retention gate, however old the record', async () => {

@@ -8,6 +8,7 @@ import { apiKeysRoutes } from './api-keys.routes';
 import { apiRoutes } from './api.routes';
 import { tasksRoutes } from './tasks.routes';
 import { carriersRoutes } from './carriers.routes';
+import { auditRoutes } from './audit.routes';
 import { signatureKind, templateKind } from '../handlers/catalogue.kinds';
 import { templateFitHandler } from '../handlers/template-fit.handlers';
 import { apiDocsHandler } from '../handlers/api-docs.handlers';
@@ -24,6 +25,7 @@ export function buildRoutes(deps: AppDeps): Router {
   router.use('/tasks', tasksRoutes(deps));
   router.use('/api-keys', apiKeysRoutes(deps));
   router.use('/carriers', carriersRoutes(deps));
+  router.use('/audit', auditRoutes(deps));
   router.get('/api-docs', requireUser, apiDocsHandler);
   router.use('/api/v1', apiRoutes(deps));
   return router;

@@ -77,6 +77,6 @@ export async function saveSettings(
     await writeSettingRows(trx, values);
     const changed = changedFields(Object.fromEntries(Object.keys(values).map((k) => [k, before[k]])), values);
     if (Object.keys(changed.after ?? {}).length === 0) return;
-    await recordAudit(trx, { ...audit.by, action: 'settings.changed', object: { type: 'settings', id: null }, summary: changed });
+    await recordAudit(trx, { ...audit.by, action: 'setting.changed', object: { type: 'settings', id: null }, summary: changed });
   });
 }
