@@ -30,7 +30,8 @@ function clean(value: unknown, depth: number): SummaryValue {
     const out: Record<string, SummaryValue> = {};
     for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
       if (v === undefined) continue;
-      out[key] = SECRET_NAME.test(key) ? HIDDEN : clean(v, depth + 1);
+      // A yes/no such as passwordChanged tells a fact, never the secret itself.
+      out[key] = SECRET_NAME.test(key) && typeof v !== 'boolean' ? HIDDEN : clean(v, depth + 1);
     }
     return out;
   }
