@@ -50,6 +50,7 @@ beforeAll(async () => {
     `/users/${memberId}`,
     '/api-keys',
     '/carriers',
+    '/audit',
     '/api-docs',
   ];
 }, 30_000);
