@@ -51,6 +51,17 @@ describe('audit records are append-only, enforced by the database', () => {
     expect(await count()).toBe(2);
   });
 
+  test('no INSERT OR REPLACE / upsert over an existing record gets through (a replace would delete it unseen)', async () => {
+    await insertAuditRecord(db, record(400));
+    const forged = { id: 1, created_at: new Date().toISOString(), actor_label: 'mallory', action: 'user.created' };
+    expect(await failure(db.raw("replace into audit_records (id, created_at, actor_label, action) values (1, '2026-01-01', 'mallory', 'user.created')"))).toMatch(/append-only/);
+    expect(await failure(db('audit_records').insert(forged).onConflict('id').merge())).toMatch(/append-only/);
+    expect(await failure(db('audit_records').insert(forged).onConflict('id').ignore())).toMatch(/append-only/);
+    const [kept] = await listAuditRecords(db, {}, {}, 10);
+    expect(kept).toMatchObject({ id: 1, actorLabel: 'admin', action: 'setting.changed' });
+    expect(await count()).toBe(1);
+  });
+
   test('the gate refuses a cutoff less than 30 days old, so even the guarded path keeps the recent log', async () => {
     await insertAuditRecord(db, record(5));
     const recent = new Date(Date.now() - 29 * DAY).toISOString();
