@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { addUser, fieldError, inputValue, loginAs, makeTestApp, selectedOption, tokenFor, unescapeHtml, type Agent, type TestApp } from '../helpers/app';
+import { addUser, fieldError, formFields, inputValue, loginAs, makeTestApp, postForm, selectedOption, tokenFor, unescapeHtml, type Agent, type TestApp } from '../helpers/app';
 import { AUDIT_PAGE_SIZE, recordAudit } from '../../src/services/audit.service';
 
 let t: TestApp;
@@ -192,4 +192,20 @@ test('there is no route that changes or removes a record', async () => {
     expect([path, (await admin.delete(path).set('X-CSRF-Token', _csrf)).status]).toEqual([path, 404]);
   }
   expect(await t.db('audit_records').where({ id }).first()).toBeDefined();
+});
+
+describe('the retention setting', () => {
+  test('is on /settings (365 by default); fewer than 30 days or a non-number is refused with 422, the value kept', async () => {
+    const page = await admin.get('/settings');
+    expect(inputValue(page.text, 'auditRetentionDays')).toBe('365');
+    const fields = formFields(page.text, '/settings');
+    for (const value of ['29', '3651', 'abc', '']) {
+      const res = await postForm(admin, '/settings', { ...fields, auditRetentionDays: value }, '/settings');
+      expect([value, res.status]).toEqual([value, 422]);
+      expect(fieldError(res.text, 'auditRetentionDays')).toMatch(value === '' ? /required/ : /whole number from 30 to 3650/);
+      expect(inputValue(res.text, 'auditRetentionDays')).toBe(value);
+    }
+    expect((await postForm(admin, '/settings', { ...fields, auditRetentionDays: '30' }, '/settings')).status).toBe(303);
+    expect(inputValue((await admin.get('/settings')).text, 'auditRetentionDays')).toBe('30');
+  });
 });
