@@ -10,7 +10,7 @@ import { auditContext } from './audit-context';
 
 /** `/audit` (admins): the filtered records by keyset pages, and their CSV export. */
 export function auditHandlers({ db }: AppDeps) {
-  async function render(req: Request, res: Response, query: AuditQuery) {
+  async function render(res: Response, query: AuditQuery) {
     const settings = res.locals.settings as Settings;
     const invalid = hasErrors(query.errors);
     const page = invalid ? { records: [], olderThan: null, newerThan: null } : await auditPage(db, query.filter, query.cursor);
@@ -38,7 +38,7 @@ export function auditHandlers({ db }: AppDeps) {
   }
 
   return {
-    list: (req: Request, res: Response) => render(req, res, parseAuditQuery(req.query as Record<string, unknown>, (res.locals.settings as Settings).timeZone)),
+    list: (req: Request, res: Response) => render(res, parseAuditQuery(req.query as Record<string, unknown>, (res.locals.settings as Settings).timeZone)),
 
     /** A malformed filter gets the page with its messages (422), as the list does: never a file of the wrong rows. */
     async exportCsv(req: Request, res: Response) {
@@ -46,7 +46,7 @@ export function auditHandlers({ db }: AppDeps) {
       const query = parseAuditQuery(req.query as Record<string, unknown>, settings.timeZone);
       if (hasErrors(query.errors) || query.cursor.beforeId !== undefined || query.cursor.afterId !== undefined) {
         if (!hasErrors(query.errors)) query.errors.form = { key: 'audit.errors.page' };
-        return render(req, res, query);
+        return render(res, query);
       }
       const stamp = new Date().toISOString().slice(0, 10).replace(/-/g, '');
       res.attachment(`audit-${stamp}.csv`).type('text/csv; charset=utf-8');
