@@ -60,6 +60,8 @@ export function auditHandlers({ db }: AppDeps) {
       } catch (err) {
         // The person cancelled the download; what they did get is still recorded.
         if (res.destroyed) return record(false);
+        // What left before the failure was still exported; the record must not hide the real error, though.
+        await record(false).catch(() => undefined);
         throw err;
       }
       res.end();

@@ -47,6 +47,8 @@ export function taskExportHandlers({ db }: AppDeps) {
     } catch (err) {
       // The person cancelled the download: nothing is wrong and nobody is left to tell.
       if (res.destroyed) return record(false);
+      // What left before the failure was still exported; the record must not hide the real error, though.
+      await record(false).catch(() => undefined);
       throw err;
     }
     res.end();
