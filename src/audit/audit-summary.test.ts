@@ -38,7 +38,7 @@ test.each([
   [null, []],
   ['{"before":{"role":"member"},"after":{"role":"admin"}}', ['role: member → admin']],
   ['{"after":{"rows":5,"filter":{"status":"failed"}}}', ['rows: 5', 'filter: {"status":"failed"}']],
-  ['{"before":{"name":"x"}}', ['name: x →']],
+  ['{"before":{"name":"x"}}', ['name: x']],
   ['not json', ['not json']],
 ])('summaryLines(%p)', (stored, lines) => {
   expect(summaryLines(stored)).toEqual(lines);

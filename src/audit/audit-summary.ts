@@ -72,8 +72,9 @@ export function summaryLines(stored: string | null): string[] {
   const after = parsed.after ?? {};
   const show = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
   return [...new Set([...Object.keys(before), ...Object.keys(after)])].map((key) => {
+    // A field on one side only is context (the name of what changed) or a plain fact: no arrow.
     if (!(key in before)) return `${key}: ${show(after[key])}`;
-    if (!(key in after)) return `${key}: ${show(before[key])} →`;
+    if (!(key in after)) return `${key}: ${show(before[key])}`;
     return `${key}: ${show(before[key])} → ${show(after[key])}`;
   });
 }
