@@ -84,7 +84,8 @@ export async function insertAuditRecord(db: Knex, input: AuditRecordInput): Prom
  */
 export async function listAuditRecords(db: Knex, filter: AuditFilter, cursor: AuditCursor, limit: number): Promise<AuditRecord[]> {
   const q = db<AuditRow>('audit_records');
-  if (filter.actor) q.where('actor_label', filter.actor);
+  // Usernames are stored in lower case, key names as given: "Mia" finds mia, "CRM (qf_…)" finds that key.
+  if (filter.actor) q.whereIn('actor_label', [...new Set([filter.actor, filter.actor.toLowerCase()])]);
   if (filter.action) q.where('action', filter.action);
   if (filter.objectType) q.where('object_type', filter.objectType);
   if (filter.objectId) q.where('object_id', filter.objectId);

@@ -66,6 +66,7 @@ describe('filters', () => {
     // Her sign-in (beforeAll) and the two records above.
     expect([...mine.text.matchAll(/data-action="([^"]+)"/g)].map((m) => m[1])).toEqual(['template.created', 'signature.created', 'auth.login_succeeded']);
     expect(inputValue(mine.text, 'actor')).toBe('mia');
+    expect(ids((await admin.get('/audit?actor=MIA')).text)).toEqual(ids(mine.text));
     const byObject = await admin.get('/audit?objectType=template&objectId=41');
     expect(ids(byObject.text)).toHaveLength(1);
     expect(byObject.text).toContain('data-action="template.created"');
