@@ -7,6 +7,7 @@ import { createApiKey, revokeKey } from '../services/api-keys.service';
 import { API_KEY_NAME_MAX, parseApiKeyForm } from '../validators/api-keys.validators';
 import { parseId } from '../validators/users.validators';
 import { field, type FieldErrors } from '../validators/validation';
+import { auditContext } from './audit-context';
 
 declare module 'express-session' {
   interface SessionData {
@@ -31,7 +32,7 @@ export function apiKeysHandlers({ db }: AppDeps) {
     async create(req: Request, res: Response) {
       const parsed = parseApiKeyForm(req.body);
       if (!parsed.ok) return renderList(res, 422, parsed.errors, { name: field(req.body, 'name') });
-      const created = await createApiKey(db, { name: parsed.value.name, createdBy: req.user!.id });
+      const created = await createApiKey(db, { name: parsed.value.name, createdBy: req.user!.id }, auditContext(req, res));
       req.session.newApiKey = { name: parsed.value.name, prefix: created.prefix, key: created.key };
       res.redirect(303, '/api-keys/created');
     },
@@ -47,7 +48,7 @@ export function apiKeysHandlers({ db }: AppDeps) {
     async revoke(req: Request, res: Response) {
       const id = parseId(req.params.id);
       if (id === null) throw new HttpError(404, 'errors.notFound');
-      const key = await revokeKey(db, id);
+      const key = await revokeKey(db, id, new Date(), auditContext(req, res));
       flash(req, 'apiKeys.revoked', { name: key.name });
       res.redirect(303, '/api-keys');
     },

@@ -18,6 +18,7 @@ import { IDEMPOTENCY_KEY_MAX, parseApiTaskBody, parseIdempotencyKey } from '../v
 import { reportJson, taskJson, validationFailed } from './api-json';
 import { quietHoursRefusal } from '../services/send-rules.service';
 import { screenDraft } from '../services/send-rules-check.service';
+import { auditContext } from './audit-context';
 
 function send(res: Response, answer: ApiAnswer, replayed: boolean) {
   const task = (answer.body as { task?: { id?: unknown } }).task;
@@ -104,7 +105,7 @@ export function apiTasksHandlers({ db, importGate }: AppDeps) {
 
       try {
         const { answer, replayed } = await answerOnce(db, scope, async (trx) => {
-          const id = await createConfirmedTask(trx, { user: apiUser, signature, template, sendAt, report, recipients, timeZone: settings.timeZone });
+          const id = await createConfirmedTask(trx, { user: apiUser, signature, template, sendAt, report, recipients, timeZone: settings.timeZone, by: auditContext(req, res) });
           const task = (await findTask(trx, id))!;
           return { status: 201, body: { task: taskJson(task, (await loadTaskCounts(trx, task)).byStatus), report: reportJson(report, recipients.count, t) } };
         });

@@ -46,7 +46,7 @@ export function authHandlers({ db }: AppDeps) {
       const parsed = parseSetupForm(req.body);
       const values = { username: field(req.body, 'username') };
       if (!parsed.ok) return res.status(422).render('pages/auth/setup', { title: res.locals.t('setup.title'), errors: parsed.errors, values });
-      const id = await createFirstAdmin(db, parsed.value.username, parsed.value.password);
+      const id = await createFirstAdmin(db, parsed.value.username, parsed.value.password, req.ip ?? 'unknown');
       await startSession(req, { id, sessionGeneration: 0 });
       flash(req, 'setup.done');
       res.redirect(303, '/signatures');

@@ -11,6 +11,7 @@ import { accountFormValues, parseAccountForm, parseRoutesForm, routeFieldName, r
 import { parseId } from '../validators/users.validators';
 import type { FieldErrors } from '../validators/validation';
 import { numberFormatter } from '../i18n/number-format';
+import { auditContext } from './audit-context';
 
 /** What the form's fields hold for an account's stored settings (a ticked checkbox is any non-empty value). */
 function settingsAsValues(account: CarrierAccount): Record<string, string> {
@@ -79,7 +80,7 @@ export function carriersHandlers({ db, config }: AppDeps) {
       const values = accountFormValues(req.body);
       const parsed = parseAccountForm(req.body);
       if (!parsed.ok) return renderForm(res, 422, null, values, parsed.errors);
-      const saved = await createAccount(db, config.secretKey, parsed.value);
+      const saved = await createAccount(db, config.secretKey, parsed.value, auditContext(req, res));
       if (!saved.ok) return renderForm(res, 422, null, values, saved.errors);
       flash(req, 'carriers.created', { name: parsed.value.name });
       res.redirect(303, '/carriers');
@@ -95,27 +96,27 @@ export function carriersHandlers({ db, config }: AppDeps) {
       const values = { ...accountFormValues(req.body), kind: account.kind };
       const parsed = parseAccountForm(req.body, { kind: account.kind, hasPassword: Boolean(account.secretsBox) });
       if (!parsed.ok) return renderForm(res, 422, account, values, parsed.errors);
-      const saved = await updateAccount(db, config.secretKey, account.id, parsed.value);
+      const saved = await updateAccount(db, config.secretKey, account.id, parsed.value, auditContext(req, res));
       if (!saved.ok) return renderForm(res, 422, account, values, saved.errors);
       flash(req, 'carriers.updated', { name: parsed.value.name });
       res.redirect(303, '/carriers');
     },
 
     async disable(req: Request, res: Response) {
-      const { account, refusal } = await setAccountEnabled(db, (await loadAccount(req)).id, false);
+      const { account, refusal } = await setAccountEnabled(db, (await loadAccount(req)).id, false, auditContext(req, res));
       if (refusal) flashRefusal(req, res, refusal);
       else flash(req, 'carriers.disabled', { name: account.name });
       res.redirect(303, '/carriers');
     },
 
     async enable(req: Request, res: Response) {
-      const { account } = await setAccountEnabled(db, (await loadAccount(req)).id, true);
+      const { account } = await setAccountEnabled(db, (await loadAccount(req)).id, true, auditContext(req, res));
       flash(req, 'carriers.enabled', { name: account.name });
       res.redirect(303, '/carriers');
     },
 
     async remove(req: Request, res: Response) {
-      const { account, refusal } = await deleteAccount(db, (await loadAccount(req)).id);
+      const { account, refusal } = await deleteAccount(db, (await loadAccount(req)).id, auditContext(req, res));
       if (refusal) flashRefusal(req, res, refusal);
       else flash(req, 'carriers.deleted', { name: account.name });
       res.redirect(303, '/carriers');
@@ -125,7 +126,7 @@ export function carriersHandlers({ db, config }: AppDeps) {
       const values = routesFormValues(req.body);
       const parsed = parseRoutesForm(req.body, await listCarrierAccounts(db));
       if (!parsed.ok) return renderList(res, 422, parsed.errors, values);
-      const saved = await saveRouting(db, parsed.value);
+      const saved = await saveRouting(db, parsed.value, auditContext(req, res));
       if (!saved.ok) return renderList(res, 422, saved.errors, values);
       flash(req, 'carriers.routes.saved');
       res.redirect(303, '/carriers');

@@ -9,6 +9,7 @@ import { parseCatalogueFilter, parseRejectForm } from '../validators/catalogue.v
 import { parseId } from '../validators/users.validators';
 import { field, hasErrors, type FieldErrors, type Parsed } from '../validators/validation';
 import { flash } from '../middleware/flash';
+import { auditContext } from './audit-context';
 
 /** What differs between signatures and templates; the review workflow around it is shared. */
 export interface CatalogueKind<T extends ReviewFields & { name: string }, V extends Record<string, unknown>> {
@@ -72,7 +73,7 @@ export function catalogueHandlers<T extends ReviewFields & { name: string }, V e
         if (hasErrors(errors)) return renderShow(res, item, 422, errors);
       }
       try {
-        await review(db, kind.table, item.id, action, req.user!, reason);
+        await review(db, kind.table, item, action, req.user!, reason, auditContext(req, res));
         flash(req, `review.done.${action}`, { name: String(item.name) });
       } catch (err) {
         // Someone else decided first: show the item as it is now, with the message, rather than an error page.
@@ -100,7 +101,7 @@ export function catalogueHandlers<T extends ReviewFields & { name: string }, V e
       }
       let id: number;
       try {
-        id = await createItem(db, kind.table, kind.toRow(parsed.value), req.user!);
+        id = await createItem(db, kind.table, kind.toRow(parsed.value), req.user!, auditContext(req, res));
       } catch (err) {
         if (!(err instanceof DuplicateNameError)) throw err;
         const errors = await kind.conflicts(db, parsed.value);
@@ -126,7 +127,7 @@ export function catalogueHandlers<T extends ReviewFields & { name: string }, V e
       const parsed = await validate(req, res, item.id);
       if (!parsed.ok) return res.status(422).render(view('form'), { title: item.name, item, errors: parsed.errors, values: typedValues(req) });
       try {
-        await editItem(db, kind.table, item, kind.toRow(parsed.value), req.user!);
+        await editItem(db, kind.table, item, kind.toRow(parsed.value), req.user!, auditContext(req, res));
       } catch (err) {
         if (!(err instanceof DuplicateNameError)) throw err;
         const errors = await kind.conflicts(db, parsed.value, item.id);

@@ -7,6 +7,7 @@ import { flash } from '../middleware/flash';
 import { latestBackup } from '../services/backups.service';
 import { numberFormatter } from '../i18n/number-format';
 import { sendRulesFormValues } from '../validators/send-rules-settings.validators';
+import { auditContext } from './audit-context';
 
 export function settingsHandlers({ db, config }: AppDeps) {
   /** The newest copy in DATA_DIR/backups/ (issue 9): its time and size in KB, or null before the first one. */
@@ -31,7 +32,7 @@ export function settingsHandlers({ db, config }: AppDeps) {
         const sendRules = sendRulesFormValues((await getSettings(db, config)).sendRules);
         return res.status(422).render('pages/settings/edit', { title: res.locals.t('settings.title'), values, errors: parsed.errors, serverTimeZone: config.timeZone, lastBackup: lastBackup(res), sendRules });
       }
-      await saveSettings(db, parsed.value);
+      await saveSettings(db, parsed.value, { by: auditContext(req, res), config });
       flash(req, 'settings.saved');
       res.redirect(303, '/settings');
     },

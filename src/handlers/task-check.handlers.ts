@@ -12,6 +12,8 @@ import { variableCount } from '../sms/template';
 import { viaForTask } from '../services/task-form.service';
 import { nightNotice } from '../services/night-notice.service';
 import { countSendRuleRefusals } from '../queries/send-rules.queries';
+import { auditContext } from './audit-context';
+import { recordAudit } from '../services/audit.service';
 
 const INVALID_PAGE = 50;
 
@@ -53,7 +55,7 @@ export function taskCheckHandlers({ db, wakeDispatcher }: AppDeps) {
 
     async confirm(req: Request, res: Response) {
       const task = await load(req);
-      const outcome = await confirmDraft(db, task.id, req.user!, res.locals.settings.timeZone);
+      const outcome = await confirmDraft(db, task.id, req.user!, res.locals.settings.timeZone, new Date(), auditContext(req, res));
       // The check page again, with the reason, as for any form the server refuses.
       if (!outcome.ok) return renderCheck(req, res, task, 422, outcome.refusal);
       wakeDispatcher?.();
@@ -75,13 +77,16 @@ export function taskCheckHandlers({ db, wakeDispatcher }: AppDeps) {
       res.attachment(`${task.id}-invalid-rows.csv`).type('text/csv; charset=utf-8');
       const header = [t('tasks.check.row'), t('tasks.importTemplate.phone'), ...Array.from({ length: variables }, (_, i) => t('tasks.importTemplate.variable', { n: i + 1 })), t('tasks.check.reason')];
       res.write('\uFEFF' + header.map(csvCell).join(',') + '\r\n');
+      let rows = 0;
       for await (const r of streamInvalidRows(db, task.id)) {
         const params = Array.from({ length: width(r.params) }, (_, i) => r.params[i] ?? '');
         // The reason goes in the last column of the header when the row is no wider; an over-wide row pushes it on.
         const cells = [String(r.rowNumber), r.value, ...params, t('tasks.reasons.' + r.reason, r.reasonParams)];
         res.write(cells.map(csvCell).join(',') + '\r\n');
+        rows += 1;
       }
       res.end();
+      await recordAudit(db, { ...auditContext(req, res), action: 'export.invalid_rows', object: { type: 'task', id: task.id }, summary: { after: { format: 'csv', rows } } });
     },
   };
 }

@@ -16,6 +16,7 @@ import { formatDateTime } from '../time/zoned-time';
 import { progressOf } from '../services/task-progress.service';
 import { billed, shownStatus } from '../tasks/task-status';
 import { TASK_ID_PATTERN } from '../validators/task-list.validators';
+import { auditContext } from './audit-context';
 
 const NO_PAGE: MessagePage = { rows: [], count: { count: 0, bound: 'exact' }, next: null, prev: null };
 
@@ -97,7 +98,7 @@ export function taskDetailHandlers({ db }: AppDeps) {
     },
 
     action: (action: TaskAction) => async (req: Request, res: Response) => {
-      const result = await applyTaskAction(db, String(req.params.id), action, req.user!);
+      const result = await applyTaskAction(db, String(req.params.id), action, req.user!, auditContext(req, res));
       flash(req, result.key, { id: String(req.params.id) }, result.ok ? 'success' : 'error');
       res.redirect(303, typeof req.body?.back === 'string' && req.body.back === 'list' ? '/tasks' : `/tasks/${req.params.id}`);
     },

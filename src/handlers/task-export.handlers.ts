@@ -3,7 +3,9 @@ import type { AppDeps } from '../app';
 import { HttpError } from '../http-error';
 import { findTask } from '../queries/tasks.queries';
 import type { Settings } from '../services/settings.service';
-import { writeCsvExport, writeXlsxExport, type ExportContext } from '../services/task-export.service';
+import { writeCsvExport, writeXlsxExport, type ExportContext, type ExportProgress } from '../services/task-export.service';
+import { recordAudit } from '../services/audit.service';
+import { auditContext } from './audit-context';
 import { variableCount } from '../sms/template';
 import { hasFilterErrors, parseMessageQuery } from '../validators/message-filters.validators';
 
@@ -31,13 +33,25 @@ export function taskExportHandlers({ db }: AppDeps) {
     // The download starts now; rows follow as they are read.
     res.flushHeaders();
     const write = format === 'csv' ? writeCsvExport : writeXlsxExport;
+    const progress: ExportProgress = { rows: 0 };
+    // Recorded when it ends, with the rows it held; a download cancelled half-way says so, with the rows sent.
+    const record = (completed: boolean) =>
+      recordAudit(db, {
+        ...auditContext(req, res),
+        action: 'export.task_messages',
+        object: { type: 'task', id: task.id },
+        summary: { after: { format, filter: Object.fromEntries(Object.entries(query.values).filter(([, v]) => v !== '')), masked: ctx.mask, rows: progress.rows, completed } },
+      });
     try {
-      await write(db, { taskId: task.id, ...query.filter }, res, ctx);
+      await write(db, { taskId: task.id, ...query.filter }, res, ctx, progress);
     } catch (err) {
       // The person cancelled the download: nothing is wrong and nobody is left to tell.
-      if (res.destroyed) return;
+      if (res.destroyed) return record(false);
+      // What left before the failure was still exported; the record must not hide the real error, though.
+      await record(false).catch(() => undefined);
       throw err;
     }
     res.end();
+    await record(true);
   };
 }

@@ -5,6 +5,7 @@ import { flash } from '../middleware/flash';
 import type { Settings } from '../services/settings.service';
 import { field } from '../validators/validation';
 import { numberFormatter } from '../i18n/number-format';
+import { auditContext } from './audit-context';
 
 /**
  * `POST /tasks/:id/resend` (`includeRejected=1` to add the rejected messages): makes (or finds) the draft and
@@ -21,7 +22,7 @@ export function taskResendHandlers({ db }: AppDeps) {
       ? { reused: 'tasks.sendRest.reused', createdSkipped: 'tasks.sendRest.createdSkipped', created: 'tasks.sendRest.created', createdOne: 'tasks.sendRest.createdOne' }
       : { reused: 'tasks.resend.reused', createdSkipped: 'tasks.resend.createdSkipped', created: 'tasks.resend.created', createdOne: 'tasks.resend.createdOne' };
     const options = { includeRejected: !rest && field(req.body, 'includeRejected') !== '', rest };
-    const outcome = await resendFailed(db, sourceId, req.user!, options, settings.timeZone);
+    const outcome = await resendFailed(db, sourceId, req.user!, options, settings.timeZone, auditContext(req, res));
     if (!outcome.ok) {
       flash(req, outcome.key, { id: sourceId }, 'error');
       return res.redirect(303, field(req.body, 'back') === 'list' ? '/tasks' : `/tasks/${sourceId}`);

@@ -8,6 +8,7 @@ import { parseId, parseNewUserForm, parseResetPasswordForm, parseRoleForm } from
 import { field, type FieldErrors } from '../validators/validation';
 import { flash } from '../middleware/flash';
 import { stampSession } from '../middleware/auth';
+import { auditContext } from './audit-context';
 
 export function usersHandlers({ db }: AppDeps) {
   async function loadUser(req: Request) {
@@ -61,7 +62,7 @@ export function usersHandlers({ db }: AppDeps) {
       if (!parsed.ok || Object.keys(errors).length) {
         return res.status(422).render('pages/users/new', { title: res.locals.t('users.new'), errors, values });
       }
-      await createUser(db, parsed.value);
+      await createUser(db, parsed.value, auditContext(req, res));
       flash(req, 'users.created', { username: parsed.value.username });
       res.redirect(303, '/users');
     },
@@ -72,7 +73,7 @@ export function usersHandlers({ db }: AppDeps) {
       const target = await loadUser(req);
       const parsed = parseResetPasswordForm(req.body);
       if (!parsed.ok) return renderShow(req, res, 422, parsed.errors);
-      keepOwnSession(req, target.id, await resetPassword(db, target.id, parsed.value.password));
+      keepOwnSession(req, target.id, await resetPassword(db, target.id, parsed.value.password, auditContext(req, res)));
       flash(req, 'users.passwordReset', { username: target.username });
       res.redirect(303, `/users/${target.id}`);
     },
@@ -80,10 +81,10 @@ export function usersHandlers({ db }: AppDeps) {
     async setRole(req: Request, res: Response) {
       const parsed = parseRoleForm(req.body);
       if (!parsed.ok) return renderShow(req, res, 422, parsed.errors);
-      await guarded(req, res, () => setUserRole(db, Number(req.params.id), parsed.value.role), 'users.roleChanged');
+      await guarded(req, res, () => setUserRole(db, Number(req.params.id), parsed.value.role, auditContext(req, res)), 'users.roleChanged');
     },
 
-    disable: (req: Request, res: Response) => guarded(req, res, () => setUserDisabled(db, Number(req.params.id), true), 'users.disabled'),
-    enable: (req: Request, res: Response) => guarded(req, res, () => setUserDisabled(db, Number(req.params.id), false), 'users.enabled'),
+    disable: (req: Request, res: Response) => guarded(req, res, () => setUserDisabled(db, Number(req.params.id), true, auditContext(req, res)), 'users.disabled'),
+    enable: (req: Request, res: Response) => guarded(req, res, () => setUserDisabled(db, Number(req.params.id), false, auditContext(req, res)), 'users.enabled'),
   };
 }

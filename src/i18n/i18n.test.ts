@@ -20,6 +20,7 @@ import { BIND_MODES, CARRIER_KINDS, LONG_MESSAGE_MODES, RECEIPT_ID_FORMATS, type
 import type { RouteProblem } from '../carrier/carrier-route.rules';
 import { CARRIER_STATES } from '../queries/carrier-accounts.queries';
 import { OPT_OUT_SOURCES } from '../queries/opt-outs.queries';
+import { AUDIT_ACTIONS, AUDIT_ACTOR_KINDS, AUDIT_OBJECT_TYPES } from '../audit/audit-actions';
 
 // Records over the union types: adding a code without listing it here is a compile error.
 const IMPORT_ERROR_CODES: Record<ImportErrorCode, true> = {
@@ -184,6 +185,9 @@ const DYNAMIC_PREFIXES: Record<string, readonly string[]> = {
   'carriers.smpp.receiptIdFormats.': RECEIPT_ID_FORMATS,
   'optOuts.sources.': OPT_OUT_SOURCES,
   'optOuts.actions.': ['add', 'remove'],
+  'audit.actions.': AUDIT_ACTIONS,
+  'audit.objectTypes.': AUDIT_OBJECT_TYPES,
+  'audit.actorKinds.': AUDIT_ACTOR_KINDS,
 };
 /** `${kind.table}.title` and the like. */
 const DYNAMIC_SUFFIXES: Record<string, readonly string[]> = {

@@ -83,3 +83,14 @@ test('the daily job follows the setting, and the task page says the details were
   const csv = await agent.get(`/tasks/${taskId}/messages.csv`);
   expect(csv.text.split('\r\n').filter(Boolean)).toHaveLength(1);
 });
+
+test('the daily job also removes audit records past the audit setting, and only those', async () => {
+  const old = { actor_label: 'system', action: 'setting.changed', created_at: daysAgo(400) };
+  await t.db('audit_records').insert([old, { ...old, created_at: daysAgo(100) }]);
+  const before = Number((await t.db('audit_records').count({ n: '*' }))[0].n);
+  expect((await runRetentionJob(t.db)).auditRecords).toBe(1);
+  await saveSettings(t.db, { auditRetentionDays: 90 });
+  expect((await runRetentionJob(t.db)).auditRecords).toBe(1);
+  // Everything recorded today (the users made above, the settings change) stays.
+  expect(Number((await t.db('audit_records').count({ n: '*' }))[0].n)).toBe(before - 2 + 1);
+});

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { deleteMessageBatch, tasksPastRetention } from '../queries/retention.queries';
 import { getSettings } from '../services/settings.service';
+import { runAuditRetention } from '../services/audit.service';
 
 export const RETENTION_BATCH = 1000;
 const TASKS_PER_ROUND = 50;
@@ -41,9 +42,13 @@ export async function runRetention(db: Knex, retentionDays: number, now = new Da
   }
 }
 
-/** The daily job: the retention setting as it is now. */
-export async function runRetentionJob(db: Knex): Promise<RetentionResult> {
-  // Only retentionDays is read, which does not depend on the configured zone (the one config value settings use).
-  const { retentionDays } = await getSettings(db, { timeZone: 'UTC' });
-  return runRetention(db, retentionDays);
+/**
+ * The daily job: the retention settings as they are now. Message rows first, then audit records past
+ * `auditRetentionDays` (the one path the database lets delete them: src/queries/audit-records.queries.ts).
+ */
+export async function runRetentionJob(db: Knex): Promise<RetentionResult & { auditRecords: number }> {
+  // Only the day counts are read, which do not depend on the configured zone (the one config value settings use).
+  const { retentionDays, auditRetentionDays } = await getSettings(db, { timeZone: 'UTC' });
+  const result = await runRetention(db, retentionDays);
+  return { ...result, auditRecords: await runAuditRetention(db, auditRetentionDays) };
 }

@@ -12,6 +12,7 @@ import { tasksRoutes } from './tasks.routes';
 import { carriersRoutes } from './carriers.routes';
 import { inboxRoutes } from './inbox.routes';
 import { optOutsRoutes } from './opt-outs.routes';
+import { auditRoutes } from './audit.routes';
 import { signatureKind, templateKind } from '../handlers/catalogue.kinds';
 import { templateFitHandler } from '../handlers/template-fit.handlers';
 import { apiDocsHandler } from '../handlers/api-docs.handlers';
@@ -32,6 +33,7 @@ export function buildRoutes(deps: AppDeps): Router {
   router.use('/carriers', carriersRoutes(deps));
   router.use('/inbox', inboxRoutes(deps));
   router.use('/opt-outs', optOutsRoutes(deps));
+  router.use('/audit', auditRoutes(deps));
   router.get('/api-docs', requireUser, apiDocsHandler);
   router.use('/api/v1', apiRoutes(deps));
   return router;

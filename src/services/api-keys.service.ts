@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { HttpError } from '../http-error';
 import { findApiKey, findApiKeyByHash, insertApiKey, revokeApiKey, touchApiKey, type ApiKey } from '../queries/api-keys.queries';
 import { findUserById, type User } from '../queries/users.queries';
+import { recordAudit, SYSTEM_CONTEXT, type AuditContext } from './audit.service';
 
 /**
  * Keys look like `qf_<prefix>_<secret>`: `qf_` says what it is (and lets secret scanners spot a leaked key), the
@@ -18,18 +19,27 @@ export function hashApiKey(key: string): string {
   return crypto.createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
-export async function createApiKey(db: Knex, input: { name: string; createdBy: number }): Promise<{ id: number; key: string; prefix: string }> {
+export async function createApiKey(db: Knex, input: { name: string; createdBy: number }, by: AuditContext = SYSTEM_CONTEXT): Promise<{ id: number; key: string; prefix: string }> {
   const prefix = crypto.randomBytes(4).toString('hex');
   const key = `qf_${prefix}_${crypto.randomBytes(32).toString('base64url')}`;
-  const id = await insertApiKey(db, { name: input.name, prefix, key_hash: hashApiKey(key), created_by: input.createdBy });
-  return { id, key, prefix };
+  return db.transaction(async (trx) => {
+    const id = await insertApiKey(trx, { name: input.name, prefix, key_hash: hashApiKey(key), created_by: input.createdBy });
+    // The name and the prefix shown in the list; the key itself exists only in the answer that shows it once.
+    await recordAudit(trx, { ...by, action: 'api_key.created', object: { type: 'api_key', id }, summary: { after: { name: input.name, prefix } } });
+    return { id, key, prefix };
+  });
 }
 
-export async function revokeKey(db: Knex, id: number, now = new Date()): Promise<ApiKey> {
-  const key = await findApiKey(db, id);
-  if (!key) throw new HttpError(404, 'errors.notFound');
-  await revokeApiKey(db, id, now.toISOString());
-  return key;
+export async function revokeKey(db: Knex, id: number, now = new Date(), by: AuditContext = SYSTEM_CONTEXT): Promise<ApiKey> {
+  return db.transaction(async (trx) => {
+    const key = await findApiKey(trx, id);
+    if (!key) throw new HttpError(404, 'errors.notFound');
+    // Revoking a revoked key changes nothing, and records nothing.
+    if (await revokeApiKey(trx, id, now.toISOString())) {
+      await recordAudit(trx, { ...by, action: 'api_key.revoked', object: { type: 'api_key', id }, summary: { before: { name: key.name, prefix: key.prefix } } });
+    }
+    return key;
+  });
 }
 
 export type Authentication = { ok: true; key: ApiKey; user: User } | { ok: false; reason: 'unknown' | 'revoked' | 'owner_disabled' | 'owner_not_admin' };

@@ -9,6 +9,7 @@ import type { FieldErrors } from '../validators/validation';
 import { confirmDraft, createDraft, type ConfirmRefusal } from './drafts.service';
 import { resolveCatalogueChoice } from './task-form.service';
 import type { CheckSummary, PackedRecipients } from '../drafts/recipient-chunks';
+import type { AuditContext } from './audit.service';
 
 /** A task the API may name: drafts are unconfirmed checks, private to the form, and do not exist for it. */
 export async function apiVisibleTask(db: Knex, id: unknown): Promise<Task> {
@@ -61,7 +62,7 @@ export class ConfirmRefused extends Error {
  */
 export async function createConfirmedTask(
   trx: Knex.Transaction,
-  input: { user: User; signature: Signature; template: Template; sendAt: Date | null; report: CheckSummary; recipients: PackedRecipients; timeZone: string },
+  input: { user: User; signature: Signature; template: Template; sendAt: Date | null; report: CheckSummary; recipients: PackedRecipients; timeZone: string; by?: AuditContext },
   now = new Date(),
 ): Promise<string> {
   const id = await createDraft(trx, {
@@ -77,7 +78,7 @@ export async function createConfirmedTask(
     formState: {},
     timeZone: input.timeZone,
   });
-  const outcome = await confirmDraft(trx, id, input.user, input.timeZone, now);
+  const outcome = await confirmDraft(trx, id, input.user, input.timeZone, now, input.by);
   if (!outcome.ok) throw new ConfirmRefused(outcome.refusal);
   return outcome.taskId;
 }

@@ -5,16 +5,21 @@ import { HttpError } from '../http-error';
 import { countUsers, findUserWithHash, insertUser, type User } from '../queries/users.queries';
 import { clearFailures, countRecentFailures, deletePairAttemptsBefore, oldestRecentFailure, recordAttempt } from '../queries/login-attempts.queries';
 import { burnVerifyTime, hashPassword, verifyPassword } from './passwords.service';
+import { recordAudit, SYSTEM_CONTEXT, type AuditContext } from './audit.service';
 
 export const MAX_FAILURES = 5;
 export const FAILURE_WINDOW_MS = 15 * 60 * 1000;
 
 /** Creates the first admin; refused (as if /setup did not exist) once any user exists. */
-export async function createFirstAdmin(db: Knex, username: string, password: string): Promise<number> {
+export async function createFirstAdmin(db: Knex, username: string, password: string, ip: string | null = null): Promise<number> {
   const passwordHash = await hashPassword(password);
   return db.transaction(async (trx) => {
     if ((await countUsers(trx)) > 0) throw new HttpError(404, 'errors.notFound');
-    return insertUser(trx, { username, passwordHash, role: 'admin' });
+    const id = await insertUser(trx, { username, passwordHash, role: 'admin' });
+    // The first admin creates itself: the record names it as its own actor.
+    const by: AuditContext = ip === null ? SYSTEM_CONTEXT : { actor: { userId: id, label: username.toLowerCase() }, ip };
+    await recordAudit(trx, { ...by, action: 'user.created', object: { type: 'user', id }, summary: { after: { username: username.toLowerCase(), role: 'admin', via: 'setup' } } });
+    return id;
   });
 }
 
@@ -27,6 +32,9 @@ export async function ensureAdminFromEnv(db: Knex, config: Config, logger: Logge
 }
 
 export type LoginResult = { ok: true; user: User } | { ok: false; reason: 'invalid' } | { ok: false; reason: 'throttled'; retryMinutes: number };
+
+/** Names as typed are kept short in the audit log: a 64-character limit applies before this point anyway. */
+const loginActor = (username: string, userId?: number) => ({ userId: userId ?? null, label: username.slice(0, 64) || '(empty)' });
 
 /**
  * Each guess is recorded as an attempt BEFORE its password is verified, in the transaction that counts the
@@ -46,12 +54,29 @@ export async function attemptLogin(db: Knex, input: { username: string; password
     await recordAttempt(trx, username, input.ip, now.toISOString());
     return null;
   });
-  if (unlockAt !== null) return { ok: false, reason: 'throttled', retryMinutes: Math.max(1, Math.ceil((unlockAt - Date.now()) / 60000)) };
+  if (unlockAt !== null) {
+    await recordAudit(db, { actor: loginActor(username), ip: input.ip, action: 'auth.login_failed', summary: { after: { reason: 'throttled' } } });
+    return { ok: false, reason: 'throttled', retryMinutes: Math.max(1, Math.ceil((unlockAt - Date.now()) / 60000)) };
+  }
   const found = await findUserWithHash(db, username);
   if (!found) await burnVerifyTime(input.password);
   const valid = found ? await verifyPassword(found.passwordHash, input.password) : false;
-  if (!found || !valid || found.disabledAt) return { ok: false, reason: 'invalid' };
-  await clearFailures(db, username, input.ip);
+  if (!found || !valid || found.disabledAt) {
+    // The reason stays in the log only: the page says "wrong username or password" whatever it was.
+    const reason = !found ? 'unknown_user' : !valid ? 'wrong_password' : 'disabled';
+    await recordAudit(db, {
+      actor: loginActor(username, found?.id),
+      ip: input.ip,
+      action: 'auth.login_failed',
+      object: found ? { type: 'user', id: found.id } : null,
+      summary: { after: { reason } },
+    });
+    return { ok: false, reason: 'invalid' };
+  }
+  await db.transaction(async (trx) => {
+    await clearFailures(trx, username, input.ip);
+    await recordAudit(trx, { actor: loginActor(found.username, found.id), ip: input.ip, action: 'auth.login_succeeded', object: { type: 'user', id: found.id } });
+  });
   const { passwordHash: _omit, ...user } = found;
   return { ok: true, user };
 }

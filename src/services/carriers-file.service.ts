@@ -5,7 +5,8 @@ import { findCarrierAccountByName, insertCarrierAccount, listCarrierAccounts, up
 import { listRoutes, saveRoutes } from '../queries/carrier-routes.queries';
 import type { SmsType } from '../sms/template';
 import { parseCarriersFile, routePath, type CarriersFile } from '../validators/carriers-file.validators';
-import { initialState, nextSecretsBox } from './carriers.service';
+import { initialState, nextSecretsBox, routesByName } from './carriers.service';
+import { recordAudit, SYSTEM_CONTEXT } from './audit.service';
 
 /** A CARRIERS_FILE that cannot be applied; server.ts prints the message as its one line and exits 1. */
 export class CarriersFileError extends Error {}
@@ -58,6 +59,13 @@ export async function applyCarriersFile(db: Knex, key: Buffer, file: CarriersFil
       }
     }
     await saveRoutes(trx, given as Record<SmsType, Route>);
+    // Applied at start by the operator's file: the system acts. Which accounts and the routes after, never passwords.
+    await recordAudit(trx, {
+      ...SYSTEM_CONTEXT,
+      action: 'carrier.file_applied',
+      object: { type: 'carrier_routes', id: null },
+      summary: { after: { accounts: file.accounts.map((a) => ({ name: a.name, kind: a.kind, enabled: a.enabled, passwordGiven: a.password !== undefined })), routes: await routesByName(trx) } },
+    });
     return { accounts: file.accounts.length, routes: Object.keys(given).length };
   });
 }

@@ -15,11 +15,13 @@ import {
   type CarrierAccount,
   type CarrierState,
 } from '../queries/carrier-accounts.queries';
-import { routesUsingAccount, saveRoutes } from '../queries/carrier-routes.queries';
+import { listRoutes, routesUsingAccount, saveRoutes } from '../queries/carrier-routes.queries';
 import { openSecrets, SecretBoxError, sealSecrets } from '../secrets/secret-box';
 import type { SmsType } from '../sms/template';
 import { routeFieldName, type AccountInput } from '../validators/carriers.validators';
 import type { FieldErrors } from '../validators/validation';
+import { recordAudit, SYSTEM_CONTEXT, type AuditContext } from './audit.service';
+import { changedFields } from '../audit/audit-summary';
 
 /** Why an action on an account was refused, for the flash message; `smsTypes` are translated by the handler. */
 export type Refusal =
@@ -51,7 +53,16 @@ export function nextSecretsBox(key: Buffer, stored: string | null, kind: Carrier
 
 const nameTaken: FieldErrors = { name: { key: 'carriers.errors.nameTaken' } };
 
-export async function createAccount(db: Knex, key: Buffer, input: AccountInput): Promise<Saved> {
+/** What the audit log keeps of an account: never its sealed secrets, only whether a new password was given. */
+const accountFacts = (a: { name: string; kind: string; settings: unknown }) => ({ name: a.name, kind: a.kind, settings: a.settings });
+const accountObject = (id: number) => ({ type: 'carrier_account' as const, id });
+
+/** The routes by SMS type, as names, for the audit summary of a routing change. */
+export async function routesByName(trx: Knex): Promise<Record<string, string>> {
+  return Object.fromEntries((await listRoutes(trx)).map((r) => [r.smsType, r.fallbackName ? `${r.primaryName} → ${r.fallbackName}` : r.primaryName]));
+}
+
+export async function createAccount(db: Knex, key: Buffer, input: AccountInput, by: AuditContext = SYSTEM_CONTEXT): Promise<Saved> {
   try {
     return await db.transaction(async (trx) => {
       if (await findCarrierAccountByName(trx, input.name)) return { ok: false, errors: nameTaken };
@@ -62,6 +73,7 @@ export async function createAccount(db: Knex, key: Buffer, input: AccountInput):
         secretsBox: nextSecretsBox(key, null, input.kind, input.password) ?? null,
         state: initialState(input.kind),
       });
+      await recordAudit(trx, { ...by, action: 'carrier.created', object: accountObject(id), summary: { after: { ...accountFacts(input), passwordSet: input.password !== undefined } } });
       return { ok: true, id };
     });
   } catch (err) {
@@ -70,7 +82,7 @@ export async function createAccount(db: Knex, key: Buffer, input: AccountInput):
   }
 }
 
-export async function updateAccount(db: Knex, key: Buffer, id: number, input: AccountInput): Promise<Saved> {
+export async function updateAccount(db: Knex, key: Buffer, id: number, input: AccountInput, by: AuditContext = SYSTEM_CONTEXT): Promise<Saved> {
   try {
     return await db.transaction(async (trx) => {
       const existing = await findCarrierAccount(trx, id);
@@ -84,6 +96,9 @@ export async function updateAccount(db: Knex, key: Buffer, id: number, input: Ac
         secretsBox: nextSecretsBox(key, existing.secretsBox, input.kind, input.password),
         state: existing.kind === input.kind ? undefined : initialState(input.kind),
       });
+      const changed = changedFields(accountFacts(existing), accountFacts(input));
+      if (input.password !== undefined) changed.after = { ...changed.after, passwordChanged: true };
+      await recordAudit(trx, { ...by, action: 'carrier.edited', object: accountObject(id), summary: { before: { name: existing.name, ...changed.before }, after: changed.after } });
       return { ok: true, id };
     });
   } catch (err) {
@@ -99,7 +114,7 @@ async function loadAccount(trx: Knex, id: number): Promise<CarrierAccount> {
 }
 
 /** A routed account cannot be switched off: its SMS types would have nowhere to go. */
-export async function setAccountEnabled(db: Knex, id: number, enabled: boolean): Promise<{ account: CarrierAccount; refusal: Refusal | null }> {
+export async function setAccountEnabled(db: Knex, id: number, enabled: boolean, by: AuditContext = SYSTEM_CONTEXT): Promise<{ account: CarrierAccount; refusal: Refusal | null }> {
   return db.transaction(async (trx) => {
     const account = await loadAccount(trx, id);
     if (!enabled) {
@@ -107,12 +122,15 @@ export async function setAccountEnabled(db: Knex, id: number, enabled: boolean):
       if (routes.length > 0) return { account, refusal: { key: 'carriers.refused.inRoutes', smsTypes: routes.map((r) => r.smsType) } };
     }
     await setCarrierAccountEnabled(trx, id, enabled);
+    if (account.enabled !== enabled) {
+      await recordAudit(trx, { ...by, action: enabled ? 'carrier.enabled' : 'carrier.disabled', object: accountObject(id), summary: { before: { name: account.name, enabled: account.enabled }, after: { enabled } } });
+    }
     return { account, refusal: null };
   });
 }
 
 /** Refused while a route names the account or a task was frozen to it (disabling is the way to retire it then). */
-export async function deleteAccount(db: Knex, id: number): Promise<{ account: CarrierAccount; refusal: Refusal | null }> {
+export async function deleteAccount(db: Knex, id: number, by: AuditContext = SYSTEM_CONTEXT): Promise<{ account: CarrierAccount; refusal: Refusal | null }> {
   return db.transaction(async (trx) => {
     const account = await loadAccount(trx, id);
     const routes = await routesUsingAccount(trx, id);
@@ -120,6 +138,7 @@ export async function deleteAccount(db: Knex, id: number): Promise<{ account: Ca
     const tasks = await countTasksUsingAccount(trx, id);
     if (tasks > 0) return { account, refusal: { key: 'carriers.refused.usedByTasks', tasks } };
     await deleteCarrierAccount(trx, id);
+    await recordAudit(trx, { ...by, action: 'carrier.deleted', object: accountObject(id), summary: { before: accountFacts(account) } });
     return { account, refusal: null };
   });
 }
@@ -128,7 +147,7 @@ export async function deleteAccount(db: Knex, id: number): Promise<{ account: Ca
  * Saves the routing form. The accounts are read again inside the transaction: one disabled or deleted since the
  * form was checked makes the save fail with its field's message instead of routing to nowhere.
  */
-export async function saveRouting(db: Knex, routes: Routes): Promise<{ ok: true } | { ok: false; errors: FieldErrors }> {
+export async function saveRouting(db: Knex, routes: Routes, by: AuditContext = SYSTEM_CONTEXT): Promise<{ ok: true } | { ok: false; errors: FieldErrors }> {
   return db.transaction(async (trx) => {
     const accounts = await listCarrierAccounts(trx);
     const errors: FieldErrors = {};
@@ -138,7 +157,10 @@ export async function saveRouting(db: Knex, routes: Routes): Promise<{ ok: true 
       if (problems.fallback) errors[routeFieldName(smsType, 'fallback')] = { key: `carriers.routes.errors.${problems.fallback}` };
     }
     if (Object.keys(errors).length > 0) return { ok: false, errors };
+    const before = await routesByName(trx);
     await saveRoutes(trx, routes);
+    const changed = changedFields(before, await routesByName(trx));
+    if (Object.keys(changed.after ?? {}).length > 0) await recordAudit(trx, { ...by, action: 'carrier.routes_changed', object: { type: 'carrier_routes', id: null }, summary: changed });
     return { ok: true };
   });
 }

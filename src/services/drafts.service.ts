@@ -12,6 +12,7 @@ import { formatDateTime } from '../time/zoned-time';
 import { HttpError } from '../http-error';
 import { findRoute } from '../queries/carrier-routes.queries';
 import { screenDraft } from './send-rules-check.service';
+import { recordAudit, SYSTEM_CONTEXT, type AuditContext } from './audit.service';
 
 export const DRAFT_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
@@ -137,7 +138,7 @@ export type ConfirmOutcome = { ok: true; taskId: string } | { ok: false; refusal
  * confirming transaction (BEGIN IMMEDIATE: no other write can slip in), so a signature or template an admin
  * rejected or disabled a moment ago is never sent, and two confirms never take the same id.
  */
-export async function confirmDraft(db: Knex, draftId: string, user: User, timeZone: string, now = new Date()): Promise<ConfirmOutcome> {
+export async function confirmDraft(db: Knex, draftId: string, user: User, timeZone: string, now = new Date(), by: AuditContext = SYSTEM_CONTEXT): Promise<ConfirmOutcome> {
   return db.transaction(async (trx) => {
     const task = await findTask(trx, draftId);
     if (!task) throw new HttpError(404, 'errors.notFound');
@@ -157,6 +158,23 @@ export async function confirmDraft(db: Knex, draftId: string, user: User, timeZo
       carrier_account_id: (await findRoute(trx, task.smsType))?.primaryAccountId ?? null,
     });
     await moveDraftRecipients(trx, taskId);
+    await recordAudit(trx, {
+      ...by,
+      action: 'task.confirmed',
+      object: { type: 'task', id: taskId },
+      summary: {
+        after: {
+          smsType: task.smsType,
+          signature: task.signatureText,
+          template: task.templateName,
+          recipients: task.recipientCount,
+          sendMode: task.sendMode,
+          sendAt: task.sendMode === 'now' ? now.toISOString() : task.sendAt,
+          source: task.source,
+          resendOf: task.resendOf,
+        },
+      },
+    });
     return { ok: true, taskId };
   });
 }

@@ -7,6 +7,7 @@ import { checkRecipients, type InputRow } from '../sms/recipient-check';
 import { canManageTask, createDraft } from './drafts.service';
 import { isFinished } from './task-detail.service';
 import { packRecipients } from '../drafts/recipient-chunks';
+import { recordAudit, SYSTEM_CONTEXT, type AuditContext } from './audit.service';
 
 /**
  * "Resend to failed" (issue 5): a new draft task with the source's snapshot (signature and template text, and
@@ -58,7 +59,7 @@ async function candidates(db: Knex, taskId: string, statuses: readonly string[])
   return out.sort((a, b) => a.rowNumber - b.rowNumber || a.id - b.id);
 }
 
-export async function resendFailed(db: Knex, sourceId: string, user: User, options: ResendOptions, timeZone: string): Promise<ResendOutcome> {
+export async function resendFailed(db: Knex, sourceId: string, user: User, options: ResendOptions, timeZone: string, by: AuditContext = SYSTEM_CONTEXT): Promise<ResendOutcome> {
   const source = await findTask(db, sourceId);
   if (!source || source.status === 'draft') throw new HttpError(404, 'errors.notFound');
   if (!canManageTask(user, source)) throw new HttpError(403, 'errors.forbidden');
@@ -103,6 +104,13 @@ export async function resendFailed(db: Knex, sourceId: string, user: User, optio
       },
       timeZone,
       resendOf: source.id,
+    });
+    // The draft still goes through the check page; its confirm is recorded as task.confirmed with resendOf.
+    await recordAudit(trx, {
+      ...by,
+      action: 'task.resent',
+      object: { type: 'task', id: source.id },
+      summary: { after: { draft: draftId, statuses: optionsKey, recipients: report.valid.length, skipped: failed.length - rows.length } },
     });
     return { ok: true as const, draftId, reused: false, recipients: report.valid.length, skipped: failed.length - rows.length };
   });

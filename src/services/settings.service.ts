@@ -3,6 +3,8 @@ import type { Config } from '../config';
 import { readSettingRows, writeSettingRows } from '../queries/settings.queries';
 import { DEFAULT_STUB_SETTINGS, type StubCarrierSettings } from '../carrier/stub.carrier';
 import { DEFAULT_OPT_OUT_KEYWORDS } from '../opt-outs/reply-keywords';
+import { recordAudit, SYSTEM_CONTEXT, type AuditContext } from './audit.service';
+import { changedFields } from '../audit/audit-summary';
 
 export const DEFAULT_UNSUBSCRIBE_PHRASES: readonly string[] = [
   '回T退订', '退订回T', '回TD退订', 'TD退订', '回N退订', '退订回D', '退订回TD', '退订回复T',
@@ -35,6 +37,8 @@ export interface Settings {
   backupsKept: number;
   /** Issue 14, the send rules (edited in their own form on /settings, src/validators/send-rules-settings.validators.ts). */
   sendRules: SendRuleSettings;
+  /** Audit records are removed this many days after they were made (the daily retention job; at least 30). */
+  auditRetentionDays: number;
 }
 
 export interface SendRuleSettings {
@@ -82,6 +86,7 @@ export function defaultSettings(config: Pick<Config, 'timeZone'>): Settings {
     retentionDays: 90,
     backupsKept: 7,
     sendRules: structuredClone(DEFAULT_SEND_RULES),
+    auditRetentionDays: 365,
   };
 }
 
@@ -98,6 +103,20 @@ export async function getSettings(db: Knex, config: Pick<Config, 'timeZone'>): P
   return merged as unknown as Settings;
 }
 
-export async function saveSettings(db: Knex, values: Partial<Settings>): Promise<void> {
-  await writeSettingRows(db, values);
+/**
+ * Saves the values and records what changed (only the fields whose value differs) in the same transaction.
+ * `audit.config` gives the defaults the before values are read against (the server's zone).
+ */
+export async function saveSettings(
+  db: Knex,
+  values: Partial<Settings>,
+  audit: { by: AuditContext; config: Pick<Config, 'timeZone'> } = { by: SYSTEM_CONTEXT, config: { timeZone: 'UTC' } },
+): Promise<void> {
+  await db.transaction(async (trx) => {
+    const before = (await getSettings(trx, audit.config)) as unknown as Record<string, unknown>;
+    await writeSettingRows(trx, values);
+    const changed = changedFields(Object.fromEntries(Object.keys(values).map((k) => [k, before[k]])), values);
+    if (Object.keys(changed.after ?? {}).length === 0) return;
+    await recordAudit(trx, { ...audit.by, action: 'setting.changed', object: { type: 'settings', id: null }, summary: changed });
+  });
 }

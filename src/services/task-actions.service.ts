@@ -3,6 +3,7 @@ import { HttpError } from '../http-error';
 import type { User } from '../queries/users.queries';
 import { cancelScheduledTask, findTask, stopSendingTask, type Task } from '../queries/tasks.queries';
 import { canManageTask } from './drafts.service';
+import { recordAudit, SYSTEM_CONTEXT, type AuditContext } from './audit.service';
 
 export type TaskAction = 'cancel' | 'stop';
 
@@ -18,12 +19,23 @@ export function availableActions(user: User, task: Pick<Task, 'createdBy' | 'sta
  * Cancel (before it starts) or stop (while it sends). Returns a message key for the flash: done, or why not
  * (it started or finished in the meantime).
  */
-export async function applyTaskAction(db: Knex, taskId: string, action: TaskAction, user: User): Promise<{ ok: boolean; key: string }> {
+export async function applyTaskAction(db: Knex, taskId: string, action: TaskAction, user: User, by: AuditContext = SYSTEM_CONTEXT): Promise<{ ok: boolean; key: string }> {
   const task = await findTask(db, taskId);
   if (!task || task.status === 'draft') throw new HttpError(404, 'errors.notFound');
   if (!canManageTask(user, task)) throw new HttpError(403, 'errors.forbidden');
   const nowIso = new Date().toISOString();
-  const done = action === 'cancel' ? await cancelScheduledTask(db, taskId, nowIso) : await stopSendingTask(db, taskId, nowIso);
+  const done = await db.transaction(async (trx) => {
+    const applied = action === 'cancel' ? await cancelScheduledTask(trx, taskId, nowIso) : await stopSendingTask(trx, taskId, nowIso);
+    if (applied) {
+      await recordAudit(trx, {
+        ...by,
+        action: action === 'cancel' ? 'task.cancelled' : 'task.stopped',
+        object: { type: 'task', id: taskId },
+        summary: { before: { status: task.status }, after: { status: action === 'cancel' ? 'cancelled' : 'stopping' } },
+      });
+    }
+    return applied;
+  });
   if (done) return { ok: true, key: `tasks.actions.${action}Done` };
   return { ok: false, key: `tasks.actions.${action}TooLate` };
 }

@@ -93,13 +93,19 @@ function timeFormatter(ctx: ExportContext): (iso: string | null) => string {
   };
 }
 
+/** How far an export got, for the audit log: `rows` grows as batches are written, so a cancelled one still tells. */
+export interface ExportProgress {
+  rows: number;
+}
+
 /** UTF-8 with a byte-order mark (so Excel reads Chinese correctly), CRLF line ends, headers in the UI language. */
-export async function writeCsvExport(db: Knex, filter: MessageFilter, out: Writable, ctx: ExportContext): Promise<void> {
+export async function writeCsvExport(db: Knex, filter: MessageFilter, out: Writable, ctx: ExportContext, progress: ExportProgress = { rows: 0 }): Promise<void> {
   const line = (cells: readonly XlsxCell[]) => cells.map((c) => csvCell(c === null ? '' : String(c))).join(',') + '\r\n';
   const time = timeFormatter(ctx);
   await send(out, '\uFEFF' + line(exportHeader(ctx)));
   for await (const rows of streamMessages(db, filter, BATCH)) {
     await send(out, rows.map((m) => line(exportRow(m, ctx, time))).join(''));
+    progress.rows += rows.length;
   }
 }
 
@@ -111,12 +117,13 @@ function dateCell(ctx: ExportContext): (iso: string | null) => XlsxCell {
   };
 }
 
-export async function writeXlsxExport(db: Knex, filter: MessageFilter, out: Writable, ctx: ExportContext): Promise<void> {
+export async function writeXlsxExport(db: Knex, filter: MessageFilter, out: Writable, ctx: ExportContext, progress: ExportProgress = { rows: 0 }): Promise<void> {
   const writer = new XlsxStreamWriter(out, { sheetName: ctx.t('tasks.messages.sheetName'), header: exportHeader(ctx), widths: exportWidths(ctx) });
   const time = dateCell(ctx);
   await writer.begin();
   for await (const rows of streamMessages(db, filter, BATCH)) {
     await writer.addRows(rows.map((m) => exportRow(m, ctx, time)));
+    progress.rows += rows.length;
     // As in send(): a turn of the event loop for everyone else after each batch.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }

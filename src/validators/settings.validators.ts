@@ -32,6 +32,7 @@ export function settingsFormValues(s: Settings): Record<string, string> {
     maskNumbersForMembers: s.maskNumbersForMembers ? '1' : '',
     retentionDays: String(s.retentionDays),
     backupsKept: String(s.backupsKept),
+    auditRetentionDays: String(s.auditRetentionDays),
   };
 }
 
@@ -39,6 +40,7 @@ export const SETTINGS_FIELDS = [
   'timeZone', 'importMaxRows', 'importMaxMb', 'scheduleHorizonDays', 'unsubscribePhrases', 'dispatchBatchSize', 'carrierRatePerSecond',
   'maxAttempts', 'stubDelayMinMs', 'stubDelayMaxMs', 'stubFailureMix', 'stubThroughput', 'stubErrorRate', 'stubTimeoutRate',
   'maskNumbersForMembers', 'retentionDays', 'backupsKept',
+  'auditRetentionDays',
 ] as const;
 
 function share(raw: string, name: string, errors: FieldErrors): number {
@@ -92,9 +94,11 @@ export function parseSettingsForm(body: unknown): Parsed<Omit<Settings, 'sendRul
   const maskNumbersForMembers = field(body, 'maskNumbersForMembers') !== '';
   const retentionDays = wholeNumber(field(body, 'retentionDays'), 'retentionDays', 1, 3650, errors);
   const backupsKept = wholeNumber(field(body, 'backupsKept'), 'backupsKept', 1, 365, errors);
+  // The database itself refuses to remove audit records less than 30 days old (migration 140).
+  const auditRetentionDays = wholeNumber(field(body, 'auditRetentionDays'), 'auditRetentionDays', 30, 3650, errors);
   if (hasErrors(errors)) return { ok: false, errors };
   return {
     ok: true,
-    value: { timeZone, importMaxRows, importMaxBytes: importMaxMb * MB, scheduleHorizonDays, unsubscribePhrases, dispatchBatchSize, carrierRatePerSecond, maxAttempts, stubCarrier, maskNumbersForMembers, retentionDays, backupsKept },
+    value: { timeZone, importMaxRows, importMaxBytes: importMaxMb * MB, scheduleHorizonDays, unsubscribePhrases, dispatchBatchSize, carrierRatePerSecond, maxAttempts, stubCarrier, maskNumbersForMembers, retentionDays, backupsKept, auditRetentionDays },
   };
 }

@@ -73,6 +73,7 @@ beforeAll(async () => {
     '/carriers',
     '/inbox',
     '/opt-outs',
+    '/audit',
     '/api-docs',
     '/account/password',
   ];

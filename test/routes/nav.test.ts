@@ -36,7 +36,7 @@ describe('the product nav', () => {
     for (const href of memberLinks) expect([href, (await member.get(href)).status]).toEqual([href, 200]);
 
     const adminLinks = navLinks((await admin.get('/signatures')).text);
-    expect(adminLinks).toEqual(['/tasks', '/signatures', '/templates', '/opt-outs', '/users', '/api-keys', '/carriers', '/inbox', '/settings']);
+    expect(adminLinks).toEqual(['/tasks', '/signatures', '/templates', '/opt-outs', '/users', '/api-keys', '/carriers', '/inbox', '/audit', '/settings']);
     for (const href of adminLinks) expect([href, (await admin.get(href)).status]).toEqual([href, 200]);
   });
 
