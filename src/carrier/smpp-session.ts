@@ -21,6 +21,11 @@ export interface SmppLinkOptions {
   /** First reconnect delay; doubled each failure up to maxBackoffMs, with ±50 % jitter. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /**
+   * A submit_sm unanswered this long means the link is dead even if TCP has not noticed: the session drops it, so
+   * every outstanding submit is settled (unknown) instead of holding its window slot and its batch forever.
+   */
+  responseTimeoutMs?: number;
 }
 
 /** Why a submit got no answer: the line went (nothing is known of its fate) or the session is not bound. */
@@ -43,6 +48,7 @@ type DeliverHandler = (pdu: PDU, answer: (status: number) => void) => void;
 
 interface Outstanding {
   reject: (err: Error) => void;
+  sentAt: number;
 }
 
 const BIND_COMMAND = { transceiver: 'bind_transceiver', transmitter: 'bind_transmitter', receiver: 'bind_receiver' } as const;
@@ -56,6 +62,8 @@ export class SmppSession {
   private stopped = false;
   private failures = 0;
   private enquireTimer: NodeJS.Timeout | null = null;
+  private sweepTimer: NodeJS.Timeout | null = null;
+  private enquireUnanswered = new Set<Session>();
   private reconnectTimer: NodeJS.Timeout | null = null;
   state: CarrierState = 'down';
   lastError: string | null = null;
@@ -124,12 +132,36 @@ export class SmppSession {
     });
   }
 
+  /** enquire_link on every link; one still unanswered at the next beat means the link is dead. */
   private startEnquireLink(): void {
-    if (this.enquireTimer) clearInterval(this.enquireTimer);
+    this.stopTimers();
+    this.enquireUnanswered.clear();
     this.enquireTimer = setInterval(() => {
-      for (const link of this.links.values()) link.enquire_link(() => undefined);
+      for (const link of Array.from(this.links.values())) {
+        if (this.enquireUnanswered.has(link)) {
+          this.lost(link, 'no answer to enquire_link');
+          return;
+        }
+        this.enquireUnanswered.add(link);
+        link.enquire_link(() => this.enquireUnanswered.delete(link));
+      }
     }, this.options.enquireLinkSeconds * 1000);
     this.enquireTimer.unref();
+    // Outstanding submits are in sending order, so only the oldest needs a look.
+    const timeoutMs = this.options.responseTimeoutMs ?? 30_000;
+    this.sweepTimer = setInterval(() => {
+      const oldest = this.outstanding.values().next().value;
+      const link = this.links.values().next().value;
+      if (oldest && link && Date.now() - oldest.sentAt > timeoutMs) this.lost(link, `no submit_sm_resp within ${timeoutMs} ms`);
+    }, Math.min(1000, timeoutMs));
+    this.sweepTimer.unref();
+  }
+
+  private stopTimers(): void {
+    if (this.enquireTimer) clearInterval(this.enquireTimer);
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.enquireTimer = null;
+    this.sweepTimer = null;
   }
 
   /** A link broke: every link goes (a half-bound session is no use), outstanding submits are unanswered, retry later. */
@@ -142,8 +174,7 @@ export class SmppSession {
     }
     this.links.clear();
     this.bound.clear();
-    if (this.enquireTimer) clearInterval(this.enquireTimer);
-    this.enquireTimer = null;
+    this.stopTimers();
     for (const o of Array.from(this.outstanding)) o.reject(new SubmitUnanswered(`no answer: ${reason}`, true));
     this.outstanding.clear();
     this.wakeWaiters();
@@ -179,7 +210,7 @@ export class SmppSession {
     const link = this.links.get(this.options.bindMode === 'transceiver' ? 'transceiver' : 'transmitter');
     if (!this.up || !link || this.stopped) throw new SubmitUnanswered(this.lastError ?? 'not bound', false);
     return new Promise<PDU>((resolve, reject) => {
-      const entry: Outstanding = { reject };
+      const entry: Outstanding = { reject, sentAt: Date.now() };
       this.outstanding.add(entry);
       const done = () => {
         this.outstanding.delete(entry);
@@ -232,7 +263,7 @@ export class SmppSession {
     for (const o of Array.from(this.outstanding)) o.reject(new SubmitUnanswered('stopped before the answer', true));
     this.links.clear();
     this.bound.clear();
-    if (this.enquireTimer) clearInterval(this.enquireTimer);
+    this.stopTimers();
     this.setState('down', 'stopped');
   }
 }

@@ -69,7 +69,16 @@ export interface BatchMessage {
  * then pending ones whose back-off has passed; marks them `submitting` in one transaction with the lease
  * renewal, and commits before the carrier is called.
  */
-export async function takeBatch(db: Knex, taskId: string, owner: string, size: number, nowIso: string, leaseUntilIso: string): Promise<BatchMessage[] | null> {
+export async function takeBatch(
+  db: Knex,
+  taskId: string,
+  owner: string,
+  size: number,
+  nowIso: string,
+  leaseUntilIso: string,
+  /** False once the run settled what an earlier run left `submitting` (settleUnanswered): then only pending are taken, and the batches still at the carrier are never taken twice. */
+  resumeSubmitting = true,
+): Promise<BatchMessage[] | null> {
   return db.transaction(async (trx) => {
     const held = await trx('tasks').where({ id: taskId, status: 'sending', lease_owner: owner }).update({ lease_until: leaseUntilIso });
     if (held === 0) return null;
@@ -77,7 +86,7 @@ export async function takeBatch(db: Knex, taskId: string, owner: string, size: n
     // merged here. One query with `status = … or status = …` walks (task_id, id) from the task's first message past
     // every row already sent: batch k read k × size rows, a 100,000-message task 25 million in all.
     const columns = ['id', 'phone', 'content', 'attempts'];
-    const submitting = await trx('messages').where({ task_id: taskId, status: 'submitting' }).orderBy('id').limit(size).select(columns);
+    const submitting = resumeSubmitting ? await trx('messages').where({ task_id: taskId, status: 'submitting' }).orderBy('id').limit(size).select(columns) : [];
     const pending = await trx('messages')
       .where({ task_id: taskId, status: 'pending' })
       .where((q) => q.whereNull('next_attempt_at').orWhere('next_attempt_at', '<=', nowIso))
