@@ -24,7 +24,7 @@ export function localsMiddleware(deps: AppDeps) {
     res.locals.isAdmin = req.user?.role === 'admin';
     res.locals.currentPath = req.path;
     res.locals.settings = settings;
-    res.locals.carrierIsSimulator = !realCarrierConfigured();
+    res.locals.carrierIsSimulator = !(await realCarrierConfigured(deps.db));
     res.locals.csrfToken = () => csrfToken(req);
     res.locals.formatDateTime = (iso: string | null | undefined) => (iso ? formatDateTime(iso, settings.timeZone, locale) : '');
     res.locals.errors = {};
