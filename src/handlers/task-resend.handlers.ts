@@ -6,7 +6,7 @@ import type { Settings } from '../services/settings.service';
 import { field } from '../validators/validation';
 
 /**
- * `POST /tasks/:id/resend` (`includeRejected=1` to add the rejected messages): makes (or finds) the draft and
+ * `POST /tasks/:id/resend` (`includeRejected=1` to add the rejected messages, `includeUnknown=1` the unknown ones): makes (or finds) the draft and
  * goes to its check page, where the person confirms as for any task; when there is nothing to resend, back to
  * the page it came from with the reason.
  */
@@ -14,7 +14,7 @@ export function taskResendHandlers({ db }: AppDeps) {
   return async (req: Request, res: Response) => {
     const sourceId = String(req.params.id);
     const settings = res.locals.settings as Settings;
-    const outcome = await resendFailed(db, sourceId, req.user!, { includeRejected: field(req.body, 'includeRejected') !== '' }, settings.timeZone);
+    const outcome = await resendFailed(db, sourceId, req.user!, { includeRejected: field(req.body, 'includeRejected') !== '', includeUnknown: field(req.body, 'includeUnknown') !== '' }, settings.timeZone);
     if (!outcome.ok) {
       flash(req, outcome.key, { id: sourceId }, 'error');
       return res.redirect(303, field(req.body, 'back') === 'list' ? '/tasks' : `/tasks/${sourceId}`);

@@ -22,6 +22,11 @@ import { packRecipients } from '../drafts/recipient-chunks';
 
 export interface ResendOptions {
   includeRejected: boolean;
+  /**
+   * Messages that ended `unknown` (SMPP: written, never answered) are left out unless the user ticks this: the
+   * person may already have them, so sending again risks a duplicate.
+   */
+  includeUnknown?: boolean;
 }
 
 export type ResendOutcome =
@@ -32,12 +37,16 @@ export type ResendOutcome =
 const REACHED = ['delivered', 'submitted'];
 
 export function resendStatuses(options: ResendOptions): string[] {
-  return options.includeRejected ? ['failed', 'rejected'] : ['failed'];
+  return ['failed', ...(options.includeRejected ? ['rejected'] : []), ...(options.includeUnknown ? ['unknown'] : [])];
 }
 
-/** Whether the page offers the resend button to this user. */
-export function canResend(user: User, task: Pick<Task, 'createdBy' | 'status' | 'failedCount' | 'rejectedCount'>): boolean {
-  return canManageTask(user, task) && isFinished(task) && task.failedCount + task.rejectedCount > 0;
+/** Whether the page offers the resend button to this user (`withUnknown`: the details page, which offers the unknown too). */
+export function canResend(
+  user: User,
+  task: Pick<Task, 'createdBy' | 'status' | 'failedCount' | 'rejectedCount'> & { unknownCount?: number },
+  withUnknown = false,
+): boolean {
+  return canManageTask(user, task) && isFinished(task) && task.failedCount + task.rejectedCount + (withUnknown ? (task.unknownCount ?? 0) : 0) > 0;
 }
 
 async function candidates(db: Knex, taskId: string, statuses: readonly string[]): Promise<ResendCandidate[]> {
@@ -64,7 +73,8 @@ export async function resendFailed(db: Knex, sourceId: string, user: User, optio
 
   const failed = await candidates(db, source.id, statuses);
   if (failed.length === 0) return { ok: false, key: options.includeRejected ? 'tasks.resend.nothingWithRejected' : 'tasks.resend.nothing' };
-  const reached = await numbersWithStatus(db, source.id, [...new Set(failed.map((m) => m.phone))], REACHED);
+  // Unless the unknown are resent too, a number with an unknown message may have it: like one awaiting a receipt.
+  const reached = await numbersWithStatus(db, source.id, [...new Set(failed.map((m) => m.phone))], options.includeUnknown ? REACHED : [...REACHED, 'unknown']);
   const rows: InputRow[] = failed.filter((m) => !reached.has(m.phone)).map((m) => ({ rowNumber: m.rowNumber, cells: [m.phone, ...m.params] }));
   if (rows.length === 0) return { ok: false, key: 'tasks.resend.allReached' };
   const report = checkRecipients(rows, { signature: source.signatureText, templateContent: source.templateContent });

@@ -3,7 +3,11 @@
  * sending, parts, receipts in both forms, a receipt before its submit_sm_resp, throttling, a wrong password, a line
  * dropped with a full window, MO replies, enquire_link, routing and fallback.
  */
-import { addUser, makeTestApp, type TestApp } from '../helpers/app';
+import request from 'supertest';
+import { addUser, loginAs, makeTestApp, tokenFor, type TestApp } from '../helpers/app';
+import { postSendForm } from '../helpers/send-form';
+import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
+import { createApiKey } from '../../src/services/api-keys.service';
 import { TestSmsc, type SmscOptions } from '../helpers/smsc';
 import { addSmppAccount, routeAll } from '../helpers/smpp-account';
 import { phones, seedTask } from '../helpers/tasks';
@@ -87,6 +91,9 @@ test('a 3-part Chinese and emoji message: one UDH reference, parts in order, UCS
   expect(await messageCounts(t.db, taskId)).toEqual({ submitted: 1 });
   await smsc.sendReceipt(smsc.submits[2].messageId!, { stat: 'DELIVRD', form: 'tlv' });
   await waitForStatus(taskId, { delivered: 1 });
+  // The details page shows the message's part count.
+  const admin = await loginAs(t.app, 'admin');
+  expect((await admin.get(`/tasks/${taskId}`)).text).toMatch(/<td class="nowrap">\d+ \| 3<\/td>/);
 });
 
 test('a part that fails fails its message with that part\'s code; text receipts with decimal ids read as hex when the account says so', async () => {
@@ -149,6 +156,9 @@ test('a wrong password: the account shows why, its tasks wait (nothing fails); f
   await waitUntil('the bind refusal on the account', async () => /bind refused/.test((await account(id)).last_error ?? ''));
   expect(await messageCounts(t.db, taskId)).toEqual({ pending: 5 });
   expect((await task(taskId)).status).toBe('sending');
+  const admin = await loginAs(t.app, 'admin');
+  expect((await admin.get('/tasks')).text).toContain('data-waiting-for-carrier');
+  expect((await admin.get(`/tasks/${taskId}`)).text).toContain('data-waiting-for-carrier-since');
   const { settings } = checkSmppSettings({ host: '127.0.0.1', port: smsc.port, system_id: 'qunfa' }, 'json');
   await updateAccount(t.db, t.config.secretKey, id, { name: 'smsc1', kind: 'smpp', settings, password: 'secret' });
   await waitForStatus(taskId, { submitted: 5 });
@@ -230,4 +240,48 @@ test('routing: a task goes through its account; while that one is down, through 
   const third = await seedTask(t.db, phones(2, '1393'));
   await waitUntil('the third task to wait', async () => (await task(third.taskId)).waiting_for_carrier_since !== null);
   expect(await messageCounts(t.db, third.taskId)).toEqual({ pending: 2 });
+});
+
+test('from the send form and from the API, real messages reach the SMSC; receipts come back; the API counts them', async () => {
+  const smsc = await smscWith({ autoReceipt: { stat: 'DELIVRD', form: 'text' } });
+  await addSmppAccount(t.db, t.config.secretKey, smsc.port);
+  const sigId = await approvedSignature(t.db, '群发');
+  const templateId = await approvedTemplate(t.db, '您的快递已到，请及时取件。', 'notification', 'pickup');
+  const admin = await loginAs(t.app, 'admin');
+  const form = await postSendForm(admin, {
+    smsType: 'notification', signatureId: String(sigId), templateId: String(templateId), recipientsMode: 'manual', sendMode: 'now', manualNumbers: '13800138000\n13800138001',
+  });
+  expect(form.status).toBe(303);
+  const formTask = /^\/tasks\/(T\d+)\/check$/.exec(form.headers.location)![1];
+  const confirm = await admin.post(`/tasks/${formTask}/confirm`).type('form').send({ _csrf: await tokenFor(admin, form.headers.location) });
+  expect(confirm.status).toBe(303);
+  await waitForStatus(formTask, { delivered: 2 });
+  expect(smsc.submits.map((s) => [s.destination, s.text])).toEqual([
+    ['8613800138000', '【群发】您的快递已到，请及时取件。'],
+    ['8613800138001', '【群发】您的快递已到，请及时取件。'],
+  ]);
+
+  const { key } = await createApiKey(t.db, { name: 'smpp', createdBy: 1 });
+  const created = await request(t.app).post('/api/v1/tasks').set('Authorization', `Bearer ${key}`).send({ signature: sigId, template: templateId, recipients: [{ phone: '13900139000' }] });
+  expect(created.status).toBe(201);
+  const apiTask = created.body.task.id as string;
+  await waitForStatus(apiTask, { delivered: 1 });
+  expect(smsc.countsBy((r) => r.destination).get('8613900139000')).toBe(1);
+  const shown = await request(t.app).get(`/api/v1/tasks/${apiTask}`).set('Authorization', `Bearer ${key}`);
+  expect(shown.body.task.counts).toMatchObject({ delivered: 1, unknown: 0, failed: 0 });
+});
+
+test('unknown messages are counted on the task, on its page and in the API', async () => {
+  const smsc = await smscWith();
+  await addSmppAccount(t.db, t.config.secretKey, smsc.port, { settings: { window: 3 } });
+  smsc.queueAnswers({ kind: 'silent' }, { kind: 'drop' });
+  const { taskId } = await seedTask(t.db, phones(6));
+  await waitUntil('the task to complete', async () => (await task(taskId)).status === 'completed');
+  const unknown = (await messageCounts(t.db, taskId)).unknown;
+  expect(unknown).toBeGreaterThanOrEqual(2);
+  const admin = await loginAs(t.app, 'admin');
+  expect((await admin.get(`/tasks/${taskId}`)).text).toContain(`data-count="unknown">${unknown}<`);
+  const { key } = await createApiKey(t.db, { name: 'unknown', createdBy: 1 });
+  const shown = await request(t.app).get(`/api/v1/tasks/${taskId}`).set('Authorization', `Bearer ${key}`);
+  expect(shown.body.task.counts.unknown).toBe(unknown);
 });
