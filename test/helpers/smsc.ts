@@ -80,6 +80,8 @@ export class TestSmsc {
   readonly submits: SubmitRecord[] = [];
   readonly binds: Array<{ command: string; systemId: string; accepted: boolean }> = [];
   enquireLinks = 0;
+  /** unbind requests received (a graceful client stop sends one per link). */
+  unbinds = 0;
   private readonly answers: SubmitAnswer[] = [];
   private nextId: number;
   private readonly bound = new Set<Session>();
@@ -171,6 +173,7 @@ export class TestSmsc {
       session.send(pdu.response());
     });
     session.on('unbind', (pdu: PDU) => {
+      this.unbinds += 1;
       this.bound.delete(session);
       session.send(pdu.response(), () => session.close());
     });
