@@ -55,7 +55,7 @@ async function main(): Promise<void> {
   const carriers = new CarrierPool(db, { db, secretKey: config.secretKey, logger, stub }, logger);
   await carriers.refresh();
   const dispatcher = new Dispatcher(db, carriers, settings, logger, { leaseMs: config.dispatchLeaseMs });
-  const app = createApp({ db, config, logger, wakeDispatcher: () => dispatcher.wake() });
+  const app = createApp({ db, config, logger, wakeDispatcher: () => dispatcher.wake(), carriers });
   const jobs = startJobs(db, logger, { dispatcher, tickSeconds: config.dispatchTickSeconds }, config);
   const server: Server = app.listen(config.port, () => {
     logger.info(`Qunfa listening on http://localhost:${config.port}`, { dataDir: config.dataDir, timeZone: config.timeZone });

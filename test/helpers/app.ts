@@ -60,7 +60,7 @@ export async function makeTestApp(
     ? new Dispatcher(db, carriers ?? stub, settings, logger, { leaseMs: config.dispatchLeaseMs, carrierWaitMs: carriers ? 300 : undefined })
     : undefined;
   const ticker = dispatcher ? setInterval(() => void dispatcher.tick(), 300) : undefined;
-  const app = createApp({ db, config, logger, wakeDispatcher: dispatcher ? () => dispatcher.wake() : undefined });
+  const app = createApp({ db, config, logger, wakeDispatcher: dispatcher ? () => dispatcher.wake() : undefined, carriers });
   return {
     app,
     db,
