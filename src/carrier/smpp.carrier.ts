@@ -105,6 +105,9 @@ export class SmppCarrier implements Carrier {
     this.session = new SmppSession(
       link,
       (change) => {
+        // A stopped connector (its account edited, or the process stopping) no longer speaks for the account: the
+        // one built in its place writes the state.
+        if (this.stopping) return;
         if (change.state === 'down' && change.lastError !== 'stopped') logger.warn('SMPP account down', { account: account.name, error: change.lastError });
         else logger.info('SMPP account state', { account: account.name, state: change.state });
         setCarrierAccountState(db, account.id, change.state, change.lastError).catch((err) =>

@@ -50,6 +50,7 @@ beforeAll(async () => {
     `/users/${memberId}`,
     '/api-keys',
     '/carriers',
+    `/carriers/${(await db('carrier_accounts').first('id')).id}/test`,
     '/api-docs',
   ];
 }, 30_000);
