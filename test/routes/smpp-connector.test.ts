@@ -285,3 +285,53 @@ test('unknown messages are counted on the task, on its page and in the API', asy
   const shown = await request(t.app).get(`/api/v1/tasks/${taskId}`).set('Authorization', `Bearer ${key}`);
   expect(shown.body.task.counts.unknown).toBe(unknown);
 });
+
+const LONG = '尊敬的客户，您好！您预订的商品已经发货，快递单号为SF1234567890，预计三天内送达，请保持电话畅通，如有疑问请联系客服热线。';
+
+test('a part that fails fails its long message with that part\'s code; a later part delivered changes nothing', async () => {
+  const smsc = await smscWith();
+  await addSmppAccount(t.db, t.config.secretKey, smsc.port);
+  const { taskId } = await seedTask(t.db, phones(1), { content: LONG });
+  await waitForStatus(taskId, { submitted: 1 });
+  expect(smsc.submits).toHaveLength(2);
+  const [first, second] = smsc.submits;
+  await smsc.sendReceipt(second.messageId!, { stat: 'REJECTD', form: 'text', err: '045' });
+  await waitForStatus(taskId, { failed: 1 });
+  await smsc.sendReceipt(first.messageId!, { stat: 'DELIVRD', form: 'text' });
+  await waitUntil('the part receipt applied', async () => (await t.db('message_parts').where({ status: 'delivered' })).length === 1);
+  const message = await t.db('messages').where({ task_id: taskId }).first();
+  expect({ status: message.status, code: message.code, description: message.description }).toEqual({ status: 'failed', code: 'REJECTD', description: 'err:045' });
+  expect((await task(taskId)).failed_count).toBe(1);
+  expect((await task(taskId)).delivered_count).toBe(0);
+});
+
+test('message_payload mode: a long message is one submit_sm with the whole text in the TLV', async () => {
+  const smsc = await smscWith({ autoReceipt: { stat: 'DELIVRD', form: 'tlv' } });
+  await addSmppAccount(t.db, t.config.secretKey, smsc.port, { settings: { long_message_mode: 'message_payload' } });
+  const { taskId } = await seedTask(t.db, phones(1), { content: LONG });
+  await waitForStatus(taskId, { delivered: 1 });
+  expect(smsc.submits).toHaveLength(1);
+  const [message] = await t.db('messages').where({ task_id: taskId });
+  expect(smsc.submits[0].udh).toBeNull();
+  expect(smsc.submits[0].text).toBe(message.content);
+  expect(await t.db('message_parts')).toEqual([]);
+});
+
+test('transmitter and receiver binds: submits go on the one, receipts and replies come on the other', async () => {
+  const smsc = await smscWith({ autoReceipt: { stat: 'DELIVRD', form: 'text' } });
+  await addSmppAccount(t.db, t.config.secretKey, smsc.port, { settings: { bind_mode: 'transmitter_receiver' } });
+  const { taskId } = await seedTask(t.db, phones(3));
+  await waitForStatus(taskId, { delivered: 3 });
+  expect(smsc.binds.map((b) => b.command).sort()).toEqual(['bind_receiver', 'bind_transmitter']);
+});
+
+test('a garbled receipt is answered, kept as unparseable (never applied) and logged; the message waits for a real one', async () => {
+  const smsc = await smscWith();
+  await addSmppAccount(t.db, t.config.secretKey, smsc.port);
+  const { taskId } = await seedTask(t.db, phones(1));
+  await waitForStatus(taskId, { submitted: 1 });
+  expect(await smsc.sendReceipt('garbage', { stat: 'NOSUCHSTAT', form: 'text' })).toBe(0);
+  await waitUntil('the unparseable row', async () => (await t.db('carrier_receipt_inbox').where('carrier_message_id', 'like', 'unparseable:%')).length === 1);
+  expect(t.logLines.some((l) => l.includes('unparseable SMPP receipt'))).toBe(true);
+  expect(await messageCounts(t.db, taskId)).toEqual({ submitted: 1 });
+});
