@@ -55,7 +55,10 @@ export class CarrierPool implements CarrierSet {
     for (const [id, entry] of this.entries) {
       if (seen.has(id)) continue;
       this.entries.delete(id);
-      if (entry.carrier) this.retire(entry.carrier);
+      if (!entry.carrier || entry.carrier === this.context.stub) continue;
+      this.retire(entry.carrier);
+      // Disabled (or deleted: then this changes nothing): its link is closed, and no connector speaks for it any more.
+      await setCarrierAccountState(this.db, id, 'down', null);
     }
   }
 

@@ -14,7 +14,7 @@ import { phones, seedTask } from '../helpers/tasks';
 import { messageCounts, waitUntil } from '../helpers/app-process';
 import { encodeText, splitText } from '../../src/sms/smpp-parts';
 import { realCarrierConfigured } from '../../src/carrier/real-carrier';
-import { updateAccount } from '../../src/services/carriers.service';
+import { setAccountEnabled, updateAccount } from '../../src/services/carriers.service';
 import { checkSmppSettings } from '../../src/carrier/carrier-account.fields';
 
 jest.setTimeout(60_000);
@@ -334,4 +334,17 @@ test('a garbled receipt is answered, kept as unparseable (never applied) and log
   await waitUntil('the unparseable row', async () => (await t.db('carrier_receipt_inbox').where('carrier_message_id', 'like', 'unparseable:%')).length === 1);
   expect(t.logLines.some((l) => l.includes('unparseable SMPP receipt'))).toBe(true);
   expect(await messageCounts(t.db, taskId)).toEqual({ submitted: 1 });
+});
+
+test('an account disabled at run time unbinds and shows down; enabled again, it binds again', async () => {
+  const smsc = await smscWith();
+  const fallback = await addSmppAccount(t.db, t.config.secretKey, smsc.port, { name: 'spare', route: false });
+  const id = await addSmppAccount(t.db, t.config.secretKey, smsc.port, { route: false });
+  await routeAll(t.db, fallback);
+  await waitUntil('bound', async () => (await account(id)).state === 'connected');
+  await setAccountEnabled(t.db, id, false);
+  await waitUntil('down', async () => (await account(id)).state === 'down');
+  await waitUntil('the unbind', () => smsc.unbinds >= 1);
+  await setAccountEnabled(t.db, id, true);
+  await waitUntil('bound again', async () => (await account(id)).state === 'connected');
 });
