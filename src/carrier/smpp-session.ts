@@ -26,6 +26,8 @@ export interface SmppLinkOptions {
    * every outstanding submit is settled (unknown) instead of holding its window slot and its batch forever.
    */
   responseTimeoutMs?: number;
+  /** Certificates to trust besides the system's, for TLS (the tests' own SMSC). */
+  tlsCa?: Buffer;
 }
 
 /** Why a submit got no answer: the line went (nothing is known of its fate) or the session is not bound. */
@@ -103,7 +105,8 @@ export class SmppSession {
 
   private openLink(role: Role): void {
     const o = this.options;
-    const link = smpp.connect({ host: o.host, port: o.port, tls: o.tls, ...(o.tls ? { rejectUnauthorized: true } : {}) });
+    const tlsOptions = o.tls ? { rejectUnauthorized: true, ...(o.tlsCa ? { ca: o.tlsCa } : {}) } : {};
+    const link = smpp.connect({ host: o.host, port: o.port, tls: o.tls, ...tlsOptions });
     this.links.set(role, link);
     link.on('error', (err: Error) => this.lost(link, err.message));
     link.on('close', () => this.lost(link, this.lastError ?? 'connection closed'));

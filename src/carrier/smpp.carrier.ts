@@ -27,6 +27,8 @@ export interface SmppCarrierOptions {
   throttleGiveUpMs?: number;
   /** How long a graceful stop waits for outstanding answers. */
   stopWaitMs?: number;
+  /** Certificates to trust besides the system's for TLS links (the tests' own SMSC). */
+  tlsCa?: Buffer;
 }
 
 type PartResult =
@@ -101,6 +103,7 @@ export class SmppCarrier implements Carrier {
       minBackoffMs: options.minBackoffMs,
       maxBackoffMs: options.maxBackoffMs,
       responseTimeoutMs: options.responseTimeoutMs,
+      tlsCa: options.tlsCa,
     };
     this.session = new SmppSession(
       link,

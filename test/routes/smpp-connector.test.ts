@@ -3,7 +3,10 @@
  * sending, parts, receipts in both forms, a receipt before its submit_sm_resp, throttling, a wrong password, a line
  * dropped with a full window, MO replies, enquire_link, routing and fallback.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import request from 'supertest';
+import { ROOT_DIR } from '../../src/config';
 import { addUser, loginAs, makeTestApp, tokenFor, type TestApp } from '../helpers/app';
 import { postSendForm } from '../helpers/send-form';
 import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
@@ -19,6 +22,9 @@ import { checkSmppSettings } from '../../src/carrier/carrier-account.fields';
 
 jest.setTimeout(60_000);
 
+const TLS_DIR = path.join(ROOT_DIR, 'test', 'fixtures', 'tls');
+const tls = { key: fs.readFileSync(path.join(TLS_DIR, 'smsc-key.pem')), cert: fs.readFileSync(path.join(TLS_DIR, 'smsc-cert.pem')) };
+
 let t: TestApp;
 const smscs: TestSmsc[] = [];
 
@@ -29,7 +35,8 @@ async function smscWith(options: SmscOptions = {}): Promise<TestSmsc> {
 }
 
 beforeEach(async () => {
-  t = await makeTestApp({ dispatch: 'accounts', smpp: { minBackoffMs: 50, maxBackoffMs: 300, responseTimeoutMs: 3000, stopWaitMs: 500 } });
+  // The test SMSC's self-signed certificate is trusted (for the TLS test) besides the system's.
+  t = await makeTestApp({ dispatch: 'accounts', smpp: { minBackoffMs: 50, maxBackoffMs: 300, responseTimeoutMs: 3000, stopWaitMs: 500, tlsCa: tls.cert } });
   await addUser(t.db, 'admin', 'admin');
 });
 
@@ -347,4 +354,15 @@ test('an account disabled at run time unbinds and shows down; enabled again, it 
   await waitUntil('the unbind', () => smsc.unbinds >= 1);
   await setAccountEnabled(t.db, id, true);
   await waitUntil('bound again', async () => (await account(id)).state === 'connected');
+});
+
+test('TLS: an account with tls binds over TLS, sends and gets its receipts; a plain-text account cannot bind there', async () => {
+  const smsc = await smscWith({ tls, autoReceipt: { stat: 'DELIVRD', form: 'tlv' } });
+  const plain = await addSmppAccount(t.db, t.config.secretKey, smsc.port, { name: 'plain', route: false });
+  await addSmppAccount(t.db, t.config.secretKey, smsc.port, { settings: { tls: true } });
+  const { taskId } = await seedTask(t.db, phones(2));
+  await waitForStatus(taskId, { delivered: 2 });
+  expect(smsc.binds.filter((b) => b.accepted)).toHaveLength(1);
+  await waitUntil('the plain account down with a reason', async () => Boolean((await account(plain)).last_error));
+  expect((await account(plain)).state).not.toBe('connected');
 });
