@@ -11,7 +11,7 @@ import { parseId } from '../validators/users.validators';
 import { field, type FieldErrors } from '../validators/validation';
 
 /**
- * `/carriers/:id/test`: an admin sends one message through the account and sees the carrier's answer, then the
+ * `/carriers/:id/test-send`: an admin sends one message through the account and sees the carrier's answer, then the
  * receipt when it arrives (public/js/carrier-test-send.js refreshes the list while one is awaited).
  */
 export function carrierTestSendHandlers({ db, carriers }: AppDeps) {
@@ -47,12 +47,12 @@ export function carrierTestSendHandlers({ db, carriers }: AppDeps) {
       if (!parsed.ok) return render(res, 422, account, values, parsed.errors);
       if (!carriers) {
         flash(req, 'carriers.testSend.noSender', {}, 'error');
-        return res.redirect(303, `/carriers/${account.id}/test`);
+        return res.redirect(303, `/carriers/${account.id}/test-send`);
       }
       const outcome = await sendTestMessage(db, carriers, account, parsed.value, req.user!.id);
       if (!outcome.ok) flash(req, 'carriers.testSend.down', { name: account.name, reason: outcome.reason }, 'error');
       else flash(req, outcome.accepted ? 'carriers.testSend.accepted' : 'carriers.testSend.refused', { phone: parsed.value.phone }, outcome.accepted ? 'success' : 'error');
-      res.redirect(303, `/carriers/${account.id}/test`);
+      res.redirect(303, `/carriers/${account.id}/test-send`);
     },
   };
 }

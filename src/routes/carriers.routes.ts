@@ -15,8 +15,8 @@ export function carriersRoutes(deps: AppDeps): Router {
     // Before /:id, which would take "routes" for an id.
     .post('/routes', h.saveRoutes)
     .get('/:id/edit', h.editForm)
-    .get('/:id/test', test.form)
-    .post('/:id/test', test.send)
+    .get('/:id/test-send', test.form)
+    .post('/:id/test-send', test.send)
     .post('/:id', h.update)
     .post('/:id/disable', h.disable)
     .post('/:id/enable', h.enable)

@@ -50,7 +50,7 @@ beforeAll(async () => {
     `/users/${memberId}`,
     '/api-keys',
     '/carriers',
-    `/carriers/${(await db('carrier_accounts').first('id')).id}/test`,
+    `/carriers/${(await db('carrier_accounts').first('id')).id}/test-send`,
     '/api-docs',
   ];
 }, 30_000);

@@ -29,17 +29,17 @@ afterAll(async () => {
   await smsc.close();
 });
 
-const page = (id = accountId) => admin.get(`/carriers/${id}/test`);
+const page = (id = accountId) => admin.get(`/carriers/${id}/test-send`);
 
 test('the list links each enabled account to its test send page', async () => {
-  expect((await admin.get('/carriers')).text).toContain(`href="/carriers/${accountId}/test"`);
+  expect((await admin.get('/carriers')).text).toContain(`href="/carriers/${accountId}/test-send"`);
   const res = await page();
   expect(res.status).toBe(200);
   expect(res.text).toContain('No test message sent through this account yet.');
 });
 
 test('a bad number or an empty text comes back with 422, the field messages and what was typed', async () => {
-  const res = await postForm(admin, `/carriers/${accountId}/test`, { phone: '12345', text: '' }, `/carriers/${accountId}/test`);
+  const res = await postForm(admin, `/carriers/${accountId}/test-send`, { phone: '12345', text: '' }, `/carriers/${accountId}/test-send`);
   expect(res.status).toBe(422);
   expect(fieldError(res.text, 'phone')).toBe('A mainland mobile number: 11 digits starting with 1.');
   expect(fieldError(res.text, 'text')).toBe('Type the text to send.');
@@ -49,9 +49,9 @@ test('a bad number or an empty text comes back with 422, the field messages and 
 
 test('sent: the SMSC gets it, the page shows the carrier\'s answer, then the receipt once it arrives', async () => {
   await waitUntil('the bind', async () => (await t.db('carrier_accounts').where({ id: accountId }).first()).state === 'connected');
-  const res = await postForm(admin, `/carriers/${accountId}/test`, { phone: '138 0013 8000', text: '测试短信 test' }, `/carriers/${accountId}/test`);
+  const res = await postForm(admin, `/carriers/${accountId}/test-send`, { phone: '138 0013 8000', text: '测试短信 test' }, `/carriers/${accountId}/test-send`);
   expect(res.status).toBe(303);
-  expect(res.headers.location).toBe(`/carriers/${accountId}/test`);
+  expect(res.headers.location).toBe(`/carriers/${accountId}/test-send`);
   expect(smsc.submits.map((s) => [s.destination, s.text])).toEqual([['8613800138000', '测试短信 test']]);
   const id = smsc.submits[0].messageId!;
   const shown = await page();
@@ -65,7 +65,7 @@ test('sent: the SMSC gets it, the page shows the carrier\'s answer, then the rec
 
 test('a refusal shows the SMSC\'s code and remark', async () => {
   smsc.queueAnswers({ kind: 'status', status: 0x0b });
-  await postForm(admin, `/carriers/${accountId}/test`, { phone: '13800138001', text: 'x' }, `/carriers/${accountId}/test`);
+  await postForm(admin, `/carriers/${accountId}/test-send`, { phone: '13800138001', text: 'x' }, `/carriers/${accountId}/test-send`);
   const shown = await page();
   expect(flashText(shown.text)).toBe('Test message to 13800138001 refused by the carrier: see its answer below.');
   expect(shown.text).toContain('<code>SMPP:0x0000000B</code>');
@@ -75,13 +75,13 @@ test('an account that is down says why, and nothing is sent', async () => {
   const down = await addSmppAccount(t.db, t.config.secretKey, smsc.port, { name: 'wrong password', password: 'nope', route: false });
   await waitUntil('the refusal', async () => /bind refused/.test((await t.db('carrier_accounts').where({ id: down }).first()).last_error ?? ''));
   const before = smsc.submits.length;
-  await postForm(admin, `/carriers/${down}/test`, { phone: '13800138002', text: 'x' }, `/carriers/${down}/test`);
+  await postForm(admin, `/carriers/${down}/test-send`, { phone: '13800138002', text: 'x' }, `/carriers/${down}/test-send`);
   expect(flashText((await page(down)).text)).toMatch(/^wrong password is not connected \(bind refused: .*\): nothing was sent\.$/);
   expect(smsc.submits.length).toBe(before);
 });
 
 test('members get 403', async () => {
   const member = await loginAs(t.app, 'member');
-  expect((await member.get(`/carriers/${accountId}/test`)).status).toBe(403);
-  expect((await request(t.app).get(`/carriers/${accountId}/test`)).status).toBe(303);
+  expect((await member.get(`/carriers/${accountId}/test-send`)).status).toBe(403);
+  expect((await request(t.app).get(`/carriers/${accountId}/test-send`)).status).toBe(303);
 });
