@@ -3,7 +3,7 @@ import os from 'node:os';
 import type { Knex } from 'knex';
 import type { Logger } from '../log';
 import { isCarrierSet, singleCarrierSet, type Carrier, type CarrierSet } from '../carrier/carrier';
-import { claimDueTask, earliestRetry, finishIfDone, otherTaskDue, releaseLease, takeBatch, type BatchMessage } from '../queries/dispatch.queries';
+import { claimDueTask, earliestRetry, finishIfDone, otherTaskDue, releaseLease, renewLease, takeBatch, type BatchMessage } from '../queries/dispatch.queries';
 import { settleUnanswered, stopWaitingForCarrier, waitForCarrier } from '../queries/dispatch-carrier.queries';
 import type { Settings } from './settings.service';
 import { applyReceipts } from './delivery-receipts.service';
@@ -207,6 +207,13 @@ export class Dispatcher {
     const drain = async (keep = 0) => {
       while (inFlight.length > keep) await inFlight.shift();
     };
+    // A slow account (a low tps) can keep batches out longer than the lease: it is renewed while any is out, or
+    // another process would take the task over and settle them. Every hand-over drains first, so none is renewed after.
+    const renewal = setInterval(() => {
+      if (inFlight.length === 0) return;
+      renewLease(this.db, taskId, this.owner, this.leaseUntil()).catch((err) => this.logger.warn('lease renewal failed', { task: taskId, error: (err as Error).message }));
+    }, Math.max(1000, this.options.leaseMs / 3));
+    renewal.unref();
     try {
       for (;;) {
         // better-sqlite3 answers synchronously, so without a turn of the event loop per batch a whole task would be sent
@@ -264,6 +271,7 @@ export class Dispatcher {
         await sleep(wait);
       }
     } finally {
+      clearInterval(renewal);
       // An error leaves the loop: the batch still out is recorded before the task is handed over (its error, if any,
       // is the one already thrown or logged).
       await Promise.allSettled(inFlight);
