@@ -130,10 +130,6 @@ export class SmppCarrier implements Carrier {
     return this.session.up && !this.stopping;
   }
 
-  get state() {
-    return { state: this.session.state, lastError: this.session.lastError };
-  }
-
   async stop(): Promise<void> {
     this.stopping = true;
     this.inbound.stop();

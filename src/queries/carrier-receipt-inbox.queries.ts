@@ -64,17 +64,3 @@ export async function markInboxReceiptsApplied(db: Knex, ids: readonly number[],
     await db('carrier_receipt_inbox').whereIn('id', ids.slice(from, from + 500)).update({ applied_at: nowIso });
   }
 }
-
-/** The newest receipt an account received for one carrier message id (the /carriers test send shows it). */
-export async function latestInboxReceipt(db: Knex, accountId: number, carrierMessageIds: readonly string[]): Promise<InboxReceipt | undefined> {
-  if (carrierMessageIds.length === 0) return undefined;
-  const r = await db('carrier_receipt_inbox')
-    .where('account_id', accountId)
-    .whereIn('carrier_message_id', carrierMessageIds as string[])
-    .whereNot('outcome', 'unparseable')
-    .orderBy('id', 'desc')
-    .first();
-  return r
-    ? { id: r.id, accountId: r.account_id, carrierMessageId: r.carrier_message_id, outcome: r.outcome, code: r.code, description: r.description, receivedAt: r.received_at }
-    : undefined;
-}
