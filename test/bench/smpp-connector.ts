@@ -26,6 +26,8 @@ import { LatencyProbe, latencyStats, type LatencyStats } from './probes';
 
 export interface ConnectorRun {
   ms: number;
+  /** This process's CPU time meanwhile (the app's and the probe's). */
+  cpuMs: number;
   submitted: number;
   tasks: LatencyStats;
 }
@@ -61,15 +63,18 @@ export async function connectorRun(port: number, window: number, messages: numbe
     }
     const probe = probed ? new LatencyProbe(client, '/tasks', 10).start() : undefined;
     const started = performance.now();
+    const cpu = process.cpuUsage();
     for (;;) {
       await dispatcher.tick();
       if ((await db('tasks').where({ id: taskId }).first('status')).status === 'completed') break;
     }
     const ms = performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    const cpuMs = (used.user + used.system) / 1000;
     const tasks = probe ? latencyStats(await probe.stop(), probe.errorCount, probe.loopMaxMs) : latencyStats([], 0, 0);
     const submitted = Number((await db('tasks').where({ id: taskId }).first('submitted_count')).submitted_count);
     await dispatcher.stop();
-    return { ms, submitted, tasks };
+    return { ms, cpuMs, submitted, tasks };
   } finally {
     await pool?.stop();
     if (server) await new Promise((resolve) => server!.close(resolve));

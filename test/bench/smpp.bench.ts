@@ -25,6 +25,11 @@ const TARGET_RATIO = 1.3;
 const TARGET_TASKS_P95_MS = 100;
 /** The dispatcher's batch size for the connector runs (SMPP_BENCH_BATCH; /settings' default is 200). */
 const BATCH_SIZE = Number(process.env.SMPP_BENCH_BATCH ?? 200);
+/** This process's CPU time (user + system) since `from`, in ms: less swayed than the wall clock by a loaded machine. */
+export const cpuMsSince = (from: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(from);
+  return (used.user + used.system) / 1000;
+};
 const loadavg = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
 function nextMessage<T>(child: ChildProcess, pick: (message: Record<string, unknown>) => T | undefined): Promise<T> {
@@ -50,8 +55,9 @@ async function bind(port: number): Promise<Session> {
 }
 
 /** The floor: submit `count` messages keeping `window` unanswered, as fast as the library and the SMSC allow. */
-function bareLoop(session: Session, count: number, window: number): Promise<{ ms: number; refused: number }> {
+function bareLoop(session: Session, count: number, window: number): Promise<{ ms: number; refused: number; cpuMs: number }> {
   const started = performance.now();
+  const cpu = process.cpuUsage();
   let sent = 0;
   let answered = 0;
   let refused = 0;
@@ -63,7 +69,7 @@ function bareLoop(session: Session, count: number, window: number): Promise<{ ms
         session.submit_sm({ destination_addr: `86139${String(n).padStart(8, '0')}`, registered_delivery: 1, ...part }, (resp: PDU) => {
           answered += 1;
           if (resp.command_status !== 0) refused += 1;
-          if (answered === count) resolve({ ms: performance.now() - started, refused });
+          if (answered === count) resolve({ ms: performance.now() - started, refused, cpuMs: cpuMsSince(cpu) });
           else pump();
         });
       }
@@ -84,12 +90,12 @@ export async function runSmppBench(): Promise<void> {
     for (const window of WINDOWS) {
       child.send('reset');
       const session = await bind(port);
-      const { ms, refused } = await bareLoop(session, MESSAGES, window);
+      const { ms, refused, cpuMs } = await bareLoop(session, MESSAGES, window);
       child.send('count');
       const atSmsc = await nextMessage(child, (m) => (typeof m.submits === 'number' ? m.submits : undefined));
       session.destroy();
       const perSecond = (MESSAGES / ms) * 1000;
-      log(`  floor, window ${window}: ${fmtMs(ms)}, ${perSecond.toFixed(0)} msgs/s, ${atSmsc} at the SMSC, ${refused} refused, load ${loadavg()}`);
+      log(`  floor, window ${window}: ${fmtMs(ms)}, ${perSecond.toFixed(0)} msgs/s, CPU ${((cpuMs * 1000) / MESSAGES).toFixed(0)} µs a message, ${atSmsc} at the SMSC, ${refused} refused, load ${loadavg()}`);
       rows.push([`floor, window ${window}`, fmtMs(ms), `${perSecond.toFixed(0)}/s`, '', '']);
 
       // The connector, in the same run against the same SMSC: the real dispatcher and carrier pool; timed alone, then
@@ -104,7 +110,8 @@ export async function runSmppBench(): Promise<void> {
       const ratio = run.ms / ms;
       const ok = ratio <= TARGET_RATIO && (window !== 50 || rate >= TARGET_PER_SECOND_AT_50) && probed.tasks.p95 < TARGET_TASKS_P95_MS;
       log(
-        `  connector, window ${window}: ${fmtMs(run.ms)}, ${rate.toFixed(0)} msgs/s (${ratio.toFixed(2)}× the floor), ${run.submitted} submitted, ${connectorAtSmsc} at the SMSC, load ${loadavg()}`,
+        `  connector, window ${window}: ${fmtMs(run.ms)}, ${rate.toFixed(0)} msgs/s (${ratio.toFixed(2)}× the floor), CPU ${((run.cpuMs * 1000) / MESSAGES).toFixed(0)} µs a message` +
+          ` (${(run.cpuMs / cpuMs).toFixed(2)}× the floor's), ${run.submitted} submitted, ${connectorAtSmsc} at the SMSC, load ${loadavg()}`,
       );
       log(
         `  connector probed, window ${window}: ${fmtMs(probed.ms)}, ${((MESSAGES / probed.ms) * 1000).toFixed(0)} msgs/s; GET /tasks n=${probed.tasks.count} p50 ${fmtMs(probed.tasks.p50)}` +
