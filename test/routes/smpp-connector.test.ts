@@ -366,3 +366,26 @@ test('TLS: an account with tls binds over TLS, sends and gets its receipts; a pl
   await waitUntil('the plain account down with a reason', async () => Boolean((await account(plain)).last_error));
   expect((await account(plain)).state).not.toBe('connected');
 });
+
+test('a dead host: the account shows the connection error and keeps retrying; its tasks wait', async () => {
+  const smsc = await smscWith();
+  const port = smsc.port;
+  await smsc.close();
+  const id = await addSmppAccount(t.db, t.config.secretKey, port);
+  const { taskId } = await seedTask(t.db, phones(2));
+  await waitUntil('the connection error on the account', async () => /ECONNREFUSED/.test((await account(id)).last_error ?? ''));
+  await waitUntil('the task to wait', async () => (await task(taskId)).waiting_for_carrier_since !== null);
+  expect(await messageCounts(t.db, taskId)).toEqual({ pending: 2 });
+});
+
+test('an SMSC that stops answering without closing the line: the session gives up after the response timeout, the unanswered end unknown, the rest go out after the reconnect', async () => {
+  const smsc = await smscWith();
+  await addSmppAccount(t.db, t.config.secretKey, smsc.port, { settings: { window: 2 } });
+  smsc.queueAnswers({ kind: 'silent' }, { kind: 'silent' });
+  const { taskId } = await seedTask(t.db, phones(6));
+  await waitUntil('the task to complete', async () => (await task(taskId)).status === 'completed', { timeoutMs: 30_000 });
+  expect(await messageCounts(t.db, taskId)).toEqual({ submitted: 4, unknown: 2 });
+  const unknown = await t.db('messages').where({ task_id: taskId, status: 'unknown' }).first();
+  expect(unknown.description).toMatch(/no submit_sm_resp within 3000 ms/);
+  expect([...smsc.countsBy((r) => r.destination).values()].every((n) => n === 1)).toBe(true);
+});
