@@ -64,3 +64,18 @@ export async function markInboxReceiptsApplied(db: Knex, ids: readonly number[],
     await db('carrier_receipt_inbox').whereIn('id', ids.slice(from, from + 500)).update({ applied_at: nowIso });
   }
 }
+
+/**
+ * Receipts applied before the cutoff, a few thousand rows a statement so no delete holds the write lock for long.
+ * Returns how many went.
+ */
+export async function deleteAppliedInboxReceiptsBefore(db: Knex, cutoffIso: string, batch = 5000): Promise<number> {
+  let removed = 0;
+  for (;;) {
+    const n = await db('carrier_receipt_inbox')
+      .whereIn('id', db('carrier_receipt_inbox').whereNotNull('applied_at').where('applied_at', '<', cutoffIso).select('id').limit(batch))
+      .delete();
+    removed += n;
+    if (n < batch) return removed;
+  }
+}
