@@ -2,6 +2,7 @@ import path from 'node:path';
 import express from 'express';
 import session from 'express-session';
 import type { Config } from './config';
+import type { CarrierDirectory } from './services/carrier-test-send.service';
 import { ROOT_DIR } from './config';
 import type { Db } from './db/knex';
 import type { Logger } from './log';
@@ -27,6 +28,8 @@ export interface AppDeps {
   logger: Logger;
   /** Starts the dispatcher at once after a confirm (absent in tests that do not dispatch). */
   wakeDispatcher?: () => void;
+  /** The dispatcher's carriers, for the test send on /carriers (absent in tests that do not dispatch). */
+  carriers?: CarrierDirectory;
   /** The process-wide cap on import workers; createApp makes one from the config when none is given. */
   importGate?: ImportGate;
   /** How far each running import is, for the send form's polling; createApp makes one when none is given. */

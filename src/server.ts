@@ -10,6 +10,7 @@ import { ensureAdminFromEnv } from './services/auth.service';
 import { startJobs } from './jobs';
 import { Dispatcher } from './services/dispatcher.service';
 import { StubCarrier } from './carrier/stub.carrier';
+import { CarrierPool } from './services/carrier-pool.service';
 import { getSettings } from './services/settings.service';
 import { sweepUploadDir } from './middleware/upload-storage';
 import { reportEventLoopDelayOnSignal } from './event-loop-report';
@@ -49,9 +50,12 @@ async function main(): Promise<void> {
   }
 
   const settings = () => getSettings(db, config);
-  const carrier = new StubCarrier(db, async () => (await settings()).stubCarrier);
-  const dispatcher = new Dispatcher(db, carrier, settings, logger, { leaseMs: config.dispatchLeaseMs });
-  const app = createApp({ db, config, logger, wakeDispatcher: () => dispatcher.wake() });
+  const stub = new StubCarrier(db, async () => (await settings()).stubCarrier);
+  // Every enabled account's carrier (SMPP accounts bind now); kept in line with /carriers and CARRIERS_FILE at run time.
+  const carriers = new CarrierPool(db, { db, secretKey: config.secretKey, logger, stub }, logger);
+  await carriers.refresh();
+  const dispatcher = new Dispatcher(db, carriers, settings, logger, { leaseMs: config.dispatchLeaseMs });
+  const app = createApp({ db, config, logger, wakeDispatcher: () => dispatcher.wake(), carriers });
   const jobs = startJobs(db, logger, { dispatcher, tickSeconds: config.dispatchTickSeconds }, config);
   const server: Server = app.listen(config.port, () => {
     logger.info(`Qunfa listening on http://localhost:${config.port}`, { dataDir: config.dataDir, timeZone: config.timeZone });
@@ -67,6 +71,8 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info('shutting down', { signal });
     await jobs.stop();
+    // After the dispatcher: its batch in flight is answered and recorded first; then each SMPP link unbinds.
+    await carriers.stop();
     server.closeIdleConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await checkpointer.stop();

@@ -1,10 +1,13 @@
+import type { Knex } from 'knex';
+import { realAccountRouted } from '../queries/carrier-routes.queries';
+
 /**
  * Whether a real carrier will carry this installation's messages. While it returns false the console's header
  * says, on every page, that the built-in carrier is a simulator and no real SMS leaves (README, "First steps").
  *
- * This is the one place that decides it. It returns false for now: the carrier accounts of /carriers (issue 10)
- * are to answer it (true once an enabled account is routed for any SMS type); until they do, the notice stays on.
+ * This is the one place that decides it: true once an enabled account other than the simulator is routed for any
+ * SMS type (as its account or its fallback).
  */
-export function realCarrierConfigured(): boolean {
-  return false;
+export function realCarrierConfigured(db: Knex): Promise<boolean> {
+  return realAccountRouted(db);
 }

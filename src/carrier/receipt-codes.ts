@@ -13,6 +13,10 @@ const CODES: Record<string, { en: string; zh: string }> = {
   KEYWORD: { en: 'Content blocked by a keyword filter', zh: '内容触发关键字拦截' },
   TIMEOUT: { en: 'The carrier did not answer in time (retried)', zh: '运营商响应超时（已重试）' },
   THROTTLED: { en: 'The carrier asked to slow down (retried)', zh: '运营商要求降低发送速率（已重试）' },
+  SUBMIT_UNKNOWN: {
+    en: 'Sent to the carrier, but its answer never came (connection lost): it may or may not have been taken, and was not sent again',
+    zh: '已提交给运营商但未收到应答（连接中断）：可能已被接收，也可能没有，为避免重复未再次发送',
+  },
   RETRY_EXHAUSTED: { en: 'Not accepted after the maximum number of attempts', zh: '多次重试后仍未被接收' },
 };
 

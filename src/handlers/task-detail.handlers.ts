@@ -65,7 +65,7 @@ export function taskDetailHandlers({ db }: AppDeps) {
         remark: (code: string | null) => describeCode(code, res.locals.locale),
         timeWithSeconds: (iso: string) => formatDateTime(iso, settings.timeZone, res.locals.locale, true),
         exportChoice: { maskOption: isAdmin, maskedForMember: !isAdmin && settings.maskNumbersForMembers },
-        resend: { offered: canResend(user, task), rest: canSendRest(user, task), allowed: canManageTask(user, task), tasks: resends },
+        resend: { offered: canResend(user, task, true), rest: canSendRest(user, task), allowed: canManageTask(user, task), tasks: resends },
         api: {
           task: `${origin}/api/v1/tasks/${encodeURIComponent(task.id)}`,
           receipts: `${origin}/api/v1/receipts?task_id=${encodeURIComponent(task.id)}`,

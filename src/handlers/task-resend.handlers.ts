@@ -8,7 +8,7 @@ import { numberFormatter } from '../i18n/number-format';
 import { auditContext } from './audit-context';
 
 /**
- * `POST /tasks/:id/resend` (`includeRejected=1` to add the rejected messages): makes (or finds) the draft and
+ * `POST /tasks/:id/resend` (`includeRejected=1` to add the rejected messages, `includeUnknown=1` the unknown ones): makes (or finds) the draft and
  * goes to its check page, where the person confirms as for any task; when there is nothing to resend, back to
  * the page it came from with the reason.
  */
@@ -21,7 +21,7 @@ export function taskResendHandlers({ db }: AppDeps) {
     const keys = rest
       ? { reused: 'tasks.sendRest.reused', createdSkipped: 'tasks.sendRest.createdSkipped', created: 'tasks.sendRest.created', createdOne: 'tasks.sendRest.createdOne' }
       : { reused: 'tasks.resend.reused', createdSkipped: 'tasks.resend.createdSkipped', created: 'tasks.resend.created', createdOne: 'tasks.resend.createdOne' };
-    const options = { includeRejected: !rest && field(req.body, 'includeRejected') !== '', rest };
+    const options = { includeRejected: !rest && field(req.body, 'includeRejected') !== '', includeUnknown: !rest && field(req.body, 'includeUnknown') !== '', rest };
     const outcome = await resendFailed(db, sourceId, req.user!, options, settings.timeZone, auditContext(req, res));
     if (!outcome.ok) {
       flash(req, outcome.key, { id: sourceId }, 'error');

@@ -1,5 +1,5 @@
 import { makeTestApp, addUser, type TestApp } from '../../test/helpers/app';
-import { runCleanup, IDEMPOTENCY_WINDOW_MS } from './cleanup.job';
+import { runCleanup, APPLIED_RECEIPT_KEEP_MS, IDEMPOTENCY_WINDOW_MS } from './cleanup.job';
 import { runDraftExpiry } from './draft-expiry.job';
 import { phones } from '../../test/helpers/tasks';
 import { approvedSignature, approvedTemplate } from '../../test/helpers/catalogue';
@@ -28,9 +28,19 @@ test('cleanup removes expired sessions, old login and code failures and idempote
     { api_key_id: keyId, idem_key: 'old', status: 201, body: '{}', created_at: iso(now - IDEMPOTENCY_WINDOW_MS - 1000) },
     { api_key_id: keyId, idem_key: 'new', status: 201, body: '{}', created_at: iso(now - 1000) },
   ]);
-  expect(await runCleanup(t.db, now)).toEqual({ sessions: 1, loginAttempts: 1, codeAttempts: 1, idempotentAnswers: 1 });
+  expect(await runCleanup(t.db, now)).toEqual({ sessions: 1, loginAttempts: 1, codeAttempts: 1, idempotentAnswers: 1, appliedReceipts: 0 });
   expect(await t.db('sessions').pluck('sid')).toEqual(['live']);
   expect(await t.db('api_idempotency').pluck('idem_key')).toEqual(['new']);
+});
+
+test('SMPP receipts applied more than a week ago are removed; newer ones and those not applied yet stay', async () => {
+  const now = Date.now();
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const accountId = (await t.db('carrier_accounts').first('id')).id;
+  const row = (id: string, appliedAt: string | null) => ({ account_id: accountId, carrier_message_id: id, outcome: 'delivered', code: 'DELIVRD', description: 'delivered', received_at: iso(now - 30 * 86_400_000), applied_at: appliedAt });
+  await t.db('carrier_receipt_inbox').insert([row('old', iso(now - APPLIED_RECEIPT_KEEP_MS - 1000)), row('recent', iso(now - 1000)), row('waiting', null)]);
+  expect((await runCleanup(t.db, now)).appliedReceipts).toBe(1);
+  expect(await t.db('carrier_receipt_inbox').orderBy('carrier_message_id').pluck('carrier_message_id')).toEqual(['recent', 'waiting']);
 });
 
 test('drafts older than 24 h are deleted with their rows; confirmed tasks and fresh drafts stay', async () => {

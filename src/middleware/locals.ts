@@ -26,7 +26,7 @@ export function localsMiddleware(deps: AppDeps) {
     res.locals.isAdmin = req.user?.role === 'admin';
     res.locals.currentPath = req.path;
     res.locals.settings = settings;
-    res.locals.carrierIsSimulator = !realCarrierConfigured();
+    res.locals.carrierIsSimulator = !(await realCarrierConfigured(deps.db));
     res.locals.csrfToken = () => csrfToken(req);
     res.locals.formatDateTime = (iso: string | null | undefined) => (iso ? formatDateTime(iso, settings.timeZone, locale) : '');
     // Counts on the pages are grouped where they are rendered (num(n)); ids, phones, years and ports never are.

@@ -102,3 +102,11 @@ export async function countTasksUsingAccount(db: Knex, id: number): Promise<numb
   const row = await db('tasks').where({ carrier_account_id: id }).count({ n: '*' }).first();
   return Number(row?.n ?? 0);
 }
+
+/**
+ * The live state the connector writes (connected / binding / down, the last error, since when). It leaves
+ * updated_at alone: that stamp tells the carrier pool the account's settings changed and its link must be rebuilt.
+ */
+export async function setCarrierAccountState(db: Knex, id: number, state: CarrierState, lastError: string | null): Promise<void> {
+  await db('carrier_accounts').where({ id }).update({ state, last_error: lastError, state_since: new Date().toISOString() });
+}

@@ -50,3 +50,13 @@ export async function routesUsingAccount(db: Knex, id: number): Promise<{ smsTyp
   const rows = await db('carrier_routes').where('primary_account_id', id).orWhere('fallback_account_id', id).select('sms_type', 'primary_account_id');
   return rows.map((r: Record<string, unknown>) => ({ smsType: r.sms_type as SmsType, as: r.primary_account_id === id ? 'primary' : 'fallback' }));
 }
+
+/** Whether any SMS type is routed (as primary or fallback) to an enabled account that is not the simulator. */
+export async function realAccountRouted(db: Knex): Promise<boolean> {
+  const row = await db('carrier_routes as r')
+    .join('carrier_accounts as a', (j) => j.on('a.id', '=', 'r.primary_account_id').orOn('a.id', '=', 'r.fallback_account_id'))
+    .where('a.enabled', true)
+    .whereNot('a.kind', 'stub')
+    .first('a.id');
+  return row !== undefined;
+}

@@ -69,7 +69,16 @@ export interface BatchMessage {
  * then pending ones whose back-off has passed; marks them `submitting` in one transaction with the lease
  * renewal, and commits before the carrier is called.
  */
-export async function takeBatch(db: Knex, taskId: string, owner: string, size: number, nowIso: string, leaseUntilIso: string): Promise<BatchMessage[] | null> {
+export async function takeBatch(
+  db: Knex,
+  taskId: string,
+  owner: string,
+  size: number,
+  nowIso: string,
+  leaseUntilIso: string,
+  /** False once the run settled what an earlier run left `submitting` (settleUnanswered): then only pending are taken, and the batches still at the carrier are never taken twice. */
+  resumeSubmitting = true,
+): Promise<BatchMessage[] | null> {
   return db.transaction(async (trx) => {
     const held = await trx('tasks').where({ id: taskId, status: 'sending', lease_owner: owner }).update({ lease_until: leaseUntilIso });
     if (held === 0) return null;
@@ -77,7 +86,7 @@ export async function takeBatch(db: Knex, taskId: string, owner: string, size: n
     // merged here. One query with `status = … or status = …` walks (task_id, id) from the task's first message past
     // every row already sent: batch k read k × size rows, a 100,000-message task 25 million in all.
     const columns = ['id', 'phone', 'content', 'attempts'];
-    const submitting = await trx('messages').where({ task_id: taskId, status: 'submitting' }).orderBy('id').limit(size).select(columns);
+    const submitting = resumeSubmitting ? await trx('messages').where({ task_id: taskId, status: 'submitting' }).orderBy('id').limit(size).select(columns) : [];
     const pending = await trx('messages')
       .where({ task_id: taskId, status: 'pending' })
       .where((q) => q.whereNull('next_attempt_at').orWhere('next_attempt_at', '<=', nowIso))
@@ -94,11 +103,13 @@ export async function takeBatch(db: Knex, taskId: string, owner: string, size: n
 export interface AcceptedResult {
   id: number;
   carrierMessageId: string;
+  /** Every part's carrier id, in order, for a message sent as several submits (kept in message_parts). */
+  partIds?: readonly string[];
 }
 
 export interface FinalResult {
   id: number;
-  status: 'rejected' | 'failed';
+  status: 'rejected' | 'failed' | 'unknown';
   code: string;
   description: string;
 }
@@ -119,6 +130,10 @@ export async function recordBatchResults(db: Knex, taskId: string, accepted: rea
         accepted.map((a) => [a.carrierMessageId, nowIso, a.id]),
       );
       await bumpCounter(trx, taskId, 'submitted_count', changed);
+      const parts = accepted.flatMap((a) => (a.partIds && a.partIds.length > 1 ? a.partIds.map((carrierId, i) => [a.id, i + 1, carrierId]) : []));
+      if (parts.length) {
+        await runEach(trx, "insert into message_parts (message_id, part_number, carrier_message_id, status) values (?, ?, ?, 'submitted') on conflict do nothing", parts);
+      }
     }
     const groups = new Map<string, FinalResult[]>();
     for (const f of finals) {
@@ -136,7 +151,7 @@ export async function recordBatchResults(db: Knex, taskId: string, accepted: rea
           .returning(['id'])) as { id: number }[]
       ).map((r) => r.id);
       if (open.length === 0) continue;
-      await bumpCounter(trx, taskId, status === 'rejected' ? 'rejected_count' : 'failed_count', open.length);
+      await bumpCounter(trx, taskId, status === 'rejected' ? 'rejected_count' : status === 'unknown' ? 'unknown_count' : 'failed_count', open.length);
       // Failed here means never accepted (retries ran out): counted apart too, so the counters tell what is unsent.
       if (status === 'failed') await bumpCounter(trx, taskId, 'unsent_failed_count', open.length);
       await insertReceipts(trx, taskId, open);
@@ -165,7 +180,14 @@ async function runEach(trx: Knex.Transaction, sql: string, rows: readonly unknow
   return changes;
 }
 
-export type TaskCounter = 'submitted_count' | 'delivered_count' | 'failed_count' | 'rejected_count' | 'cancelled_count' | 'unsent_failed_count';
+export type TaskCounter =
+  | 'submitted_count'
+  | 'delivered_count'
+  | 'failed_count'
+  | 'rejected_count'
+  | 'cancelled_count'
+  | 'unsent_failed_count'
+  | 'unknown_count';
 
 /** Keeps the task's message counters in step with the state change made in the same transaction. */
 export async function bumpCounter(trx: Knex, taskId: string, column: TaskCounter, by: number): Promise<void> {

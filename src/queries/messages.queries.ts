@@ -1,8 +1,11 @@
 import type { Knex } from 'knex';
 
-/** `suppressed` (opted out after the confirm) and `capped` (at a frequency cap meanwhile): skipped at send time, issue 14. */
-export type MessageStatus = 'pending' | 'submitting' | 'submitted' | 'delivered' | 'failed' | 'rejected' | 'cancelled' | 'suppressed' | 'capped';
-export const MESSAGE_STATUSES: readonly MessageStatus[] = ['pending', 'submitting', 'submitted', 'delivered', 'failed', 'rejected', 'cancelled', 'suppressed', 'capped'];
+/**
+ * `suppressed` (opted out after the confirm) and `capped` (at a frequency cap meanwhile): skipped at send time, issue 14.
+ * `unknown`: written to an SMPP carrier but never answered (SUBMIT_UNKNOWN); it may or may not have been taken.
+ */
+export type MessageStatus = 'pending' | 'submitting' | 'submitted' | 'delivered' | 'failed' | 'rejected' | 'cancelled' | 'suppressed' | 'capped' | 'unknown';
+export const MESSAGE_STATUSES: readonly MessageStatus[] = ['pending', 'submitting', 'submitted', 'delivered', 'failed', 'rejected', 'cancelled', 'suppressed', 'capped', 'unknown'];
 
 export interface NewMessage {
   row_number: number;

@@ -32,6 +32,7 @@ export type TaskListRow = Pick<
   | 'createdBy' | 'startedAt' | 'cancelledAt' | 'submittedCount' | 'deliveredCount' | 'failedCount' | 'rejectedCount' | 'cancelledCount' | 'unsentFailedCount'
   // Issue 14: skipped at send time, and the quiet-hours pause.
   | 'suppressedCount' | 'cappedCount' | 'quietPausedUntil'
+  | 'unknownCount' | 'waitingForCarrierSince'
 >;
 
 const LIST_COLUMNS = [
@@ -56,6 +57,8 @@ const LIST_COLUMNS = [
   'suppressed_count',
   'capped_count',
   'quiet_paused_until',
+  'unknown_count',
+  'waiting_for_carrier_since',
 ];
 
 type Row = Record<string, unknown>;
@@ -83,6 +86,8 @@ function toRow(r: Row): TaskListRow {
     suppressedCount: Number(r.suppressed_count ?? 0),
     cappedCount: Number(r.capped_count ?? 0),
     quietPausedUntil: (r.quiet_paused_until as string) ?? null,
+    unknownCount: Number(r.unknown_count ?? 0),
+    waitingForCarrierSince: (r.waiting_for_carrier_since as string) ?? null,
   };
 }
 

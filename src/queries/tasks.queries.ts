@@ -49,6 +49,10 @@ export interface Task {
   cancelledSegments: number;
   /** Failed without the carrier ever accepting them (retries ran out); also counted in failedCount. */
   unsentFailedCount: number;
+  /** Written to the carrier but never answered (SUBMIT_UNKNOWN): not resubmitted unless the account says so. */
+  unknownCount: number;
+  /** Since when the task waits for its carrier account (and its fallback) to come up, or null. */
+  waitingForCarrierSince: string | null;
   /** Sum of the messages' characters, counted when the draft was made (kept after retention removes messages). */
   totalChars: number;
   /** The task this one resends the failed messages of ("resend to failed"), if any. */
@@ -107,6 +111,8 @@ function toTask(r: Row): Task {
     cancelledChars: Number(r.cancelled_chars ?? 0),
     cancelledSegments: Number(r.cancelled_segments ?? 0),
     unsentFailedCount: Number(r.unsent_failed_count ?? 0),
+    unknownCount: Number(r.unknown_count ?? 0),
+    waitingForCarrierSince: (r.waiting_for_carrier_since as string) ?? null,
     totalChars: Number(r.total_chars ?? 0),
     resendOf: (r.resend_of as string) ?? null,
     suppressedCount: Number(r.suppressed_count ?? 0),

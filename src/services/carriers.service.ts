@@ -30,7 +30,7 @@ export type Refusal =
 
 type Saved = { ok: true; id: number } | { ok: false; errors: FieldErrors };
 
-/** Until the SMPP connector exists, nothing ever binds: a real account is honestly down, the stub always answers. */
+/** The stub always answers; a real account is down until its connector (built by the carrier pool) binds. */
 export function initialState(kind: CarrierKind): CarrierState {
   return kind === 'stub' ? 'connected' : 'down';
 }

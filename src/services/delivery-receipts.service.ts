@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Logger } from '../log';
-import type { Carrier } from '../carrier/carrier';
+import type { ReceiptSource } from '../carrier/carrier';
 import { adoptKnownOrphans, applyDeliveryReceipts } from '../queries/delivery-receipts.queries';
 
 const RECEIPT_BATCH = 500;
@@ -10,7 +10,7 @@ const RECEIPT_BATCH = 500;
  * already final message is logged and ignored; a crash before the acknowledgement only repeats receipts. Early
  * receipts left waiting for a message that is known by now are applied first.
  */
-export async function applyReceipts(db: Knex, carrier: Carrier, logger: Logger, budgetMs = Infinity): Promise<number> {
+export async function applyReceipts(db: Knex, carrier: ReceiptSource, logger: Logger, budgetMs = Infinity): Promise<number> {
   const started = Date.now();
   await adoptKnownOrphans(db, new Date().toISOString());
   let total = 0;

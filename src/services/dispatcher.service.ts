@@ -2,23 +2,15 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import type { Knex } from 'knex';
 import type { Logger } from '../log';
-import { CarrierTemporaryError, type Carrier, type SubmitResult } from '../carrier/carrier';
-import {
-  claimDueTask,
-  deferBatch,
-  earliestRetry,
-  failMessages,
-  finishIfDone,
-  otherTaskDue,
-  recordBatchResults,
-  releaseLease,
-  takeBatch,
-  type BatchMessage,
-} from '../queries/dispatch.queries';
+import { isCarrierSet, singleCarrierSet, type Carrier, type CarrierSet } from '../carrier/carrier';
+import { claimDueTask, earliestRetry, finishIfDone, otherTaskDue, releaseLease, renewLease, takeBatch, type BatchMessage } from '../queries/dispatch.queries';
+import { settleUnanswered, stopWaitingForCarrier, waitForCarrier } from '../queries/dispatch-carrier.queries';
 import type { Settings } from './settings.service';
 import { applyReceipts } from './delivery-receipts.service';
-import { adoptOrphanReceipts } from '../queries/delivery-receipts.queries';
 import { applySendRules, holdForQuietHours } from './send-rules.service';
+import { backoffMs, submitAndRecord } from './dispatch-submit.service';
+
+export { backoffMs };
 
 export interface DispatcherOptions {
   leaseMs: number;
@@ -28,6 +20,8 @@ export interface DispatcherOptions {
   now?: () => Date;
   /** How long one task is sent before the dispatcher looks whether another is due (default SLICE_MS). */
   sliceMs?: number;
+  /** How long a task whose carrier is down waits before it is tried again (default CARRIER_WAIT_MS). */
+  carrierWaitMs?: number;
 }
 
 const BACKOFF_BASE_MS = 1000;
@@ -45,28 +39,21 @@ export const RECEIPT_INTERVAL_MS = 1000;
 const RECEIPT_SLICE_BUDGET_MS = 100;
 /** A wait shorter than this before a batch is slept, not used for receipts: a pull has a fixed cost of its own. */
 const RECEIPT_MIN_WAIT_MS = 50;
-const BACKOFF_MAX_MS = 60_000;
 /**
  * A task is sent for this long, then handed back if another task is due, so one huge task (1,000,000 messages take
  * about 45 s) does not hold back the tasks that come due meanwhile; they are claimed first, and it resumes after.
  */
 const SLICE_MS = 2000;
-
-export function backoffMs(attempts: number): number {
-  return Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, attempts - 1));
-}
+/**
+ * Batches a pipelined carrier (SMPP) may have out at once. Two leave the window empty whenever recording one batch
+ * and taking the next outlasts the other's sending (at 200 a batch and several thousand messages/s, about 20 ms);
+ * three keep it full. A process killed mid-send leaves at most this many batches `unknown`.
+ */
+const PIPELINE_DEPTH = 3;
+/** A task whose carrier account (and fallback) is down is looked at again this often. */
+const CARRIER_WAIT_MS = 2000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new CarrierTemporaryError(`no answer within ${ms} ms`, 'TIMEOUT')), ms);
-    promise.then(
-      (v) => (clearTimeout(timer), resolve(v)),
-      (e) => (clearTimeout(timer), reject(e)),
-    );
-  });
-}
 
 /**
  * Sends due tasks to the carrier. The database is the queue: a tick claims a task with a lease, sends its
@@ -81,14 +68,17 @@ export class Dispatcher {
   private stopping = false;
   private lastSubmitAt = 0;
   private lastReceiptPullAt = 0;
+  readonly carriers: CarrierSet;
 
   constructor(
     private readonly db: Knex,
-    private readonly carrier: Carrier,
+    carriers: Carrier | CarrierSet,
     private readonly settings: () => Promise<Settings>,
     private readonly logger: Logger,
     private readonly options: DispatcherOptions,
-  ) {}
+  ) {
+    this.carriers = isCarrierSet(carriers) ? carriers : singleCarrierSet(carriers);
+  }
 
   private now(): Date {
     return this.options.now ? this.options.now() : new Date();
@@ -115,6 +105,7 @@ export class Dispatcher {
   applyDueReceipts(): Promise<void> {
     if (this.stopping || this.running) return this.running ?? Promise.resolve();
     return this.run(async () => {
+      await this.refreshCarriers();
       await this.pullReceipts(RECEIPT_BUDGET_MS);
     });
   }
@@ -138,6 +129,7 @@ export class Dispatcher {
   }
 
   private async fullTick(): Promise<void> {
+    await this.refreshCarriers();
     // Receipts for a bounded time only: a flood of them must not hold back a task that is due (the promise
     // is a start within 10 s of its time); what is left is applied at the next tick.
     await this.pullReceipts(RECEIPT_BUDGET_MS);
@@ -159,7 +151,17 @@ export class Dispatcher {
 
   async pullReceipts(budgetMs = Infinity): Promise<number> {
     this.lastReceiptPullAt = Date.now();
-    return applyReceipts(this.db, this.carrier, this.logger, budgetMs);
+    const started = Date.now();
+    let total = 0;
+    for (const source of this.carriers.receiptSources()) {
+      total += await applyReceipts(this.db, source, this.logger, Math.max(0, budgetMs - (Date.now() - started)));
+    }
+    return total;
+  }
+
+  /** Accounts created, edited or disabled since the last look get their carrier (re)built; errors are the set's own. */
+  private async refreshCarriers(): Promise<void> {
+    await this.carriers.refresh?.();
   }
 
   private async dispatchOne(): Promise<boolean> {
@@ -168,7 +170,14 @@ export class Dispatcher {
     const lateMs = this.now().getTime() - Date.parse(claimed.sendAt);
     this.logger.info('dispatch started', { task: claimed.id, lateMs, resumed: Boolean(claimed.startedAt && claimed.startedAt < this.now().toISOString()) });
     try {
-      await this.sendTask(claimed.id);
+      const carrier = await this.carriers.forTask(claimed.id);
+      if (!carrier) {
+        await this.waitForCarrier(claimed.id);
+      } else {
+        // What a run before this one left at the carrier unanswered is settled first, by the carrier's policy.
+        await settleUnanswered(this.db, claimed.id, carrier.unanswered ?? 'resubmit', this.now().toISOString());
+        await this.sendTask(claimed.id, carrier);
+      }
     } catch (err) {
       this.logger.error('dispatch of a task failed; it will be resumed', { task: claimed.id, error: (err as Error).message });
       // Handed over after a pause, not at once: the loop in tick() would re-claim it straight away, and an error that
@@ -179,46 +188,100 @@ export class Dispatcher {
     return true;
   }
 
-  private async sendTask(taskId: string): Promise<void> {
+  private async waitForCarrier(taskId: string): Promise<void> {
+    const nowMs = this.now().getTime();
+    await waitForCarrier(this.db, taskId, this.owner, new Date(nowMs).toISOString(), new Date(nowMs + (this.options.carrierWaitMs ?? CARRIER_WAIT_MS)).toISOString());
+    this.logger.info('dispatch waits for its carrier', { task: taskId });
+  }
+
+  /**
+   * Sends the task batch by batch. A pipelined carrier (SMPP) gets the next batch while the previous one is still
+   * being answered, so its window never drains at a batch boundary; at most PIPELINE_DEPTH batches are out at once,
+   * and all are recorded before the task is handed over, finished or left waiting for its carrier.
+   */
+  private async sendTask(taskId: string, firstCarrier: Carrier): Promise<void> {
+    let carrier = firstCarrier;
+    await stopWaitingForCarrier(this.db, taskId);
     let sliceStart = this.now().getTime();
-    for (;;) {
-      // better-sqlite3 answers synchronously, so without a turn of the event loop per batch a whole task would be sent
-      // in one go: HTTP requests, the ticker and SIGTERM (which must stop after the batch in flight) would all wait.
-      await new Promise((resolve) => setImmediate(resolve));
-      if (this.stopping) {
-        await releaseLease(this.db, taskId, this.owner);
-        return;
-      }
-      if (Date.now() - this.lastReceiptPullAt >= RECEIPT_INTERVAL_MS) await this.pullReceipts(RECEIPT_SLICE_BUDGET_MS);
-      const s = await this.settings();
-      // Issue 14: a marketing task inside quiet hours hands its lease back until they end.
-      if (await holdForQuietHours(this.db, taskId, this.owner, s, this.now())) return;
-      const batch = await takeBatch(this.db, taskId, this.owner, s.dispatchBatchSize, this.now().toISOString(), this.leaseUntil());
-      if (batch === null) return; // stopped or taken over
-      if (batch.length > 0) {
-        // Issue 14: opted out or capped since the confirm → suppressed / capped, never handed to the carrier.
-        const sendable = await applySendRules(this.db, taskId, batch, s, this.now());
-        if (sendable.length > 0) await this.submit(taskId, sendable, s);
-        if (this.now().getTime() - sliceStart >= (this.options.sliceMs ?? SLICE_MS)) {
-          const nowIso = this.now().toISOString();
-          if (await otherTaskDue(this.db, taskId, nowIso)) {
-            // Claimable again at once (by this process after the others, or by another process).
-            await releaseLease(this.db, taskId, this.owner, nowIso);
-            this.logger.info('dispatch paused for another due task', { task: taskId });
-            return;
-          }
-          sliceStart = this.now().getTime();
+    const inFlight: Promise<void>[] = [];
+    /** Waits until at most `keep` batches are out, oldest first (so an error is the oldest batch's). */
+    const drain = async (keep = 0) => {
+      while (inFlight.length > keep) await inFlight.shift();
+    };
+    // A slow account (a low tps) can keep batches out longer than the lease: it is renewed while any is out, or
+    // another process would take the task over and settle them. Every hand-over drains first, so none is renewed after.
+    const renewal = setInterval(() => {
+      if (inFlight.length === 0) return;
+      renewLease(this.db, taskId, this.owner, this.leaseUntil()).catch((err) => this.logger.warn('lease renewal failed', { task: taskId, error: (err as Error).message }));
+    }, Math.max(1000, this.options.leaseMs / 3));
+    renewal.unref();
+    try {
+      for (;;) {
+        // better-sqlite3 answers synchronously, so without a turn of the event loop per batch a whole task would be sent
+        // in one go: HTTP requests, the ticker and SIGTERM (which must stop after the batch in flight) would all wait.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (this.stopping) {
+          await drain();
+          await releaseLease(this.db, taskId, this.owner);
+          return;
         }
-        continue;
+        if (carrier.available?.() === false) {
+          await drain();
+          const other = await this.carriers.forTask(taskId);
+          if (!other) return await this.waitForCarrier(taskId);
+          carrier = other;
+        }
+        if (Date.now() - this.lastReceiptPullAt >= RECEIPT_INTERVAL_MS) await this.pullReceipts(RECEIPT_SLICE_BUDGET_MS);
+        const s = await this.settings();
+        // Issue 14: a marketing task inside quiet hours hands its lease back until they end, once the batches still
+        // out are recorded (so the lease renewal cannot undo the pause).
+        if (await holdForQuietHours(this.db, taskId, this.owner, s, this.now(), drain)) return;
+        const batch = await takeBatch(this.db, taskId, this.owner, s.dispatchBatchSize, this.now().toISOString(), this.leaseUntil(), false);
+        if (batch === null) return await drain(); // stopped or taken over
+        // Issue 14: opted out or capped since the confirm → suppressed / capped, never handed to the carrier.
+        const sendable = batch.length > 0 ? await applySendRules(this.db, taskId, batch, s, this.now()) : batch;
+        if (batch.length > 0 && sendable.length === 0) continue;
+        if (sendable.length > 0) {
+          const sending = this.submit(taskId, carrier, sendable, s);
+          if (carrier.pipelined) {
+            // Its error, if any, is thrown when drain() reaches it.
+            sending.catch(() => undefined);
+            inFlight.push(sending);
+            await drain(PIPELINE_DEPTH - 1);
+          } else {
+            await sending;
+          }
+          if (this.now().getTime() - sliceStart >= (this.options.sliceMs ?? SLICE_MS)) {
+            const nowIso = this.now().toISOString();
+            if (await otherTaskDue(this.db, taskId, nowIso)) {
+              await drain();
+              // Claimable again at once (by this process after the others, or by another process).
+              await releaseLease(this.db, taskId, this.owner, nowIso);
+              this.logger.info('dispatch paused for another due task', { task: taskId });
+              return;
+            }
+            sliceStart = this.now().getTime();
+          }
+          continue;
+        }
+        if (inFlight.length > 0) {
+          await drain();
+          continue;
+        }
+        if (await finishIfDone(this.db, taskId, this.owner, this.now().toISOString())) {
+          this.logger.info('dispatch completed', { task: taskId });
+          return;
+        }
+        // Only messages waiting for their back-off remain: wait for the earliest, keeping the lease fresh.
+        const next = await earliestRetry(this.db, taskId);
+        const wait = next ? Math.min(1000, Math.max(10, Date.parse(next) - this.now().getTime())) : 10;
+        await sleep(wait);
       }
-      if (await finishIfDone(this.db, taskId, this.owner, this.now().toISOString())) {
-        this.logger.info('dispatch completed', { task: taskId });
-        return;
-      }
-      // Only messages waiting for their back-off remain: wait for the earliest, keeping the lease fresh.
-      const next = await earliestRetry(this.db, taskId);
-      const wait = next ? Math.min(1000, Math.max(10, Date.parse(next) - this.now().getTime())) : 10;
-      await sleep(wait);
+    } finally {
+      clearInterval(renewal);
+      // An error leaves the loop: the batch still out is recorded before the task is handed over (its error, if any,
+      // is the one already thrown or logged).
+      await Promise.allSettled(inFlight);
     }
   }
 
@@ -233,34 +296,8 @@ export class Dispatcher {
     this.lastSubmitAt = Date.now();
   }
 
-  private async submit(taskId: string, batch: BatchMessage[], s: Settings): Promise<void> {
+  private async submit(taskId: string, carrier: Carrier, batch: BatchMessage[], s: Settings): Promise<void> {
     await this.throttle(batch.length, s.carrierRatePerSecond);
-    let results: SubmitResult[];
-    try {
-      results = await withTimeout(
-        this.carrier.submitBatch(batch.map((m) => ({ id: m.id, phone: m.phone, content: m.content }))),
-        this.options.submitTimeoutMs ?? 30_000,
-      );
-    } catch (err) {
-      if (!(err instanceof CarrierTemporaryError)) throw err;
-      const exhausted = batch.filter((m) => m.attempts >= s.maxAttempts).map((m) => m.id);
-      const retry = batch.filter((m) => m.attempts < s.maxAttempts);
-      const nowIso = this.now().toISOString();
-      if (exhausted.length) await failMessages(this.db, taskId, exhausted, 'RETRY_EXHAUSTED', `${err.code}: ${err.message}`, nowIso);
-      if (retry.length) {
-        const delay = backoffMs(Math.min(...retry.map((m) => m.attempts)));
-        await deferBatch(this.db, taskId, retry.map((m) => m.id), new Date(this.now().getTime() + delay).toISOString());
-      }
-      this.logger.warn('carrier call failed; will retry', { task: taskId, code: err.code, retry: retry.length, failed: exhausted.length });
-      return;
-    }
-    const accepted = [];
-    const finals = [];
-    for (const r of results) {
-      if (r.accepted) accepted.push({ id: r.id, carrierMessageId: r.carrierMessageId });
-      else finals.push({ id: r.id, status: 'rejected' as const, code: r.code, description: r.description });
-    }
-    await recordBatchResults(this.db, taskId, accepted, finals, this.now().toISOString());
-    await adoptOrphanReceipts(this.db, accepted.map((a) => a.carrierMessageId), this.now().toISOString());
+    await submitAndRecord({ db: this.db, logger: this.logger, now: () => this.now(), submitTimeoutMs: this.options.submitTimeoutMs }, taskId, carrier, batch, s);
   }
 }

@@ -28,6 +28,11 @@ export interface ResendOptions {
    * same rules (never a number already reached, one open draft per source and options).
    */
   rest?: boolean;
+  /**
+   * Messages that ended `unknown` (SMPP: written, never answered) are left out unless the user ticks this: the
+   * person may already have them, so sending again risks a duplicate.
+   */
+  includeUnknown?: boolean;
 }
 
 export type ResendOutcome =
@@ -39,7 +44,7 @@ const REACHED = ['delivered', 'submitted'];
 
 export function resendStatuses(options: ResendOptions): string[] {
   if (options.rest) return ['cancelled'];
-  return options.includeRejected ? ['failed', 'rejected'] : ['failed'];
+  return ['failed', ...(options.includeRejected ? ['rejected'] : []), ...(options.includeUnknown ? ['unknown'] : [])];
 }
 
 /** Whether the page offers "send the rest": a task stopped while sending, with messages it never sent. */
@@ -47,9 +52,13 @@ export function canSendRest(user: User, task: Pick<Task, 'createdBy' | 'status' 
   return canManageTask(user, task) && task.status === 'cancelled' && task.startedAt !== null && task.cancelledCount > 0;
 }
 
-/** Whether the page offers the resend button to this user. */
-export function canResend(user: User, task: Pick<Task, 'createdBy' | 'status' | 'failedCount' | 'rejectedCount'>): boolean {
-  return canManageTask(user, task) && isFinished(task) && task.failedCount + task.rejectedCount > 0;
+/** Whether the page offers the resend button to this user (`withUnknown`: the details page, which offers the unknown too). */
+export function canResend(
+  user: User,
+  task: Pick<Task, 'createdBy' | 'status' | 'failedCount' | 'rejectedCount'> & { unknownCount?: number },
+  withUnknown = false,
+): boolean {
+  return canManageTask(user, task) && isFinished(task) && task.failedCount + task.rejectedCount + (withUnknown ? (task.unknownCount ?? 0) : 0) > 0;
 }
 
 async function candidates(db: Knex, taskId: string, statuses: readonly string[]): Promise<ResendCandidate[]> {
@@ -76,7 +85,8 @@ export async function resendFailed(db: Knex, sourceId: string, user: User, optio
 
   const failed = await candidates(db, source.id, statuses);
   if (failed.length === 0) return { ok: false, key: options.rest ? 'tasks.sendRest.nothing' : options.includeRejected ? 'tasks.resend.nothingWithRejected' : 'tasks.resend.nothing' };
-  const reached = await numbersWithStatus(db, source.id, [...new Set(failed.map((m) => m.phone))], REACHED);
+  // Unless the unknown are resent too, a number with an unknown message may have it: like one awaiting a receipt.
+  const reached = await numbersWithStatus(db, source.id, [...new Set(failed.map((m) => m.phone))], options.includeUnknown ? REACHED : [...REACHED, 'unknown']);
   const rows: InputRow[] = failed.filter((m) => !reached.has(m.phone)).map((m) => ({ rowNumber: m.rowNumber, cells: [m.phone, ...m.params] }));
   if (rows.length === 0) return { ok: false, key: options.rest ? 'tasks.sendRest.allReached' : 'tasks.resend.allReached' };
   const report = checkRecipients(rows, { signature: source.signatureText, templateContent: source.templateContent });

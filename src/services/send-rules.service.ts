@@ -68,7 +68,7 @@ export async function applySendRules<M extends { id: number; phone: string; atte
  * Before each batch of a marketing task (the dispatcher's one check): inside quiet hours the task pauses until the
  * window ends and the caller stops sending it (true); outside them a past pause is cleared (false).
  */
-export async function holdForQuietHours(db: Knex, taskId: string, owner: string, settings: Settings, now: Date): Promise<boolean> {
+export async function holdForQuietHours(db: Knex, taskId: string, owner: string, settings: Settings, now: Date, beforePause: () => Promise<void> = async () => undefined): Promise<boolean> {
   const window = quietHoursOf(settings);
   const state = await taskSendState(db, taskId);
   if (!state || state.smsType !== 'marketing') return false;
@@ -77,6 +77,8 @@ export async function holdForQuietHours(db: Knex, taskId: string, owner: string,
     if (state.quietPausedUntil !== null) await clearQuietPause(db, taskId);
     return false;
   }
+  // The caller's work still out (a pipelined carrier's batches) is recorded before the lease is handed back.
+  await beforePause();
   return pauseForQuietHours(db, taskId, owner, nextAllowedAt(window, now).toISOString());
 }
 

@@ -28,7 +28,7 @@ const cases: [string, Partial<TaskCounters>, number, number[], number, number, n
 test.each(cases)('%s', (_what, counters, inFlight, expected, handed, pending, rate) => {
   const c = taskCounts(task(counters), inFlight);
   const [p, s, sub, d, f, r, x] = expected;
-  expect(c.byStatus).toEqual({ pending: p, submitting: s, submitted: sub, delivered: d, failed: f, rejected: r, cancelled: x, suppressed: 0, capped: 0 });
+  expect(c.byStatus).toEqual({ pending: p, submitting: s, submitted: sub, delivered: d, failed: f, rejected: r, cancelled: x, suppressed: 0, capped: 0, unknown: 0 });
   expect(c.handed).toBe(handed);
   expect(c.outcomes.pending).toBe(pending);
   expect(c.outcomes.failed).toBe(f + r);
@@ -40,7 +40,7 @@ test.each(cases)('%s', (_what, counters, inFlight, expected, handed, pending, ra
 
 test('skipped at send time (issue 14): suppressed and capped are final, neither unsent nor awaiting', () => {
   const c = taskCounts(task({ recipientCount: 100, submittedCount: 60, deliveredCount: 50, suppressedCount: 3, cappedCount: 2 }));
-  expect(c.byStatus).toEqual({ pending: 35, submitting: 0, submitted: 10, delivered: 50, failed: 0, rejected: 0, cancelled: 0, suppressed: 3, capped: 2 });
+  expect(c.byStatus).toEqual({ pending: 35, submitting: 0, submitted: 10, delivered: 50, failed: 0, rejected: 0, cancelled: 0, suppressed: 3, capped: 2, unknown: 0 });
   expect(Object.values(c.byStatus).reduce((a, b) => a + b, 0)).toBe(100);
   expect(c.outcomes).toMatchObject({ pending: 45, suppressed: 3, capped: 2 });
   const done = taskCounts(task({ status: 'completed', recipientCount: 100, submittedCount: 95, deliveredCount: 95, suppressedCount: 3, cappedCount: 2 }));

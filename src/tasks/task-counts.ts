@@ -6,7 +6,7 @@ export type TaskCounters = Pick<
   Task,
   'status' | 'recipientCount' | 'submittedCount' | 'deliveredCount' | 'failedCount' | 'rejectedCount' | 'cancelledCount' | 'unsentFailedCount'
 > &
-  Partial<Pick<Task, 'suppressedCount' | 'cappedCount'>>;
+  Partial<Pick<Task, 'suppressedCount' | 'cappedCount'>> & { unknownCount?: number };
 
 /**
  * A task's counts, the one definition behind the task list, the details page and `GET /api/v1/tasks/:id`.
@@ -21,7 +21,7 @@ export interface TaskCounts {
   recipients: number;
   byStatus: Record<MessageStatus, number>;
   handed: number;
-  outcomes: { delivered: number; failed: number; rejected: number; pending: number; cancelled: number; suppressed: number; capped: number };
+  outcomes: { delivered: number; failed: number; rejected: number; pending: number; cancelled: number; suppressed: number; capped: number; unknown: number };
   rate: number | null;
 }
 
@@ -37,15 +37,17 @@ export function taskCounts(task: TaskCounters, submitting = 0): TaskCounts {
   // Skipped at send time by issue 14's rules: final, never handed to the carrier.
   const suppressed = task.suppressedCount ?? 0;
   const capped = task.cappedCount ?? 0;
-  const skipped = suppressed + capped;
-  const unsent = task.status === 'completed' ? 0 : Math.max(0, recipients - accepted - rejected - task.unsentFailedCount - cancelled - skipped);
+  // Unknown messages (SUBMIT_UNKNOWN) were handed over but never answered: neither unsent nor awaiting a receipt.
+  const unknown = task.unknownCount ?? 0;
+  const settled = cancelled + suppressed + capped + unknown;
+  const unsent = task.status === 'completed' ? 0 : Math.max(0, recipients - accepted - rejected - task.unsentFailedCount - settled);
   const inFlight = Math.min(Math.max(0, submitting), unsent);
-  const awaiting = Math.max(0, recipients - unsent - delivered - failed - rejected - cancelled - skipped);
+  const awaiting = Math.max(0, recipients - unsent - delivered - failed - rejected - settled);
   return {
     recipients,
-    byStatus: { pending: unsent - inFlight, submitting: inFlight, submitted: awaiting, delivered, failed, rejected, cancelled, suppressed, capped },
-    handed: accepted + rejected,
-    outcomes: { delivered, failed: failed + rejected, rejected, pending: Math.max(0, recipients - delivered - failed - rejected - cancelled - skipped), cancelled, suppressed, capped },
+    byStatus: { pending: unsent - inFlight, submitting: inFlight, submitted: awaiting, delivered, failed, rejected, cancelled, suppressed, capped, unknown },
+    handed: accepted + rejected + unknown,
+    outcomes: { delivered, failed: failed + rejected, rejected, pending: Math.max(0, recipients - delivered - failed - rejected - settled), cancelled, suppressed, capped, unknown },
     rate: delivered + failed + rejected === 0 ? null : delivered / (delivered + failed + rejected),
   };
 }

@@ -1,11 +1,13 @@
 /**
  * /carriers in a real browser, as an admin: from the nav to a new SMPP account through a refused form (422, the
  * input kept, the password not), its honest state in the list, routing a type to it, and the refusal to disable an
- * account a route uses.
+ * account a route uses. Then, with the connector running against the test SMSC: an account that connects, a test
+ * send, and its receipt showing up.
  */
 import type { Page, Response } from 'playwright-core';
 import { startBrowserHarness, type BrowserHarness, type BrowserSession } from '../helpers/browser';
 import { addUser, PASSWORD } from '../helpers/app';
+import { TestSmsc } from '../helpers/smsc';
 
 let harness: BrowserHarness;
 let admin: BrowserSession;
@@ -79,4 +81,59 @@ test('routing notifications to the new account, then disabling it is refused wit
 
   await navigateBy(page, () => page.locator('tr', { hasText: 'smsc1' }).getByRole('button', { name: 'Disable' }).click());
   expect(await flash(page)).toBe('Not done: the routing sends Notification through this account. Change the routing first.');
+});
+
+describe('with the connector running, against the test SMSC', () => {
+  let live: BrowserHarness;
+  let smsc: TestSmsc;
+
+  beforeAll(async () => {
+    smsc = await TestSmsc.start({ systemId: 'qunfa', password: 'secret' });
+    live = await startBrowserHarness({ dispatch: 'accounts' });
+    await addUser(live.testApp.db, 'admin', 'admin');
+  });
+
+  afterAll(async () => {
+    await live?.close();
+    await smsc?.close();
+  });
+
+  afterEach(() => {
+    expect(live.takeErrors()).toEqual([]);
+  });
+
+  test('create an SMPP account, see it connect, send a test message and see its receipt arrive', async () => {
+    const { page } = await live.newSession();
+    await page.goto('/login');
+    await page.getByLabel('Username').fill('admin');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await navigateBy(page, () => page.getByRole('button', { name: 'Log in' }).click());
+    await page.goto('/carriers/new');
+    await page.getByLabel('Name').fill('local smsc');
+    await page.getByLabel('Host').fill('127.0.0.1');
+    await page.getByLabel('Port').fill(String(smsc.port));
+    await page.getByLabel('System ID').fill('qunfa');
+    await page.getByLabel('Password').fill('secret');
+    await navigateBy(page, () => page.getByRole('button', { name: 'Create account' }).click());
+    expect(await flash(page)).toBe('Account "local smsc" created.');
+    // The connector binds within a second or two; the list shows the state it wrote.
+    const state = page.locator('tr', { hasText: 'local smsc' }).locator('[data-state]');
+    for (let i = 0; i < 50 && (await state.getAttribute('data-state')) !== 'connected'; i += 1) {
+      await new Promise((r) => setTimeout(r, 200));
+      await page.reload();
+    }
+    expect(await state.textContent()).toContain('Connected');
+
+    await navigateBy(page, () => page.locator('tr', { hasText: 'local smsc' }).getByRole('link', { name: 'Test send' }).click());
+    await page.getByLabel('Number').fill('13800138000');
+    await page.getByLabel('Text').fill('来自浏览器的测试');
+    await navigateBy(page, () => page.getByRole('button', { name: 'Send test message' }).click());
+    expect(await flash(page)).toBe('Test message to 13800138000 accepted by the carrier.');
+    expect(smsc.submits.map((s) => [s.destination, s.text])).toEqual([['8613800138000', '来自浏览器的测试']]);
+    const receipt = page.locator('[data-test-send] [data-receipt]').first();
+    expect(await receipt.textContent()).toContain('Waiting for the receipt');
+    // The receipt comes; the page's script shows it without a reload.
+    await smsc.sendReceipt(smsc.submits[0].messageId!, { stat: 'DELIVRD', form: 'tlv' });
+    await page.locator('[data-test-send] [data-receipt] code', { hasText: 'DELIVRD' }).waitFor({ timeout: 15_000 });
+  });
 });

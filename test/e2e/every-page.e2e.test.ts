@@ -74,6 +74,7 @@ beforeAll(async () => {
     '/inbox',
     '/opt-outs',
     '/audit',
+    `/carriers/${(await db('carrier_accounts').first('id')).id}/test-send`,
     '/api-docs',
     '/account/password',
   ];

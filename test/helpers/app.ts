@@ -12,12 +12,17 @@ import type { Role } from '../../src/queries/users.queries';
 import { Dispatcher } from '../../src/services/dispatcher.service';
 import { StubCarrier } from '../../src/carrier/stub.carrier';
 import { getSettings } from '../../src/services/settings.service';
+import { CarrierPool } from '../../src/services/carrier-pool.service';
+import type { SmppCarrierOptions } from '../../src/carrier/smpp.carrier';
 
 export interface TestApp {
   app: Express;
   db: Db;
   config: Config;
   logLines: string[];
+  /** With `dispatch: 'accounts'`: the dispatcher and its carrier pool (one carrier per enabled account). */
+  dispatcher?: Dispatcher;
+  carriers?: CarrierPool;
   close(): Promise<void>;
 }
 
@@ -26,7 +31,9 @@ export interface TestApp {
  * `dispatch: true` adds the real dispatcher with the stub carrier (its settings from the database), ticking
  * every 300 ms and woken by confirms, as the server runs it.
  */
-export async function makeTestApp(options: { file?: boolean; env?: Partial<Config>; dispatch?: boolean; db?: DbOptions } = {}): Promise<TestApp> {
+export async function makeTestApp(
+  options: { file?: boolean; env?: Partial<Config>; dispatch?: boolean | 'accounts'; db?: DbOptions; smpp?: SmppCarrierOptions } = {},
+): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qunfa-test-'));
   const config: Config = Object.freeze({
     port: 0,
@@ -46,19 +53,25 @@ export async function makeTestApp(options: { file?: boolean; env?: Partial<Confi
   const logLines: string[] = [];
   const logger = createLogger('info', (line) => logLines.push(line));
   const settings = () => getSettings(db, config);
+  const stub = new StubCarrier(db, async () => (await settings()).stubCarrier);
+  // 'accounts': as the server runs it, every enabled carrier account (SMPP ones bind) through the carrier pool.
+  const carriers = options.dispatch === 'accounts' ? new CarrierPool(db, { db, secretKey: config.secretKey, logger, stub, smpp: options.smpp }, logger) : undefined;
   const dispatcher = options.dispatch
-    ? new Dispatcher(db, new StubCarrier(db, async () => (await settings()).stubCarrier), settings, logger, { leaseMs: config.dispatchLeaseMs })
+    ? new Dispatcher(db, carriers ?? stub, settings, logger, { leaseMs: config.dispatchLeaseMs, carrierWaitMs: carriers ? 300 : undefined })
     : undefined;
   const ticker = dispatcher ? setInterval(() => void dispatcher.tick(), 300) : undefined;
-  const app = createApp({ db, config, logger, wakeDispatcher: dispatcher ? () => dispatcher.wake() : undefined });
+  const app = createApp({ db, config, logger, wakeDispatcher: dispatcher ? () => dispatcher.wake() : undefined, carriers });
   return {
     app,
     db,
     config,
     logLines,
+    dispatcher,
+    carriers,
     async close() {
       if (ticker) clearInterval(ticker);
       await dispatcher?.stop();
+      await carriers?.stop();
       await db.destroy();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },

@@ -45,8 +45,8 @@ export interface BrowserHarness {
 }
 
 /** Starts a real app on a file database at 127.0.0.1 on a free port, and a headless chromium to drive it. */
-export async function startBrowserHarness(options: { dispatch?: boolean; db?: DbOptions } = {}): Promise<BrowserHarness> {
-  const testApp = await makeTestApp({ file: true, dispatch: options.dispatch, db: options.db });
+export async function startBrowserHarness(options: { dispatch?: boolean | 'accounts'; db?: DbOptions } = {}): Promise<BrowserHarness> {
+  const testApp = await makeTestApp({ file: true, dispatch: options.dispatch, db: options.db, smpp: options.dispatch === 'accounts' ? { minBackoffMs: 100, maxBackoffMs: 500, stopWaitMs: 200 } : undefined });
   let server: Server | undefined;
   let browser: Browser | undefined;
   try {

@@ -23,6 +23,8 @@ export interface SmscOptions {
   firstMessageId?: number;
   /** Send this receipt after every accepted submit_sm. */
   autoReceipt?: ReceiptSpec;
+  /** Listen with TLS, with this key and certificate. */
+  tls?: { key: Buffer; cert: Buffer };
 }
 
 export interface ReceiptSpec {
@@ -80,6 +82,8 @@ export class TestSmsc {
   readonly submits: SubmitRecord[] = [];
   readonly binds: Array<{ command: string; systemId: string; accepted: boolean }> = [];
   enquireLinks = 0;
+  /** unbind requests received (a graceful client stop sends one per link). */
+  unbinds = 0;
   private readonly answers: SubmitAnswer[] = [];
   private nextId: number;
   private readonly bound = new Set<Session>();
@@ -95,7 +99,8 @@ export class TestSmsc {
 
   static async start(options: SmscOptions = {}): Promise<TestSmsc> {
     let smsc: TestSmsc | undefined;
-    const server = smpp.createServer((session) => smsc?.attach(session));
+    const listener = (session: Session) => smsc?.attach(session);
+    const server = options.tls ? smpp.createServer({ key: options.tls.key, cert: options.tls.cert }, listener) : smpp.createServer(listener);
     // Sockets the tests break on purpose report errors; they must not become unhandled 'error' events.
     server.on('error', () => {});
     server.listen(0, '127.0.0.1');
@@ -171,6 +176,7 @@ export class TestSmsc {
       session.send(pdu.response());
     });
     session.on('unbind', (pdu: PDU) => {
+      this.unbinds += 1;
       this.bound.delete(session);
       session.send(pdu.response(), () => session.close());
     });

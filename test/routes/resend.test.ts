@@ -188,3 +188,19 @@ test('when the template is no longer approved, the draft is made but its confirm
   expect(confirm.text).toContain('is no longer approved');
   expect((await t.db('tasks').where({ id }).first()).status).toBe('draft');
 });
+
+test('messages that ended unknown (SMPP: written, never answered) are resent only when the box is ticked', async () => {
+  const failing = numbersWithOutcome(3, '0001', '132');
+  const { taskId } = await sentTaskWithParams(failing.map((p, i) => [p, `U${i}`]));
+  // Two of them ended unknown instead (what the SMPP connector records when the line drops before the answer).
+  const unknown = failing.slice(0, 2);
+  await t.db('messages').where({ task_id: taskId }).whereIn('phone', unknown).update({ status: 'unknown', code: 'SUBMIT_UNKNOWN' });
+  await t.db('tasks').where({ id: taskId }).update({ failed_count: 1, unknown_count: 2 });
+  const page = await owner.get(`/tasks/${taskId}`);
+  expect(page.text).toContain('name="includeUnknown"');
+  expect(page.text).toContain('Also the 2 unknown');
+  const without = await resend(owner, taskId);
+  expect((await recipientsOf(draftId(without.headers.location))).map((m) => m.phone)).toEqual([failing[2]]);
+  const withUnknown = await resend(owner, taskId, { includeUnknown: '1' });
+  expect((await recipientsOf(draftId(withUnknown.headers.location))).map((m) => m.phone)).toEqual(failing);
+});
