@@ -10,6 +10,8 @@ export interface CloudRecipient {
   /** E.164 without the plus for mainland numbers is what Qunfa stores (11 digits); clients add what their API wants. */
   phone: string;
   params: readonly string[];
+  /** Alibaba's variable names for params, in order; the other providers number their variables. */
+  paramNames?: readonly string[];
 }
 
 export interface CloudSendCall {
@@ -79,7 +81,8 @@ export interface CloudClient {
   pullReplies(): Promise<CloudReply[]>;
   /** Looks up a message whose send got no answer: by number and time plus the reference we sent with it. */
   query(recipient: CloudRecipient, sentAt: Date, callTag: string): Promise<QueryOutcome | 'unsupported'>;
-  listTemplates(): Promise<ProviderTemplate[]>;
+  /** The provider's templates, or 'unsupported' when its API cannot list them. */
+  listTemplates(): Promise<ProviderTemplate[] | 'unsupported'>;
 }
 
 /** The provider refused the whole call (credentials, balance, flow control, a bad template…). */

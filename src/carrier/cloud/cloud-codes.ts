@@ -79,6 +79,16 @@ export const CLOUD_CODE_KINDS: Readonly<Record<CloudProvider, Readonly<Record<st
   },
 };
 
+/**
+ * Codes a whole call gets because of one of its numbers (Alibaba answers one code per call): the call is split and
+ * each number sent alone, so only the bad number is rejected.
+ */
+const NUMBER_SPECIFIC = new Set(['ALIYUN:isv.MOBILE_NUMBER_ILLEGAL', 'ALIYUN:isv.BLACK_KEY_CONTROL_LIMIT']);
+
+export function isNumberSpecific(code: CloudCode): boolean {
+  return NUMBER_SPECIFIC.has(code.code);
+}
+
 /** Families the provider documents as a whole: any Tencent `LimitExceeded.*` is flow control, and so on. */
 function kindByFamily(provider: CloudProvider, raw: string): CloudCodeKind {
   if (provider === 'tencent') {

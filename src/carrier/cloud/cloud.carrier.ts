@@ -9,7 +9,7 @@
  * for a dispatcher that knows them; `submitBatch` is the current Carrier interface on top of it.
  */
 import { CarrierTemporaryError, type Carrier, type DeliveryReceipt, type OutgoingMessage, type SubmitResult } from '../carrier';
-import { CLOUD_TIMEOUT, type CloudCode } from './cloud-codes';
+import { CLOUD_TIMEOUT, isNumberSpecific, type CloudCode } from './cloud-codes';
 import { CloudCallError, CloudTimeoutError, inPieces, type CloudClient, type CloudRecipient, type CloudReceipt, type CloudReply, type CloudSendCall, type SentRef } from './cloud-client';
 
 export interface CloudTemplateRef {
@@ -19,6 +19,8 @@ export interface CloudTemplateRef {
   signName: string;
   /** The message's parameters in the template's order ({1}, {2}, …), as stored in messages.params. */
   params: readonly string[];
+  /** Alibaba names its variables (`${code}`): the names in the order of {1}, {2}, … (from the mapping). */
+  paramNames?: readonly string[];
 }
 
 export interface CloudOutgoingMessage extends OutgoingMessage {
@@ -89,7 +91,7 @@ export class CloudCarrier implements Carrier {
       const key = JSON.stringify([m.cloud.templateCode, m.cloud.signName, m.cloud.params]);
       let group = groups.get(key);
       if (!group) groups.set(key, (group = { ref: m.cloud, recipients: [] }));
-      group.recipients.push({ messageId: m.id, phone: m.phone, params: m.cloud.params });
+      group.recipients.push({ messageId: m.id, phone: m.phone, params: m.cloud.params, paramNames: m.cloud.paramNames });
     }
     const calls: CloudSendCall[] = [];
     const singles = new Map<string, CloudRecipient[]>();
@@ -140,6 +142,11 @@ export class CloudCarrier implements Carrier {
             await this.options.onAccountDown?.(err.cloudCode, err.message);
           }
           continue;
+        }
+        if (kind === 'permanent' && call.recipients.length > 1 && isNumberSpecific(err.cloudCode)) {
+          const alone: CloudOutcome[] = [];
+          for (const r of call.recipients) alone.push(...(await this.runCall({ ...call, recipients: [r], sameParams: true, callTag: `q${r.messageId}` })));
+          return alone;
         }
         if (kind === 'permanent') return ids.map((id) => ({ id, outcome: 'rejected', code, description: err.message }));
         if (attempt >= this.callAttempts) return ids.map((id) => ({ id, outcome: 'retry', code, description: err.message }));
@@ -196,7 +203,7 @@ export class CloudCarrier implements Carrier {
   async reconcile(messages: readonly { message: CloudOutgoingMessage; callTag: string; sentAt: Date }[]): Promise<(SubmitResult | { id: number; notSent: true } | null)[]> {
     const answers: (SubmitResult | { id: number; notSent: true } | null)[] = [];
     for (const { message, callTag, sentAt } of messages) {
-      const recipient: CloudRecipient = { messageId: message.id, phone: message.phone, params: message.cloud?.params ?? [] };
+      const recipient: CloudRecipient = { messageId: message.id, phone: message.phone, params: message.cloud?.params ?? [], paramNames: message.cloud?.paramNames };
       const found = await this.client.query(recipient, sentAt, callTag);
       if (found === 'unsupported') answers.push(null);
       else if (!found.found) answers.push({ id: message.id, notSent: true });
