@@ -1,0 +1,58 @@
+import { FakeUcloud } from '../helpers/fake-ucloud';
+import { UcloudClient } from '../../src/carrier/cloud/ucloud.client';
+import { CloudCarrier, type CloudOutgoingMessage } from '../../src/carrier/cloud/cloud.carrier';
+import { CarrierTemporaryError } from '../../src/carrier/carrier';
+
+let fake: FakeUcloud;
+beforeEach(async () => {
+  fake = await new FakeUcloud().start();
+});
+afterEach(() => fake.close());
+
+function carrier(privateKey?: string, onAccountDown?: (code: string) => void): CloudCarrier {
+  const client = new UcloudClient({ endpoint: fake.url, publicKey: fake.publicKey, privateKey: privateKey ?? fake.privateKey, projectId: fake.projectId }, { timeoutMs: 5000 });
+  return new CloudCarrier(client, { name: 'uc', retryBaseMs: 5, onAccountDown: (c) => onAccountDown?.(c.code) });
+}
+
+const message = (id: number, phone: string, params: string[]): CloudOutgoingMessage => ({
+  id, phone, content: `text ${id}`, cloud: { templateCode: 'UTA1234', signName: 'UCloud', params },
+});
+
+test('same parameters: SendUSMSMessage; different: SendBatchUSMSMessage; each number maps back by SessionNo and phone', async () => {
+  const results = await carrier().submitBatch([
+    message(1, '13900000001', ['1234']), message(2, '13900000002', ['1234']),
+    message(3, '13900000003', ['5678']), message(4, '13900000004', ['9999']),
+  ]);
+  expect(fake.calls.SendUSMSMessage).toBe(1);
+  expect(fake.calls.SendBatchUSMSMessage).toBe(1);
+  const ref = (phone: string) => { const s = fake.sent.find((x) => x.phone === phone)!; return `${s.sessionNo}:${phone}`; };
+  expect(results.sort((a, b) => a.id - b.id)).toEqual([1, 2, 3, 4].map((id) => ({ id, accepted: true, carrierMessageId: ref(`1390000000${id}`) })));
+  expect(fake.sent.find((s) => s.phone === '13900000004')?.params).toEqual(['9999']);
+});
+
+test('a number the batch call refuses is rejected alone', async () => {
+  fake.badNumbers.add('13900000003');
+  const results = await carrier().submitBatch([message(3, '13900000003', ['1']), message(4, '13900000004', ['2'])]);
+  const byId = new Map(results.map((r) => [r.id, r]));
+  expect(byId.get(4)?.accepted).toBe(true);
+  expect(byId.get(3)).toMatchObject({ accepted: false, code: 'UCLOUD:BatchTargetFailed', description: 'invalid phone number' });
+});
+
+test('a busy answer (150) is retried; a wrong private key (171) marks the account down', async () => {
+  fake.throttleNextCalls = 1;
+  expect((await carrier().submitBatch([message(1, '13900000001', ['1'])]))[0].accepted).toBe(true);
+  const downs: string[] = [];
+  await expect(carrier('wrong', (c) => downs.push(c)).submitBatch([message(2, '13900000002', ['1'])])).rejects.toBeInstanceOf(CarrierTemporaryError);
+  expect(downs).toEqual(['UCLOUD:171']);
+});
+
+test('receipts by SessionNo, more than 100 sessions split across calls', async () => {
+  fake.failReceipts.set('13900000150', 'UNDELIV');
+  const uc = carrier();
+  // One call per message: each its own session.
+  for (let i = 0; i < 150; i++) await uc.submitBatch([message(i + 1, `139${String(i + 1).padStart(8, '0')}`, [String(i)])]);
+  const receipts = await uc.pullReceipts(1000);
+  expect(fake.calls.GetUSMSSendReceipt).toBe(2);
+  expect(receipts).toHaveLength(150);
+  expect(receipts.find((r) => !r.delivered)).toMatchObject({ code: 'UCLOUD:UNDELIV' });
+});
