@@ -19,6 +19,8 @@ import { SMPP_STATUS_NAMES } from '../carrier/smpp-errors';
 import { BIND_MODES, CARRIER_KINDS, LONG_MESSAGE_MODES, RECEIPT_ID_FORMATS, type FieldProblem } from '../carrier/carrier-account.fields';
 import type { RouteProblem } from '../carrier/carrier-route.rules';
 import { CARRIER_STATES } from '../queries/carrier-accounts.queries';
+import { CLOUD_CODE_KINDS, CLOUD_PROVIDERS } from '../carrier/cloud/cloud-codes';
+import { CLOUD_KIND_KEYS } from '../carrier/cloud/cloud-account.fields';
 
 // Records over the union types: adding a code without listing it here is a compile error.
 const IMPORT_ERROR_CODES: Record<ImportErrorCode, true> = {
@@ -170,6 +172,9 @@ const DYNAMIC_PREFIXES: Record<string, readonly string[]> = {
   'carriers.smpp.bindModes.': BIND_MODES,
   'carriers.smpp.longMessageModes.': LONG_MESSAGE_MODES,
   'carriers.smpp.receiptIdFormats.': RECEIPT_ID_FORMATS,
+  // Issue 11: the cloud kinds' codes and fields.
+  'cloud.code.': CLOUD_PROVIDERS.flatMap((p) => Object.keys(CLOUD_CODE_KINDS[p]).map((c) => `${p}.${c}`)),
+  'carriers.cloud.': [...new Set(CLOUD_PROVIDERS.flatMap((p) => [...CLOUD_KIND_KEYS[p].settings, ...CLOUD_KIND_KEYS[p].secrets]))],
 };
 /** `${kind.table}.title` and the like. */
 const DYNAMIC_SUFFIXES: Record<string, readonly string[]> = {

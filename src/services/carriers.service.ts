@@ -20,6 +20,8 @@ import { openSecrets, SecretBoxError, sealSecrets } from '../secrets/secret-box'
 import type { SmsType } from '../sms/template';
 import { routeFieldName, type AccountInput } from '../validators/carriers.validators';
 import type { FieldErrors } from '../validators/validation';
+import { isCloudProvider } from '../carrier/cloud/cloud-account.fields';
+import { cloudSecretsBox } from './cloud-accounts.service';
 
 /** Why an action on an account was refused, for the flash message; `smsTypes` are translated by the handler. */
 export type Refusal =
@@ -37,8 +39,9 @@ export function initialState(kind: CarrierKind): CarrierState {
  * The box for the account's secrets after an edit: a new password replaces the stored one and keeps any other
  * secret; no password keeps the box as it is. A box this key cannot open (the key file was lost) is replaced whole.
  */
-export function nextSecretsBox(key: Buffer, stored: string | null, kind: CarrierKind, password: string | undefined): string | null | undefined {
+export function nextSecretsBox(key: Buffer, stored: string | null, kind: CarrierKind, password: string | undefined, cloudSecrets?: Record<string, string>): string | null | undefined {
   if (kind === 'stub') return null;
+  if (isCloudProvider(kind)) return cloudSecretsBox(key, stored, cloudSecrets ?? {});
   if (password === undefined) return undefined;
   let kept: Record<string, string> = {};
   try {
@@ -59,7 +62,7 @@ export async function createAccount(db: Knex, key: Buffer, input: AccountInput):
         name: input.name,
         kind: input.kind,
         settings: input.settings,
-        secretsBox: nextSecretsBox(key, null, input.kind, input.password) ?? null,
+        secretsBox: nextSecretsBox(key, null, input.kind, input.password, input.cloudSecrets) ?? null,
         state: initialState(input.kind),
       });
       return { ok: true, id };
@@ -81,7 +84,7 @@ export async function updateAccount(db: Knex, key: Buffer, id: number, input: Ac
         name: input.name,
         kind: input.kind,
         settings: input.settings,
-        secretsBox: nextSecretsBox(key, existing.secretsBox, input.kind, input.password),
+        secretsBox: nextSecretsBox(key, existing.secretsBox, input.kind, input.password, input.cloudSecrets),
         state: existing.kind === input.kind ? undefined : initialState(input.kind),
       });
       return { ok: true, id };

@@ -59,7 +59,7 @@ test.each([
   ['a numeric password', file({ accounts: [account({ password: 1234 })] }), /^accounts\[0\]\.password must be a string$/],
   ['a typo in a key', file({ accounts: [account({ passwrod: 'x' })] }), /^accounts\[0\]\.passwrod is not a known key for kind smpp/],
   ['SMPP keys on a stub', file({ accounts: [{ name: 's', kind: 'stub', host: 'h' }] }), /^accounts\[0\]\.host is not a known key for kind stub/],
-  ['an unknown kind', file({ accounts: [account({ kind: 'http' })] }), /^accounts\[0\]\.kind must be one of stub, smpp$/],
+  ['an unknown kind', file({ accounts: [account({ kind: 'http' })] }), /^accounts\[0\]\.kind must be one of stub, smpp, tencent, aliyun, ucloud$/],
   ['no name', file({ accounts: [account({ name: '  ' })] }), /^accounts\[0\]\.name is required$/],
   ['enabled as a number', file({ accounts: [account({ enabled: 1 })] }), /^accounts\[0\]\.enabled must be true or false$/],
   ['a name given twice', file({ accounts: [account(), account({ host: 'b' })] }), /^accounts\[1\]\.name "smsc1" is already the name of accounts\[0\]$/],

@@ -10,6 +10,7 @@ import {
   type FieldProblem,
 } from '../carrier/carrier-account.fields';
 import { ROUTED_SMS_TYPES } from '../carrier/carrier-route.rules';
+import { checkCloudSecrets, checkCloudSettings, CLOUD_KIND_KEYS, isCloudProvider } from '../carrier/cloud/cloud-account.fields';
 import type { SmsType } from '../sms/template';
 
 /**
@@ -24,6 +25,8 @@ export interface FileAccount {
   settings: CarrierSettings;
   /** Undefined keeps the stored password of an account that exists already. */
   password: string | undefined;
+  /** A cloud kind's credentials the file gives; one left out keeps the stored one (required for a new account). */
+  cloudSecrets?: Record<string, string>;
   /** Where the account is in the file, for a later message about it (`accounts[2]`). */
   path: string;
 }
@@ -76,7 +79,8 @@ function readAccount(raw: unknown, path: string): FileAccount {
   if (!isCarrierKind(raw.kind)) throw new FileProblem(`${path}.kind must be one of ${CARRIER_KINDS.join(', ')}`);
   const kind = raw.kind;
   const common = ['name', 'kind', 'enabled'];
-  onlyKeys(raw, kind === 'smpp' ? [...common, 'password', ...SMPP_FIELDS] : common, path, ` for kind ${kind}`);
+  const cloudKeys = isCloudProvider(kind) ? [...CLOUD_KIND_KEYS[kind].settings, ...CLOUD_KIND_KEYS[kind].secrets] : [];
+  onlyKeys(raw, kind === 'smpp' ? [...common, 'password', ...SMPP_FIELDS] : [...common, ...cloudKeys], path, ` for kind ${kind}`);
   const name = checkAccountName(raw.name);
   if ('problem' in name) throw new FileProblem(`${path}.name ${describeProblem(name.problem)}`);
   if (raw.enabled !== undefined && typeof raw.enabled !== 'boolean') throw new FileProblem(`${path}.enabled must be true or false`);
@@ -93,7 +97,19 @@ function readAccount(raw: unknown, path: string): FileAccount {
       password = pw.value;
     }
   }
-  return { name: name.value, kind, enabled: raw.enabled ?? true, settings, password, path };
+  let cloudSecrets: Record<string, string> | undefined;
+  if (isCloudProvider(kind)) {
+    const checked = checkCloudSettings(kind, raw, 'json');
+    const first = CLOUD_KIND_KEYS[kind].settings.find((f) => checked.problems[f]);
+    if (first) throw new FileProblem(`${path}.${first} ${describeProblem(checked.problems[first])}`);
+    settings = checked.settings;
+    // Which credentials must be given is known only against the database: checked when the file is applied.
+    const secrets = checkCloudSecrets(kind, raw, new Set(CLOUD_KIND_KEYS[kind].secrets));
+    const bad = CLOUD_KIND_KEYS[kind].secrets.find((f) => secrets.problems[f]);
+    if (bad) throw new FileProblem(`${path}.${bad} ${describeProblem(secrets.problems[bad])}`);
+    cloudSecrets = secrets.secrets;
+  }
+  return { name: name.value, kind, enabled: raw.enabled ?? true, settings, password, cloudSecrets, path };
 }
 
 function readRoute(raw: unknown, path: string): FileRoute {

@@ -29,6 +29,11 @@ export const UCLOUD_RECEIPT_SESSIONS = 100;
 interface Receipt { Phone?: string; ReceiptResult?: string; ReceiptDesc?: string; ReceiptCode?: string; ReceiptTime?: number }
 interface Failed { Phone?: string; FailureDetails?: string }
 
+/** UCloud's lists go as numbered parameters: `PhoneNumbers.0`, `PhoneNumbers.1`, … */
+export function numbered(name: string, values: readonly string[]): Record<string, string> {
+  return Object.fromEntries(values.map((value, i) => [`${name}.${i}`, value]));
+}
+
 export function ucloudRef(sessionNo: string, phone: string): string {
   return `${sessionNo}:${phone}`;
 }
@@ -58,9 +63,11 @@ export class UcloudClient implements CloudClient {
 
   async send(call: CloudSendCall): Promise<CloudSendResult[]> {
     if (call.sameParams) {
-      const params: Record<string, string> = { SigContent: call.signName, TemplateId: call.templateCode, UserId: call.callTag };
-      call.recipients.forEach((r, i) => (params[`PhoneNumbers.${i}`] = r.phone));
-      call.recipients[0].params.forEach((p, i) => (params[`TemplateParams.${i}`] = p));
+      const params: Record<string, string> = {
+        SigContent: call.signName, TemplateId: call.templateCode, UserId: call.callTag,
+        ...numbered('PhoneNumbers', call.recipients.map((r) => r.phone)),
+        ...numbered('TemplateParams', call.recipients[0].params),
+      };
       const answer = await this.call<{ SessionNo?: string }>('SendUSMSMessage', params);
       const session = answer.SessionNo ?? '';
       return call.recipients.map((r) => ({ messageId: r.messageId, accepted: true, ref: ucloudRef(session, r.phone) }));
@@ -86,8 +93,7 @@ export class UcloudClient implements CloudClient {
     const sessions = [...new Set(waiting.map((w) => w.ref.slice(0, w.ref.lastIndexOf(':'))))];
     const receipts: CloudReceipt[] = [];
     for (const piece of inPieces(sessions, UCLOUD_RECEIPT_SESSIONS)) {
-      const params: Record<string, string> = {};
-      piece.forEach((s, i) => (params[`SessionNoSet.${i}`] = s));
+      const params = numbered('SessionNoSet', piece);
       const answer = await this.call<{ Data?: { SessionNo?: string; ReceiptSet?: Receipt[] }[] }>('GetUSMSSendReceipt', params);
       for (const session of answer.Data ?? []) {
         for (const r of session.ReceiptSet ?? []) {
