@@ -174,6 +174,7 @@ const DYNAMIC_PREFIXES: Record<string, readonly string[]> = {
   'carriers.smpp.receiptIdFormats.': RECEIPT_ID_FORMATS,
   // Issue 11: the cloud kinds' codes and fields.
   'cloud.code.': CLOUD_PROVIDERS.flatMap((p) => Object.keys(CLOUD_CODE_KINDS[p]).map((c) => `${p}.${c}`)),
+  'mappings.mismatch.': ['variables', 'text'],
   'carriers.cloud.': [...new Set(CLOUD_PROVIDERS.flatMap((p) => [...CLOUD_KIND_KEYS[p].settings, ...CLOUD_KIND_KEYS[p].secrets]))],
 };
 /** `${kind.table}.title` and the like. */
