@@ -7,6 +7,7 @@ import type { SmsType } from '../sms/template';
 import { parseCarriersFile, routePath, type CarriersFile } from '../validators/carriers-file.validators';
 import { initialState, nextSecretsBox } from './carriers.service';
 import { CLOUD_KIND_KEYS, isCloudProvider } from '../carrier/cloud/cloud-account.fields';
+import { upsertMapping } from '../queries/carrier-mappings.queries';
 
 /** A CARRIERS_FILE that cannot be applied; server.ts prints the message as its one line and exits 1. */
 export class CarriersFileError extends Error {}
@@ -63,6 +64,12 @@ export async function applyCarriersFile(db: Knex, key: Buffer, file: CarriersFil
       }
     }
     await saveRoutes(trx, given as Record<SmsType, Route>);
+    for (const m of file.mappings) {
+      const account = accounts.find((a) => a.name === m.account) ?? fail(`${m.path}.account names no account: "${m.account}"`);
+      if (!isCloudProvider(account.kind)) fail(`${m.path}.account "${m.account}" is not a cloud account (tencent, aliyun, ucloud)`);
+      if (m.template) await upsertMapping(trx, { accountId: account.id, item: 'template', name: m.template.name, providerRef: m.template.providerRef, paramNames: m.template.paramNames });
+      if (m.signature) await upsertMapping(trx, { accountId: account.id, item: 'signature', name: m.signature.name, providerRef: m.signature.providerRef });
+    }
     return { accounts: file.accounts.length, routes: Object.keys(given).length };
   });
 }

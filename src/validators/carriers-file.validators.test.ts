@@ -31,6 +31,7 @@ test('the example of the README is accepted, with the defaults filled in', () =>
         { name: 'sim', kind: 'stub', enabled: false, settings: {}, password: undefined, path: 'accounts[1]' },
       ],
       routes: { notification: { primary: 'smsc1', fallback: null }, verification: { primary: 'smsc1', fallback: 'sim' }, marketing: { primary: 'smsc1', fallback: null } },
+      mappings: [],
     },
   });
 });
@@ -43,7 +44,7 @@ test('an SMPP account without a password parses (an account already stored keeps
 test.each([
   ['not JSON', '{"accounts": [', /^the file is not valid JSON \(/],
   ['an array', '[]', /^the file must hold a JSON object/],
-  ['an unknown top-level key', file({ carriers: [] }), /^carriers is not a known key \(known: accounts, routes\)$/],
+  ['an unknown top-level key', file({ carriers: [] }), /^carriers is not a known key \(known: accounts, routes, mappings\)$/],
   ['accounts not an array', file({ accounts: {} }), /^accounts must be an array$/],
   ['an account not an object', file({ accounts: ['smsc1'] }), /^accounts\[0\] must be an object$/],
   ['a port out of range', file({ accounts: [account({ port: 70000 })] }), /^accounts\[0\]\.port must be a whole number from 1 to 65535$/],
