@@ -8,6 +8,7 @@ import { UcloudClient } from '../carrier/cloud/ucloud.client';
 import type { CarrierAccount } from '../queries/carrier-accounts.queries';
 import { markCloudAccountDown } from '../queries/cloud-account-state.queries';
 import { openSecrets } from '../secrets/secret-box';
+import { storeReply } from './carrier-callbacks.service';
 
 /** A provider's answer within this, or the call's messages are unknown (README, "Cloud SMS providers"). */
 export const CLOUD_TIMEOUT_MS = 15_000;
@@ -32,4 +33,15 @@ export function cloudCarrierFor(db: Knex, account: CarrierAccount, secretKey: Bu
   const client = cloudClientFor(account, secretKey, http);
   if (!client) return null;
   return new CloudCarrier(client, { name: account.name, onAccountDown: (code) => markCloudAccountDown(db, account.id, code.code) });
+}
+
+/**
+ * Pulls the account's replies and stores them through the one entry point for replies (a repeat of one already
+ * stored, pulled or pushed, is dropped). For the lead's carrier set to call every poll_seconds. Returns how many
+ * were new.
+ */
+export async function pullCloudReplies(db: Knex, accountId: number, carrier: CloudCarrier): Promise<number> {
+  let stored = 0;
+  for (const reply of await carrier.pullReplies()) if ((await storeReply(db, accountId, reply)) !== null) stored += 1;
+  return stored;
 }
