@@ -11,6 +11,7 @@ import { runUploadsBench } from './uploads.bench';
 import { runReceiptsBench } from './receipts.bench';
 import { runWalBench } from './wal.bench';
 import { runSmppBench } from './smpp.bench';
+import { runCloudBench } from './cloud.bench';
 
 const SUITES: Record<string, () => Promise<void>> = {
   imports: runImportsBench,
@@ -21,6 +22,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   receipts: runReceiptsBench,
   wal: runWalBench,
   smpp: runSmppBench,
+  cloud: runCloudBench,
 };
 
 async function main(): Promise<void> {
