@@ -150,3 +150,15 @@ test('the fake refuses a request whose signature does not match its body', async
   });
   expect(((await response.json()) as { Response: { Error: { Code: string } } }).Response.Error.Code).toBe('AuthFailure.SignatureFailure');
 });
+
+test('one call of a batch loses its answer while the other is answered: the lost one is looked up at once', async () => {
+  fake.hangNextSends = 1;
+  const tx = carrier({ timeoutMs: 300 });
+  const results = await tx.submitBatch([message(1, '13900000001', ['a']), message(2, '13900000002', ['b'])]);
+  const serialOf = new Map(fake.sent.map((s) => [s.phone, s.serialNo]));
+  expect(results.sort((a, b) => a.id - b.id)).toEqual([
+    { id: 1, accepted: true, carrierMessageId: serialOf.get('13900000001') },
+    { id: 2, accepted: true, carrierMessageId: serialOf.get('13900000002') },
+  ]);
+  expect(fake.sent).toHaveLength(2);
+});

@@ -50,6 +50,10 @@ beforeAll(async () => {
     `/users/${memberId}`,
     '/api-keys',
     '/carriers',
+    // Issue 11: the cloud kinds' fields on the new-account form, and the provider mapping pages.
+    '/carriers/new',
+    `/templates/${templateId}/mappings`,
+    `/signatures/${signatureId}/mappings`,
     '/api-docs',
   ];
 }, 30_000);

@@ -175,8 +175,9 @@ export class CloudCarrier implements Carrier {
 
   /**
    * The current interface knows only accepted and rejected. Nothing accepted and something to retry: the whole
-   * batch is retried later (a temporary error). A lost answer: SUBMIT_UNKNOWN, never a resend (README).
-   * Otherwise messages still to retry after the in-call retries are rejected with their code.
+   * batch is retried later (a temporary error). Every answer lost: SUBMIT_UNKNOWN, never a resend (README).
+   * Otherwise messages still to retry after the in-call retries are rejected with their code, and a lost answer
+   * among received ones is looked up at once: found, accepted; else rejected as CLOUD:TIMEOUT.
    */
   async submitBatch(messages: readonly OutgoingMessage[]): Promise<SubmitResult[]> {
     const outcomes = await this.submitDetailed(messages as readonly CloudOutgoingMessage[]);
@@ -189,9 +190,20 @@ export class CloudCarrier implements Carrier {
       const first = retry[0] as { code: string; description: string };
       throw new CarrierTemporaryError(first.description, first.code);
     }
+    // Some answers lost among others received: this interface cannot leave them open, so they are looked up now.
+    const byId = new Map((messages as readonly CloudOutgoingMessage[]).map((m) => [m.id, m]));
+    const lost = outcomes.flatMap((o) => (o.outcome === 'unknown' && byId.has(o.id) ? [{ message: byId.get(o.id)!, callTag: o.callTag, sentAt: o.sentAt }] : []));
+    const found = new Map<number, string>();
+    if (lost.length > 0) {
+      const answers = await this.reconcile(lost).catch(() => []);
+      for (const a of answers) if (a && 'accepted' in a && a.accepted) found.set(a.id, a.carrierMessageId);
+    }
     return outcomes.map((o): SubmitResult => {
       if (o.outcome === 'accepted') return { id: o.id, accepted: true, carrierMessageId: o.carrierMessageId };
-      if (o.outcome === 'unknown') return { id: o.id, accepted: false, code: CLOUD_TIMEOUT, description: 'no answer from the provider' };
+      if (o.outcome === 'unknown') {
+        const ref = found.get(o.id);
+        return ref ? { id: o.id, accepted: true, carrierMessageId: ref } : { id: o.id, accepted: false, code: CLOUD_TIMEOUT, description: 'no answer from the provider' };
+      }
       return { id: o.id, accepted: false, code: o.code, description: o.description };
     });
   }
