@@ -563,8 +563,6 @@ export const en = {
   'cloud.code.ucloud.171': 'UCloud refused the request signature (wrong private key): the account is down until it is corrected',
   'cloud.code.ucloud.172': 'UCloud does not know this public key: the account is down until it is corrected',
   'cloud.code.ucloud.8001': 'The UCloud balance is not enough: the account is down until it is topped up',
-  'cloud.code.ucloud.215': 'The template is wrong or not approved by UCloud',
-  'cloud.code.ucloud.216': 'The signature is wrong or not approved by UCloud',
   // Carrier accounts and routing (issue 10, part 1).
   'nav.carriers': 'Carriers',
   'carriers.title': 'Carrier accounts',

@@ -565,8 +565,6 @@ export const zhCN: Record<MessageKey, string> = {
   'cloud.code.ucloud.171': 'UCloud 拒绝请求签名(私钥错误):账号已停用,修正后恢复',
   'cloud.code.ucloud.172': 'UCloud 不认识该公钥:账号已停用,修正后恢复',
   'cloud.code.ucloud.8001': 'UCloud 账户余额不足:账号已停用,充值后恢复',
-  'cloud.code.ucloud.215': '模板错误或未通过 UCloud 审核',
-  'cloud.code.ucloud.216': '签名错误或未通过 UCloud 审核',
   // 运营商账户与路由（issue 10 第 1 部分）。
   'nav.carriers': '运营商',
   'carriers.title': '运营商账户',

@@ -73,9 +73,8 @@ export const CLOUD_CODE_KINDS: Readonly<Record<CloudProvider, Readonly<Record<st
     '150': 'temporary',
     '171': 'account_down',
     '172': 'account_down',
+    // Not in the reference available (USMS's balance code): the fake's choice, to be checked on a real account.
     '8001': 'account_down',
-    '215': 'permanent',
-    '216': 'permanent',
   },
 };
 
