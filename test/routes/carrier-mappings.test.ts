@@ -5,6 +5,8 @@ import { saveRoutes } from '../../src/queries/carrier-routes.queries';
 import { createAccount } from '../../src/services/carriers.service';
 import { findMapping } from '../../src/queries/carrier-mappings.queries';
 import { approvedTemplate } from '../helpers/catalogue';
+import request from 'supertest';
+import { createApiKey } from '../../src/services/api-keys.service';
 
 let t: TestApp;
 let member: Agent;
@@ -51,6 +53,10 @@ async function confirm(id: string) {
 test('a task whose template has no provider template on its cloud account is refused at the check, naming both', async () => {
   await routeNotificationTo(txId);
   const id = await draft(plainId);
+  // Said on the check page already, before the confirm is tried.
+  const check = await member.get(`/tasks/${id}/check`);
+  expect(check.status).toBe(200);
+  expect(check.text).toContain('the account &#34;tx&#34; has no provider template for &#34;plain&#34;');
   const res = await confirm(id);
   expect(res.status).toBe(422);
   expect(res.text).toContain('Not confirmed: the account &#34;tx&#34; has no provider template for &#34;plain&#34;.');
@@ -104,4 +110,15 @@ test('fetch from provider: a template with the same text is found; a different v
   const page = await admin.get(`/templates/${twoVarsId}/mappings`);
   expect(page.text).toContain('data-mismatch="variables"');
   expect(flashText(page.text) ?? '').toContain('does not match');
+});
+
+test('through the API too: a task for an unmapped template is refused with 422 on its template field', async () => {
+  await routeNotificationTo(txId);
+  const { key } = await createApiKey(t.db, { name: 'cloud', createdBy: 1 });
+  const unmapped = await approvedTemplate(t.db, '明天停电，请做好准备。', 'notification', 'api unmapped');
+  const res = await request(t.app).post('/api/v1/tasks').set('Authorization', `Bearer ${key}`).send({ signature: sigId, template: unmapped, recipients: [{ phone: '13800138009' }] });
+  expect(res.status).toBe(422);
+  expect(JSON.stringify(res.body)).toContain('has no provider template for');
+  expect(JSON.stringify(res.body)).toContain('"template"');
+  await routeNotificationTo(stubId);
 });
