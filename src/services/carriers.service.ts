@@ -52,6 +52,10 @@ export function nextSecretsBox(key: Buffer, stored: string | null, kind: Carrier
   return sealSecrets(key, { ...kept, password });
 }
 
+function newCloudCredentials(input: AccountInput): boolean {
+  return isCloudProvider(input.kind) && Object.keys(input.cloudSecrets ?? {}).length > 0;
+}
+
 const nameTaken: FieldErrors = { name: { key: 'carriers.errors.nameTaken' } };
 
 export async function createAccount(db: Knex, key: Buffer, input: AccountInput): Promise<Saved> {
@@ -85,7 +89,8 @@ export async function updateAccount(db: Knex, key: Buffer, id: number, input: Ac
         kind: input.kind,
         settings: input.settings,
         secretsBox: nextSecretsBox(key, existing.secretsBox, input.kind, input.password, input.cloudSecrets),
-        state: existing.kind === input.kind ? undefined : initialState(input.kind),
+        // New cloud credentials clear a "down" the provider's refusal caused: the next call will tell again.
+        state: existing.kind !== input.kind || newCloudCredentials(input) ? initialState(input.kind) : undefined,
       });
       return { ok: true, id };
     });

@@ -63,3 +63,15 @@ test('Alibaba and UCloud accounts take their own keys', async () => {
   expect(JSON.parse(uc.settings)).toMatchObject({ endpoint: 'https://api.ucloud.cn', project_id: 'org-1', poll_seconds: 10 });
   expect(openSecrets(t.config.secretKey, uc.secrets)).toMatchObject({ public_key: 'pub', private_key: 'priv' });
 });
+
+test('new credentials clear the reason a provider refusal left; an edit without them keeps it', async () => {
+  const row = await t.db('carrier_accounts').where({ name: 'tx' }).first();
+  await t.db('carrier_accounts').where({ id: row.id }).update({ state: 'down', last_error: 'TENCENT:AuthFailure.SignatureFailure' });
+  expect((await admin.get('/carriers')).text).toContain('Tencent Cloud refused the request signature');
+  await postForm(admin, `/carriers/${row.id}`, tencent({ tencent_secret_id: '', tencent_secret_key: '' }), `/carriers/${row.id}/edit`);
+  expect((await t.db('carrier_accounts').where({ id: row.id }).first()).last_error).toBe('TENCENT:AuthFailure.SignatureFailure');
+  await postForm(admin, `/carriers/${row.id}`, tencent({ tencent_secret_id: '', tencent_secret_key: 'fixed-key' }), `/carriers/${row.id}/edit`);
+  const after = await t.db('carrier_accounts').where({ id: row.id }).first();
+  expect(after).toMatchObject({ state: 'down', last_error: null });
+  expect(openSecrets(t.config.secretKey, after.secrets)).toMatchObject({ secret_id: 'AKIDexample', secret_key: 'fixed-key' });
+});
