@@ -1,0 +1,148 @@
+/**
+ * A task out through each cloud provider, end to end against its fake, with today's dispatcher (unchanged): the task
+ * routed to the cloud account and confirmed, its messages sent with the account's provider template and their own
+ * parameters, the receipts pulled and applied, a reply stored in the inbox.
+ */
+import { addUser, makeTestApp, type TestApp } from '../helpers/app';
+import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
+import { FakeTencent } from '../helpers/fake-tencent';
+import { FakeAliyun } from '../helpers/fake-aliyun';
+import { FakeUcloud } from '../helpers/fake-ucloud';
+import { createAccount } from '../../src/services/carriers.service';
+import { findCarrierAccount } from '../../src/queries/carrier-accounts.queries';
+import { saveRoutes } from '../../src/queries/carrier-routes.queries';
+import { upsertMapping } from '../../src/queries/carrier-mappings.queries';
+import { findSignature, findTemplate } from '../../src/queries/catalogue.queries';
+import { findUserById } from '../../src/queries/users.queries';
+import { checkRecipients } from '../../src/sms/recipient-check';
+import { packRecipients } from '../../src/drafts/recipient-chunks';
+import { confirmDraft, createDraft } from '../../src/services/drafts.service';
+import { cloudCarrierFor, pullCloudReplies } from '../../src/services/cloud-carriers.service';
+import { AccountCloudCarrier } from '../../src/carrier/cloud/account-cloud.carrier';
+import { Dispatcher } from '../../src/services/dispatcher.service';
+import { defaultSettings } from '../../src/services/settings.service';
+import { createLogger } from '../../src/log';
+import type { CarrierKind } from '../../src/carrier/carrier-account.fields';
+
+const CONTENT = '尊敬的{1}，您的验证码是{2}。';
+const RECIPIENTS = [
+  ['13900000001', '张三', '1111'],
+  ['13900000002', '李四', '2222'],
+  ['13900000003', '王五', '1111'],
+  ['13900000004', '赵六', '4444'],
+];
+
+let t: TestApp;
+let templateSeq = 0;
+
+beforeEach(async () => {
+  t = await makeTestApp();
+  await addUser(t.db, 'admin', 'admin');
+});
+afterEach(() => t.close());
+
+async function account(name: string, kind: CarrierKind, endpoint: string, cloudSecrets: Record<string, string>, extra: Record<string, string> = {}) {
+  const saved = await createAccount(t.db, t.config.secretKey, {
+    name, kind, password: undefined, cloudSecrets,
+    settings: { endpoint, region: 'ap-guangzhou', sdk_app_id: extra.sdk_app_id ?? '', project_id: extra.project_id ?? '', poll_seconds: 30 },
+  });
+  if (!saved.ok) throw new Error('account');
+  return (await findCarrierAccount(t.db, saved.id))!;
+}
+
+/** A confirmed task of RECIPIENTS routed to the account, its template mapped to `providerTemplate`. */
+async function confirmedTask(accountId: number, providerTemplate: string, paramNames: string[] | null = null): Promise<string> {
+  const user = (await findUserById(t.db, 1))!;
+  const signature = (await findSignature(t.db, await approvedSignature(t.db, `云签名${templateSeq}`)))!;
+  const template = (await findTemplate(t.db, await approvedTemplate(t.db, CONTENT, 'notification', `code ${templateSeq++}`)))!;
+  await upsertMapping(t.db, { accountId, item: 'template', name: template.name, providerRef: providerTemplate, paramNames });
+  const stub = (await t.db('carrier_accounts').where({ kind: 'stub' }).first()).id as number;
+  await saveRoutes(t.db, { verification: { primary: stub, fallback: null }, notification: { primary: accountId, fallback: null }, marketing: { primary: stub, fallback: null } });
+  const report = checkRecipients(RECIPIENTS.map((cells, i) => ({ rowNumber: i + 1, cells })), { signature: signature.name, templateContent: template.content });
+  const taskId = await createDraft(t.db, {
+    user, signature, template, sendMode: 'now', sendAt: null, source: 'manual', fileName: null, report,
+    recipients: packRecipients(report.valid), formState: {}, timeZone: 'Asia/Shanghai',
+  });
+  const refusal = await confirmDraft(t.db, taskId, user);
+  if (refusal) throw new Error(refusal.key);
+  expect((await t.db('tasks').where({ id: taskId }).first()).carrier_account_id).toBe(accountId);
+  return taskId;
+}
+
+async function send(carrier: AccountCloudCarrier): Promise<void> {
+  const settings = { ...defaultSettings({ timeZone: 'Asia/Shanghai' }), dispatchBatchSize: 200 };
+  const dispatcher = new Dispatcher(t.db, carrier, async () => settings, createLogger('silent'), { leaseMs: 30_000 });
+  await dispatcher.tick();
+  await dispatcher.pullReceipts();
+  await dispatcher.stop();
+}
+
+const statuses = async (taskId: string) =>
+  Object.fromEntries((await t.db('messages').where({ task_id: taskId }).select('phone', 'status', 'code')).map((m) => [m.phone, [m.status, m.code]]));
+
+test('Tencent: grouped by parameters, receipts applied (one failed), a per-number refusal rejected, a reply in the inbox', async () => {
+  const fake = await new FakeTencent().start();
+  try {
+    fake.failNumbers.set('13900000004', 'FailedOperation.PhoneNumberInBlacklist');
+    fake.failReceipts.set('13900000002', 'UNDELIV');
+    const tx = await account('tx', 'tencent', fake.url, { secret_id: fake.secretId, secret_key: fake.secretKey }, { sdk_app_id: fake.sdkAppId });
+    const taskId = await confirmedTask(tx.id, '1234567');
+    await send(new AccountCloudCarrier(t.db, tx.id, cloudCarrierFor(t.db, tx, t.config.secretKey)!));
+    // 张三 and 王五 differ in their first parameter: every recipient has its own list, so four calls (Tencent has
+    // no per-number call).
+    expect(fake.calls.SendSms).toBe(4);
+    expect(fake.sent.find((s) => s.phone === '13900000003')).toMatchObject({ templateId: '1234567', signName: '云签名0', params: ['王五', '1111'] });
+    expect(await statuses(taskId)).toEqual({
+      '13900000001': ['delivered', 'TENCENT:DELIVRD'],
+      '13900000002': ['failed', 'TENCENT:UNDELIV'],
+      '13900000003': ['delivered', 'TENCENT:DELIVRD'],
+      '13900000004': ['rejected', 'TENCENT:FailedOperation.PhoneNumberInBlacklist'],
+    });
+    fake.addReply('13900000001', '退订');
+    expect(await pullCloudReplies(t.db, tx.id, cloudCarrierFor(t.db, tx, t.config.secretKey)!)).toBe(1);
+    expect(await t.db('inbound_messages').select('account_id', 'phone', 'text')).toEqual([{ account_id: tx.id, phone: '13900000001', text: '退订' }]);
+  } finally {
+    await fake.close();
+  }
+});
+
+test('Alibaba: per-number parameters in one SendBatchSms with the variable names, receipts queried and applied', async () => {
+  const fake = await new FakeAliyun().start();
+  try {
+    fake.failReceipts.set('13900000003', 'MOBILE_NOT_ON_SERVICE');
+    const ali = await account('ali', 'aliyun', fake.url, { access_key_id: fake.accessKeyId, access_key_secret: fake.accessKeySecret });
+    const taskId = await confirmedTask(ali.id, 'SMS_71390007', ['name', 'code']);
+    await send(new AccountCloudCarrier(t.db, ali.id, cloudCarrierFor(t.db, ali, t.config.secretKey)!));
+    expect(fake.calls.SendBatchSms).toBe(1);
+    expect(fake.sent.find((s) => s.phone === '13900000002')?.params).toEqual({ name: '李四', code: '2222' });
+    expect(await statuses(taskId)).toEqual({
+      '13900000001': ['delivered', 'ALIYUN:DELIVERED'],
+      '13900000002': ['delivered', 'ALIYUN:DELIVERED'],
+      '13900000003': ['failed', 'ALIYUN:MOBILE_NOT_ON_SERVICE'],
+      '13900000004': ['delivered', 'ALIYUN:DELIVERED'],
+    });
+  } finally {
+    await fake.close();
+  }
+});
+
+test('UCloud: one SendBatchUSMSMessage, receipts by SessionNo applied', async () => {
+  const fake = await new FakeUcloud().start();
+  try {
+    fake.failReceipts.set('13900000001', 'UNDELIV');
+    const uc = await account('uc', 'ucloud', fake.url, { public_key: fake.publicKey, private_key: fake.privateKey }, { project_id: fake.projectId });
+    const taskId = await confirmedTask(uc.id, 'UTA20261205');
+    await send(new AccountCloudCarrier(t.db, uc.id, cloudCarrierFor(t.db, uc, t.config.secretKey)!));
+    expect(fake.calls.SendBatchUSMSMessage).toBe(1);
+    expect(fake.sent.find((s) => s.phone === '13900000004')).toMatchObject({ templateId: 'UTA20261205', params: ['赵六', '4444'] });
+    expect(await statuses(taskId)).toEqual({
+      '13900000001': ['failed', 'UCLOUD:UNDELIV'],
+      '13900000002': ['delivered', 'UCLOUD:DELIVRD'],
+      '13900000003': ['delivered', 'UCLOUD:DELIVRD'],
+      '13900000004': ['delivered', 'UCLOUD:DELIVRD'],
+    });
+    expect((await t.db('tasks').where({ id: taskId }).first()).status).toBe('completed');
+  } finally {
+    await fake.close();
+  }
+});
