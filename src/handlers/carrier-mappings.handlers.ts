@@ -12,6 +12,9 @@ import { isCloudProvider } from '../carrier/cloud/cloud-account.fields';
 import { parseMappingForm } from '../validators/carrier-mappings.validators';
 import { parseId } from '../validators/users.validators';
 import { field, type FieldErrors } from '../validators/validation';
+import { SecretBoxError } from '../secrets/secret-box';
+
+const FETCH_TIMEOUT_MS = 10_000;
 
 interface Item {
   id: number;
@@ -71,13 +74,14 @@ export function carrierMappingsHandlers({ db, config }: AppDeps, item: MappedIte
       const accountId = parseId(req.params.accountId);
       const account = accountId === null ? undefined : await findCarrierAccount(db, accountId);
       if (!account || !isCloudProvider(account.kind) || target.content === null) throw new HttpError(404, 'errors.notFound');
-      const client = cloudClientFor(account, config.secretKey);
       let listed;
       try {
-        listed = await client!.listTemplates();
+        // Shorter than a send's wait: an admin is looking at the page.
+        listed = await cloudClientFor(account, config.secretKey, { timeoutMs: FETCH_TIMEOUT_MS })!.listTemplates();
       } catch (err) {
-        if (!(err instanceof CloudCallError || err instanceof CloudTimeoutError)) throw err;
-        const code = err instanceof CloudCallError ? err.cloudCode.code : 'CLOUD:TIMEOUT';
+        if (!(err instanceof CloudCallError || err instanceof CloudTimeoutError || err instanceof SecretBoxError)) throw err;
+        // A box this key cannot open (the key file was lost): the credentials must be typed again on /carriers.
+        const code = err instanceof CloudCallError ? err.cloudCode.code : err instanceof SecretBoxError ? 'SECRETS' : 'CLOUD:TIMEOUT';
         return render(res, target, 422, { form: { key: 'mappings.errors.fetchFailed', params: { account: account.name, code } } });
       }
       if (listed === 'unsupported') return render(res, target, 422, { form: { key: 'mappings.errors.fetchUnsupported', params: { account: account.name } } });

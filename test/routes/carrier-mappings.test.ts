@@ -7,6 +7,7 @@ import { findMapping } from '../../src/queries/carrier-mappings.queries';
 import { approvedTemplate } from '../helpers/catalogue';
 import request from 'supertest';
 import { createApiKey } from '../../src/services/api-keys.service';
+import { sealSecrets } from '../../src/secrets/secret-box';
 
 let t: TestApp;
 let member: Agent;
@@ -121,4 +122,19 @@ test('through the API too: a task for an unmapped template is refused with 422 o
   expect(JSON.stringify(res.body)).toContain('has no provider template for');
   expect(JSON.stringify(res.body)).toContain('"template"');
   await routeNotificationTo(stubId);
+});
+
+test('fetch from provider when the provider refuses or the credentials cannot be opened: 422 with the reason, never a 500', async () => {
+  fake.throttleNextCalls = 1;
+  const refused = await postForm(admin, `/templates/${twoVarsId}/mappings/${txId}/fetch`, {}, `/templates/${twoVarsId}/mappings`);
+  expect(refused.status).toBe(422);
+  expect(refused.text).toContain('Could not fetch from tx: TENCENT:RequestLimitExceeded.');
+  const box = (await t.db('carrier_accounts').where({ id: txId }).first()).secrets;
+  await t.db('carrier_accounts').where({ id: txId }).update({ secrets: sealSecrets(Buffer.alloc(32, 1), { secret_id: 'x', secret_key: 'y' }) });
+  const unreadable = await postForm(admin, `/templates/${twoVarsId}/mappings/${txId}/fetch`, {}, `/templates/${twoVarsId}/mappings`);
+  expect(unreadable.status).toBe(422);
+  expect(unreadable.text).toContain('Could not fetch from tx: SECRETS.');
+  await t.db('carrier_accounts').where({ id: txId }).update({ secrets: box });
+  expect((await postForm(admin, `/templates/abc/mappings`, { account_id: String(txId), provider_ref: '1' }, `/templates/${twoVarsId}/mappings`)).status).toBe(404);
+  expect((await postForm(admin, `/templates/${twoVarsId}/mappings/${stubId}/fetch`, {}, `/templates/${twoVarsId}/mappings`)).status).toBe(404);
 });
