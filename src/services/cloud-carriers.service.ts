@@ -32,7 +32,8 @@ export function cloudClientFor(account: CarrierAccount, secretKey: Buffer, http:
 export function cloudCarrierFor(db: Knex, account: CarrierAccount, secretKey: Buffer, http?: HttpOptions): CloudCarrier | null {
   const client = cloudClientFor(account, secretKey, http);
   if (!client) return null;
-  return new CloudCarrier(client, { name: account.name, onAccountDown: (code) => markCloudAccountDown(db, account.id, code.code) });
+  const pollMs = (account.settings as CloudSettings).poll_seconds * 1000;
+  return new CloudCarrier(client, { name: account.name, pollMs, onAccountDown: (code) => markCloudAccountDown(db, account.id, code.code) });
 }
 
 /**

@@ -97,3 +97,29 @@ test('a lost answer: unknown, then found by number, date and OutId, read across 
   expect(fake.calls.QuerySendDetails - queries).toBe(3);
   expect(await ali.reconcile([{ message: message(6, '13900000006', ['a', '1']), callTag: 'q6', sentAt: new Date() }])).toEqual([{ id: 6, notSent: true }]);
 });
+
+test('receipts are asked at most every pollMs, and about at most 200 waiting messages a pull, in turn', async () => {
+  fake.autoDeliver = false;
+  const client = new AliyunClient({ endpoint: fake.url, accessKeyId: fake.accessKeyId, accessKeySecret: fake.accessKeySecret }, { timeoutMs: 5000 });
+  const slow = new CloudCarrier(client, { name: 'ali', pollMs: 60_000 });
+  await slow.submitBatch([message(1, '13900000001', ['a', '1'])]);
+  await slow.pullReceipts(10);
+  await slow.pullReceipts(10);
+  expect(fake.calls.QuerySendDetails).toBe(1);
+
+  const busy = new CloudCarrier(client, { name: 'ali' });
+  await busy.submitBatch(Array.from({ length: 250 }, (_, i) => message(i + 10, `137${String(i).padStart(8, '0')}`, ['a', String(i)])));
+  const before = fake.calls.QuerySendDetails;
+  await busy.pullReceipts(10);
+  expect(fake.calls.QuerySendDetails - before).toBe(200);
+  // The 50 not asked yet come first next time, then 150 of those asked already.
+  const asked: string[] = [];
+  const original = client.pullReceipts.bind(client);
+  client.pullReceipts = async (waiting) => {
+    asked.push(...waiting.map((w) => w.phone));
+    return original(waiting);
+  };
+  await busy.pullReceipts(10);
+  expect(asked.slice(0, 50)).toEqual(Array.from({ length: 50 }, (_, i) => `137${String(i + 200).padStart(8, '0')}`));
+  expect(asked).toHaveLength(200);
+});

@@ -51,6 +51,7 @@ export class AliyunClient implements CloudClient {
   readonly provider = 'aliyun' as const;
   readonly sameParamsLimit = ALIYUN_SEND_LIMIT;
   readonly perNumberLimit = ALIYUN_BATCH_LIMIT;
+  readonly receiptsByRef = true;
   /** The BizId of each call tag we sent, to ask QuerySendDetails precisely. */
   private readonly bizIds = new Map<string, string>();
 

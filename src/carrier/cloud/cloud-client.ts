@@ -75,6 +75,8 @@ export interface CloudClient {
   /** Recipients per same-parameter call, and per per-number-parameter call (the provider's documented limits). */
   readonly sameParamsLimit: number;
   readonly perNumberLimit: number;
+  /** True when receipts are asked per message (Alibaba, UCloud): with none waiting, there is nothing to ask. */
+  readonly receiptsByRef: boolean;
   send(call: CloudSendCall): Promise<CloudSendResult[]>;
   /** Receipts available now. Providers that answer per message are given the messages still waiting. */
   pullReceipts(waiting: readonly SentRef[]): Promise<CloudReceipt[]>;

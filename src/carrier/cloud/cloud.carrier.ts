@@ -52,11 +52,18 @@ export interface CloudCarrierOptions {
   /** Attempts of a throttled or temporarily failing call inside one submit, with doubling waits from retryBaseMs. */
   callAttempts?: number;
   retryBaseMs?: number;
+  /**
+   * The provider is asked for receipts at most this often (the account's poll_seconds); in between, pullReceipts
+   * answers from what it holds. 0 asks every time (the tests).
+   */
+  pollMs?: number;
   /** Told once when the provider says the credentials or the balance are gone (the account state on /carriers). */
   onAccountDown?: (code: CloudCode, message: string) => void | Promise<void>;
 }
 
 const NO_MAPPING = 'CLOUD:NO_MAPPING';
+/** Waiting messages asked about in one pull (Alibaba: one query each; UCloud: one query per 100 sessions). */
+export const RECEIPT_ASK_MAX = 200;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class CloudCarrier implements Carrier {
@@ -68,6 +75,8 @@ export class CloudCarrier implements Carrier {
   private readonly concurrency: number;
   private readonly callAttempts: number;
   private readonly retryBaseMs: number;
+  private lastAskedAt = 0;
+  private lastIdleAskAt = 0;
 
   constructor(
     readonly client: CloudClient,
@@ -235,11 +244,27 @@ export class CloudCarrier implements Carrier {
     }
   }
 
-  /** Receipts stay here until acknowledged, so a crash of the applying side repeats rather than loses them. */
+  /**
+   * Receipts stay here until acknowledged, so a crash of the applying side repeats rather than loses them.
+   * The provider is asked at most every pollMs, and about at most RECEIPT_ASK_MAX waiting messages at a time (the
+   * ones asked about go to the back of the line), so a large send does not turn into a storm of queries.
+   */
   async pullReceipts(limit: number): Promise<DeliveryReceipt[]> {
-    if (this.buffered.size < limit && !this.down) {
+    // Asks while nothing waits (Tencent hands out receipts of sends we no longer remember) keep their own clock, so
+    // an idle ask just before a send does not hold that send's receipts back for a whole interval.
+    const busy = this.waiting.size > 0;
+    const last = busy ? this.lastAskedAt : this.lastIdleAskAt;
+    const due = Date.now() - last >= (this.options.pollMs ?? 0);
+    if (this.buffered.size < limit && !this.down && due && (busy || !this.client.receiptsByRef)) {
+      if (busy) this.lastAskedAt = Date.now();
+      else this.lastIdleAskAt = Date.now();
+      const asked = [...this.waiting.values()].slice(0, RECEIPT_ASK_MAX);
+      for (const sent of asked) {
+        this.waiting.delete(sent.ref);
+        this.waiting.set(sent.ref, sent);
+      }
       try {
-        this.bufferReceipts(await this.client.pullReceipts([...this.waiting.values()]));
+        this.bufferReceipts(await this.client.pullReceipts(asked));
       } catch (err) {
         if (!(err instanceof CloudCallError || err instanceof CloudTimeoutError)) throw err;
       }

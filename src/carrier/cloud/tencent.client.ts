@@ -44,6 +44,7 @@ export class TencentClient implements CloudClient {
   readonly sameParamsLimit = TENCENT_SEND_LIMIT;
   /** Per-number parameters mean one call per distinct parameter list. */
   readonly perNumberLimit = 1;
+  readonly receiptsByRef = false;
 
   constructor(
     private readonly account: TencentAccount,

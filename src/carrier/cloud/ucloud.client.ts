@@ -42,6 +42,7 @@ export class UcloudClient implements CloudClient {
   readonly provider = 'ucloud' as const;
   readonly sameParamsLimit = UCLOUD_SEND_LIMIT;
   readonly perNumberLimit = UCLOUD_SEND_LIMIT;
+  readonly receiptsByRef = true;
 
   constructor(
     private readonly account: UcloudAccount,
