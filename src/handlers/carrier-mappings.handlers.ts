@@ -5,9 +5,9 @@ import { flash } from '../middleware/flash';
 import { findSignature, findTemplate } from '../queries/catalogue.queries';
 import { findCarrierAccount } from '../queries/carrier-accounts.queries';
 import type { MappedItem } from '../queries/carrier-mappings.queries';
-import { applyProviderTemplates, mappingsOf, saveMapping } from '../services/carrier-mappings.service';
+import { applyProviderSignatures, applyProviderTemplates, mappingsOf, saveMapping } from '../services/carrier-mappings.service';
 import { cloudClientFor } from '../services/cloud-carriers.service';
-import { CloudCallError, CloudTimeoutError } from '../carrier/cloud/cloud-client';
+import { CloudCallError, CloudTimeoutError, type ProviderTemplate } from '../carrier/cloud/cloud-client';
 import { isCloudProvider } from '../carrier/cloud/cloud-account.fields';
 import { parseMappingForm } from '../validators/carrier-mappings.validators';
 import { parseId } from '../validators/users.validators';
@@ -68,16 +68,20 @@ export function carrierMappingsHandlers({ db, config }: AppDeps, item: MappedIte
       res.redirect(303, `${base}/${target.id}/mappings`);
     },
 
-    /** "Fetch from provider": the provider's approved templates fill or check this template's mapping. */
+    /**
+     * "Fetch from provider": the provider's approved templates fill or check this template's mapping; for a
+     * signature, its approved signatures must hold this one's text (Alibaba; the others cannot list them).
+     */
     async fetch(req: Request, res: Response) {
       const target = await load(req);
       const accountId = parseId(req.params.accountId);
       const account = accountId === null ? undefined : await findCarrierAccount(db, accountId);
-      if (!account || !isCloudProvider(account.kind) || target.content === null) throw new HttpError(404, 'errors.notFound');
+      if (!account || !isCloudProvider(account.kind)) throw new HttpError(404, 'errors.notFound');
       let listed;
       try {
         // Shorter than a send's wait: an admin is looking at the page.
-        listed = await cloudClientFor(account, config.secretKey, { timeoutMs: FETCH_TIMEOUT_MS })!.listTemplates();
+        const client = cloudClientFor(account, config.secretKey, { timeoutMs: FETCH_TIMEOUT_MS })!;
+        listed = target.content === null ? await client.listSignatures() : await client.listTemplates();
       } catch (err) {
         if (!(err instanceof CloudCallError || err instanceof CloudTimeoutError || err instanceof SecretBoxError)) throw err;
         // A box this key cannot open (the key file was lost): the credentials must be typed again on /carriers.
@@ -85,7 +89,13 @@ export function carrierMappingsHandlers({ db, config }: AppDeps, item: MappedIte
         return render(res, target, 422, { form: { key: 'mappings.errors.fetchFailed', params: { account: account.name, code } } });
       }
       if (listed === 'unsupported') return render(res, target, 422, { form: { key: 'mappings.errors.fetchUnsupported', params: { account: account.name } } });
-      const saved = await applyProviderTemplates(db, account.id, { name: target.name, content: target.content }, listed);
+      if (target.content === null) {
+        const found = await applyProviderSignatures(db, account.id, target.name, listed as string[]);
+        if (!found) return render(res, target, 422, { form: { key: 'mappings.errors.noSignature', params: { account: account.name, name: target.name } } });
+        flash(req, 'mappings.fetchedSignature', { account: account.name, name: target.name });
+        return res.redirect(303, `${base}/${target.id}/mappings`);
+      }
+      const saved = await applyProviderTemplates(db, account.id, { name: target.name, content: target.content }, listed as ProviderTemplate[]);
       if (!saved) return render(res, target, 422, { form: { key: 'mappings.errors.noMatch', params: { account: account.name } } });
       flash(req, saved.mismatch ? 'mappings.fetchedMismatch' : 'mappings.fetched', { account: account.name, code: saved.providerRef }, saved.mismatch ? 'error' : undefined);
       res.redirect(303, `${base}/${target.id}/mappings`);

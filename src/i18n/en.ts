@@ -634,6 +634,8 @@ export const en = {
   'mappings.errors.fetchFailed': 'Could not fetch from {account}: {code}.',
   'mappings.errors.fetchUnsupported': 'The provider of {account} cannot list its templates: type the template ID.',
   'mappings.errors.noMatch': 'None of the approved templates of {account} has this text: type the template ID or code.',
+  'mappings.fetchedSignature': '{account}: 【{name}】 is approved by the provider.',
+  'mappings.errors.noSignature': '【{name}】 is not among the approved signatures of {account}.',
   'tasks.errors.noProviderTemplate': 'Not confirmed: the account "{account}" has no provider template for "{template}". An admin sets it on the template\'s page (Provider templates).',
   'carriers.state.connected': 'Connected',
   'carriers.state.binding': 'Binding',

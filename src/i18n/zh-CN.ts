@@ -636,6 +636,8 @@ export const zhCN: Record<MessageKey, string> = {
   'mappings.errors.fetchFailed': '无法从 {account} 获取：{code}。',
   'mappings.errors.fetchUnsupported': '{account} 的服务商不能列出模板：请手动填写模板 ID。',
   'mappings.errors.noMatch': '{account} 已审核的模板中没有与本模板文字相同的：请手动填写模板 ID 或 CODE。',
+  'mappings.fetchedSignature': '{account}：【{name}】已通过服务商审核。',
+  'mappings.errors.noSignature': '【{name}】不在 {account} 已审核的签名中。',
   'tasks.errors.noProviderTemplate': '未确认：账户“{account}”没有“{template}”对应的服务商模板。请管理员在该模板页面（服务商模板）中设置。',
   'carriers.state.connected': '已连接',
   'carriers.state.binding': '正在绑定',

@@ -62,3 +62,13 @@ export async function applyProviderTemplates(db: Knex, accountId: number, templa
   await upsertMapping(db, { accountId, item: 'template', name: template.name, providerRef: chosen.code, paramNames: paramNames.length ? paramNames : null, mismatch, providerText: chosen.content });
   return (await findMapping(db, accountId, 'template', template.name)) ?? null;
 }
+
+/**
+ * "Fetch from provider" for a signature: the provider's approved signatures (Alibaba) must hold this one's text;
+ * then the mapping is that text. Returns false (nothing saved) when it is not among them.
+ */
+export async function applyProviderSignatures(db: Knex, accountId: number, signatureName: string, approved: readonly string[]): Promise<boolean> {
+  if (!approved.includes(signatureName)) return false;
+  await upsertMapping(db, { accountId, item: 'signature', name: signatureName, providerRef: signatureName });
+  return true;
+}

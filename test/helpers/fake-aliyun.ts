@@ -37,6 +37,7 @@ export class FakeAliyun {
   autoDeliver = true;
   maxPageSize = 50;
   templates: { TemplateCode: string; TemplateName: string; TemplateContent: string; AuditStatus: string }[] = [];
+  signs: { SignName: string; AuditStatus: string }[] = [];
   private biz = 0;
   private stop: (() => Promise<void>) | null = null;
 
@@ -92,6 +93,8 @@ export class FakeAliyun {
         }));
         return { json: { Code: 'OK', Message: 'OK', RequestId: 'fake', TotalCount: rows.length, SmsSendDetailDTOs: { SmsSendDetailDTO: dto } } };
       }
+      case 'QuerySmsSignList':
+        return { json: { Code: 'OK', Message: 'OK', RequestId: 'fake', SmsSignList: this.signs } };
       case 'QuerySmsTemplateList':
         return { json: { Code: 'OK', Message: 'OK', RequestId: 'fake', SmsTemplateList: this.templates } };
       default:

@@ -1,6 +1,7 @@
 import { loginAs, fieldError, flashText, inputValue, postForm, tokenFor, type Agent, type TestApp } from '../helpers/app';
 import { postSendForm, sendFormApp, TWO_VARS } from '../helpers/send-form';
 import { FakeTencent } from '../helpers/fake-tencent';
+import { FakeAliyun } from '../helpers/fake-aliyun';
 import { saveRoutes } from '../../src/queries/carrier-routes.queries';
 import { createAccount } from '../../src/services/carriers.service';
 import { findMapping } from '../../src/queries/carrier-mappings.queries';
@@ -137,4 +138,27 @@ test('fetch from provider when the provider refuses or the credentials cannot be
   await t.db('carrier_accounts').where({ id: txId }).update({ secrets: box });
   expect((await postForm(admin, `/templates/abc/mappings`, { account_id: String(txId), provider_ref: '1' }, `/templates/${twoVarsId}/mappings`)).status).toBe(404);
   expect((await postForm(admin, `/templates/${twoVarsId}/mappings/${stubId}/fetch`, {}, `/templates/${twoVarsId}/mappings`)).status).toBe(404);
+});
+
+test('fetch from provider for a signature (Alibaba lists its approved ones): found is mapped, missing is a 422', async () => {
+  const ali = await new FakeAliyun().start();
+  try {
+    const created = await createAccount(t.db, t.config.secretKey, {
+      name: 'ali', kind: 'aliyun', password: undefined, cloudSecrets: { access_key_id: ali.accessKeyId, access_key_secret: ali.accessKeySecret },
+      settings: { endpoint: ali.url, region: '', sdk_app_id: '', project_id: '', poll_seconds: 30 },
+    });
+    if (!created.ok) throw new Error('account');
+    const page = await admin.get(`/signatures/${sigId}/mappings`);
+    expect(page.text).toContain(`/signatures/${sigId}/mappings/${created.id}/fetch`);
+    expect(page.text).not.toContain(`/signatures/${sigId}/mappings/${txId}/fetch`);
+    ali.signs = [{ SignName: '别的签名', AuditStatus: 'AUDIT_STATE_PASS' }, { SignName: '腾讯云', AuditStatus: 'AUDIT_STATE_NOT_PASS' }];
+    const missing = await postForm(admin, `/signatures/${sigId}/mappings/${created.id}/fetch`, {}, `/signatures/${sigId}/mappings`);
+    expect(missing.status).toBe(422);
+    expect(missing.text).toContain('【腾讯云】 is not among the approved signatures of ali.');
+    ali.signs[1].AuditStatus = 'AUDIT_STATE_PASS';
+    expect((await postForm(admin, `/signatures/${sigId}/mappings/${created.id}/fetch`, {}, `/signatures/${sigId}/mappings`)).status).toBe(303);
+    expect((await findMapping(t.db, created.id, 'signature', '腾讯云'))?.providerRef).toBe('腾讯云');
+  } finally {
+    await ali.close();
+  }
 });

@@ -165,4 +165,14 @@ export class AliyunClient implements CloudClient {
       if (list.length < 50) return templates;
     }
   }
+
+  async listSignatures(): Promise<string[]> {
+    const names: string[] = [];
+    for (let page = 1; ; page++) {
+      const answer = await this.call<{ SmsSignList?: { SignName?: string; AuditStatus?: string }[] }>('QuerySmsSignList', { PageIndex: String(page), PageSize: '50' });
+      const list = answer.SmsSignList ?? [];
+      for (const sign of list) if (sign.AuditStatus === 'AUDIT_STATE_PASS' && sign.SignName) names.push(sign.SignName);
+      if (list.length < 50) return names;
+    }
+  }
 }

@@ -85,6 +85,8 @@ export interface CloudClient {
   query(recipient: CloudRecipient, sentAt: Date, callTag: string): Promise<QueryOutcome | 'unsupported'>;
   /** The provider's templates, or 'unsupported' when its API cannot list them. */
   listTemplates(): Promise<ProviderTemplate[] | 'unsupported'>;
+  /** The provider's approved signature texts, or 'unsupported' (Tencent lists signatures only by their ids). */
+  listSignatures(): Promise<string[] | 'unsupported'>;
 }
 
 /** The provider refused the whole call (credentials, balance, flow control, a bad template…). */

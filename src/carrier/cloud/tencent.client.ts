@@ -171,4 +171,9 @@ export class TencentClient implements CloudClient {
       if (set.length < 100) return templates;
     }
   }
+
+  /** DescribeSmsSignList answers only for the ids it is given: there is no list to fetch. */
+  async listSignatures(): Promise<'unsupported'> {
+    return 'unsupported';
+  }
 }

@@ -124,4 +124,8 @@ export class UcloudClient implements CloudClient {
   async listTemplates(): Promise<'unsupported'> {
     return 'unsupported';
   }
+
+  async listSignatures(): Promise<'unsupported'> {
+    return 'unsupported';
+  }
 }
