@@ -9,8 +9,8 @@ beforeEach(async () => {
 });
 afterEach(() => fake.close());
 
-function carrier(privateKey?: string, onAccountDown?: (code: string) => void): CloudCarrier {
-  const client = new UcloudClient({ endpoint: fake.url, publicKey: fake.publicKey, privateKey: privateKey ?? fake.privateKey, projectId: fake.projectId }, { timeoutMs: 5000 });
+function carrier(privateKey?: string, onAccountDown?: (code: string) => void, timeoutMs = 5000): CloudCarrier {
+  const client = new UcloudClient({ endpoint: fake.url, publicKey: fake.publicKey, privateKey: privateKey ?? fake.privateKey, projectId: fake.projectId }, { timeoutMs });
   return new CloudCarrier(client, { name: 'uc', retryBaseMs: 5, onAccountDown: (c) => onAccountDown?.(c.code) });
 }
 
@@ -55,4 +55,15 @@ test('receipts by SessionNo, more than 100 sessions split across calls', async (
   expect(fake.calls.GetUSMSSendReceipt).toBe(2);
   expect(receipts).toHaveLength(150);
   expect(receipts.find((r) => !r.delivered)).toMatchObject({ code: 'UCLOUD:UNDELIV' });
+});
+
+test('a lost answer stays unknown: USMS cannot look a message up, so reconcile says it cannot tell', async () => {
+  fake.hangNextSends = 1;
+  const uc = carrier(undefined, undefined, 300);
+  const m = message(7, '13900000007', ['1']);
+  const [outcome] = await uc.submitDetailed([m]);
+  expect(outcome.outcome).toBe('unknown');
+  expect(fake.sent).toHaveLength(1);
+  if (outcome.outcome !== 'unknown') return;
+  expect(await uc.reconcile([{ message: m, callTag: outcome.callTag, sentAt: outcome.sentAt }])).toEqual([null]);
 });

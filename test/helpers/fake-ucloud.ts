@@ -4,7 +4,8 @@ import { startFakeHttp, type FakeAnswer, type FakeRequest } from './fake-http';
 /**
  * A local UCloud USMS for the tests. It recomputes each request's SHA-1 signature (sorted parameters, private key)
  * and refuses a wrong one (RetCode 171) or an unknown public key (172). SendUSMSMessage and SendBatchUSMSMessage
- * answer a SessionNo (the batch lists refused numbers in FailContent); GetUSMSSendReceipt answers by SessionNo.
+ * answer a SessionNo (the batch lists refused numbers in FailContent); GetUSMSSendReceipt answers by SessionNo. It can
+ * throttle (150), refuse a zero balance, and record a send without ever answering it. USMS has no reply API to fake.
  */
 export interface FakeUcloudSent {
   sessionNo: string;
@@ -26,6 +27,8 @@ export class FakeUcloud {
   readonly badNumbers = new Set<string>();
   readonly failReceipts = new Map<string, string>();
   throttleNextCalls = 0;
+  /** The next sends are recorded and never answered (a lost answer). */
+  hangNextSends = 0;
   balance = Number.POSITIVE_INFINITY;
   private session = 0;
   private stop: (() => Promise<void>) | null = null;
@@ -60,6 +63,10 @@ export class FakeUcloud {
         const sessionNo = this.nextSession();
         for (const phone of phones) this.sent.push({ sessionNo, phone, templateId: params.TemplateId, sigContent: params.SigContent, params: list('TemplateParams'), userId: params.UserId ?? '' });
         this.balance -= phones.length;
+        if (this.hangNextSends > 0) {
+          this.hangNextSends -= 1;
+          return 'hang';
+        }
         return answer({ RetCode: 0, SessionNo: sessionNo, UserId: params.UserId });
       }
       case 'SendBatchUSMSMessage': {
