@@ -403,6 +403,7 @@ export const en = {
   'messages.status.failed': "Failed",
   'messages.status.rejected': "Rejected at submit",
   'messages.status.cancelled': "Cancelled",
+  'messages.status.unknown': "Unknown (no answer)",
 
   'taskList.filters': "Filter the tasks",
   'taskList.search': "Task ID or phone number",

@@ -405,6 +405,7 @@ export const zhCN: Record<MessageKey, string> = {
   'messages.status.failed': "发送失败",
   'messages.status.rejected': "提交被拒",
   'messages.status.cancelled': "已取消",
+  'messages.status.unknown': "状态未知（未获应答）",
 
   'taskList.filters': '筛选任务',
   'taskList.search': '任务 ID 或手机号码',

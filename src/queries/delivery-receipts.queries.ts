@@ -19,16 +19,21 @@ export async function applyDeliveryReceipts(db: Knex, updates: readonly ReceiptU
     const ignored: string[] = [];
     const applied: { taskId: string; id: number; status: ReceiptUpdate['status'] }[] = [];
     for (const u of updates) {
+      const part = await applyPartReceipt(trx, u);
+      if (part === 'waiting' || part === 'repeat') {
+        if (part === 'repeat') ignored.push(u.carrierMessageId);
+        continue;
+      }
       // The update comes first, not a look-up: see WRITE FIRST in dispatch.queries.ts.
       const [msg] = (await trx('messages')
-        .where({ carrier_message_id: u.carrierMessageId, status: 'submitted' })
+        .where(part === null ? { carrier_message_id: u.carrierMessageId, status: 'submitted' } : { id: part, status: 'submitted' })
         .update({ status: u.status, code: u.code, description: u.description, reported_at: u.reportedAtIso })
         .returning(['id', 'task_id'])) as { id: number; task_id: string }[];
       if (msg) {
         applied.push({ taskId: msg.task_id, id: msg.id, status: u.status });
         continue;
       }
-      if (await trx('messages').where({ carrier_message_id: u.carrierMessageId }).first('id')) {
+      if (part !== null || (await trx('messages').where({ carrier_message_id: u.carrierMessageId }).first('id'))) {
         ignored.push(u.carrierMessageId);
         continue;
       }
@@ -40,6 +45,24 @@ export async function applyDeliveryReceipts(db: Knex, updates: readonly ReceiptU
     await recordApplied(trx, applied);
     return ignored;
   });
+}
+
+/**
+ * A receipt for one part of a several-part message (message_parts). Returns null when the id is not a part's (the
+ * caller treats it as a whole message's); 'repeat' when that part already had its final receipt; 'waiting' when the
+ * part is delivered but others are not yet; else the message id to update: any failed part fails the message (the
+ * first failure to arrive gives the code, as the message is no longer `submitted` after it), and the last delivered
+ * part delivers it.
+ */
+async function applyPartReceipt(trx: Knex, u: ReceiptUpdate): Promise<number | null | 'waiting' | 'repeat'> {
+  const [part] = (await trx('message_parts')
+    .where({ carrier_message_id: u.carrierMessageId, status: 'submitted' })
+    .update({ status: u.status, code: u.code, description: u.description, reported_at: u.reportedAtIso })
+    .returning(['message_id'])) as { message_id: number }[];
+  if (!part) return (await trx('message_parts').where({ carrier_message_id: u.carrierMessageId }).first('id')) ? 'repeat' : null;
+  if (u.status === 'failed') return part.message_id;
+  const open = await trx('message_parts').where({ message_id: part.message_id }).whereNot('status', 'delivered').first('id');
+  return open ? 'waiting' : part.message_id;
 }
 
 /** Receipt rows per group of consecutive messages of one task: this many ids to a statement at most. */
@@ -79,7 +102,11 @@ export async function adoptKnownOrphans(db: Knex, nowIso: string, limit = 500): 
   // EXISTS, not a join: SQLite (with no statistics) would otherwise drive the join from the messages side and walk
   // the carrier-id index of every message ever sent on each receipt pull, to find the few orphans.
   const carrierIds = (await db('orphan_receipts as o')
-    .whereExists(db('messages as m').whereRaw('m.carrier_message_id = o.carrier_message_id').select(db.raw('1')))
+    .where((q) =>
+      q
+        .whereExists(db('messages as m').whereRaw('m.carrier_message_id = o.carrier_message_id').select(db.raw('1')))
+        .orWhereExists(db('message_parts as p').whereRaw('p.carrier_message_id = o.carrier_message_id').select(db.raw('1'))),
+    )
     .limit(limit)
     .pluck('o.carrier_message_id')) as string[];
   return adoptOrphanReceipts(db, carrierIds, nowIso);

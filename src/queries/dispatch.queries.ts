@@ -94,11 +94,13 @@ export async function takeBatch(db: Knex, taskId: string, owner: string, size: n
 export interface AcceptedResult {
   id: number;
   carrierMessageId: string;
+  /** Every part's carrier id, in order, for a message sent as several submits (kept in message_parts). */
+  partIds?: readonly string[];
 }
 
 export interface FinalResult {
   id: number;
-  status: 'rejected' | 'failed';
+  status: 'rejected' | 'failed' | 'unknown';
   code: string;
   description: string;
 }
@@ -119,6 +121,10 @@ export async function recordBatchResults(db: Knex, taskId: string, accepted: rea
         accepted.map((a) => [a.carrierMessageId, nowIso, a.id]),
       );
       await bumpCounter(trx, taskId, 'submitted_count', changed);
+      const parts = accepted.flatMap((a) => (a.partIds && a.partIds.length > 1 ? a.partIds.map((carrierId, i) => [a.id, i + 1, carrierId]) : []));
+      if (parts.length) {
+        await runEach(trx, "insert into message_parts (message_id, part_number, carrier_message_id, status) values (?, ?, ?, 'submitted') on conflict do nothing", parts);
+      }
     }
     const groups = new Map<string, FinalResult[]>();
     for (const f of finals) {
@@ -136,7 +142,7 @@ export async function recordBatchResults(db: Knex, taskId: string, accepted: rea
           .returning(['id'])) as { id: number }[]
       ).map((r) => r.id);
       if (open.length === 0) continue;
-      await bumpCounter(trx, taskId, status === 'rejected' ? 'rejected_count' : 'failed_count', open.length);
+      await bumpCounter(trx, taskId, status === 'rejected' ? 'rejected_count' : status === 'unknown' ? 'unknown_count' : 'failed_count', open.length);
       // Failed here means never accepted (retries ran out): counted apart too, so the counters tell what is unsent.
       if (status === 'failed') await bumpCounter(trx, taskId, 'unsent_failed_count', open.length);
       await insertReceipts(trx, taskId, open);
@@ -165,7 +171,14 @@ async function runEach(trx: Knex.Transaction, sql: string, rows: readonly unknow
   return changes;
 }
 
-export type TaskCounter = 'submitted_count' | 'delivered_count' | 'failed_count' | 'rejected_count' | 'cancelled_count' | 'unsent_failed_count';
+export type TaskCounter =
+  | 'submitted_count'
+  | 'delivered_count'
+  | 'failed_count'
+  | 'rejected_count'
+  | 'cancelled_count'
+  | 'unsent_failed_count'
+  | 'unknown_count';
 
 /** Keeps the task's message counters in step with the state change made in the same transaction. */
 export async function bumpCounter(trx: Knex, taskId: string, column: TaskCounter, by: number): Promise<void> {

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 
-export type MessageStatus = 'pending' | 'submitting' | 'submitted' | 'delivered' | 'failed' | 'rejected' | 'cancelled';
-export const MESSAGE_STATUSES: readonly MessageStatus[] = ['pending', 'submitting', 'submitted', 'delivered', 'failed', 'rejected', 'cancelled'];
+/** `unknown`: written to an SMPP carrier but never answered (SUBMIT_UNKNOWN); it may or may not have been taken. */
+export type MessageStatus = 'pending' | 'submitting' | 'submitted' | 'delivered' | 'failed' | 'rejected' | 'cancelled' | 'unknown';
+export const MESSAGE_STATUSES: readonly MessageStatus[] = ['pending', 'submitting', 'submitted', 'delivered', 'failed', 'rejected', 'cancelled', 'unknown'];
 
 export interface NewMessage {
   row_number: number;

@@ -30,6 +30,7 @@ export type TaskListRow = Pick<
   Task,
   | 'id' | 'status' | 'smsType' | 'signatureText' | 'templateName' | 'templateContent' | 'sendMode' | 'sendAt' | 'recipientCount'
   | 'createdBy' | 'cancelledAt' | 'submittedCount' | 'deliveredCount' | 'failedCount' | 'rejectedCount' | 'cancelledCount' | 'unsentFailedCount'
+  | 'unknownCount' | 'waitingForCarrierSince'
 >;
 
 const LIST_COLUMNS = [
@@ -50,6 +51,8 @@ const LIST_COLUMNS = [
   'rejected_count',
   'cancelled_count',
   'unsent_failed_count',
+  'unknown_count',
+  'waiting_for_carrier_since',
 ];
 
 type Row = Record<string, unknown>;
@@ -73,6 +76,8 @@ function toRow(r: Row): TaskListRow {
     rejectedCount: Number(r.rejected_count ?? 0),
     cancelledCount: Number(r.cancelled_count ?? 0),
     unsentFailedCount: Number(r.unsent_failed_count ?? 0),
+    unknownCount: Number(r.unknown_count ?? 0),
+    waitingForCarrierSince: (r.waiting_for_carrier_since as string) ?? null,
   };
 }
 

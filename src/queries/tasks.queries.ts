@@ -46,6 +46,10 @@ export interface Task {
   cancelledCount: number;
   /** Failed without the carrier ever accepting them (retries ran out); also counted in failedCount. */
   unsentFailedCount: number;
+  /** Written to the carrier but never answered (SUBMIT_UNKNOWN): not resubmitted unless the account says so. */
+  unknownCount: number;
+  /** Since when the task waits for its carrier account (and its fallback) to come up, or null. */
+  waitingForCarrierSince: string | null;
   /** Sum of the messages' characters, counted when the draft was made (kept after retention removes messages). */
   totalChars: number;
   /** The task this one resends the failed messages of ("resend to failed"), if any. */
@@ -98,6 +102,8 @@ function toTask(r: Row): Task {
     rejectedCount: Number(r.rejected_count ?? 0),
     cancelledCount: Number(r.cancelled_count ?? 0),
     unsentFailedCount: Number(r.unsent_failed_count ?? 0),
+    unknownCount: Number(r.unknown_count ?? 0),
+    waitingForCarrierSince: (r.waiting_for_carrier_since as string) ?? null,
     totalChars: Number(r.total_chars ?? 0),
     resendOf: (r.resend_of as string) ?? null,
   };

@@ -191,9 +191,9 @@ test('the task’s counters give the same counts as its messages: retries run ou
   const fromMessages = async () => ({ ...Object.fromEntries(MESSAGE_STATUSES.map((s) => [s, 0])), ...(await statusCounts(taskId)) });
 
   await d.tick();
-  expect(await fromMessages()).toEqual({ pending: 16, submitting: 0, submitted: 47, delivered: 0, failed: 50, rejected: 3, cancelled: 0 });
+  expect(await fromMessages()).toEqual({ pending: 16, submitting: 0, submitted: 47, delivered: 0, failed: 50, rejected: 3, cancelled: 0, unknown: 0 });
   expect(await fromCounters()).toEqual(await fromMessages());
   await d.pullReceipts();
-  expect(await fromMessages()).toEqual({ pending: 16, submitting: 0, submitted: 0, delivered: 44, failed: 53, rejected: 3, cancelled: 0 });
+  expect(await fromMessages()).toEqual({ pending: 16, submitting: 0, submitted: 0, delivered: 44, failed: 53, rejected: 3, cancelled: 0, unknown: 0 });
   expect(await fromCounters()).toEqual(await fromMessages());
 });

@@ -251,11 +251,14 @@ export class Dispatcher {
     }
     const accepted = [];
     const finals = [];
+    const retry: number[] = [];
     for (const r of results) {
-      if (r.accepted) accepted.push({ id: r.id, carrierMessageId: r.carrierMessageId });
-      else finals.push({ id: r.id, status: 'rejected' as const, code: r.code, description: r.description });
+      if (r.accepted) accepted.push({ id: r.id, carrierMessageId: r.carrierMessageId, partIds: r.partIds });
+      else if (r.outcome === 'retry') retry.push(r.id);
+      else finals.push({ id: r.id, status: r.outcome === 'unknown' ? ('unknown' as const) : ('rejected' as const), code: r.code, description: r.description });
     }
     await recordBatchResults(this.db, taskId, accepted, finals, this.now().toISOString());
-    await adoptOrphanReceipts(this.db, accepted.map((a) => a.carrierMessageId), this.now().toISOString());
+    if (retry.length) await deferBatch(this.db, taskId, retry, new Date(this.now().getTime() + BACKOFF_BASE_MS).toISOString());
+    await adoptOrphanReceipts(this.db, accepted.flatMap((a) => a.partIds ?? [a.carrierMessageId]), this.now().toISOString());
   }
 }

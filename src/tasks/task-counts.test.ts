@@ -28,7 +28,7 @@ const cases: [string, Partial<TaskCounters>, number, number[], number, number, n
 test.each(cases)('%s', (_what, counters, inFlight, expected, handed, pending, rate) => {
   const c = taskCounts(task(counters), inFlight);
   const [p, s, sub, d, f, r, x] = expected;
-  expect(c.byStatus).toEqual({ pending: p, submitting: s, submitted: sub, delivered: d, failed: f, rejected: r, cancelled: x });
+  expect(c.byStatus).toEqual({ pending: p, submitting: s, submitted: sub, delivered: d, failed: f, rejected: r, cancelled: x, unknown: 0 });
   expect(c.handed).toBe(handed);
   expect(c.outcomes.pending).toBe(pending);
   expect(c.outcomes.failed).toBe(f + r);

@@ -5,7 +5,7 @@ import type { Task } from '../queries/tasks.queries';
 export type TaskCounters = Pick<
   Task,
   'status' | 'recipientCount' | 'submittedCount' | 'deliveredCount' | 'failedCount' | 'rejectedCount' | 'cancelledCount' | 'unsentFailedCount'
->;
+> & { unknownCount?: number };
 
 /**
  * A task's counts, the one definition behind the task list, the details page and `GET /api/v1/tasks/:id`.
@@ -20,7 +20,7 @@ export interface TaskCounts {
   recipients: number;
   byStatus: Record<MessageStatus, number>;
   handed: number;
-  outcomes: { delivered: number; failed: number; rejected: number; pending: number; cancelled: number };
+  outcomes: { delivered: number; failed: number; rejected: number; pending: number; cancelled: number; unknown: number };
   rate: number | null;
 }
 
@@ -33,14 +33,16 @@ export function taskCounts(task: TaskCounters, submitting = 0): TaskCounts {
   const { recipientCount: recipients, submittedCount: accepted, deliveredCount: delivered, failedCount: failed, rejectedCount: rejected, cancelledCount: cancelled } = task;
   // A completed task has nothing unsent by definition; tasks finished before the unsent-failed counter existed and
   // whose messages are gone could not have it counted, and would otherwise show those failures as unsent.
-  const unsent = task.status === 'completed' ? 0 : Math.max(0, recipients - accepted - rejected - task.unsentFailedCount - cancelled);
+  // Unknown messages (SUBMIT_UNKNOWN) were handed over but never answered: neither unsent nor awaiting a receipt.
+  const unknown = task.unknownCount ?? 0;
+  const unsent = task.status === 'completed' ? 0 : Math.max(0, recipients - accepted - rejected - task.unsentFailedCount - cancelled - unknown);
   const inFlight = Math.min(Math.max(0, submitting), unsent);
-  const awaiting = Math.max(0, recipients - unsent - delivered - failed - rejected - cancelled);
+  const awaiting = Math.max(0, recipients - unsent - delivered - failed - rejected - cancelled - unknown);
   return {
     recipients,
-    byStatus: { pending: unsent - inFlight, submitting: inFlight, submitted: awaiting, delivered, failed, rejected, cancelled },
-    handed: accepted + rejected,
-    outcomes: { delivered, failed: failed + rejected, rejected, pending: Math.max(0, recipients - delivered - failed - rejected - cancelled), cancelled },
+    byStatus: { pending: unsent - inFlight, submitting: inFlight, submitted: awaiting, delivered, failed, rejected, cancelled, unknown },
+    handed: accepted + rejected + unknown,
+    outcomes: { delivered, failed: failed + rejected, rejected, pending: Math.max(0, recipients - delivered - failed - rejected - cancelled - unknown), cancelled, unknown },
     rate: delivered + failed + rejected === 0 ? null : delivered / (delivered + failed + rejected),
   };
 }

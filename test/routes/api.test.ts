@@ -341,7 +341,7 @@ describe('GET /api/v1/tasks/:id', () => {
         completed_at: null,
         recipient_count: 7,
         total_segments: 7,
-        counts: { pending: 2, submitting: 0, submitted: 1, delivered: 3, failed: 1, rejected: 0, cancelled: 0 },
+        counts: { pending: 2, submitting: 0, submitted: 1, delivered: 3, failed: 1, rejected: 0, cancelled: 0, unknown: 0 },
       },
     });
   });
@@ -380,7 +380,7 @@ describe('POST /api/v1/tasks', () => {
       signature: '腾讯云',
       template_name: 'shipped',
       recipient_count: 2,
-      counts: { pending: 2, submitting: 0, submitted: 0, delivered: 0, failed: 0, rejected: 0, cancelled: 0 },
+      counts: { pending: 2, submitting: 0, submitted: 0, delivered: 0, failed: 0, rejected: 0, cancelled: 0, unknown: 0 },
     });
     expect(Math.abs(Date.parse(res.body.task.send_at) - Date.now())).toBeLessThan(10_000);
     expect(res.body.report).toEqual({

@@ -21,7 +21,7 @@ function pageCounts(html: string): Record<string, number> {
 test('the API, the details page and the list’s progress give the same counts, also after retention removed the messages', async () => {
   const { taskId } = await seedTask(t.db, [...phones(40), ...numbersWithOutcome(3, '0001'), ...numbersWithOutcome(2, '0002')]);
   await runDueTasks(t.db);
-  const expected = { pending: 0, submitting: 0, submitted: 0, delivered: 40, failed: 3, rejected: 2, cancelled: 0 };
+  const expected = { pending: 0, submitting: 0, submitted: 0, delivered: 40, failed: 3, rejected: 2, cancelled: 0, unknown: 0 };
   const { key } = await createApiKey(t.db, { name: 'test', createdBy: 1 });
   const admin = await loginAs(t.app, 'admin');
   const views = async () => {

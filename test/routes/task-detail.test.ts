@@ -58,7 +58,7 @@ describe('summary', () => {
     const res = await owner.get(`/tasks/${taskId}`);
     expect(res.status).toBe(200);
     const counts = Object.fromEntries([...res.text.matchAll(/data-count="(\w+)">(\d+)</g)].map((m) => [m[1], Number(m[2])]));
-    expect(counts).toEqual({ delivered: 60, failed: 30, rejected: 10, submitted: 0, pending: 0, submitting: 0, cancelled: 0, segments: 100 });
+    expect(counts).toEqual({ delivered: 60, failed: 30, rejected: 10, submitted: 0, pending: 0, submitting: 0, cancelled: 0, unknown: 0, segments: 100 });
     // 【签名n】 (4 + digits) + 17 characters of content, every message the same length.
     const chars = Number((await t.db('messages').where({ task_id: taskId }).sum({ n: 'chars' }))[0].n);
     expect(res.text).toContain(`data-total="chars">${chars}<`);
