@@ -2,11 +2,13 @@ import type { Knex } from 'knex';
 import { isCloudProvider, type CloudSettings } from '../carrier/cloud/cloud-account.fields';
 import type { CloudClient, HttpOptions } from '../carrier/cloud/cloud-client';
 import { CloudCarrier } from '../carrier/cloud/cloud.carrier';
+import { AccountCloudCarrier } from '../carrier/cloud/account-cloud.carrier';
+import { storedCloudCode } from '../carrier/cloud/cloud-codes';
 import { TencentClient } from '../carrier/cloud/tencent.client';
 import { AliyunClient } from '../carrier/cloud/aliyun.client';
 import { UcloudClient } from '../carrier/cloud/ucloud.client';
 import type { CarrierAccount } from '../queries/carrier-accounts.queries';
-import { markCloudAccountDown } from '../queries/cloud-account-state.queries';
+import { markCloudAccountDown, markCloudAccountUp } from '../queries/cloud-account-state.queries';
 import { openSecrets } from '../secrets/secret-box';
 import { storeReply } from './carrier-callbacks.service';
 
@@ -28,20 +30,37 @@ export function cloudClientFor(account: CarrierAccount, secretKey: Buffer, http:
   }
 }
 
-/** The Carrier of a cloud account, which marks the account down on /carriers when the provider refuses it. */
-export function cloudCarrierFor(db: Knex, account: CarrierAccount, secretKey: Buffer, http?: HttpOptions): CloudCarrier | null {
-  const client = cloudClientFor(account, secretKey, http);
-  if (!client) return null;
+/**
+ * The Carrier of a cloud account (kinds tencent, aliyun, ucloud): what the dispatcher's carrier set registers for
+ * these kinds. It looks up each message's provider template, marks the account down on /carriers when the provider
+ * refuses the credentials or the balance (and up again at its next accepted call), and follows edits of the account.
+ */
+export function cloudCarrierFor(db: Knex, account: CarrierAccount, secretKey: Buffer, http?: HttpOptions): AccountCloudCarrier {
+  if (!isCloudProvider(account.kind)) throw new Error(`cloudCarrierFor: ${account.kind} is not a cloud kind`);
+  return new AccountCloudCarrier(db, account, (current) => cloudAdapterFor(db, current, secretKey, http));
+}
+
+/** The provider adapter of the account as stored now; throws when its credentials cannot be opened. */
+function cloudAdapterFor(db: Knex, account: CarrierAccount, secretKey: Buffer, http?: HttpOptions): CloudCarrier {
+  const client = cloudClientFor(account, secretKey, http)!;
   const pollMs = (account.settings as CloudSettings).poll_seconds * 1000;
-  return new CloudCarrier(client, { name: account.name, pollMs, onAccountDown: (code) => markCloudAccountDown(db, account.id, code.code) });
+  const carrier = new CloudCarrier(client, {
+    name: account.name,
+    pollMs,
+    onAccountDown: (code) => markCloudAccountDown(db, account.id, code.code),
+    onAccountUp: () => markCloudAccountUp(db, account.id),
+  });
+  // Refused before a restart: no call until the probe time, rather than a batch to learn it again.
+  const refused = account.state === 'down' && account.lastError ? storedCloudCode(account.lastError) : null;
+  if (refused?.kind === 'account_down') carrier.startDown(refused, account.lastError!);
+  return carrier;
 }
 
 /**
  * Pulls the account's replies and stores them through the one entry point for replies (a repeat of one already
- * stored, pulled or pushed, is dropped). For the lead's carrier set to call every poll_seconds. Returns how many
- * were new.
+ * stored, pulled or pushed, is dropped). Returns how many were new.
  */
-export async function pullCloudReplies(db: Knex, accountId: number, carrier: CloudCarrier): Promise<number> {
+export async function pullCloudReplies(db: Knex, accountId: number, carrier: AccountCloudCarrier): Promise<number> {
   let stored = 0;
   for (const reply of await carrier.pullReplies()) if ((await storeReply(db, accountId, reply)) !== null) stored += 1;
   return stored;

@@ -1,7 +1,7 @@
 import { FakeAliyun } from '../helpers/fake-aliyun';
 import { AliyunClient } from '../../src/carrier/cloud/aliyun.client';
 import { CloudCarrier, type CloudOutgoingMessage } from '../../src/carrier/cloud/cloud.carrier';
-import { CarrierTemporaryError } from '../../src/carrier/carrier';
+import { MemoryReceiptWaits } from '../../src/carrier/cloud/receipt-waits';
 import type { CloudCode } from '../../src/carrier/cloud/cloud-codes';
 
 let fake: FakeAliyun;
@@ -10,9 +10,9 @@ beforeEach(async () => {
 });
 afterEach(() => fake.close());
 
-function carrier(overrides: { secret?: string; timeoutMs?: number; onAccountDown?: (code: CloudCode) => void } = {}): CloudCarrier {
+function carrier(overrides: { secret?: string; timeoutMs?: number; onAccountDown?: (code: CloudCode) => void; waits?: MemoryReceiptWaits } = {}): CloudCarrier {
   const client = new AliyunClient({ endpoint: fake.url, accessKeyId: fake.accessKeyId, accessKeySecret: overrides.secret ?? fake.accessKeySecret }, { timeoutMs: overrides.timeoutMs ?? 5000 });
-  return new CloudCarrier(client, { name: 'ali', retryBaseMs: 5, onAccountDown: overrides.onAccountDown });
+  return new CloudCarrier(client, { name: 'ali', retryBaseMs: 5, onAccountDown: overrides.onAccountDown, waits: overrides.waits });
 }
 
 const message = (id: number, phone: string, params: string[]): CloudOutgoingMessage => ({
@@ -56,16 +56,17 @@ test('flow control (isv.BUSINESS_LIMIT_CONTROL) is retried, then goes through', 
 
 test('a wrong AccessKey secret is refused by the fake and marks the account down; an empty balance too', async () => {
   const downs: string[] = [];
-  await expect(carrier({ secret: 'wrong', onAccountDown: (c) => void downs.push(c.code) }).submitBatch([message(1, '13900000001', ['a', '1'])])).rejects.toBeInstanceOf(CarrierTemporaryError);
+  expect((await carrier({ secret: 'wrong', onAccountDown: (c) => void downs.push(c.code) }).submitBatch([message(1, '13900000001', ['a', '1'])]))[0]).toMatchObject({ accepted: false, outcome: 'retry' });
   fake.balance = 0;
-  await expect(carrier({ onAccountDown: (c) => void downs.push(c.code) }).submitBatch([message(1, '13900000001', ['a', '1'])])).rejects.toBeInstanceOf(CarrierTemporaryError);
+  expect((await carrier({ onAccountDown: (c) => void downs.push(c.code) }).submitBatch([message(1, '13900000001', ['a', '1'])]))[0]).toMatchObject({ accepted: false, outcome: 'retry' });
   expect(downs).toEqual(['ALIYUN:SignatureDoesNotMatch', 'ALIYUN:isv.AMOUNT_NOT_ENOUGH']);
   expect(fake.sent).toHaveLength(0);
 });
 
 test('receipts: QuerySendDetails per waiting message (by its BizId); a waiting one is asked again later', async () => {
   fake.autoDeliver = false;
-  const ali = carrier();
+  const waits = new MemoryReceiptWaits();
+  const ali = carrier({ waits });
   await ali.submitBatch([message(1, '13900000001', ['a', '1'])]);
   await ali.submitBatch([message(2, '13900000001', ['b', '2']), message(3, '13900000003', ['c', '3'])]);
   expect(await ali.pullReceipts(100)).toEqual([]);
@@ -78,7 +79,10 @@ test('receipts: QuerySendDetails per waiting message (by its BizId); a waiting o
     ['q2:13900000001', true, 'ALIYUN:DELIVERED'],
     ['q2:13900000003', false, 'ALIYUN:MOBILE_NOT_ON_SERVICE'],
   ]);
-  expect(ali.waitingCount()).toBe(0);
+  // Still waiting until the receipts are acknowledged (applied), then no more asking.
+  expect(waits.size).toBe(3);
+  await ali.ackReceipts(receipts.map((r) => r.receiptId));
+  expect(waits.size).toBe(0);
 });
 
 test('a lost answer: unknown, then found by number, date and OutId, read across pages', async () => {

@@ -25,7 +25,7 @@ afterAll(async () => {
 
 test('replies pulled from the provider are stored through recordInboundMessage, once', async () => {
   const account = (await findCarrierAccount(t.db, accountId))!;
-  const carrier = cloudCarrierFor(t.db, account, t.config.secretKey)!;
+  const carrier = cloudCarrierFor(t.db, account, t.config.secretKey);
   fake.addReply('13900000001', '退订', 1_764_900_000);
   fake.addReply('13900000002', '好的', 1_764_900_001);
   expect(await pullCloudReplies(t.db, accountId, carrier)).toBe(2);
@@ -38,11 +38,13 @@ test('replies pulled from the provider are stored through recordInboundMessage, 
   ]);
 });
 
-test('a zero balance marks the account down; /carriers shows the reason in words', async () => {
+test('a zero balance marks the account down (its messages retried later, the carrier unavailable); /carriers shows the reason in words', async () => {
   const account = (await findCarrierAccount(t.db, accountId))!;
-  const carrier = cloudCarrierFor(t.db, account, t.config.secretKey)!;
+  const carrier = cloudCarrierFor(t.db, account, t.config.secretKey);
   fake.balance = 0;
-  await expect(carrier.submitBatch([{ id: 1, phone: '13900000001', content: 'x', cloud: { templateCode: '1', signName: 's', params: [] } } as never])).rejects.toThrow();
+  const [result] = await carrier.cloud!.submitBatch([{ id: 1, phone: '13900000001', content: 'x', cloud: { templateCode: '1', signName: 's', params: [] } } as never]);
+  expect(result).toMatchObject({ accepted: false, outcome: 'retry', code: 'TENCENT:FailedOperation.InsufficientBalanceInSmsPackage' });
+  expect(carrier.available()).toBe(false);
   const row = await t.db('carrier_accounts').where({ id: accountId }).first();
   expect(row).toMatchObject({ state: 'down', last_error: 'TENCENT:FailedOperation.InsufficientBalanceInSmsPackage' });
   await addUser(t.db, 'admin', 'admin');

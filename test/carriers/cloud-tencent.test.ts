@@ -1,7 +1,7 @@
 import { FakeTencent } from '../helpers/fake-tencent';
 import { TencentClient } from '../../src/carrier/cloud/tencent.client';
-import { CloudCarrier, CarrierSubmitUnknownError, type CloudOutgoingMessage } from '../../src/carrier/cloud/cloud.carrier';
-import { CarrierTemporaryError } from '../../src/carrier/carrier';
+import { CloudCarrier, type CloudOutgoingMessage } from '../../src/carrier/cloud/cloud.carrier';
+import { CarrierTemporaryError, SUBMIT_UNKNOWN } from '../../src/carrier/carrier';
 import type { CloudCode } from '../../src/carrier/cloud/cloud-codes';
 
 let fake: FakeTencent;
@@ -11,12 +11,12 @@ beforeEach(async () => {
 });
 afterEach(() => fake.close());
 
-function carrier(overrides: { secretKey?: string; timeoutMs?: number; onAccountDown?: (code: CloudCode) => void } = {}): CloudCarrier {
+function carrier(overrides: { secretKey?: string; timeoutMs?: number; onAccountDown?: (code: CloudCode) => void; downProbeMs?: number } = {}): CloudCarrier {
   const client = new TencentClient(
     { endpoint: fake.url, region: 'ap-guangzhou', sdkAppId: fake.sdkAppId, secretId: fake.secretId, secretKey: overrides.secretKey ?? fake.secretKey },
     { timeoutMs: overrides.timeoutMs ?? 5000 },
   );
-  return new CloudCarrier(client, { name: 'tx', retryBaseMs: 5, onAccountDown: overrides.onAccountDown });
+  return new CloudCarrier(client, { name: 'tx', retryBaseMs: 5, onAccountDown: overrides.onAccountDown, downProbeMs: overrides.downProbeMs });
 }
 
 const message = (id: number, phone: string, params: string[]): CloudOutgoingMessage => ({
@@ -55,37 +55,52 @@ test('a per-number failure rejects that number only, with its code', async () =>
   expect(byId.get(2)).toMatchObject({ accepted: false, code: 'TENCENT:InvalidParameterValue.IncorrectPhoneNumber' });
 });
 
-test('throttling is retried with back-off and then goes through; throttled to the end, the batch is a temporary error', async () => {
+test('throttling is retried with back-off and then goes through; throttled to the end, the messages are retried later, never failed', async () => {
   fake.throttleNextCalls = 2;
   const results = await carrier().submitBatch([message(1, '13900000001', ['1'])]);
   expect(results[0].accepted).toBe(true);
   expect(fake.calls.SendSms).toBe(3);
 
   fake.throttleNextCalls = 10;
-  await expect(carrier().submitBatch([message(2, '13900000002', ['1'])])).rejects.toMatchObject({ code: 'TENCENT:RequestLimitExceeded' });
+  expect(await carrier().submitBatch([message(2, '13900000002', ['1'])])).toEqual([
+    { id: 2, accepted: false, outcome: 'retry', code: 'TENCENT:RequestLimitExceeded', description: expect.any(String) },
+  ]);
   expect(fake.sent).toHaveLength(1);
 });
 
-test('bad credentials mark the account down once, and nothing is rejected: the task waits', async () => {
+test('a provider error (5xx) on every call of the batch is a temporary error: the dispatcher backs off and counts the attempt', async () => {
+  fake.failNextCalls = 10;
+  await expect(carrier().submitBatch([message(1, '13900000001', ['1'])])).rejects.toBeInstanceOf(CarrierTemporaryError);
+});
+
+test('bad credentials mark the account down once and make the carrier unavailable; nothing is rejected: the messages are retried', async () => {
   const downs: CloudCode[] = [];
   const tx = carrier({ secretKey: 'wrong-key', onAccountDown: (code) => void downs.push(code) });
-  const error = await tx.submitBatch([message(1, '13900000001', ['1'])]).catch((e: unknown) => e);
-  expect(error).toBeInstanceOf(CarrierTemporaryError);
-  expect(error).toMatchObject({ code: 'TENCENT:AuthFailure.SignatureFailure' });
+  expect(tx.available()).toBe(true);
+  expect(await tx.submitBatch([message(1, '13900000001', ['1'])])).toEqual([
+    { id: 1, accepted: false, outcome: 'retry', code: 'TENCENT:AuthFailure.SignatureFailure', description: expect.any(String) },
+  ]);
   expect(downs.map((d) => d.code)).toEqual(['TENCENT:AuthFailure.SignatureFailure']);
-  expect(tx.down?.code.kind).toBe('account_down');
+  expect(tx.available()).toBe(false);
   // While down, nothing more is sent to the provider.
   const calls = fake.calls.SendSms;
-  await expect(tx.submitBatch([message(2, '13900000002', ['1'])])).rejects.toBeInstanceOf(CarrierTemporaryError);
+  expect((await tx.submitBatch([message(2, '13900000002', ['1'])]))[0]).toMatchObject({ accepted: false, outcome: 'retry' });
   expect(fake.calls.SendSms).toBe(calls);
   expect(fake.sent).toHaveLength(0);
 });
 
-test('a zero balance marks the account down too', async () => {
+test('a zero balance marks the account down too; after the probe time one batch is tried, and a topped-up balance brings it back', async () => {
   fake.balance = 0;
   const downs: CloudCode[] = [];
-  await expect(carrier({ onAccountDown: (code) => void downs.push(code) }).submitBatch([message(1, '13900000001', ['1'])])).rejects.toBeInstanceOf(CarrierTemporaryError);
+  const tx = carrier({ onAccountDown: (code) => void downs.push(code), downProbeMs: 0 });
+  expect((await tx.submitBatch([message(1, '13900000001', ['1'])]))[0]).toMatchObject({ accepted: false, outcome: 'retry' });
   expect(downs.map((d) => d.code)).toEqual(['TENCENT:FailedOperation.InsufficientBalanceInSmsPackage']);
+  // Refused again at the probe: still down, told once.
+  expect((await tx.submitBatch([message(1, '13900000001', ['1'])]))[0]).toMatchObject({ accepted: false, outcome: 'retry' });
+  expect(downs).toHaveLength(1);
+  fake.balance = Number.POSITIVE_INFINITY;
+  expect((await tx.submitBatch([message(1, '13900000001', ['1'])]))[0].accepted).toBe(true);
+  expect(tx.down).toBeNull();
 });
 
 test('receipts are pulled across pages of 100, kept until acknowledged, failures with their description', async () => {
@@ -115,7 +130,7 @@ test('replies are pulled with the number, text and time', async () => {
   ]);
 });
 
-test('an answer that never comes makes the batch unknown (never resent), and a query finds what was sent', async () => {
+test('an answer that never comes: found by a query, the real result; not found, unknown (never resent)', async () => {
   fake.hangNextSends = 1;
   const tx = carrier({ timeoutMs: 300 });
   const messages = [message(1, '13900000001', ['1']), message(2, '13900000002', ['1'])];
@@ -123,10 +138,18 @@ test('an answer that never comes makes the batch unknown (never resent), and a q
   expect(detailed.map((o) => o.outcome)).toEqual(['unknown', 'unknown']);
   expect(fake.sent).toHaveLength(2);
 
+  // Through the Carrier interface: the lost call is looked up at once and found.
   fake.hangNextSends = 1;
-  const error = await tx.submitBatch([message(3, '13900000003', ['1'])]).catch((e: unknown) => e);
-  expect(error).toBeInstanceOf(CarrierSubmitUnknownError);
-  expect((error as CarrierSubmitUnknownError).messageIds).toEqual([3]);
+  const found = await tx.submitBatch([message(3, '13900000003', ['1'])]);
+  expect(found).toEqual([{ id: 3, accepted: true, carrierMessageId: fake.sent[2].serialNo }]);
+
+  // Lost, and the query finds nothing (the provider's record not there, or the query refused): unknown.
+  fake.hangNextSends = 1;
+  fake.hideFromQueries.add('13900000004');
+  expect(await tx.submitBatch([message(4, '13900000004', ['1'])])).toEqual([
+    { id: 4, accepted: false, outcome: 'unknown', code: SUBMIT_UNKNOWN, description: expect.any(String) },
+  ]);
+  expect(fake.sent.filter((s) => s.phone === '13900000004')).toHaveLength(1);
 
   const unknown = detailed.flatMap((o) => (o.outcome === 'unknown' ? [{ message: messages[o.id - 1], callTag: o.callTag, sentAt: o.sentAt }] : []));
   const never = { message: message(9, '13900000009', ['1']), callTag: 'q9', sentAt: new Date() };
@@ -136,7 +159,6 @@ test('an answer that never comes makes the batch unknown (never resent), and a q
     { id: 2, accepted: true, carrierMessageId: fake.sent[1].serialNo },
     { id: 9, notSent: true },
   ]);
-  expect(fake.sent).toHaveLength(3);
 });
 
 test('the fake refuses a request whose signature does not match its body', async () => {

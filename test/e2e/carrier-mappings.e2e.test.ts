@@ -3,7 +3,8 @@
  * /carriers (its fields follow the kind; the endpoint is the local fake), then from the template's page to its
  * provider templates, "Fetch from provider" filling the ID, a mismatch shown, and a typed ID saved. Then a task
  * routed to the account: refused on its check page while its template has no provider template, mapped, confirmed,
- * sent through the fake (today's dispatcher with AccountCloudCarrier, run by the test), and shown completed.
+ * sent through the fake (a dispatcher given the account's cloudCarrierFor carrier, run by the test), and shown
+ * completed.
  */
 import type { Page, Response } from 'playwright-core';
 import { startBrowserHarness, type BrowserHarness, type BrowserSession } from '../helpers/browser';
@@ -15,7 +16,6 @@ import { approvedSignature } from '../helpers/catalogue';
 import { saveRoutes } from '../../src/queries/carrier-routes.queries';
 import { findCarrierAccount } from '../../src/queries/carrier-accounts.queries';
 import { cloudCarrierFor } from '../../src/services/cloud-carriers.service';
-import { AccountCloudCarrier } from '../../src/carrier/cloud/account-cloud.carrier';
 import { Dispatcher } from '../../src/services/dispatcher.service';
 import { defaultSettings } from '../../src/services/settings.service';
 import { createLogger } from '../../src/log';
@@ -123,7 +123,7 @@ test('a task routed to the account: refused at the check until its template is m
   expect(taskUrl).toMatch(/\/tasks\/T\d+$/);
 
   const settings = { ...defaultSettings({ timeZone: 'Asia/Shanghai' }), dispatchBatchSize: 200 };
-  const dispatcher = new Dispatcher(db, new AccountCloudCarrier(db, tx.id, cloudCarrierFor(db, tx, harness.testApp.config.secretKey)!), async () => settings, createLogger('silent'), { leaseMs: 30_000 });
+  const dispatcher = new Dispatcher(db, cloudCarrierFor(db, tx, harness.testApp.config.secretKey), async () => settings, createLogger('silent'), { leaseMs: 30_000 });
   await dispatcher.tick();
   await dispatcher.pullReceipts();
   await dispatcher.stop();

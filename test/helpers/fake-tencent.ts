@@ -38,7 +38,11 @@ export class FakeTencent {
   /** Numbers whose sends never get a receipt, for tests that need a message left waiting. */
   readonly silentNumbers = new Set<string>();
   throttleNextCalls = 0;
+  /** The next calls answer HTTP 503 with no body the client can read (a provider outage). */
+  failNextCalls = 0;
   hangNextSends = 0;
+  /** Numbers PullSmsSendStatusByPhoneNumber does not find (its record not there yet when a lost send is looked up). */
+  readonly hideFromQueries = new Set<string>();
   balance = Number.POSITIVE_INFINITY;
   /** When true, every sent message gets its receipt queued at once. */
   autoReceipts = true;
@@ -113,6 +117,10 @@ export class FakeTencent {
       this.throttleNextCalls -= 1;
       return this.error('RequestLimitExceeded', 'too fast');
     }
+    if (this.failNextCalls > 0) {
+      this.failNextCalls -= 1;
+      return { status: 503, json: 'Service Unavailable' };
+    }
     switch (action) {
       case 'SendSms':
         return this.sendSms(body);
@@ -122,7 +130,7 @@ export class FakeTencent {
         return this.ok({ PullSmsReplyStatusSet: this.replies.splice(0, Math.min(100, Number(body.Limit) || 0)) });
       case 'PullSmsSendStatusByPhoneNumber': {
         const phone = String(body.PhoneNumber).replace(/^\+86/, '');
-        const found = this.sent.filter((s) => s.phone === phone).map((s) => ({
+        const found = this.sent.filter((s) => s.phone === phone && !this.hideFromQueries.has(phone)).map((s) => ({
           SerialNo: s.serialNo, PhoneNumber: `+86${s.phone}`, ReportStatus: 'SUCCESS', Description: 'DELIVRD', UserReceiveTime: '2026-12-05 10:00:00', SessionContext: s.sessionContext,
         }));
         return this.ok({ PullSmsSendStatusSet: found });

@@ -1,24 +1,71 @@
 /**
- * A cloud account's Carrier for today's dispatcher, which hands over only id, phone and content: it looks up each
- * message's parameters and its task's template and signature, puts the account's provider template on it, and sends
- * through CloudCarrier. Once the rewired dispatcher passes `CloudOutgoingMessage`s itself (README, "For the
- * dispatcher"), CloudCarrier is used directly and this look-up goes away.
+ * A cloud account's Carrier, as the dispatcher's carrier set gets it from `cloudCarrierFor` (kinds tencent, aliyun,
+ * ucloud). The dispatcher hands over only id, phone and content: this looks up each message's parameters and its
+ * task's template and signature, puts the account's provider template on it, and sends through CloudCarrier.
+ *
+ * It follows the account's row: credentials or settings saved on /carriers (or by CARRIERS_FILE) are picked up within
+ * ACCOUNT_RECHECK_MS, with a new client, so a key fixed after "bad credentials" brings the account back without a
+ * restart. Credentials this installation's key cannot open leave the carrier unavailable (tasks wait) until then.
  */
 import type { Knex } from 'knex';
 import type { Carrier, DeliveryReceipt, OutgoingMessage, SubmitResult } from '../carrier';
 import type { CloudCarrier, CloudOutgoingMessage, CloudTemplateRef } from './cloud.carrier';
+import type { CloudReply } from './cloud-client';
 import { messageTemplates } from '../../queries/cloud-messages.queries';
 import { findMapping } from '../../queries/carrier-mappings.queries';
+import { findCarrierAccount, type CarrierAccount } from '../../queries/carrier-accounts.queries';
+
+const ACCOUNT_RECHECK_MS = 10_000;
+const UNOPENED = 'CLOUD:CREDENTIALS_UNREADABLE';
 
 export class AccountCloudCarrier implements Carrier {
   readonly name: string;
+  readonly accountId: number;
+  private current: CloudCarrier | null = null;
+  private builtFrom = '';
+  private checkedAt = 0;
 
   constructor(
     private readonly db: Knex,
-    private readonly accountId: number,
-    readonly cloud: CloudCarrier,
+    account: CarrierAccount,
+    /** Builds the adapter from the account as stored now; throws when its credentials cannot be opened. */
+    private readonly build: (account: CarrierAccount) => CloudCarrier,
   ) {
-    this.name = cloud.name;
+    this.name = account.name;
+    this.accountId = account.id;
+    this.rebuild(account);
+  }
+
+  /** The adapter in use (tests, the bench, and replies); null while the credentials cannot be opened. */
+  get cloud(): CloudCarrier | null {
+    return this.current;
+  }
+
+  private rebuild(account: CarrierAccount): void {
+    this.builtFrom = JSON.stringify([account.secretsBox, account.settings]);
+    try {
+      this.current = this.build(account);
+    } catch {
+      this.current = null;
+    }
+  }
+
+  /** Re-reads the account at most every ACCOUNT_RECHECK_MS; new credentials or settings make a new adapter. */
+  private async followAccount(): Promise<void> {
+    if (Date.now() - this.checkedAt < ACCOUNT_RECHECK_MS) return;
+    this.checkedAt = Date.now();
+    const account = await findCarrierAccount(this.db, this.accountId);
+    if (!account || JSON.stringify([account.secretsBox, account.settings]) === this.builtFrom) return;
+    // Receipts pulled and not yet acknowledged would go with the old adapter: switch once it holds none.
+    if (this.current && this.current.bufferedCount() > 0) {
+      this.checkedAt = 0;
+      return;
+    }
+    this.rebuild(account);
+  }
+
+  available(): boolean {
+    return this.current !== null && this.current.available();
   }
 
   /** The messages with their provider template; one without a mapping goes without (CloudCarrier rejects it). */
@@ -45,14 +92,24 @@ export class AccountCloudCarrier implements Carrier {
   }
 
   async submitBatch(messages: readonly OutgoingMessage[]): Promise<SubmitResult[]> {
-    return this.cloud.submitBatch(await this.withTemplates(messages));
+    await this.followAccount();
+    const cloud = this.current;
+    if (!cloud) {
+      return messages.map((m) => ({ id: m.id, accepted: false, code: UNOPENED, description: `${this.name}: the stored credentials cannot be opened with this installation's key`, outcome: 'retry' }));
+    }
+    return cloud.submitBatch(await this.withTemplates(messages));
   }
 
-  pullReceipts(limit: number): Promise<DeliveryReceipt[]> {
-    return this.cloud.pullReceipts(limit);
+  async pullReceipts(limit: number): Promise<DeliveryReceipt[]> {
+    await this.followAccount();
+    return this.current ? this.current.pullReceipts(limit) : [];
   }
 
-  ackReceipts(receiptIds: readonly string[]): Promise<void> {
-    return this.cloud.ackReceipts(receiptIds);
+  async ackReceipts(receiptIds: readonly string[]): Promise<void> {
+    await this.current?.ackReceipts(receiptIds);
+  }
+
+  async pullReplies(): Promise<CloudReply[]> {
+    return this.current ? this.current.pullReplies() : [];
   }
 }

@@ -110,6 +110,12 @@ export const CLOUD_HTTP = 'CLOUD:HTTP';
 
 const STORED = /^(TENCENT|ALIYUN|UCLOUD):(.+)$/;
 
+/** A stored code read back (an account's last error after a restart); null when it is not a provider's code. */
+export function storedCloudCode(code: string): CloudCode | null {
+  const match = STORED.exec(code);
+  return match ? classifyCloudCode(match[1].toLowerCase() as CloudProvider, match[2]) : null;
+}
+
 /** The remark beside a stored code, in the reader's language; null when the code is not a cloud one. */
 export function describeCloudCode(code: string, t: Translate): string | null {
   if (code === CLOUD_TIMEOUT) return t('cloud.code.timeout');

@@ -4,13 +4,14 @@
  * at a time, maps each number's answer back to its message, retries flow control with back-off, stops the account on
  * bad credentials or an empty balance, and keeps receipts until the dispatcher acknowledges them.
  *
- * The dispatcher must give each message its provider template: a `CloudOutgoingMessage` (README, "Cloud SMS
- * providers", what the dispatcher passes). `submitDetailed` answers per message with `retry` and `unknown` as well,
- * for a dispatcher that knows them; `submitBatch` is the current Carrier interface on top of it.
+ * Each message must carry its provider template (`CloudOutgoingMessage`); AccountCloudCarrier puts it on for the
+ * dispatcher, which hands over id, phone and content only. `submitDetailed` answers per message; `submitBatch` turns
+ * that into the Carrier interface's accepted / rejected / unknown / retry.
  */
-import { CarrierTemporaryError, type Carrier, type DeliveryReceipt, type OutgoingMessage, type SubmitResult } from '../carrier';
-import { CLOUD_TIMEOUT, isNumberSpecific, type CloudCode } from './cloud-codes';
-import { CloudCallError, CloudTimeoutError, inPieces, type CloudClient, type CloudRecipient, type CloudReceipt, type CloudReply, type CloudSendCall, type SentRef } from './cloud-client';
+import { CarrierTemporaryError, SUBMIT_UNKNOWN, type Carrier, type DeliveryReceipt, type OutgoingMessage, type SubmitResult } from '../carrier';
+import { isNumberSpecific, type CloudCode } from './cloud-codes';
+import { CloudCallError, CloudTimeoutError, inPieces, type CloudClient, type CloudRecipient, type CloudReceipt, type CloudReply, type CloudSendCall } from './cloud-client';
+import { MemoryReceiptWaits, type ReceiptWaits } from './receipt-waits';
 
 export interface CloudTemplateRef {
   /** The account's mapping of the task's template: the provider's template id or code. */
@@ -27,22 +28,12 @@ export interface CloudOutgoingMessage extends OutgoingMessage {
   cloud?: CloudTemplateRef;
 }
 
-/** The request went out and no answer came: the dispatcher must neither resend nor fail these until reconciled. */
-export class CarrierSubmitUnknownError extends CarrierTemporaryError {
-  constructor(
-    message: string,
-    readonly messageIds: readonly number[],
-  ) {
-    super(message, 'SUBMIT_UNKNOWN');
-  }
-}
-
 export type CloudOutcome =
   | { id: number; outcome: 'accepted'; carrierMessageId: string }
   | { id: number; outcome: 'rejected'; code: string; description: string }
-  /** Nothing was sent: send again later (flow control, a provider error, the account down). */
-  | { id: number; outcome: 'retry'; code: string; description: string }
-  /** Sent, fate unknown: look it up with `reconcile` before the task finishes. */
+  /** Nothing was sent: send again later. `cause` tells flow control and a down account (never a failure) apart. */
+  | { id: number; outcome: 'retry'; code: string; description: string; cause: 'throttle' | 'temporary' | 'account_down' }
+  /** Sent, fate unknown: looked up with `reconcile`. */
   | { id: number; outcome: 'unknown'; callTag: string; sentAt: Date };
 
 export interface CloudCarrierOptions {
@@ -57,24 +48,39 @@ export interface CloudCarrierOptions {
    * answers from what it holds. 0 asks every time (the tests).
    */
   pollMs?: number;
-  /** Told once when the provider says the credentials or the balance are gone (the account state on /carriers). */
+  /**
+   * Where the messages waiting for a receipt are kept, for a provider asked per message (Alibaba, UCloud). Default:
+   * in memory (tests, bench); an account's carrier keeps them in the database so a restart resumes the asking.
+   */
+  waits?: ReceiptWaits;
+  /**
+   * How long a down account stays unavailable before one batch is tried again: a balance topped up at the provider
+   * is seen without an edit in Qunfa, and a refusal again costs one call (its messages are retried, not failed).
+   */
+  downProbeMs?: number;
+  /** Told when the provider says the credentials or the balance are gone (the account state on /carriers). */
   onAccountDown?: (code: CloudCode, message: string) => void | Promise<void>;
+  /** Told at the first call the provider accepts, and at the first after being down. */
+  onAccountUp?: () => void | Promise<void>;
 }
 
 const NO_MAPPING = 'CLOUD:NO_MAPPING';
 /** Waiting messages asked about in one pull (Alibaba: one query each; UCloud: one query per 100 sessions). */
 export const RECEIPT_ASK_MAX = 200;
+const DOWN_PROBE_MS = 5 * 60_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class CloudCarrier implements Carrier {
   readonly name: string;
-  /** Set when the provider refused the credentials or the balance; cleared by `markUp` (the admin fixed it). */
-  down: { code: CloudCode; message: string } | null = null;
-  private readonly waiting = new Map<string, SentRef>();
+  /** Set when the provider refused the credentials or the balance; `until` is when one batch is tried again. */
+  down: { code: CloudCode; message: string; until: number } | null = null;
+  /** Messages waiting for their receipt; Tencent's receipts come without asking per message, so its list only times the asks. */
+  private readonly waits: ReceiptWaits;
   private readonly buffered = new Map<string, DeliveryReceipt>();
   private readonly concurrency: number;
   private readonly callAttempts: number;
   private readonly retryBaseMs: number;
+  private upReported = false;
   private lastAskedAt = 0;
   private lastIdleAskAt = 0;
 
@@ -86,10 +92,17 @@ export class CloudCarrier implements Carrier {
     this.concurrency = options.concurrency ?? 4;
     this.callAttempts = options.callAttempts ?? 3;
     this.retryBaseMs = options.retryBaseMs ?? 200;
+    this.waits = client.receiptsByRef && options.waits ? options.waits : new MemoryReceiptWaits();
   }
 
-  markUp(): void {
-    this.down = null;
+  /** False while the provider's last word was bad credentials or no balance, until the probe time. */
+  available(): boolean {
+    return this.down === null || Date.now() >= this.down.until;
+  }
+
+  /** Starts down (a restart while the account was refused): no call until the probe time. */
+  startDown(code: CloudCode, message: string): void {
+    this.down = { code, message, until: Date.now() + (this.options.downProbeMs ?? DOWN_PROBE_MS) };
   }
 
   /** Groups messages into the provider's calls: same template, signature and parameters share a call. */
@@ -124,33 +137,45 @@ export class CloudCarrier implements Carrier {
     return calls;
   }
 
+  private async accountDown(cloudCode: CloudCode, message: string): Promise<void> {
+    const already = this.down?.code.code === cloudCode.code;
+    this.startDown(cloudCode, message);
+    // Told once per refusal, not at every probe that meets it again: the account's "down since" stays the first time.
+    if (!already) await this.options.onAccountDown?.(cloudCode, message);
+  }
+
+  private async accountUp(): Promise<void> {
+    if (this.upReported && this.down === null) return;
+    this.upReported = true;
+    this.down = null;
+    await this.options.onAccountUp?.();
+  }
+
   private async runCall(call: CloudSendCall): Promise<CloudOutcome[]> {
     const ids = call.recipients.map((r) => r.messageId);
     for (let attempt = 1; ; attempt++) {
-      if (this.down) return ids.map((id) => ({ id, outcome: 'retry', code: this.down!.code.code, description: this.down!.message }));
+      if (!this.available()) return ids.map((id) => ({ id, outcome: 'retry', code: this.down!.code.code, description: this.down!.message, cause: 'account_down' }));
       const sentAt = new Date();
       try {
         const results = await this.client.send(call);
+        await this.accountUp();
         const phoneOf = new Map(call.recipients.map((r) => [r.messageId, r.phone]));
+        const waiting = results.flatMap((r) => (r.accepted ? [{ ref: r.ref, phone: phoneOf.get(r.messageId) ?? '', sentAt }] : []));
+        await this.waits.add(waiting);
         return results.map((r): CloudOutcome => {
-          if (!r.accepted) {
-            // A per-number flow-control answer sends nothing for that number: it goes again later.
-            const outcome = r.code.kind === 'throttle' || r.code.kind === 'temporary' ? 'retry' : 'rejected';
-            return { id: r.messageId, outcome, code: r.code.code, description: r.description };
-          }
-          this.waiting.set(r.ref, { ref: r.ref, phone: phoneOf.get(r.messageId) ?? '', sentAt });
-          return { id: r.messageId, outcome: 'accepted', carrierMessageId: r.ref };
+          if (r.accepted) return { id: r.messageId, outcome: 'accepted', carrierMessageId: r.ref };
+          // A per-number flow-control answer sends nothing for that number: it goes again later.
+          const { kind } = r.code;
+          if (kind === 'throttle' || kind === 'temporary') return { id: r.messageId, outcome: 'retry', code: r.code.code, description: r.description, cause: kind };
+          return { id: r.messageId, outcome: 'rejected', code: r.code.code, description: r.description };
         });
       } catch (err) {
         if (err instanceof CloudTimeoutError) return ids.map((id) => ({ id, outcome: 'unknown', callTag: call.callTag, sentAt }));
         if (!(err instanceof CloudCallError)) throw err;
         const { kind, code } = err.cloudCode;
         if (kind === 'account_down') {
-          if (!this.down) {
-            this.down = { code: err.cloudCode, message: err.message };
-            await this.options.onAccountDown?.(err.cloudCode, err.message);
-          }
-          continue;
+          await this.accountDown(err.cloudCode, err.message);
+          return ids.map((id) => ({ id, outcome: 'retry', code, description: err.message, cause: 'account_down' }));
         }
         if (kind === 'permanent' && call.recipients.length > 1 && isNumberSpecific(err.cloudCode)) {
           const alone: CloudOutcome[] = [];
@@ -158,7 +183,7 @@ export class CloudCarrier implements Carrier {
           return alone;
         }
         if (kind === 'permanent') return ids.map((id) => ({ id, outcome: 'rejected', code, description: err.message }));
-        if (attempt >= this.callAttempts) return ids.map((id) => ({ id, outcome: 'retry', code, description: err.message }));
+        if (attempt >= this.callAttempts) return ids.map((id) => ({ id, outcome: 'retry', code, description: err.message, cause: kind === 'throttle' ? 'throttle' : 'temporary' }));
         await sleep(this.retryBaseMs * 2 ** (attempt - 1));
       }
     }
@@ -183,54 +208,66 @@ export class CloudCarrier implements Carrier {
   }
 
   /**
-   * The current interface knows only accepted and rejected. Nothing accepted and something to retry: the whole
-   * batch is retried later (a temporary error). Every answer lost: SUBMIT_UNKNOWN, never a resend (README).
-   * Otherwise messages still to retry after the in-call retries are rejected with their code, and a lost answer
-   * among received ones is looked up at once: found, accepted; else rejected as CLOUD:TIMEOUT.
+   * The Carrier interface's answer per message:
+   * - flow control, and a down account, are `retry` (sent again later, never a failure);
+   * - a batch that met only the provider's temporary errors (5xx, no connection) throws CarrierTemporaryError, so the
+   *   dispatcher's back-off and attempt limit apply as for any carrier;
+   * - a call whose answer was lost is looked up at once: found, the real result (accepted, its receipt queued when
+   *   there is one); not found, or not looked up (UCloud cannot), `unknown` with SUBMIT_UNKNOWN, never resent (a
+   *   provider's query can lag behind its send, so "not found" does not prove "not sent").
    */
   async submitBatch(messages: readonly OutgoingMessage[]): Promise<SubmitResult[]> {
     const outcomes = await this.submitDetailed(messages as readonly CloudOutgoingMessage[]);
-    const unknown = outcomes.filter((o) => o.outcome === 'unknown').map((o) => o.id);
-    if (unknown.length > 0 && outcomes.every((o) => o.outcome === 'unknown')) {
-      throw new CarrierSubmitUnknownError(`${this.name}: no answer for ${unknown.length} message(s)`, unknown);
-    }
-    const retry = outcomes.filter((o) => o.outcome === 'retry');
-    if (retry.length > 0 && outcomes.every((o) => o.outcome === 'retry')) {
-      const first = retry[0] as { code: string; description: string };
+    const temporary = outcomes.filter((o) => o.outcome === 'retry' && o.cause === 'temporary');
+    if (temporary.length > 0 && temporary.length === outcomes.length) {
+      const first = temporary[0] as { code: string; description: string };
       throw new CarrierTemporaryError(first.description, first.code);
     }
-    // Some answers lost among others received: this interface cannot leave them open, so they are looked up now.
     const byId = new Map((messages as readonly CloudOutgoingMessage[]).map((m) => [m.id, m]));
     const lost = outcomes.flatMap((o) => (o.outcome === 'unknown' && byId.has(o.id) ? [{ message: byId.get(o.id)!, callTag: o.callTag, sentAt: o.sentAt }] : []));
     const found = new Map<number, string>();
-    if (lost.length > 0) {
-      const answers = await this.reconcile(lost).catch(() => []);
-      for (const a of answers) if (a && 'accepted' in a && a.accepted) found.set(a.id, a.carrierMessageId);
+    for (const answer of lost.length > 0 ? await this.reconcile(lost) : []) {
+      if (answer && 'accepted' in answer && answer.accepted) found.set(answer.id, answer.carrierMessageId);
     }
     return outcomes.map((o): SubmitResult => {
-      if (o.outcome === 'accepted') return { id: o.id, accepted: true, carrierMessageId: o.carrierMessageId };
-      if (o.outcome === 'unknown') {
-        const ref = found.get(o.id);
-        return ref ? { id: o.id, accepted: true, carrierMessageId: ref } : { id: o.id, accepted: false, code: CLOUD_TIMEOUT, description: 'no answer from the provider' };
+      switch (o.outcome) {
+        case 'accepted':
+          return { id: o.id, accepted: true, carrierMessageId: o.carrierMessageId };
+        case 'unknown': {
+          const ref = found.get(o.id);
+          if (ref) return { id: o.id, accepted: true, carrierMessageId: ref };
+          return { id: o.id, accepted: false, code: SUBMIT_UNKNOWN, description: `${this.name}: no answer to the send, and a query did not find it`, outcome: 'unknown' };
+        }
+        case 'retry':
+          return { id: o.id, accepted: false, code: o.code, description: o.description, outcome: 'retry' };
+        case 'rejected':
+          return { id: o.id, accepted: false, code: o.code, description: o.description, outcome: 'rejected' };
       }
-      return { id: o.id, accepted: false, code: o.code, description: o.description };
     });
   }
 
   /**
-   * Looks up messages whose send got no answer. Found: accepted (and its receipt queued when there is one);
-   * not found: never sent, so safe to send again; `null` when the provider cannot be asked.
+   * Looks up messages whose send got no answer. Found: accepted (and its receipt queued when there is one, else it
+   * waits for one); not found: `notSent` as far as the provider can tell now; `null` when the provider cannot be
+   * asked (UCloud) or the query itself failed.
    */
   async reconcile(messages: readonly { message: CloudOutgoingMessage; callTag: string; sentAt: Date }[]): Promise<(SubmitResult | { id: number; notSent: true } | null)[]> {
     const answers: (SubmitResult | { id: number; notSent: true } | null)[] = [];
     for (const { message, callTag, sentAt } of messages) {
       const recipient: CloudRecipient = { messageId: message.id, phone: message.phone, params: message.cloud?.params ?? [], paramNames: message.cloud?.paramNames };
-      const found = await this.client.query(recipient, sentAt, callTag);
+      let found: Awaited<ReturnType<CloudClient['query']>>;
+      try {
+        found = await this.client.query(recipient, sentAt, callTag);
+      } catch (err) {
+        if (!(err instanceof CloudCallError || err instanceof CloudTimeoutError)) throw err;
+        answers.push(null);
+        continue;
+      }
       if (found === 'unsupported') answers.push(null);
       else if (!found.found) answers.push({ id: message.id, notSent: true });
       else {
         if (found.receipt) this.bufferReceipts([found.receipt]);
-        else this.waiting.set(found.ref, { ref: found.ref, phone: message.phone, sentAt });
+        else await this.waits.add([{ ref: found.ref, phone: message.phone, sentAt }]);
         answers.push({ id: message.id, accepted: true, carrierMessageId: found.ref });
       }
     }
@@ -239,51 +276,50 @@ export class CloudCarrier implements Carrier {
 
   private bufferReceipts(receipts: readonly CloudReceipt[]): void {
     for (const r of receipts) {
-      this.waiting.delete(r.ref);
       this.buffered.set(r.ref, { receiptId: r.ref, carrierMessageId: r.ref, delivered: r.delivered, code: r.code, description: r.description, reportedAt: r.reportedAt });
     }
   }
 
   /**
-   * Receipts stay here until acknowledged, so a crash of the applying side repeats rather than loses them.
-   * The provider is asked at most every pollMs, and about at most RECEIPT_ASK_MAX waiting messages at a time (the
-   * ones asked about go to the back of the line), so a large send does not turn into a storm of queries.
+   * Receipts stay here until acknowledged, and their messages stay in the waiting list until then, so a crash of the
+   * applying side repeats rather than loses them. The provider is asked at most every pollMs, and about at most
+   * RECEIPT_ASK_MAX waiting messages at a time (in turn), so a large send does not turn into a storm of queries.
    */
   async pullReceipts(limit: number): Promise<DeliveryReceipt[]> {
+    const pollMs = this.options.pollMs ?? 0;
+    const now = Date.now();
     // Asks while nothing waits (Tencent hands out receipts of sends we no longer remember) keep their own clock, so
     // an idle ask just before a send does not hold that send's receipts back for a whole interval.
-    const busy = this.waiting.size > 0;
-    const last = busy ? this.lastAskedAt : this.lastIdleAskAt;
-    const due = Date.now() - last >= (this.options.pollMs ?? 0);
-    if (this.buffered.size < limit && !this.down && due && (busy || !this.client.receiptsByRef)) {
-      if (busy) this.lastAskedAt = Date.now();
-      else this.lastIdleAskAt = Date.now();
-      const asked = [...this.waiting.values()].slice(0, RECEIPT_ASK_MAX);
-      for (const sent of asked) {
-        this.waiting.delete(sent.ref);
-        this.waiting.set(sent.ref, sent);
-      }
-      try {
-        this.bufferReceipts(await this.client.pullReceipts(asked));
-      } catch (err) {
-        if (!(err instanceof CloudCallError || err instanceof CloudTimeoutError)) throw err;
+    if (this.buffered.size < limit && this.available() && (now - this.lastAskedAt >= pollMs || now - this.lastIdleAskAt >= pollMs)) {
+      const busy = await this.waits.any();
+      const due = now - (busy ? this.lastAskedAt : this.lastIdleAskAt) >= pollMs;
+      if (due && (busy || !this.client.receiptsByRef)) {
+        if (busy) this.lastAskedAt = now;
+        else this.lastIdleAskAt = now;
+        const asked = this.client.receiptsByRef ? (await this.waits.nextToAsk(RECEIPT_ASK_MAX)).filter((w) => !this.buffered.has(w.ref)) : [];
+        try {
+          this.bufferReceipts(await this.client.pullReceipts(asked));
+        } catch (err) {
+          if (!(err instanceof CloudCallError || err instanceof CloudTimeoutError)) throw err;
+        }
       }
     }
     return [...this.buffered.values()].slice(0, limit);
   }
 
+  /** Receipts pulled and not yet acknowledged. */
+  bufferedCount(): number {
+    return this.buffered.size;
+  }
+
   async ackReceipts(receiptIds: readonly string[]): Promise<void> {
     for (const id of receiptIds) this.buffered.delete(id);
+    await this.waits.remove(receiptIds);
   }
 
   /** Replies from handsets, for recordInboundMessage (cloud-inbound.service.ts). */
   async pullReplies(): Promise<CloudReply[]> {
-    if (this.down) return [];
+    if (!this.available()) return [];
     return this.client.pullReplies();
-  }
-
-  /** Messages still waiting for their receipt: what a per-message provider is asked about. */
-  waitingCount(): number {
-    return this.waiting.size;
   }
 }
