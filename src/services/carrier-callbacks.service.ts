@@ -5,6 +5,7 @@ import type { CloudProvider } from '../carrier/cloud/cloud-codes';
 import type { CloudReceipt, CloudReply } from '../carrier/cloud/cloud-client';
 import { findCarrierAccount } from '../queries/carrier-accounts.queries';
 import { applyDeliveryReceipts } from '../queries/delivery-receipts.queries';
+import { removeReceiptWaits } from '../queries/cloud-receipt-waits.queries';
 import { recordInboundMessage } from './inbound-messages.service';
 import { callbackTokenOf } from './cloud-accounts.service';
 
@@ -30,6 +31,8 @@ export async function applyCallback(db: Knex, accountId: number, receipts: reado
     await applyDeliveryReceipts(db, receipts.map((r) => ({
       carrierMessageId: r.ref, status: r.delivered ? 'delivered' : 'failed', code: r.code, description: r.description, reportedAtIso: r.reportedAt.toISOString(),
     })), now);
+    // Pushed, so no longer to be asked about (a pull that comes anyway is ignored as a repeat for a final message).
+    await removeReceiptWaits(db, accountId, receipts.map((r) => r.ref));
   }
   let stored = 0;
   for (const reply of replies) {

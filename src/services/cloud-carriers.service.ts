@@ -11,6 +11,7 @@ import type { CarrierAccount } from '../queries/carrier-accounts.queries';
 import { markCloudAccountDown, markCloudAccountUp } from '../queries/cloud-account-state.queries';
 import { openSecrets } from '../secrets/secret-box';
 import { storeReply } from './carrier-callbacks.service';
+import { DatabaseReceiptWaits } from './cloud-receipt-waits.service';
 
 /** A provider's answer within this, or the call's messages are unknown (README, "Cloud SMS providers"). */
 export const CLOUD_TIMEOUT_MS = 15_000;
@@ -47,6 +48,8 @@ function cloudAdapterFor(db: Knex, account: CarrierAccount, secretKey: Buffer, h
   const carrier = new CloudCarrier(client, {
     name: account.name,
     pollMs,
+    // Alibaba and UCloud are asked per message: the list survives a restart (Tencent's pull needs none).
+    waits: new DatabaseReceiptWaits(db, account.id),
     onAccountDown: (code) => markCloudAccountDown(db, account.id, code.code),
     onAccountUp: () => markCloudAccountUp(db, account.id),
   });

@@ -20,6 +20,7 @@ import { checkRecipients } from '../../src/sms/recipient-check';
 import { packRecipients } from '../../src/drafts/recipient-chunks';
 import { confirmDraft, createDraft } from '../../src/services/drafts.service';
 import { cloudCarrierFor, pullCloudReplies } from '../../src/services/cloud-carriers.service';
+import { applyCallback } from '../../src/services/carrier-callbacks.service';
 import type { Carrier } from '../../src/carrier/carrier';
 import { Dispatcher } from '../../src/services/dispatcher.service';
 import { defaultSettings } from '../../src/services/settings.service';
@@ -192,6 +193,68 @@ test('bad credentials: the account goes down with its reason and the carrier una
     expect(statuses.every((s) => s === 'pending' || s === 'submitting')).toBe(true);
     expect(await t.db('tasks').where({ id: taskId }).first('failed_count', 'rejected_count')).toEqual({ failed_count: 0, rejected_count: 0 });
     expect(fake.sent).toHaveLength(0);
+  } finally {
+    await fake.close();
+  }
+});
+
+/** A new carrier and dispatcher on the same database, as after a restart, applying the receipts they can get. */
+async function restartAndPull(accountId: number): Promise<void> {
+  const carrier = cloudCarrierFor(t.db, (await findCarrierAccount(t.db, accountId))!, t.config.secretKey);
+  const dispatcher = new Dispatcher(t.db, carrier, async () => defaultSettings({ timeZone: 'Asia/Shanghai' }), createLogger('silent'), { leaseMs: 30_000 });
+  await dispatcher.pullReceipts();
+  await dispatcher.stop();
+}
+
+const waiting = async (accountId: number) => (await t.db('cloud_receipt_waits').where({ account_id: accountId }).orderBy('phone').pluck('phone')) as string[];
+
+test('Alibaba: the receipts still to be asked for survive a restart; one pushed meanwhile is applied once, not again when pulled', async () => {
+  const fake = await new FakeAliyun().start();
+  try {
+    fake.autoDeliver = false;
+    const ali = await account('ali', 'aliyun', fake.url, { access_key_id: fake.accessKeyId, access_key_secret: fake.accessKeySecret });
+    const taskId = await confirmedTask(ali.id, 'SMS_71390007', ['name', 'code']);
+    await send(cloudCarrierFor(t.db, ali, t.config.secretKey));
+    expect(Object.values(await statuses(taskId)).map((v) => (v as string[])[0])).toEqual(['submitted', 'submitted', 'submitted', 'submitted']);
+    expect(await waiting(ali.id)).toEqual(RECIPIENTS.map(([phone]) => phone));
+
+    // Before the restart, the provider pushes the first message's receipt: applied, and no longer asked about.
+    const first = (await t.db('messages').where({ task_id: taskId, phone: '13900000001' }).first()) as { id: number; carrier_message_id: string };
+    await applyCallback(t.db, ali.id, [{ ref: first.carrier_message_id, phone: '13900000001', delivered: true, code: 'ALIYUN:DELIVERED', description: '', reportedAt: new Date() }], []);
+    expect(await waiting(ali.id)).toEqual(['13900000002', '13900000003', '13900000004']);
+
+    for (const s of fake.sent) s.status = 3;
+    fake.sent.find((s) => s.phone === '13900000003')!.status = 2;
+    fake.sent.find((s) => s.phone === '13900000003')!.errCode = 'MOBILE_NOT_ON_SERVICE';
+    await restartAndPull(ali.id);
+    expect(await statuses(taskId)).toEqual({
+      '13900000001': ['delivered', 'ALIYUN:DELIVERED'],
+      '13900000002': ['delivered', 'ALIYUN:DELIVERED'],
+      '13900000003': ['failed', 'ALIYUN:MOBILE_NOT_ON_SERVICE'],
+      '13900000004': ['delivered', 'ALIYUN:DELIVERED'],
+    });
+    expect(await waiting(ali.id)).toEqual([]);
+    // Pushed and (had it been asked again) pulled: one receipt for each message.
+    const perMessage = await t.db('receipts').where({ task_id: taskId }).groupBy('message_id').select('message_id', t.db.raw('count(*) as n'));
+    expect(perMessage.map((r) => Number(r.n))).toEqual([1, 1, 1, 1]);
+    expect((await t.db('tasks').where({ id: taskId }).first()).delivered_count).toBe(3);
+  } finally {
+    await fake.close();
+  }
+});
+
+test('UCloud: receipts by SessionNo not reported before a restart are asked for after it', async () => {
+  const fake = await new FakeUcloud().start();
+  try {
+    fake.receiptsReady = false;
+    const uc = await account('uc', 'ucloud', fake.url, { public_key: fake.publicKey, private_key: fake.privateKey }, { project_id: fake.projectId });
+    const taskId = await confirmedTask(uc.id, 'UTA20261205');
+    await send(cloudCarrierFor(t.db, uc, t.config.secretKey));
+    expect(await waiting(uc.id)).toHaveLength(4);
+    fake.receiptsReady = true;
+    await restartAndPull(uc.id);
+    expect(Object.values(await statuses(taskId)).map((v) => (v as string[])[0])).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
+    expect(await waiting(uc.id)).toEqual([]);
   } finally {
     await fake.close();
   }

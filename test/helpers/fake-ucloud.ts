@@ -26,6 +26,8 @@ export class FakeUcloud {
   /** Numbers SendBatchUSMSMessage refuses (FailContent). */
   readonly badNumbers = new Set<string>();
   readonly failReceipts = new Map<string, string>();
+  /** False: GetUSMSSendReceipt answers no receipt yet (the operator has not reported). */
+  receiptsReady = true;
   throttleNextCalls = 0;
   /** The next sends are recorded and never answered (a lost answer). */
   hangNextSends = 0;
@@ -87,7 +89,7 @@ export class FakeUcloud {
         if (sessions.length > 100) return answer({ RetCode: 230, Message: 'at most 100 sessions' });
         const data = sessions.map((sessionNo) => ({
           SessionNo: sessionNo,
-          ReceiptSet: this.sent.filter((s) => s.sessionNo === sessionNo).map((s) => {
+          ReceiptSet: this.sent.filter((s) => this.receiptsReady && s.sessionNo === sessionNo).map((s) => {
             const fail = this.failReceipts.get(s.phone);
             return { Phone: s.phone, CostCount: 1, ReceiptResult: fail ? 'FAIL' : 'SUCCESS', ReceiptDesc: fail ?? 'DELIVRD', ReceiptCode: fail ?? 'DELIVRD', ReceiptTime: 1_764_900_000, UserId: s.userId };
           }),
