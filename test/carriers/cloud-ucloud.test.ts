@@ -1,5 +1,6 @@
 import { FakeUcloud } from '../helpers/fake-ucloud';
 import { UcloudClient } from '../../src/carrier/cloud/ucloud.client';
+import { ucloudSignature } from '../../src/carrier/cloud/ucloud.signature';
 import { CloudCarrier, type CloudOutgoingMessage } from '../../src/carrier/cloud/cloud.carrier';
 
 let fake: FakeUcloud;
@@ -27,6 +28,31 @@ test('same parameters: SendUSMSMessage; different: SendBatchUSMSMessage; each nu
   const ref = (phone: string) => { const s = fake.sent.find((x) => x.phone === phone)!; return `${s.sessionNo}:${phone}`; };
   expect(results.sort((a, b) => a.id - b.id)).toEqual([1, 2, 3, 4].map((id) => ({ id, accepted: true, carrierMessageId: ref(`1390000000${id}`) })));
   expect(fake.sent.find((s) => s.phone === '13900000004')?.params).toEqual(['9999']);
+});
+
+test('calls stay within the reference\'s limits, which the fake enforces: 1,000 numbers a SendUSMSMessage, 200 a SendBatchUSMSMessage', async () => {
+  const same = Array.from({ length: 2500 }, (_, i) => message(i + 1, `139${String(i).padStart(8, '0')}`, ['1234']));
+  const perNumber = Array.from({ length: 450 }, (_, i) => message(i + 5001, `137${String(i).padStart(8, '0')}`, [String(i)]));
+  const results = await carrier().submitBatch([...same, ...perNumber]);
+  expect(results.filter((r) => !r.accepted)).toEqual([]);
+  expect(results).toHaveLength(2950);
+  expect(fake.calls.SendUSMSMessage).toBe(3);
+  expect(fake.calls.SendBatchUSMSMessage).toBe(3);
+  const perSession = new Map<string, number>();
+  for (const s of fake.sent) perSession.set(s.sessionNo, (perSession.get(s.sessionNo) ?? 0) + 1);
+  expect([...perSession.values()].sort((a, b) => b - a)).toEqual([1000, 1000, 500, 200, 200, 50]);
+});
+
+test('the fake refuses a batch over 200 numbers and a TaskContent that is not base64-encoded JSON', async () => {
+  const client = new UcloudClient({ endpoint: fake.url, publicKey: fake.publicKey, privateKey: fake.privateKey, projectId: fake.projectId }, { timeoutMs: 5000 });
+  const recipients = Array.from({ length: 201 }, (_, i) => ({ messageId: i + 1, phone: `139${String(i).padStart(8, '0')}`, params: [String(i)] }));
+  await expect(client.send({ templateCode: 'UTA1', signName: 'UCloud', recipients, sameParams: false, callTag: 'q1' })).rejects.toMatchObject({ cloudCode: { code: 'UCLOUD:215' } });
+  await expect(client.send({ templateCode: 'UTA1', signName: 'UCloud', recipients: recipients.slice(0, 200), sameParams: false, callTag: 'q1' })).resolves.toHaveLength(200);
+  // The JSON itself, not base64-encoded, as an earlier client sent it: refused.
+  const params: Record<string, string> = { Action: 'SendBatchUSMSMessage', PublicKey: fake.publicKey, ProjectId: fake.projectId, TaskContent: JSON.stringify([{ TemplateId: 'UTA1', SigContent: 'UCloud', Target: [{ Phone: '13900000001' }] }]) };
+  params.Signature = ucloudSignature(params, fake.privateKey);
+  const response = await fetch(fake.url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params).toString() });
+  expect(await response.json()).toMatchObject({ RetCode: 215 });
 });
 
 test('a number the batch call refuses is rejected alone', async () => {

@@ -4,7 +4,8 @@ import { startFakeHttp, type FakeAnswer, type FakeRequest } from './fake-http';
 /**
  * A local UCloud USMS for the tests. It recomputes each request's SHA-1 signature (sorted parameters, private key)
  * and refuses a wrong one (RetCode 171) or an unknown public key (172). SendUSMSMessage and SendBatchUSMSMessage
- * answer a SessionNo (the batch lists refused numbers in FailContent); GetUSMSSendReceipt answers by SessionNo. It can
+ * answer a SessionNo (the batch, whose TaskContent is base64-encoded JSON, lists refused numbers in FailContent) and
+ * refuse more numbers than the reference allows (1,000 and 200); GetUSMSSendReceipt answers by SessionNo. It can
  * throttle (150), refuse a zero balance, and record a send without ever answering it. USMS has no reply API to fake.
  */
 export interface FakeUcloudSent {
@@ -61,6 +62,7 @@ export class FakeUcloud {
     switch (action) {
       case 'SendUSMSMessage': {
         const phones = list('PhoneNumbers');
+        if (phones.length > 1000) return answer({ RetCode: 215, Message: 'at most 1000 phone numbers a request' });
         if (this.balance < phones.length) return answer({ RetCode: 8001, Message: 'balance not enough' });
         const sessionNo = this.nextSession();
         for (const phone of phones) this.sent.push({ sessionNo, phone, templateId: params.TemplateId, sigContent: params.SigContent, params: list('TemplateParams'), userId: params.UserId ?? '' });
@@ -72,7 +74,13 @@ export class FakeUcloud {
         return answer({ RetCode: 0, SessionNo: sessionNo, UserId: params.UserId });
       }
       case 'SendBatchUSMSMessage': {
-        const tasks = JSON.parse(params.TaskContent ?? '[]') as { TemplateId: string; SigContent: string; Target: { Phone: string; TemplateParams: string[]; UserId?: string }[] }[];
+        let tasks: { TemplateId: string; SigContent: string; Target: { Phone: string; TemplateParams: string[]; UserId?: string }[] }[];
+        try {
+          tasks = JSON.parse(Buffer.from(params.TaskContent ?? '', 'base64').toString('utf8')) as typeof tasks;
+        } catch {
+          return answer({ RetCode: 215, Message: 'TaskContent is not base64-encoded JSON' });
+        }
+        if (tasks.reduce((n, task) => n + task.Target.length, 0) > 200) return answer({ RetCode: 215, Message: 'at most 200 phone numbers a request' });
         const sessionNo = this.nextSession();
         const failed: { TemplateId: string; SigContent: string; Target: { Phone: string; FailureDetails: string }[] }[] = [];
         for (const task of tasks) {

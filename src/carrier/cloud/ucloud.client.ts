@@ -20,10 +20,12 @@ export interface UcloudAccount {
 }
 
 /**
- * The reference we could read gives no number for either call; 100 is a conservative size that keeps a request
- * small (README, "UCloud USMS").
+ * USMS's API reference (docs.ucloud.cn, api/usms-api): SendUSMSMessage "最多可以向1000个手机号码发送相同内容的短信"
+ * (at most 1,000 numbers with the same content a request); SendBatchUSMSMessage "最多支持200个号码" (at most 200
+ * numbers a request). GetUSMSSendReceipt states no limit for SessionNoSet: 100 keeps a request small.
  */
-export const UCLOUD_SEND_LIMIT = 100;
+export const UCLOUD_SEND_LIMIT = 1000;
+export const UCLOUD_BATCH_LIMIT = 200;
 export const UCLOUD_RECEIPT_SESSIONS = 100;
 
 interface Receipt { Phone?: string; ReceiptResult?: string; ReceiptDesc?: string; ReceiptCode?: string; ReceiptTime?: number }
@@ -41,7 +43,7 @@ export function ucloudRef(sessionNo: string, phone: string): string {
 export class UcloudClient implements CloudClient {
   readonly provider = 'ucloud' as const;
   readonly sameParamsLimit = UCLOUD_SEND_LIMIT;
-  readonly perNumberLimit = UCLOUD_SEND_LIMIT;
+  readonly perNumberLimit = UCLOUD_BATCH_LIMIT;
   readonly receiptsByRef = true;
 
   constructor(
@@ -78,10 +80,14 @@ export class UcloudClient implements CloudClient {
       SigContent: call.signName,
       Target: call.recipients.map((r) => ({ Phone: r.phone, TemplateParams: [...r.params], UserId: call.callTag })),
     }];
-    const answer = await this.call<{ SessionNo?: string; FailContent?: { Target?: Failed[] }[] }>('SendBatchUSMSMessage', { TaskContent: JSON.stringify(task) });
+    // TaskContent is the JSON array base64-encoded (the reference's own example).
+    const taskContent = Buffer.from(JSON.stringify(task), 'utf8').toString('base64');
+    const answer = await this.call<{ SessionNo?: string; TaskId?: string; FailContent?: { FailureDetails?: string; Target?: Failed[] }[] }>('SendBatchUSMSMessage', { TaskContent: taskContent });
     const failed = new Map<string, string>();
-    for (const group of answer.FailContent ?? []) for (const t of group.Target ?? []) failed.set(t.Phone ?? '', t.FailureDetails ?? '');
-    const session = answer.SessionNo ?? '';
+    // A template or signature refused names the reason on its group, not on each number.
+    for (const group of answer.FailContent ?? []) for (const t of group.Target ?? []) failed.set(t.Phone ?? '', t.FailureDetails || group.FailureDetails || '');
+    // Older references name the batch's id SessionNo, the current one TaskId; receipts are asked by it either way.
+    const session = answer.SessionNo ?? answer.TaskId ?? '';
     return call.recipients.map((r): CloudSendResult => {
       const why = failed.get(r.phone);
       if (why !== undefined) return { messageId: r.messageId, accepted: false, code: classifyCloudCode('ucloud', 'BatchTargetFailed'), description: why };
