@@ -11,12 +11,14 @@ import type { Knex } from 'knex';
 import type { Carrier, DeliveryReceipt, OutgoingMessage, SubmitResult } from '../carrier';
 import type { CloudCarrier, CloudOutgoingMessage, CloudTemplateRef } from './cloud.carrier';
 import type { CloudReply } from './cloud-client';
-import { messageTemplates } from '../../queries/cloud-messages.queries';
+import { messageParams, taskTemplate, type TaskTemplateRow } from '../../queries/cloud-messages.queries';
 import { findMapping } from '../../queries/carrier-mappings.queries';
 import { findCarrierAccount, type CarrierAccount } from '../../queries/carrier-accounts.queries';
 
 const ACCOUNT_RECHECK_MS = 10_000;
 const UNOPENED = 'CLOUD:CREDENTIALS_UNREADABLE';
+/** Tasks and mappings remembered at most (a long-running process sends many tasks). */
+const REMEMBERED_MAX = 1000;
 
 export class AccountCloudCarrier implements Carrier {
   readonly name: string;
@@ -24,6 +26,8 @@ export class AccountCloudCarrier implements Carrier {
   private current: CloudCarrier | null = null;
   private builtFrom = '';
   private checkedAt = 0;
+  private readonly taskTemplates = new Map<string, TaskTemplateRow>();
+  private readonly refs = new Map<string, { ref: Omit<CloudTemplateRef, 'params'> | null; at: number }>();
 
   constructor(
     private readonly db: Knex,
@@ -68,27 +72,39 @@ export class AccountCloudCarrier implements Carrier {
     return this.current !== null && this.current.available();
   }
 
-  /** The messages with their provider template; one without a mapping goes without (CloudCarrier rejects it). */
+  /**
+   * The messages with their provider template; one without a mapping goes without (CloudCarrier rejects it). A
+   * task's template and signature never change once confirmed, so they are remembered; a mapping is remembered for
+   * ACCOUNT_RECHECK_MS, so an admin's edit applies within that and a large task does not ask for it every batch.
+   */
   async withTemplates(messages: readonly OutgoingMessage[]): Promise<CloudOutgoingMessage[]> {
-    const rows = new Map((await messageTemplates(this.db, messages.map((m) => m.id))).map((r) => [r.id, r]));
-    const refs = new Map<string, Omit<CloudTemplateRef, 'params'> | null>();
+    const rows = new Map((await messageParams(this.db, messages.map((m) => m.id))).map((r) => [r.id, r]));
     const out: CloudOutgoingMessage[] = [];
     for (const m of messages) {
       const row = rows.get(m.id);
-      if (!row) {
-        out.push(m);
-        continue;
-      }
-      const key = JSON.stringify([row.templateName, row.signatureText]);
-      if (!refs.has(key)) {
-        const template = await findMapping(this.db, this.accountId, 'template', row.templateName);
-        const signature = await findMapping(this.db, this.accountId, 'signature', row.signatureText);
-        refs.set(key, template ? { templateCode: template.providerRef, signName: signature?.providerRef ?? row.signatureText, paramNames: template.paramNames ?? undefined } : null);
-      }
-      const ref = refs.get(key);
-      out.push(ref ? { ...m, cloud: { ...ref, params: row.params } } : m);
+      const ref = row ? await this.refForTask(row.taskId) : null;
+      out.push(row && ref ? { ...m, cloud: { ...ref, params: row.params } } : m);
     }
     return out;
+  }
+
+  private async refForTask(taskId: string): Promise<Omit<CloudTemplateRef, 'params'> | null> {
+    let task = this.taskTemplates.get(taskId);
+    if (!task) {
+      task = await taskTemplate(this.db, taskId);
+      if (!task) return null;
+      if (this.taskTemplates.size >= REMEMBERED_MAX) this.taskTemplates.clear();
+      this.taskTemplates.set(taskId, task);
+    }
+    const key = JSON.stringify([task.templateName, task.signatureText]);
+    const known = this.refs.get(key);
+    if (known && Date.now() - known.at < ACCOUNT_RECHECK_MS) return known.ref;
+    const template = await findMapping(this.db, this.accountId, 'template', task.templateName);
+    const signature = await findMapping(this.db, this.accountId, 'signature', task.signatureText);
+    const ref = template ? { templateCode: template.providerRef, signName: signature?.providerRef ?? task.signatureText, paramNames: template.paramNames ?? undefined } : null;
+    if (this.refs.size >= REMEMBERED_MAX) this.refs.clear();
+    this.refs.set(key, { ref, at: Date.now() });
+    return ref;
   }
 
   async submitBatch(messages: readonly OutgoingMessage[]): Promise<SubmitResult[]> {
