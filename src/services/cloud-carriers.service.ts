@@ -36,9 +36,9 @@ export function cloudClientFor(account: CarrierAccount, secretKey: Buffer, http:
  * these kinds. It looks up each message's provider template, marks the account down on /carriers when the provider
  * refuses the credentials or the balance (and up again at its next accepted call), and follows edits of the account.
  */
-export function cloudCarrierFor(db: Knex, account: CarrierAccount, secretKey: Buffer, http?: HttpOptions): AccountCloudCarrier {
+export function cloudCarrierFor(db: Knex, account: CarrierAccount, secretKey: Buffer, options: { http?: HttpOptions; accountRecheckMs?: number } = {}): AccountCloudCarrier {
   if (!isCloudProvider(account.kind)) throw new Error(`cloudCarrierFor: ${account.kind} is not a cloud kind`);
-  return new AccountCloudCarrier(db, account, (current) => cloudAdapterFor(db, current, secretKey, http));
+  return new AccountCloudCarrier(db, account, (current) => cloudAdapterFor(db, current, secretKey, options.http), { recheckMs: options.accountRecheckMs });
 }
 
 /** The provider adapter of the account as stored now; throws when its credentials cannot be opened. */

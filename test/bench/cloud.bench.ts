@@ -123,7 +123,7 @@ async function seedDatabase(fake: Fake): Promise<{ t: TestApp; messages: Outgoin
 
 /** The account's carrier, as the dispatcher's carrier set builds it, given the task's messages in batches. */
 async function throughFactory(t: TestApp, accountId: number, messages: readonly OutgoingMessage[]): Promise<{ ms: number; cpu: number; accepted: number }> {
-  const carrier = cloudCarrierFor(t.db, (await findCarrierAccount(t.db, accountId))!, t.config.secretKey, { timeoutMs: 30_000 });
+  const carrier = cloudCarrierFor(t.db, (await findCarrierAccount(t.db, accountId))!, t.config.secretKey, { http: { timeoutMs: 30_000 } });
   const batch = CONCURRENCY * PER_CALL;
   let accepted = 0;
   const started = performance.now();

@@ -10,7 +10,7 @@ import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
 import { FakeTencent } from '../helpers/fake-tencent';
 import { FakeAliyun } from '../helpers/fake-aliyun';
 import { FakeUcloud } from '../helpers/fake-ucloud';
-import { createAccount } from '../../src/services/carriers.service';
+import { createAccount, updateAccount } from '../../src/services/carriers.service';
 import { findCarrierAccount } from '../../src/queries/carrier-accounts.queries';
 import { saveRoutes } from '../../src/queries/carrier-routes.queries';
 import { upsertMapping } from '../../src/queries/carrier-mappings.queries';
@@ -21,7 +21,7 @@ import { packRecipients } from '../../src/drafts/recipient-chunks';
 import { confirmDraft, createDraft } from '../../src/services/drafts.service';
 import { cloudCarrierFor, pullCloudReplies } from '../../src/services/cloud-carriers.service';
 import { applyCallback } from '../../src/services/carrier-callbacks.service';
-import type { Carrier } from '../../src/carrier/carrier';
+import type { Carrier, OutgoingMessage } from '../../src/carrier/carrier';
 import { Dispatcher } from '../../src/services/dispatcher.service';
 import { defaultSettings } from '../../src/services/settings.service';
 import { createLogger } from '../../src/log';
@@ -164,7 +164,7 @@ test('a send whose answer is lost and that a query does not find ends unknown (S
     for (const [phone] of RECIPIENTS) fake.hideFromQueries.add(phone);
     const tx = await account('tx', 'tencent', fake.url, { secret_id: fake.secretId, secret_key: fake.secretKey }, { sdk_app_id: fake.sdkAppId });
     const taskId = await confirmedTask(tx.id, '1234567');
-    await send(cloudCarrierFor(t.db, tx, t.config.secretKey, { timeoutMs: 300 }));
+    await send(cloudCarrierFor(t.db, tx, t.config.secretKey, { http: { timeoutMs: 300 } }));
     const messages = await t.db('messages').where({ task_id: taskId }).select('status', 'code');
     expect(messages.filter((m) => m.status === 'unknown')).toEqual([{ status: 'unknown', code: 'SUBMIT_UNKNOWN' }]);
     expect(messages.filter((m) => m.status === 'delivered')).toHaveLength(3);
@@ -255,6 +255,38 @@ test('UCloud: receipts by SessionNo not reported before a restart are asked for 
     await restartAndPull(uc.id);
     expect(Object.values(await statuses(taskId)).map((v) => (v as string[])[0])).toEqual(['delivered', 'delivered', 'delivered', 'delivered']);
     expect(await waiting(uc.id)).toEqual([]);
+  } finally {
+    await fake.close();
+  }
+});
+
+test('new credentials saved for a down account bring its carrier back without a restart; a restart while refused starts unavailable', async () => {
+  const fake = await new FakeTencent().start();
+  try {
+    const tx = await account('tx', 'tencent', fake.url, { secret_id: fake.secretId, secret_key: 'not-the-key' }, { sdk_app_id: fake.sdkAppId });
+    const taskId = await confirmedTask(tx.id, '1234567');
+    const messages = (await t.db('messages').where({ task_id: taskId }).orderBy('id').select('id', 'phone', 'content')) as OutgoingMessage[];
+    const carrier = cloudCarrierFor(t.db, tx, t.config.secretKey, { accountRecheckMs: 0 });
+    expect((await carrier.submitBatch(messages)).map((r) => !r.accepted && r.outcome)).toEqual(['retry', 'retry', 'retry', 'retry']);
+    expect(carrier.available()).toBe(false);
+
+    // A restart now: the stored refusal keeps the new carrier from calling the provider until the probe time.
+    const calls = fake.calls.SendSms;
+    const restarted = cloudCarrierFor(t.db, (await findCarrierAccount(t.db, tx.id))!, t.config.secretKey);
+    expect(restarted.available()).toBe(false);
+    expect((await restarted.submitBatch(messages.slice(0, 1)))[0]).toMatchObject({ accepted: false, outcome: 'retry' });
+    expect(fake.calls.SendSms).toBe(calls);
+
+    // The admin saves the right key on /carriers: the running carrier picks it up at its next look at the account.
+    const saved = await updateAccount(t.db, t.config.secretKey, tx.id, {
+      name: 'tx', kind: 'tencent', password: undefined, cloudSecrets: { secret_id: fake.secretId, secret_key: fake.secretKey },
+      settings: { endpoint: fake.url, region: 'ap-guangzhou', sdk_app_id: fake.sdkAppId, project_id: '', poll_seconds: 30 },
+    });
+    expect(saved.ok).toBe(true);
+    await carrier.pullReceipts(10);
+    expect(carrier.available()).toBe(true);
+    expect((await carrier.submitBatch(messages)).every((r) => r.accepted)).toBe(true);
+    expect(await t.db('carrier_accounts').where({ id: tx.id }).first('state', 'last_error')).toEqual({ state: 'connected', last_error: null });
   } finally {
     await fake.close();
   }
