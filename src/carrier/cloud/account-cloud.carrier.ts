@@ -26,6 +26,7 @@ export class AccountCloudCarrier implements Carrier {
   private current: CloudCarrier | null = null;
   private builtFrom = '';
   private checkedAt = 0;
+  private unopened: string | null = null;
   private readonly taskTemplates = new Map<string, TaskTemplateRow>();
   private readonly refs = new Map<string, { ref: Omit<CloudTemplateRef, 'params'> | null; at: number }>();
 
@@ -51,8 +52,12 @@ export class AccountCloudCarrier implements Carrier {
     this.builtFrom = JSON.stringify([account.secretsBox, account.settings]);
     try {
       this.current = this.build(account);
-    } catch {
+      this.unopened = null;
+    } catch (err) {
+      // Not rethrown: the carrier set builds carriers at start, and one account's unreadable box (the key file was
+      // replaced) must not stop the others. This one stays unavailable, saying why, until its credentials are saved.
       this.current = null;
+      this.unopened = (err as Error).message;
     }
   }
 
@@ -114,7 +119,7 @@ export class AccountCloudCarrier implements Carrier {
     await this.followAccount();
     const cloud = this.current;
     if (!cloud) {
-      return messages.map((m) => ({ id: m.id, accepted: false, code: UNOPENED, description: `${this.name}: the stored credentials cannot be opened with this installation's key`, outcome: 'retry' }));
+      return messages.map((m) => ({ id: m.id, accepted: false, code: UNOPENED, description: `${this.name}: the stored credentials cannot be opened with this installation's key (${this.unopened})`, outcome: 'retry' }));
     }
     return cloud.submitBatch(await this.withTemplates(messages));
   }

@@ -10,7 +10,8 @@
  */
 import { CarrierTemporaryError, SUBMIT_UNKNOWN, type Carrier, type DeliveryReceipt, type OutgoingMessage, type SubmitResult } from '../carrier';
 import { isNumberSpecific, type CloudCode } from './cloud-codes';
-import { CloudCallError, CloudTimeoutError, inPieces, type CloudClient, type CloudRecipient, type CloudReceipt, type CloudReply, type CloudSendCall } from './cloud-client';
+import { CloudCallError, CloudTimeoutError, type CloudClient, type CloudRecipient, type CloudReceipt, type CloudReply, type CloudSendCall } from './cloud-client';
+import { planCalls } from './cloud-call-plan';
 import { MemoryReceiptWaits, type ReceiptWaits } from './receipt-waits';
 
 export interface CloudTemplateRef {
@@ -74,8 +75,10 @@ export class CloudCarrier implements Carrier {
   readonly name: string;
   /** Set when the provider refused the credentials or the balance; `until` is when one batch is tried again. */
   down: { code: CloudCode; message: string; until: number } | null = null;
-  /** Messages waiting for their receipt; Tencent's receipts come without asking per message, so its list only times the asks. */
-  private readonly waits: ReceiptWaits;
+  /** Messages waiting for their receipt, for a provider asked per message; null for Tencent, whose pull needs none. */
+  private readonly waits: ReceiptWaits | null;
+  /** Tencent: something was sent since the last ask, so receipts are due (its asks are timed by this, not a list). */
+  private sentSinceAsk = false;
   private readonly buffered = new Map<string, DeliveryReceipt>();
   private readonly concurrency: number;
   private readonly callAttempts: number;
@@ -92,7 +95,7 @@ export class CloudCarrier implements Carrier {
     this.concurrency = options.concurrency ?? 4;
     this.callAttempts = options.callAttempts ?? 3;
     this.retryBaseMs = options.retryBaseMs ?? 200;
-    this.waits = client.receiptsByRef && options.waits ? options.waits : new MemoryReceiptWaits();
+    this.waits = client.receiptsByRef ? (options.waits ?? new MemoryReceiptWaits()) : null;
   }
 
   /** False while the provider's last word was bad credentials or no balance, until the probe time. */
@@ -103,38 +106,6 @@ export class CloudCarrier implements Carrier {
   /** Starts down (a restart while the account was refused): no call until the probe time. */
   startDown(code: CloudCode, message: string): void {
     this.down = { code, message, until: Date.now() + (this.options.downProbeMs ?? DOWN_PROBE_MS) };
-  }
-
-  /** Groups messages into the provider's calls: same template, signature and parameters share a call. */
-  planCalls(messages: readonly CloudOutgoingMessage[]): CloudSendCall[] {
-    const groups = new Map<string, { ref: CloudTemplateRef; recipients: CloudRecipient[] }>();
-    for (const m of messages) {
-      if (!m.cloud) continue;
-      const key = JSON.stringify([m.cloud.templateCode, m.cloud.signName, m.cloud.params]);
-      let group = groups.get(key);
-      if (!group) groups.set(key, (group = { ref: m.cloud, recipients: [] }));
-      group.recipients.push({ messageId: m.id, phone: m.phone, params: m.cloud.params, paramNames: m.cloud.paramNames });
-    }
-    const calls: CloudSendCall[] = [];
-    const singles = new Map<string, CloudRecipient[]>();
-    const tag = (recipients: readonly CloudRecipient[]) => `q${recipients[0].messageId}`;
-    for (const { ref, recipients } of groups.values()) {
-      if (recipients.length === 1 && this.client.perNumberLimit > 1) {
-        const key = JSON.stringify([ref.templateCode, ref.signName]);
-        singles.set(key, [...(singles.get(key) ?? []), ...recipients]);
-        continue;
-      }
-      for (const piece of inPieces(recipients, this.client.sameParamsLimit)) {
-        calls.push({ templateCode: ref.templateCode, signName: ref.signName, recipients: piece, sameParams: true, callTag: tag(piece) });
-      }
-    }
-    for (const [key, recipients] of singles) {
-      const [templateCode, signName] = JSON.parse(key) as [string, string];
-      for (const piece of inPieces(recipients, this.client.perNumberLimit)) {
-        calls.push({ templateCode, signName, recipients: piece, sameParams: piece.length === 1, callTag: tag(piece) });
-      }
-    }
-    return calls;
   }
 
   private async accountDown(cloudCode: CloudCode, message: string): Promise<void> {
@@ -161,7 +132,8 @@ export class CloudCarrier implements Carrier {
         await this.accountUp();
         const phoneOf = new Map(call.recipients.map((r) => [r.messageId, r.phone]));
         const waiting = results.flatMap((r) => (r.accepted ? [{ ref: r.ref, phone: phoneOf.get(r.messageId) ?? '', sentAt }] : []));
-        await this.waits.add(waiting);
+        if (this.waits) await this.waits.add(waiting);
+        else this.sentSinceAsk ||= waiting.length > 0;
         return results.map((r): CloudOutcome => {
           if (r.accepted) return { id: r.messageId, outcome: 'accepted', carrierMessageId: r.ref };
           // A per-number flow-control answer sends nothing for that number: it goes again later.
@@ -195,7 +167,7 @@ export class CloudCarrier implements Carrier {
     for (const m of messages) {
       if (!m.cloud) outcomes.push({ id: m.id, outcome: 'rejected', code: NO_MAPPING, description: 'no provider template for this message' });
     }
-    const calls = this.planCalls(messages);
+    const calls = planCalls(messages, this.client);
     let next = 0;
     const worker = async () => {
       while (next < calls.length) {
@@ -223,11 +195,14 @@ export class CloudCarrier implements Carrier {
       const first = temporary[0] as { code: string; description: string };
       throw new CarrierTemporaryError(first.description, first.code);
     }
-    const byId = new Map((messages as readonly CloudOutgoingMessage[]).map((m) => [m.id, m]));
-    const lost = outcomes.flatMap((o) => (o.outcome === 'unknown' && byId.has(o.id) ? [{ message: byId.get(o.id)!, callTag: o.callTag, sentAt: o.sentAt }] : []));
     const found = new Map<number, string>();
-    for (const answer of lost.length > 0 ? await this.reconcile(lost) : []) {
-      if (answer && 'accepted' in answer && answer.accepted) found.set(answer.id, answer.carrierMessageId);
+    const unknown = outcomes.filter((o) => o.outcome === 'unknown');
+    if (unknown.length > 0) {
+      const byId = new Map((messages as readonly CloudOutgoingMessage[]).map((m) => [m.id, m]));
+      const lost = unknown.flatMap((o) => (byId.has(o.id) ? [{ message: byId.get(o.id)!, callTag: o.callTag, sentAt: o.sentAt }] : []));
+      for (const answer of await this.reconcile(lost)) {
+        if (answer && 'accepted' in answer && answer.accepted) found.set(answer.id, answer.carrierMessageId);
+      }
     }
     return outcomes.map((o): SubmitResult => {
       switch (o.outcome) {
@@ -267,7 +242,8 @@ export class CloudCarrier implements Carrier {
       else if (!found.found) answers.push({ id: message.id, notSent: true });
       else {
         if (found.receipt) this.bufferReceipts([found.receipt]);
-        else await this.waits.add([{ ref: found.ref, phone: message.phone, sentAt }]);
+        else if (this.waits) await this.waits.add([{ ref: found.ref, phone: message.phone, sentAt }]);
+        else this.sentSinceAsk = true;
         answers.push({ id: message.id, accepted: true, carrierMessageId: found.ref });
       }
     }
@@ -291,12 +267,13 @@ export class CloudCarrier implements Carrier {
     // Asks while nothing waits (Tencent hands out receipts of sends we no longer remember) keep their own clock, so
     // an idle ask just before a send does not hold that send's receipts back for a whole interval.
     if (this.buffered.size < limit && this.available() && (now - this.lastAskedAt >= pollMs || now - this.lastIdleAskAt >= pollMs)) {
-      const busy = await this.waits.any();
+      const busy = this.waits ? await this.waits.any() : this.sentSinceAsk;
       const due = now - (busy ? this.lastAskedAt : this.lastIdleAskAt) >= pollMs;
       if (due && (busy || !this.client.receiptsByRef)) {
         if (busy) this.lastAskedAt = now;
         else this.lastIdleAskAt = now;
-        const asked = this.client.receiptsByRef ? (await this.waits.nextToAsk(RECEIPT_ASK_MAX)).filter((w) => !this.buffered.has(w.ref)) : [];
+        const asked = this.waits ? (await this.waits.nextToAsk(RECEIPT_ASK_MAX)).filter((w) => !this.buffered.has(w.ref)) : [];
+        this.sentSinceAsk = false;
         try {
           this.bufferReceipts(await this.client.pullReceipts(asked));
         } catch (err) {
@@ -314,7 +291,7 @@ export class CloudCarrier implements Carrier {
 
   async ackReceipts(receiptIds: readonly string[]): Promise<void> {
     for (const id of receiptIds) this.buffered.delete(id);
-    await this.waits.remove(receiptIds);
+    await this.waits?.remove(receiptIds);
   }
 
   /** Replies from handsets, for recordInboundMessage (cloud-inbound.service.ts). */
