@@ -21,9 +21,19 @@ const IDS_PER_QUERY = 1000;
  * (`taskTemplate`), not joined into every row, which halved this read for a batch of 800 of one task.
  */
 export async function messageParams(db: Knex, ids: readonly number[]): Promise<MessageParamsRow[]> {
-  const rows: { id: number; task_id: string; params: string }[] = [];
-  for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
-    rows.push(...(await db('messages').whereIn('id', ids.slice(i, i + IDS_PER_QUERY)).select('id', 'task_id', 'params')));
+  if (ids.length === 0) return [];
+  let rows: { id: number; task_id: string; params: string }[] = [];
+  const low = Math.min(...ids);
+  const high = Math.max(...ids);
+  if (high - low < 2 * ids.length) {
+    // A dispatcher's batch is a run of one task's ids with few gaps: one range read of the primary key costs a
+    // third less than an IN list of 800 (binding and planning it), and the few rows between are dropped here.
+    const wanted = new Set(ids);
+    rows = (await db('messages').whereBetween('id', [low, high]).select('id', 'task_id', 'params')).filter((r: { id: number }) => wanted.has(r.id));
+  } else {
+    for (let i = 0; i < ids.length; i += IDS_PER_QUERY) {
+      rows.push(...(await db('messages').whereIn('id', ids.slice(i, i + IDS_PER_QUERY)).select('id', 'task_id', 'params')));
+    }
   }
   return rows.map((r) => ({ id: r.id, taskId: r.task_id, params: parseParams(r.params) }));
 }
