@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 export interface MessageParamsRow {
   id: number;
   taskId: string;
-  params: string[];
+  params: readonly string[];
 }
 
 /** The template and signature a task was confirmed with (frozen then: they never change for the task). */
@@ -38,13 +38,16 @@ export async function messageParams(db: Knex, ids: readonly number[]): Promise<M
   return rows.map((r) => ({ id: r.id, taskId: r.task_id, params: parseParams(r.params) }));
 }
 
-function parseParams(text: string): string[] {
-  if (text === '[]') return [];
+/** Shared by every message without parameters (most tasks): read-only, so one array serves them all. */
+const NO_PARAMS: readonly string[] = Object.freeze([]);
+
+function parseParams(text: string): readonly string[] {
+  if (text === '[]') return NO_PARAMS;
   try {
     const parsed = JSON.parse(text) as unknown;
-    return Array.isArray(parsed) ? parsed.map(String) : [];
+    return Array.isArray(parsed) ? parsed.map(String) : NO_PARAMS;
   } catch {
-    return [];
+    return NO_PARAMS;
   }
 }
 

@@ -92,7 +92,9 @@ export class AccountCloudCarrier implements Carrier {
     return messages.map((m): CloudOutgoingMessage => {
       const row = rows.get(m.id);
       const ref = row ? refs.get(row.taskId) : null;
-      return row && ref ? { id: m.id, phone: m.phone, content: m.content, cloud: { ...ref, params: row.params } } : m;
+      if (!row || !ref) return m;
+      // Written out rather than spread: this runs for every message sent, and a literal is the cheaper object.
+      return { id: m.id, phone: m.phone, content: m.content, cloud: { templateCode: ref.templateCode, signName: ref.signName, paramNames: ref.paramNames, params: row.params } };
     });
   }
 
