@@ -13,8 +13,12 @@ import { openSecrets } from '../secrets/secret-box';
 import { storeReply } from './carrier-callbacks.service';
 import { DatabaseReceiptWaits } from './cloud-receipt-waits.service';
 
-/** A provider's answer within this, or the call's messages are unknown (README, "Cloud SMS providers"). */
-export const CLOUD_TIMEOUT_MS = 15_000;
+/**
+ * A provider's answer within this, or the call's messages are unknown (README, "Cloud SMS providers"). With the
+ * adapter's budgets (calls started within 5 s, look-ups of a lost call within 3 s), a submit ends within 28 s, inside
+ * the dispatcher's 30.
+ */
+export const CLOUD_TIMEOUT_MS = 10_000;
 
 /** The client of a cloud account, its credentials opened from the sealed box. Null for other kinds. */
 export function cloudClientFor(account: CarrierAccount, secretKey: Buffer, http: HttpOptions = { timeoutMs: CLOUD_TIMEOUT_MS }): CloudClient | null {

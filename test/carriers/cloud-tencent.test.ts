@@ -11,12 +11,14 @@ beforeEach(async () => {
 });
 afterEach(() => fake.close());
 
-function carrier(overrides: { secretKey?: string; timeoutMs?: number; onAccountDown?: (code: CloudCode) => void; downProbeMs?: number } = {}): CloudCarrier {
+function carrier(overrides: { secretKey?: string; timeoutMs?: number; onAccountDown?: (code: CloudCode) => void; downProbeMs?: number; concurrency?: number; submitBudgetMs?: number } = {}): CloudCarrier {
   const client = new TencentClient(
     { endpoint: fake.url, region: 'ap-guangzhou', sdkAppId: fake.sdkAppId, secretId: fake.secretId, secretKey: overrides.secretKey ?? fake.secretKey },
     { timeoutMs: overrides.timeoutMs ?? 5000 },
   );
-  return new CloudCarrier(client, { name: 'tx', retryBaseMs: 5, onAccountDown: overrides.onAccountDown, downProbeMs: overrides.downProbeMs });
+  return new CloudCarrier(client, {
+    name: 'tx', retryBaseMs: 5, onAccountDown: overrides.onAccountDown, downProbeMs: overrides.downProbeMs, concurrency: overrides.concurrency, submitBudgetMs: overrides.submitBudgetMs,
+  });
 }
 
 const message = (id: number, phone: string, params: string[]): CloudOutgoingMessage => ({
@@ -183,4 +185,18 @@ test('one call of a batch loses its answer while the other is answered: the lost
     { id: 2, accepted: true, carrierMessageId: serialOf.get('13900000002') },
   ]);
   expect(fake.sent).toHaveLength(2);
+});
+
+test('calls not started within the submit budget are retried later, never sent late: a submit ends before the dispatcher gives up on it', async () => {
+  // One call at a time; the first one's answer is lost (300 ms), which spends the 100 ms budget.
+  fake.hangNextSends = 1;
+  fake.hideFromQueries.add('13900000001');
+  const tx = carrier({ timeoutMs: 300, concurrency: 1, submitBudgetMs: 100 });
+  const results = await tx.submitBatch([message(1, '13900000001', ['a']), message(2, '13900000002', ['b']), message(3, '13900000003', ['c'])]);
+  expect(results.sort((a, b) => a.id - b.id)).toEqual([
+    { id: 1, accepted: false, outcome: 'unknown', code: SUBMIT_UNKNOWN, description: expect.any(String) },
+    { id: 2, accepted: false, outcome: 'retry', code: 'CLOUD:DEFERRED', description: expect.any(String) },
+    { id: 3, accepted: false, outcome: 'retry', code: 'CLOUD:DEFERRED', description: expect.any(String) },
+  ]);
+  expect(fake.sent.map((s) => s.phone)).toEqual(['13900000001']);
 });

@@ -13,62 +13,17 @@ import { isNumberSpecific, type CloudCode } from './cloud-codes';
 import { CloudCallError, CloudTimeoutError, type CloudClient, type CloudRecipient, type CloudReceipt, type CloudReply, type CloudSendCall } from './cloud-client';
 import { planCalls } from './cloud-call-plan';
 import { MemoryReceiptWaits, type ReceiptWaits } from './receipt-waits';
+import type { CloudCarrierOptions, CloudOutcome, CloudOutgoingMessage } from './cloud-carrier.types';
 
-export interface CloudTemplateRef {
-  /** The account's mapping of the task's template: the provider's template id or code. */
-  templateCode: string;
-  /** The account's mapping of the task's signature: the provider's approved signature text. */
-  signName: string;
-  /** The message's parameters in the template's order ({1}, {2}, …), as stored in messages.params. */
-  params: readonly string[];
-  /** Alibaba names its variables (`${code}`): the names in the order of {1}, {2}, … (from the mapping). */
-  paramNames?: readonly string[];
-}
-
-export interface CloudOutgoingMessage extends OutgoingMessage {
-  cloud?: CloudTemplateRef;
-}
-
-export type CloudOutcome =
-  | { id: number; outcome: 'accepted'; carrierMessageId: string }
-  | { id: number; outcome: 'rejected'; code: string; description: string }
-  /** Nothing was sent: send again later. `cause` tells flow control and a down account (never a failure) apart. */
-  | { id: number; outcome: 'retry'; code: string; description: string; cause: 'throttle' | 'temporary' | 'account_down' }
-  /** Sent, fate unknown: looked up with `reconcile`. */
-  | { id: number; outcome: 'unknown'; callTag: string; sentAt: Date };
-
-export interface CloudCarrierOptions {
-  name: string;
-  /** Calls in flight at once. */
-  concurrency?: number;
-  /** Attempts of a throttled or temporarily failing call inside one submit, with doubling waits from retryBaseMs. */
-  callAttempts?: number;
-  retryBaseMs?: number;
-  /**
-   * The provider is asked for receipts at most this often (the account's poll_seconds); in between, pullReceipts
-   * answers from what it holds. 0 asks every time (the tests).
-   */
-  pollMs?: number;
-  /**
-   * Where the messages waiting for a receipt are kept, for a provider asked per message (Alibaba, UCloud). Default:
-   * in memory (tests, bench); an account's carrier keeps them in the database so a restart resumes the asking.
-   */
-  waits?: ReceiptWaits;
-  /**
-   * How long a down account stays unavailable before one batch is tried again: a balance topped up at the provider
-   * is seen without an edit in Qunfa, and a refusal again costs one call (its messages are retried, not failed).
-   */
-  downProbeMs?: number;
-  /** Told when the provider says the credentials or the balance are gone (the account state on /carriers). */
-  onAccountDown?: (code: CloudCode, message: string) => void | Promise<void>;
-  /** Told at the first call the provider accepts, and at the first after being down. */
-  onAccountUp?: () => void | Promise<void>;
-}
+export type { CloudTemplateRef, CloudOutgoingMessage, CloudOutcome, CloudCarrierOptions } from './cloud-carrier.types';
 
 const NO_MAPPING = 'CLOUD:NO_MAPPING';
 /** Waiting messages asked about in one pull (Alibaba: one query each; UCloud: one query per 100 sessions). */
 export const RECEIPT_ASK_MAX = 200;
 const DOWN_PROBE_MS = 5 * 60_000;
+const SUBMIT_BUDGET_MS = 5_000;
+const RECONCILE_BUDGET_MS = 3_000;
+const DEFERRED = 'CLOUD:DEFERRED';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class CloudCarrier implements Carrier {
@@ -168,14 +123,18 @@ export class CloudCarrier implements Carrier {
       if (!m.cloud) outcomes.push({ id: m.id, outcome: 'rejected', code: NO_MAPPING, description: 'no provider template for this message' });
     }
     const calls = planCalls(messages, this.client);
+    const deadline = Date.now() + (this.options.submitBudgetMs ?? SUBMIT_BUDGET_MS);
     let next = 0;
     const worker = async () => {
-      while (next < calls.length) {
+      while (next < calls.length && Date.now() < deadline) {
         const call = calls[next++];
         outcomes.push(...(await this.runCall(call)));
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.concurrency, calls.length) }, worker));
+    for (const call of calls.slice(next)) {
+      for (const r of call.recipients) outcomes.push({ id: r.messageId, outcome: 'retry', code: DEFERRED, description: `${this.name}: not started within the submit budget`, cause: 'deferred' });
+    }
     return outcomes;
   }
 
@@ -227,27 +186,37 @@ export class CloudCarrier implements Carrier {
    * asked (UCloud) or the query itself failed.
    */
   async reconcile(messages: readonly { message: CloudOutgoingMessage; callTag: string; sentAt: Date }[]): Promise<(SubmitResult | { id: number; notSent: true } | null)[]> {
-    const answers: (SubmitResult | { id: number; notSent: true } | null)[] = [];
-    for (const { message, callTag, sentAt } of messages) {
-      const recipient: CloudRecipient = { messageId: message.id, phone: message.phone, params: message.cloud?.params ?? [], paramNames: message.cloud?.paramNames };
-      let found: Awaited<ReturnType<CloudClient['query']>>;
-      try {
-        found = await this.client.query(recipient, sentAt, callTag);
-      } catch (err) {
-        if (!(err instanceof CloudCallError || err instanceof CloudTimeoutError)) throw err;
-        answers.push(null);
-        continue;
+    const answers: (SubmitResult | { id: number; notSent: true } | null)[] = messages.map(() => null);
+    // A few at a time, and none started after 3 s (those stay unknown): a lost call of 200 numbers is 200 look-ups,
+    // and the submit must still end before the dispatcher gives up on it (5 s of calls started, a 10 s timeout, 3 s
+    // of look-ups started, a 10 s timeout: 28 s, within its 30).
+    const deadline = Date.now() + Math.min(this.options.submitBudgetMs ?? SUBMIT_BUDGET_MS, RECONCILE_BUDGET_MS);
+    let next = 0;
+    const worker = async () => {
+      while (next < messages.length && Date.now() < deadline) {
+        const i = next++;
+        answers[i] = await this.lookUp(messages[i]);
       }
-      if (found === 'unsupported') answers.push(null);
-      else if (!found.found) answers.push({ id: message.id, notSent: true });
-      else {
-        if (found.receipt) this.bufferReceipts([found.receipt]);
-        else if (this.waits) await this.waits.add([{ ref: found.ref, phone: message.phone, sentAt }]);
-        else this.sentSinceAsk = true;
-        answers.push({ id: message.id, accepted: true, carrierMessageId: found.ref });
-      }
-    }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, messages.length) }, worker));
     return answers;
+  }
+
+  private async lookUp({ message, callTag, sentAt }: { message: CloudOutgoingMessage; callTag: string; sentAt: Date }): Promise<SubmitResult | { id: number; notSent: true } | null> {
+    const recipient: CloudRecipient = { messageId: message.id, phone: message.phone, params: message.cloud?.params ?? [], paramNames: message.cloud?.paramNames };
+    let found: Awaited<ReturnType<CloudClient['query']>>;
+    try {
+      found = await this.client.query(recipient, sentAt, callTag);
+    } catch (err) {
+      if (!(err instanceof CloudCallError || err instanceof CloudTimeoutError)) throw err;
+      return null;
+    }
+    if (found === 'unsupported') return null;
+    if (!found.found) return { id: message.id, notSent: true };
+    if (found.receipt) this.bufferReceipts([found.receipt]);
+    else if (this.waits) await this.waits.add([{ ref: found.ref, phone: message.phone, sentAt }]);
+    else this.sentSinceAsk = true;
+    return { id: message.id, accepted: true, carrierMessageId: found.ref };
   }
 
   private bufferReceipts(receipts: readonly CloudReceipt[]): void {
