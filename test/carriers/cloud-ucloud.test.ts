@@ -63,6 +63,18 @@ test('a number the batch call refuses is rejected alone', async () => {
   expect(byId.get(3)).toMatchObject({ accepted: false, code: 'UCLOUD:BatchTargetFailed', description: 'invalid phone number' });
 });
 
+test('a batch answered with TaskId (the current reference) maps back the same; a template refused as a group gives its numbers the group\'s reason', async () => {
+  fake.batchIdAsTaskId = true;
+  fake.badTemplates.add('UTA-REFUSED');
+  const refused = (id: number, phone: string): CloudOutgoingMessage => ({ id, phone, content: 'x', cloud: { templateCode: 'UTA-REFUSED', signName: 'UCloud', params: [String(id)] } });
+  const results = await carrier().submitBatch([message(1, '13900000001', ['1']), message(2, '13900000002', ['2']), refused(3, '13900000003'), refused(4, '13900000004')]);
+  const byId = new Map(results.map((r) => [r.id, r]));
+  const session = fake.sent.find((s) => s.phone === '13900000001')!.sessionNo;
+  expect(byId.get(1)).toEqual({ id: 1, accepted: true, carrierMessageId: `${session}:13900000001` });
+  expect(byId.get(3)).toMatchObject({ accepted: false, outcome: 'rejected', code: 'UCLOUD:BatchTargetFailed', description: 'template not approved' });
+  expect(byId.get(4)).toMatchObject({ accepted: false, description: 'template not approved' });
+});
+
 test('a busy answer (150) is retried; a wrong private key (171) marks the account down', async () => {
   fake.throttleNextCalls = 1;
   expect((await carrier().submitBatch([message(1, '13900000001', ['1'])]))[0].accepted).toBe(true);

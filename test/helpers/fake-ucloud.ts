@@ -26,6 +26,10 @@ export class FakeUcloud {
   readonly calls: Record<string, number> = {};
   /** Numbers SendBatchUSMSMessage refuses (FailContent). */
   readonly badNumbers = new Set<string>();
+  /** Template ids SendBatchUSMSMessage refuses as a whole group (the reason on the group, none on its numbers). */
+  readonly badTemplates = new Set<string>();
+  /** The batch's id as the current reference names it (TaskId) rather than the older SessionNo. */
+  batchIdAsTaskId = false;
   readonly failReceipts = new Map<string, string>();
   /** False: GetUSMSSendReceipt answers no receipt yet (the operator has not reported). */
   receiptsReady = true;
@@ -84,13 +88,18 @@ export class FakeUcloud {
         const sessionNo = this.nextSession();
         const failed: { TemplateId: string; SigContent: string; Target: { Phone: string; FailureDetails: string }[] }[] = [];
         for (const task of tasks) {
+          if (this.badTemplates.has(task.TemplateId)) {
+            failed.push({ FailureDetails: 'template not approved', TemplateId: task.TemplateId, SigContent: task.SigContent, Target: task.Target.map((t) => ({ Phone: t.Phone, FailureDetails: '' })) } as (typeof failed)[number]);
+            continue;
+          }
           const bad = task.Target.filter((t) => this.badNumbers.has(t.Phone));
           if (bad.length) failed.push({ TemplateId: task.TemplateId, SigContent: task.SigContent, Target: bad.map((t) => ({ Phone: t.Phone, FailureDetails: 'invalid phone number' })) });
           for (const t of task.Target.filter((x) => !this.badNumbers.has(x.Phone))) {
             this.sent.push({ sessionNo, phone: t.Phone, templateId: task.TemplateId, sigContent: task.SigContent, params: t.TemplateParams, userId: t.UserId ?? '' });
           }
         }
-        return answer({ RetCode: 0, SessionNo: sessionNo, SuccessCount: this.sent.filter((s) => s.sessionNo === sessionNo).length, FailContent: failed });
+        const id = this.batchIdAsTaskId ? { TaskId: sessionNo } : { SessionNo: sessionNo };
+        return answer({ RetCode: 0, ...id, SuccessCount: this.sent.filter((s) => s.sessionNo === sessionNo).length, FailContent: failed });
       }
       case 'GetUSMSSendReceipt': {
         const sessions = list('SessionNoSet');
