@@ -19,6 +19,7 @@ import { notFound, errorHandler } from './middleware/error-handler';
 import { buildRoutes } from './routes';
 import { renderEjs } from './view-engine';
 import { healthRoutes } from './routes/health.routes';
+import { carrierCallbacksRoutes } from './routes/carrier-callbacks.routes';
 import { DEFAULT_IMPORT_QUEUE, DEFAULT_IMPORT_WORKERS, ImportGate } from './imports/import-gate';
 import { ImportProgressBoard } from './services/import-progress.service';
 
@@ -68,6 +69,8 @@ export function createApp(given: AppDeps): express.Express {
   // Before sessions and the locals (which read settings): a health probe needs neither, and must answer 503,
   // not fail in them, when the database is gone.
   app.use(healthRoutes(deps));
+  // Issue 11: providers push receipts and replies with no session or CSRF token, only the one in the URL.
+  app.use(carrierCallbacksRoutes(deps));
   // The JSON API reads its own bodies, after the API key and the rate limit (src/routes/api.routes.ts).
   const outsideApi = (parse: express.RequestHandler): express.RequestHandler => (req, res, next) =>
     req.path.startsWith('/api/') ? next() : parse(req, res, next);

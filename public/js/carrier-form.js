@@ -1,11 +1,13 @@
-// The new-account form: the SMPP settings are shown only while the kind is SMPP. Without this script they are
-// always shown, and the server ignores them for other kinds.
+// The new-account form: each kind's settings (SMPP, and the cloud kinds) are shown only while that kind is chosen.
+// Without this script they are all shown, and the server ignores those of other kinds.
 (function () {
   'use strict';
   var kind = document.getElementById('kind');
-  var smpp = document.querySelector('fieldset[data-kind="smpp"]');
-  if (!kind || !smpp) return;
-  function follow() { smpp.hidden = kind.value !== 'smpp'; }
+  var sets = document.querySelectorAll('fieldset[data-kind]');
+  if (!kind || sets.length === 0) return;
+  function follow() {
+    for (var i = 0; i < sets.length; i++) sets[i].hidden = sets[i].getAttribute('data-kind') !== kind.value;
+  }
   kind.addEventListener('change', follow);
   follow();
 })();

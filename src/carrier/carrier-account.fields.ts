@@ -1,10 +1,12 @@
+import type { CloudSettings } from './cloud/cloud-account.fields';
+
 /**
  * What a carrier account is made of, and the one set of rules for each field: the /carriers form and CARRIERS_FILE
  * both check accounts here (the form sends strings, the file JSON values), and only differ in how a problem is told.
  * Limits are SMPP 3.4's own (system_id 16 octets with its NUL, password 9, system_type 13, address 21), so a value
  * the SMSC would refuse at bind is refused here first.
  */
-export const CARRIER_KINDS = ['stub', 'smpp'] as const;
+export const CARRIER_KINDS = ['stub', 'smpp', 'tencent', 'aliyun', 'ucloud'] as const;
 export type CarrierKind = (typeof CARRIER_KINDS)[number];
 
 export const BIND_MODES = ['transceiver', 'transmitter_receiver'] as const;
@@ -31,7 +33,7 @@ export interface SmppSettings {
   resubmit_unanswered: boolean;
 }
 
-export type CarrierSettings = SmppSettings | Record<string, never>;
+export type CarrierSettings = SmppSettings | CloudSettings | Record<string, never>;
 
 export const ACCOUNT_NAME_MAX = 64;
 export const SMPP_PASSWORD_MAX = 8;

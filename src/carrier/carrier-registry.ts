@@ -35,8 +35,19 @@ const factories = new Map<string, CarrierFactory>([
   ],
 ]);
 
-export function registerCarrierKind(kind: string, factory: CarrierFactory): void {
+/**
+ * Kinds whose carrier hands out its own receipts (the cloud APIs, asked by pull): the dispatcher's receipt pull asks
+ * each such carrier. The stub and SMPP receipts come from the stub's ledger and the SMPP inbox instead.
+ */
+const ownReceiptKinds = new Set<string>();
+
+export function registerCarrierKind(kind: string, factory: CarrierFactory, options: { ownReceipts?: boolean } = {}): void {
   factories.set(kind, factory);
+  if (options.ownReceipts) ownReceiptKinds.add(kind);
+}
+
+export function pullsOwnReceipts(kind: string): boolean {
+  return ownReceiptKinds.has(kind);
 }
 
 export function carrierFactory(kind: string): CarrierFactory | undefined {

@@ -2,6 +2,9 @@ import type { Request, Response } from 'express';
 import type { AppDeps } from '../app';
 import { BIND_MODES, CARRIER_KINDS, LONG_MESSAGE_MODES, RECEIPT_ID_FORMATS, SMPP_FIELDS, SMPP_RULES, ACCOUNT_NAME_MAX, SMPP_PASSWORD_MAX, type SmppSettings } from '../carrier/carrier-account.fields';
 import { ROUTED_SMS_TYPES } from '../carrier/carrier-route.rules';
+import { CLOUD_KIND_KEYS, DEFAULT_ENDPOINTS, isCloudProvider, type CloudSettings } from '../carrier/cloud/cloud-account.fields';
+import { CLOUD_PROVIDERS, describeCloudCode } from '../carrier/cloud/cloud-codes';
+import { callbackTokenOf } from '../services/cloud-accounts.service';
 import { HttpError } from '../http-error';
 import { flash } from '../middleware/flash';
 import { findCarrierAccount, listCarrierAccounts, type CarrierAccount } from '../queries/carrier-accounts.queries';
@@ -16,6 +19,11 @@ import { auditContext } from './audit-context';
 /** What the form's fields hold for an account's stored settings (a ticked checkbox is any non-empty value). */
 function settingsAsValues(account: CarrierAccount): Record<string, string> {
   const values: Record<string, string> = { name: account.name, kind: account.kind };
+  if (isCloudProvider(account.kind)) {
+    const settings = account.settings as CloudSettings;
+    for (const key of CLOUD_KIND_KEYS[account.kind].settings) values[`${account.kind}_${key}`] = String(settings[key] ?? '');
+    return values;
+  }
   if (account.kind !== 'smpp') return values;
   const settings = account.settings as SmppSettings;
   for (const name of SMPP_FIELDS) {
@@ -32,10 +40,15 @@ function defaultValues(): Record<string, string> {
     const rule = SMPP_RULES[name];
     values[name] = rule.type === 'text' ? '' : rule.type === 'bool' ? (rule.fallback ? 'on' : '') : String(rule.fallback);
   }
+  for (const kind of CLOUD_PROVIDERS) {
+    values[`${kind}_endpoint`] = DEFAULT_ENDPOINTS[kind];
+    values[`${kind}_poll_seconds`] = '30';
+    if (kind === 'tencent') values.tencent_region = 'ap-guangzhou';
+  }
   return values;
 }
 
-const formChoices = { kinds: CARRIER_KINDS, bindModes: BIND_MODES, longMessageModes: LONG_MESSAGE_MODES, receiptIdFormats: RECEIPT_ID_FORMATS, nameMax: ACCOUNT_NAME_MAX, passwordMax: SMPP_PASSWORD_MAX };
+const formChoices = { cloudKinds: CLOUD_PROVIDERS, cloudKeys: CLOUD_KIND_KEYS, defaultEndpoints: DEFAULT_ENDPOINTS, kinds: CARRIER_KINDS, bindModes: BIND_MODES, longMessageModes: LONG_MESSAGE_MODES, receiptIdFormats: RECEIPT_ID_FORMATS, nameMax: ACCOUNT_NAME_MAX, passwordMax: SMPP_PASSWORD_MAX };
 
 export function carriersHandlers({ db, config }: AppDeps) {
   async function renderList(res: Response, status = 200, errors: FieldErrors = {}, given?: Record<string, string>) {
@@ -47,7 +60,14 @@ export function carriersHandlers({ db, config }: AppDeps) {
         values[routeFieldName(r.smsType, 'fallback')] = r.fallbackAccountId === null ? '' : String(r.fallbackAccountId);
       }
     }
-    res.status(status).render('pages/carriers/index', { title: res.locals.t('carriers.title'), accounts, routes, smsTypes: ROUTED_SMS_TYPES, errors, values });
+    // The callback URL of each cloud account, to paste into the provider's console (admins only see this page).
+    const callbackUrls: Record<number, string> = {};
+    for (const a of accounts) {
+      const token = isCloudProvider(a.kind) ? callbackTokenOf(config.secretKey, a.secretsBox) : null;
+      if (token) callbackUrls[a.id] = `/carrier-callbacks/${a.id}/${token}`;
+    }
+    const cloudRemark = (code: string) => describeCloudCode(code, res.locals.t);
+    res.status(status).render('pages/carriers/index', { title: res.locals.t('carriers.title'), accounts, routes, smsTypes: ROUTED_SMS_TYPES, errors, values, callbackUrls, cloudRemark });
   }
 
   function renderForm(res: Response, status: number, account: CarrierAccount | null, values: Record<string, string>, errors: FieldErrors = {}) {

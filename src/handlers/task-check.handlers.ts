@@ -14,6 +14,7 @@ import { nightNotice } from '../services/night-notice.service';
 import { countSendRuleRefusals } from '../queries/send-rules.queries';
 import { auditContext } from './audit-context';
 import { recordAudit } from '../services/audit.service';
+import { mappingRefusal } from '../services/carrier-mappings.service';
 
 const INVALID_PAGE = 50;
 
@@ -32,13 +33,15 @@ export function taskCheckHandlers({ db, wakeDispatcher }: AppDeps) {
     const shown = invalidRows.slice(0, INVALID_PAGE);
     // A draft's recipients are not messages yet (they become messages when it is confirmed).
     const first = task.status === 'draft' ? await firstDraftRecipient(db, task.id) : (await firstMessages(db, task.id, 1))[0];
+    // Said before the confirm is tried: a draft routed to a cloud account that lacks its template (issue 11).
+    const unmapped = task.status === 'draft' && !formError ? await mappingRefusal(db, task) : null;
     res.status(status).render('pages/tasks/check', {
       title: res.locals.t('tasks.check.title'),
       task,
       invalidRows: shown,
       pager: { prev: after !== undefined ? '' : null, next: hasMore ? shown[shown.length - 1].rowNumber : null },
       preview: { ...buildPreview(task.signatureText, task.templateContent, first?.params), via: await viaForTask(db, task) },
-      errors: formError ? { form: formError } : {},
+      errors: formError ? { form: formError } : unmapped ? { form: unmapped } : {},
       // A draft to send now starts when it is confirmed, so "now" is the best guess of its start.
       night: nightNotice(task.smsType, task.sendMode === 'now' || !task.sendAt ? new Date() : new Date(task.sendAt), res.locals.settings.timeZone),
       sendRuleRefusals: await countSendRuleRefusals(db, task.id),

@@ -21,6 +21,8 @@ import type { RouteProblem } from '../carrier/carrier-route.rules';
 import { CARRIER_STATES } from '../queries/carrier-accounts.queries';
 import { OPT_OUT_SOURCES } from '../queries/opt-outs.queries';
 import { AUDIT_ACTIONS, AUDIT_ACTOR_KINDS, AUDIT_OBJECT_TYPES } from '../audit/audit-actions';
+import { CLOUD_CODE_KINDS, CLOUD_PROVIDERS } from '../carrier/cloud/cloud-codes';
+import { CLOUD_KIND_KEYS } from '../carrier/cloud/cloud-account.fields';
 
 // Records over the union types: adding a code without listing it here is a compile error.
 const IMPORT_ERROR_CODES: Record<ImportErrorCode, true> = {
@@ -188,6 +190,10 @@ const DYNAMIC_PREFIXES: Record<string, readonly string[]> = {
   'audit.actions.': AUDIT_ACTIONS,
   'audit.objectTypes.': AUDIT_OBJECT_TYPES,
   'audit.actorKinds.': AUDIT_ACTOR_KINDS,
+  // Issue 11: the cloud kinds' codes and fields.
+  'cloud.code.': CLOUD_PROVIDERS.flatMap((p) => Object.keys(CLOUD_CODE_KINDS[p]).map((c) => `${p}.${c}`)),
+  'mappings.mismatch.': ['variables', 'text'],
+  'carriers.cloud.': [...new Set(CLOUD_PROVIDERS.flatMap((p) => [...CLOUD_KIND_KEYS[p].settings, ...CLOUD_KIND_KEYS[p].secrets]))],
 };
 /** `${kind.table}.title` and the like. */
 const DYNAMIC_SUFFIXES: Record<string, readonly string[]> = {

@@ -8,6 +8,7 @@ import { runRetentionJob } from './retention.job';
 import { startDispatchLoop } from './dispatch.job';
 import { cronLogger } from './cron-logger';
 import { runBackupJob } from './backup.job';
+import { runCloudReplies } from './cloud-replies.job';
 import type { Config } from '../config';
 
 export interface Jobs {
@@ -31,7 +32,7 @@ export function startJobs(
   db: Knex,
   logger: Logger,
   dispatch: { dispatcher: Dispatcher; tickSeconds: number },
-  config: Pick<Config, 'databaseFile' | 'dataDir' | 'timeZone'>,
+  config: Pick<Config, 'databaseFile' | 'dataDir' | 'timeZone' | 'secretKey'>,
 ): Jobs {
   // node-cron's messages that belong to no task (its shutdown, a task that fails to start) go to its global logger.
   cron.setLogger(cronLogger(logger, 'node-cron'));
@@ -44,6 +45,8 @@ export function startJobs(
     schedule('30 3 * * *', 'retention', () => runRetentionJob(db)),
     // Daily, before retention removes message rows: the copy still holds what retention is about to remove.
     schedule('0 3 * * *', 'backup', () => runBackupJob(db, config)),
+    // Issue 11: replies from handsets pulled from the cloud accounts that offer a pull (Tencent), into /inbox.
+    schedule('* * * * *', 'cloud-replies', () => runCloudReplies(db, config.secretKey)),
   ];
   const dispatchLoop = startDispatchLoop(dispatch.dispatcher, dispatch.tickSeconds);
   void dispatch.dispatcher.tick();

@@ -13,6 +13,7 @@ import { carriersRoutes } from './carriers.routes';
 import { inboxRoutes } from './inbox.routes';
 import { optOutsRoutes } from './opt-outs.routes';
 import { auditRoutes } from './audit.routes';
+import { carrierMappingsRoutes } from './carrier-mappings.routes';
 import { signatureKind, templateKind } from '../handlers/catalogue.kinds';
 import { templateFitHandler } from '../handlers/template-fit.handlers';
 import { apiDocsHandler } from '../handlers/api-docs.handlers';
@@ -24,8 +25,10 @@ export function buildRoutes(deps: AppDeps): Router {
   router.use('/users', usersRoutes(deps));
   router.use('/account', accountRoutes(deps));
   router.use('/settings', settingsRoutes(deps));
+  router.use('/signatures', carrierMappingsRoutes(deps, 'signature'));
   router.use('/signatures', catalogueRoutes(deps, signatureKind));
   router.get('/templates/fit', requireUser, templateFitHandler(deps));
+  router.use('/templates', carrierMappingsRoutes(deps, 'template'));
   router.use('/templates', catalogueRoutes(deps, templateKind));
   router.use('/tasks', tasksRoutes(deps));
   router.use('/api-keys', apiKeysRoutes(deps));

@@ -87,6 +87,7 @@ export async function createConfirmedTask(
 export function refusalField(refusal: ConfirmRefusal): string {
   if (refusal.key === 'tasks.errors.signatureNotApproved') return 'signature';
   if (refusal.key === 'tasks.errors.templateNotApproved') return 'template';
+  if (refusal.key === 'tasks.errors.noProviderTemplate') return 'template';
   if (refusal.key === 'tasks.errors.scheduleExpired') return 'send_at';
   return 'recipients';
 }

@@ -1,15 +1,21 @@
 import type { Knex } from 'knex';
 import type { Logger } from '../log';
 import type { Carrier, CarrierSet, ReceiptSource } from '../carrier/carrier';
-import { carrierFactory, type CarrierContext } from '../carrier/carrier-registry';
+import { carrierFactory, pullsOwnReceipts, registerCarrierKind, type CarrierContext } from '../carrier/carrier-registry';
+import { CLOUD_PROVIDERS } from '../carrier/cloud/cloud-codes';
+import { cloudCarrierFor } from './cloud-carriers.service';
 import { inboxReceipts } from '../carrier/smpp.carrier';
 import { listCarrierAccounts, setCarrierAccountState, type CarrierAccount } from '../queries/carrier-accounts.queries';
 import { findRoute } from '../queries/carrier-routes.queries';
 import { taskCarrierAccount } from '../queries/dispatch-carrier.queries';
 
+// Issue 11: the cloud SMS kinds (Tencent, Alibaba, UCloud); their receipts are pulled from each account's API.
+for (const kind of CLOUD_PROVIDERS) registerCarrierKind(kind, (account, context) => cloudCarrierFor(context.db, account, context.secretKey), { ownReceipts: true });
+
 interface Entry {
   /** What the carrier was built from: a change of settings, secrets or enabled rebuilds it. */
   stamp: string;
+  kind: string;
   carrier: Carrier | null;
 }
 
@@ -50,7 +56,7 @@ export class CarrierPool implements CarrierSet {
       const entry = this.entries.get(account.id);
       if (entry && entry.stamp === stampOf(account)) continue;
       if (entry?.carrier) this.retire(entry.carrier);
-      this.entries.set(account.id, { stamp: stampOf(account), carrier: await this.build(account) });
+      this.entries.set(account.id, { stamp: stampOf(account), kind: account.kind, carrier: await this.build(account) });
     }
     for (const [id, entry] of this.entries) {
       if (seen.has(id)) continue;
@@ -103,7 +109,8 @@ export class CarrierPool implements CarrierSet {
   }
 
   receiptSources(): readonly ReceiptSource[] {
-    return [this.context.stub, this.inbox];
+    const own = [...this.entries.values()].filter((e) => e.carrier !== null && pullsOwnReceipts(e.kind)).map((e) => e.carrier as Carrier);
+    return [this.context.stub, this.inbox, ...own];
   }
 
   /** The carrier of one account, up or not (the /carriers test send). */

@@ -7,6 +7,8 @@ import type { SmsType } from '../sms/template';
 import { parseCarriersFile, routePath, type CarriersFile } from '../validators/carriers-file.validators';
 import { initialState, nextSecretsBox, routesByName } from './carriers.service';
 import { recordAudit, SYSTEM_CONTEXT } from './audit.service';
+import { CLOUD_KIND_KEYS, isCloudProvider } from '../carrier/cloud/cloud-account.fields';
+import { upsertMapping } from '../queries/carrier-mappings.queries';
 
 /** A CARRIERS_FILE that cannot be applied; server.ts prints the message as its one line and exits 1. */
 export class CarriersFileError extends Error {}
@@ -27,15 +29,19 @@ export async function applyCarriersFile(db: Knex, key: Buffer, file: CarriersFil
       if (account.kind === 'smpp' && account.password === undefined && !(existing?.kind === 'smpp' && existing.secretsBox)) {
         fail(`${account.path}.password is required for an SMPP account that has no password stored yet`);
       }
+      if (isCloudProvider(account.kind) && !(existing?.kind === account.kind && existing.secretsBox)) {
+        const missing = CLOUD_KIND_KEYS[account.kind].secrets.find((k) => !account.cloudSecrets?.[k]);
+        if (missing) fail(`${account.path}.${missing} is required for a new ${account.kind} account`);
+      }
       const write = { name: account.name, kind: account.kind, settings: account.settings, enabled: account.enabled };
       if (existing) {
         await updateCarrierAccount(trx, existing.id, {
           ...write,
-          secretsBox: nextSecretsBox(key, existing.kind === account.kind ? existing.secretsBox : null, account.kind, account.password),
+          secretsBox: nextSecretsBox(key, existing.kind === account.kind ? existing.secretsBox : null, account.kind, account.password, account.cloudSecrets),
           state: existing.kind === account.kind ? undefined : initialState(account.kind),
         });
       } else {
-        await insertCarrierAccount(trx, { ...write, secretsBox: nextSecretsBox(key, null, account.kind, account.password) ?? null, state: initialState(account.kind) });
+        await insertCarrierAccount(trx, { ...write, secretsBox: nextSecretsBox(key, null, account.kind, account.password, account.cloudSecrets) ?? null, state: initialState(account.kind) });
       }
     }
     const accounts = await listCarrierAccounts(trx);
@@ -59,6 +65,12 @@ export async function applyCarriersFile(db: Knex, key: Buffer, file: CarriersFil
       }
     }
     await saveRoutes(trx, given as Record<SmsType, Route>);
+    for (const m of file.mappings) {
+      const account = accounts.find((a) => a.name === m.account) ?? fail(`${m.path}.account names no account: "${m.account}"`);
+      if (!isCloudProvider(account.kind)) fail(`${m.path}.account "${m.account}" is not a cloud account (tencent, aliyun, ucloud)`);
+      if (m.template) await upsertMapping(trx, { accountId: account.id, item: 'template', name: m.template.name, providerRef: m.template.providerRef, paramNames: m.template.paramNames });
+      if (m.signature) await upsertMapping(trx, { accountId: account.id, item: 'signature', name: m.signature.name, providerRef: m.signature.providerRef });
+    }
     // Applied at start by the operator's file: the system acts. Which accounts and the routes after, never passwords.
     await recordAudit(trx, {
       ...SYSTEM_CONTEXT,

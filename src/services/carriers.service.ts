@@ -22,6 +22,8 @@ import { routeFieldName, type AccountInput } from '../validators/carriers.valida
 import type { FieldErrors } from '../validators/validation';
 import { recordAudit, SYSTEM_CONTEXT, type AuditContext } from './audit.service';
 import { changedFields } from '../audit/audit-summary';
+import { isCloudProvider } from '../carrier/cloud/cloud-account.fields';
+import { cloudSecretsBox } from './cloud-accounts.service';
 
 /** Why an action on an account was refused, for the flash message; `smsTypes` are translated by the handler. */
 export type Refusal =
@@ -39,8 +41,9 @@ export function initialState(kind: CarrierKind): CarrierState {
  * The box for the account's secrets after an edit: a new password replaces the stored one and keeps any other
  * secret; no password keeps the box as it is. A box this key cannot open (the key file was lost) is replaced whole.
  */
-export function nextSecretsBox(key: Buffer, stored: string | null, kind: CarrierKind, password: string | undefined): string | null | undefined {
+export function nextSecretsBox(key: Buffer, stored: string | null, kind: CarrierKind, password: string | undefined, cloudSecrets?: Record<string, string>): string | null | undefined {
   if (kind === 'stub') return null;
+  if (isCloudProvider(kind)) return cloudSecretsBox(key, stored, cloudSecrets ?? {});
   if (password === undefined) return undefined;
   let kept: Record<string, string> = {};
   try {
@@ -49,6 +52,10 @@ export function nextSecretsBox(key: Buffer, stored: string | null, kind: Carrier
     if (!(err instanceof SecretBoxError)) throw err;
   }
   return sealSecrets(key, { ...kept, password });
+}
+
+function newCloudCredentials(input: AccountInput): boolean {
+  return isCloudProvider(input.kind) && Object.keys(input.cloudSecrets ?? {}).length > 0;
 }
 
 const nameTaken: FieldErrors = { name: { key: 'carriers.errors.nameTaken' } };
@@ -70,7 +77,7 @@ export async function createAccount(db: Knex, key: Buffer, input: AccountInput, 
         name: input.name,
         kind: input.kind,
         settings: input.settings,
-        secretsBox: nextSecretsBox(key, null, input.kind, input.password) ?? null,
+        secretsBox: nextSecretsBox(key, null, input.kind, input.password, input.cloudSecrets) ?? null,
         state: initialState(input.kind),
       });
       await recordAudit(trx, { ...by, action: 'carrier.created', object: accountObject(id), summary: { after: { ...accountFacts(input), passwordSet: input.password !== undefined } } });
@@ -93,8 +100,9 @@ export async function updateAccount(db: Knex, key: Buffer, id: number, input: Ac
         name: input.name,
         kind: input.kind,
         settings: input.settings,
-        secretsBox: nextSecretsBox(key, existing.secretsBox, input.kind, input.password),
-        state: existing.kind === input.kind ? undefined : initialState(input.kind),
+        secretsBox: nextSecretsBox(key, existing.secretsBox, input.kind, input.password, input.cloudSecrets),
+        // New cloud credentials clear a "down" the provider's refusal caused: the next call will tell again.
+        state: existing.kind !== input.kind || newCloudCredentials(input) ? initialState(input.kind) : undefined,
       });
       const changed = changedFields(accountFacts(existing), accountFacts(input));
       if (input.password !== undefined) changed.after = { ...changed.after, passwordChanged: true };

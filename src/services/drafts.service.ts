@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
+import { mappingRefusal } from './carrier-mappings.service';
 import type { User } from '../queries/users.queries';
 import type { Signature, Template } from '../queries/catalogue.queries';
 import { findSignature, findTemplate } from '../queries/catalogue.queries';
@@ -122,6 +123,9 @@ export async function confirmRefusal(db: Knex, task: Task, now: Date): Promise<C
     return { key: 'tasks.errors.templateNotApproved', params: { name: task.templateName } };
   }
   if (task.sendMode === 'scheduled' && task.sendAt && task.sendAt <= now.toISOString()) return { key: 'tasks.errors.scheduleExpired' };
+  // Issue 11: a cloud account sends only templates it has a provider template for.
+  const unmapped = await mappingRefusal(db, task);
+  if (unmapped) return unmapped;
   return null;
 }
 

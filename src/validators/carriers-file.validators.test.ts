@@ -31,6 +31,7 @@ test('the example of the README is accepted, with the defaults filled in', () =>
         { name: 'sim', kind: 'stub', enabled: false, settings: {}, password: undefined, path: 'accounts[1]' },
       ],
       routes: { notification: { primary: 'smsc1', fallback: null }, verification: { primary: 'smsc1', fallback: 'sim' }, marketing: { primary: 'smsc1', fallback: null } },
+      mappings: [],
     },
   });
 });
@@ -43,7 +44,7 @@ test('an SMPP account without a password parses (an account already stored keeps
 test.each([
   ['not JSON', '{"accounts": [', /^the file is not valid JSON \(/],
   ['an array', '[]', /^the file must hold a JSON object/],
-  ['an unknown top-level key', file({ carriers: [] }), /^carriers is not a known key \(known: accounts, routes\)$/],
+  ['an unknown top-level key', file({ carriers: [] }), /^carriers is not a known key \(known: accounts, routes, mappings\)$/],
   ['accounts not an array', file({ accounts: {} }), /^accounts must be an array$/],
   ['an account not an object', file({ accounts: ['smsc1'] }), /^accounts\[0\] must be an object$/],
   ['a port out of range', file({ accounts: [account({ port: 70000 })] }), /^accounts\[0\]\.port must be a whole number from 1 to 65535$/],
@@ -59,7 +60,7 @@ test.each([
   ['a numeric password', file({ accounts: [account({ password: 1234 })] }), /^accounts\[0\]\.password must be a string$/],
   ['a typo in a key', file({ accounts: [account({ passwrod: 'x' })] }), /^accounts\[0\]\.passwrod is not a known key for kind smpp/],
   ['SMPP keys on a stub', file({ accounts: [{ name: 's', kind: 'stub', host: 'h' }] }), /^accounts\[0\]\.host is not a known key for kind stub/],
-  ['an unknown kind', file({ accounts: [account({ kind: 'http' })] }), /^accounts\[0\]\.kind must be one of stub, smpp$/],
+  ['an unknown kind', file({ accounts: [account({ kind: 'http' })] }), /^accounts\[0\]\.kind must be one of stub, smpp, tencent, aliyun, ucloud$/],
   ['no name', file({ accounts: [account({ name: '  ' })] }), /^accounts\[0\]\.name is required$/],
   ['enabled as a number', file({ accounts: [account({ enabled: 1 })] }), /^accounts\[0\]\.enabled must be true or false$/],
   ['a name given twice', file({ accounts: [account(), account({ host: 'b' })] }), /^accounts\[1\]\.name "smsc1" is already the name of accounts\[0\]$/],

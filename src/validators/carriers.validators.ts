@@ -8,6 +8,8 @@ import {
   type CarrierSettings,
   type FieldProblem,
 } from '../carrier/carrier-account.fields';
+import { checkCloudSecrets, checkCloudSettings, CLOUD_KIND_KEYS, isCloudProvider } from '../carrier/cloud/cloud-account.fields';
+import { CLOUD_PROVIDERS } from '../carrier/cloud/cloud-codes';
 import { ROUTED_SMS_TYPES, routeProblems, type RoutableAccount, type Routes } from '../carrier/carrier-route.rules';
 import { parseId } from './users.validators';
 import { field, hasErrors, type FieldError, type FieldErrors, type Parsed } from './validation';
@@ -18,7 +20,17 @@ export interface AccountInput {
   settings: CarrierSettings;
   /** A new password; undefined keeps the stored one (the form's "leave empty to keep"). */
   password: string | undefined;
+  /** A cloud kind's credentials given (secret_id, secret_key, …); those left out keep the stored ones. */
+  cloudSecrets?: Record<string, string>;
 }
+
+/** A cloud kind's form fields carry the kind in their name (`tencent_endpoint`): the new-account form has all kinds. */
+export function cloudFieldName(kind: string, key: string): string {
+  return `${kind}_${key}`;
+}
+
+const CLOUD_FORM_FIELDS = CLOUD_PROVIDERS.flatMap((kind) => [...CLOUD_KIND_KEYS[kind].settings, ...CLOUD_KIND_KEYS[kind].secrets].map((key) => cloudFieldName(kind, key)));
+const CLOUD_SECRET_FIELDS = new Set(CLOUD_PROVIDERS.flatMap((kind) => CLOUD_KIND_KEYS[kind].secrets.map((key) => cloudFieldName(kind, key))));
 
 export function problemMessage(problem: FieldProblem): FieldError {
   const { rule, ...params } = problem;
@@ -27,7 +39,7 @@ export function problemMessage(problem: FieldProblem): FieldError {
 
 /** Every field of the account form as typed, to re-render it after a 422. The password is never among them. */
 export function accountFormValues(body: unknown): Record<string, string> {
-  const names = ['name', 'kind', ...SMPP_FIELDS];
+  const names = ['name', 'kind', ...SMPP_FIELDS, ...CLOUD_FORM_FIELDS.filter((n) => !CLOUD_SECRET_FIELDS.has(n))];
   return Object.fromEntries(names.map((n) => [n, field(body, n)]));
 }
 
@@ -56,8 +68,19 @@ export function parseAccountForm(body: unknown, existing?: { kind: CarrierKind; 
       else password = pw.value;
     }
   }
+  let cloudSecrets: Record<string, string> | undefined;
+  if (isCloudProvider(kind)) {
+    const keys = CLOUD_KIND_KEYS[kind];
+    const raw = Object.fromEntries([...keys.settings, ...keys.secrets].map((k) => [k, field(body, cloudFieldName(kind, k))]));
+    const checked = checkCloudSettings(kind, raw, 'form');
+    for (const [n, problem] of Object.entries(checked.problems)) errors[cloudFieldName(kind, n)] = problemMessage(problem);
+    settings = checked.settings;
+    const secrets = checkCloudSecrets(kind, raw, new Set(existing?.hasPassword ? keys.secrets : []));
+    for (const [n, problem] of Object.entries(secrets.problems)) errors[cloudFieldName(kind, n)] = problemMessage(problem);
+    cloudSecrets = secrets.secrets;
+  }
   if (hasErrors(errors) || 'problem' in name) return { ok: false, errors };
-  return { ok: true, value: { name: name.value, kind, settings, password } };
+  return { ok: true, value: { name: name.value, kind, settings, password, cloudSecrets } };
 }
 
 export function routeFieldName(smsType: string, which: 'primary' | 'fallback'): string {

@@ -12,6 +12,7 @@ import { runReceiptsBench } from './receipts.bench';
 import { runWalBench } from './wal.bench';
 import { runSmppBench } from './smpp.bench';
 import { runAuditBench } from './audit.bench';
+import { runCloudBench } from './cloud.bench';
 
 const SUITES: Record<string, () => Promise<void>> = {
   imports: runImportsBench,
@@ -23,6 +24,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   wal: runWalBench,
   smpp: runSmppBench,
   audit: runAuditBench,
+  cloud: runCloudBench,
 };
 
 async function main(): Promise<void> {

@@ -75,6 +75,10 @@ beforeAll(async () => {
     '/opt-outs',
     '/audit',
     `/carriers/${(await db('carrier_accounts').first('id')).id}/test-send`,
+    // Issue 11: the cloud kinds' fields on the new-account form, and the provider mapping pages.
+    '/carriers/new',
+    `/templates/${templateId}/mappings`,
+    `/signatures/${signatureId}/mappings`,
     '/api-docs',
     '/account/password',
   ];

@@ -64,9 +64,12 @@ function concrete(path: string): string {
   return path.replace(/:[a-zA-Z]+/, filled);
 }
 
-/** The state-changing routes outside the JSON API (which takes bearer keys, not cookies), logout last. */
+/**
+ * The state-changing routes outside the JSON API (which takes bearer keys, not cookies) and the providers' callbacks
+ * (no session either: the token in their URL is the check, test/routes/carrier-callbacks.test.ts), logout last.
+ */
 function stateChangingRoutes() {
-  const routes = listRoutes(t.app).filter((r) => !['GET', 'HEAD', 'OPTIONS'].includes(r.method) && !r.path.startsWith('/api/'));
+  const routes = listRoutes(t.app).filter((r) => !['GET', 'HEAD', 'OPTIONS'].includes(r.method) && !r.path.startsWith('/api/') && !r.path.startsWith('/carrier-callbacks/'));
   return [...routes.filter((r) => r.path !== '/logout'), ...routes.filter((r) => r.path === '/logout')];
 }
 
