@@ -4,9 +4,11 @@
  * its recordAudit call is removed; none finds a secret in the log.
  */
 import request from 'supertest';
-import { addUser, formFields, loginAs, makeTestApp, PASSWORD, postForm, type Agent, type TestApp } from '../helpers/app';
+import { addUser, formFields, loginAs, makeTestApp, PASSWORD, postForm, tokenFor, type Agent, type TestApp } from '../helpers/app';
 import { codeAtStep, codeFor, enrol, passwordStep, submitCode } from '../helpers/two-factor';
 import { MAX_FAILURES } from '../../src/services/auth.service';
+import { createApiKey } from '../../src/services/api-keys.service';
+import { recordInboundMessage } from '../../src/services/inbound-messages.service';
 
 let t: TestApp;
 let admin: Agent;
@@ -169,5 +171,71 @@ describe('two-factor sign-in', () => {
       ['ada', { before: { requireTwoFactorForAdmins: false }, after: { requireTwoFactorForAdmins: true } }],
       ['ada', { before: { requireTwoFactorForAdmins: true }, after: { requireTwoFactorForAdmins: false } }],
     ]);
+  });
+});
+
+describe('opt-outs', () => {
+  async function upload(agent: Agent, csv: string, importReason: string) {
+    const _csrf = await tokenFor(agent, '/opt-outs');
+    return agent.post('/opt-outs/import').field('_csrf', _csrf).field('importReason', importReason).attach('file', Buffer.from(csv), 'numbers.csv');
+  }
+
+  test('added and removed on the page: one record each, with the source, the reason and the person', async () => {
+    const since = await lastId();
+    expect((await postForm(member, '/opt-outs', { phone: '13900139001', reason: 'asked by phone' })).status).toBe(303);
+    // Already listed: no change, no record.
+    expect((await postForm(member, '/opt-outs', { phone: '13900139001', reason: 'again' })).status).toBe(303);
+    expect((await postForm(admin, '/opt-outs/13900139001/remove', { reason: 'listed by mistake' }, '/opt-outs')).status).toBe(303);
+    const added = await recorded('opt_out.added', since);
+    expect(added.map((r) => [r.actor_label, r.actor_user_id, r.object_type, r.object_id, r.summary])).toEqual([
+      ['mia', 2, 'opt_out', '13900139001', { after: { source: 'manual', reason: 'asked by phone' } }],
+    ]);
+    const removed = await recorded('opt_out.removed', since);
+    expect(removed.map((r) => [r.actor_label, r.object_id, r.summary])).toEqual([['admin', '13900139001', { after: { source: 'manual', reason: 'listed by mistake' } }]]);
+  });
+
+  test('an import is ONE record with its counts, not one per number', async () => {
+    await postForm(member, '/opt-outs', { phone: '13900139010', reason: 'first' });
+    const since = await lastId();
+    const res = await upload(member, 'phone\n13900139010\n13900139011\n13900139012\n13900139013\n', 'campaign complaints');
+    expect(res.status).toBe(303);
+    const rows = await recorded('opt_out.added', since);
+    expect(rows.map((r) => [r.actor_label, r.object_type, r.object_id, r.summary])).toEqual([
+      ['mia', 'opt_out', null, { after: { source: 'import', reason: 'campaign complaints', numbers: 4, added: 3, already: 1 } }],
+    ]);
+  });
+
+  test('a reply is added by the system, linked to the message', async () => {
+    const since = await lastId();
+    const id = await recordInboundMessage(t.db, { accountId: null, phone: '13900139020', text: '退订', receivedAt: new Date().toISOString() });
+    const rows = await recorded('opt_out.added', since);
+    expect(rows.map((r) => [r.actor_label, r.actor_user_id, r.ip, r.object_id, r.summary])).toEqual([
+      ['system', null, null, '13900139020', { after: { source: 'reply', reason: '退订', inboundMessageId: id } }],
+    ]);
+  });
+
+  test('through the API: the key is the actor, never the key itself', async () => {
+    const { key, id: keyId } = await createApiKey(t.db, { name: 'crm', createdBy: 1 });
+    const since = await lastId();
+    const api = (r: request.Test) => r.set('Authorization', `Bearer ${key}`);
+    expect((await api(request(t.app).post('/api/v1/opt-outs')).send({ phone: '13900139030', reason: 'CRM' })).status).toBe(201);
+    expect((await api(request(t.app).delete('/api/v1/opt-outs/13900139030')).send({ reason: 'CRM undo' })).status).toBe(200);
+    const added = await recorded('opt_out.added', since);
+    const removed = await recorded('opt_out.removed', since);
+    expect([...added, ...removed].map((r) => [r.action, r.actor_api_key_id, r.actor_user_id, r.actor_label, r.object_id, r.summary])).toEqual([
+      ['opt_out.added', keyId, 1, `crm (qf_${key.slice(3, 11)}_…)`, '13900139030', { after: { source: 'api', reason: 'CRM' } }],
+      ['opt_out.removed', keyId, 1, `crm (qf_${key.slice(3, 11)}_…)`, '13900139030', { after: { source: 'api', reason: 'CRM undo' } }],
+    ]);
+    expect(await allText()).not.toContain(key.slice(12));
+  });
+
+  test('the export is export.opt_outs with its row count', async () => {
+    const total = Number((await t.db('opt_outs').count({ n: '*' }))[0].n);
+    expect(total).toBeGreaterThan(0);
+    const since = await lastId();
+    const res = await member.get('/opt-outs/export.csv');
+    expect(res.status).toBe(200);
+    const rows = await recorded('export.opt_outs', since);
+    expect(rows.map((r) => [r.actor_label, r.object_type, r.summary])).toEqual([['mia', 'opt_out', { after: { format: 'csv', rows: total, completed: true } }]]);
   });
 });
