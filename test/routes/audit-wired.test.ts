@@ -9,6 +9,7 @@ import { codeAtStep, codeFor, enrol, passwordStep, submitCode } from '../helpers
 import { MAX_FAILURES } from '../../src/services/auth.service';
 import { createApiKey } from '../../src/services/api-keys.service';
 import { recordInboundMessage } from '../../src/services/inbound-messages.service';
+import { phones, seedTask } from '../helpers/tasks';
 
 let t: TestApp;
 let admin: Agent;
@@ -237,5 +238,38 @@ describe('opt-outs', () => {
     expect(res.status).toBe(200);
     const rows = await recorded('export.opt_outs', since);
     expect(rows.map((r) => [r.actor_label, r.object_type, r.summary])).toEqual([['mia', 'opt_out', { after: { format: 'csv', rows: total, completed: true } }]]);
+  });
+});
+
+describe('send rules settings', () => {
+  test('a save records only the rules that changed, by the admin; an unchanged save records nothing', async () => {
+    const fields = formFields((await admin.get('/settings')).text, '/settings/send-rules');
+    const since = await lastId();
+    const changed = { ...fields, quietStart: '22:30', capPerDay: '2' };
+    expect((await postForm(admin, '/settings/send-rules', changed, '/settings')).status).toBe(303);
+    expect((await postForm(admin, '/settings/send-rules', changed, '/settings')).status).toBe(303);
+    // A refused form changes nothing and records nothing.
+    expect((await postForm(admin, '/settings/send-rules', { ...changed, quietStart: '25:99' }, '/settings')).status).toBe(422);
+    const rows = await recorded('setting.changed', since);
+    expect(rows.map((r) => [r.actor_label, r.object_type, r.summary])).toEqual([
+      ['admin', 'settings', { before: { 'sendRules.quietHours.start': '21:00', 'sendRules.frequencyCaps.perDay': 0 }, after: { 'sendRules.quietHours.start': '22:30', 'sendRules.frequencyCaps.perDay': 2 } }],
+    ]);
+  });
+});
+
+describe('send the rest', () => {
+  test('"send the rest" of a stopped task is task.resent with rest: true, against the source task', async () => {
+    const { taskId } = await seedTask(t.db, phones(6, '1377'), { userId: 2 });
+    await t.db('tasks').where({ id: taskId }).update({ status: 'sending', started_at: new Date().toISOString(), lease_owner: 'x', lease_until: new Date(Date.now() + 3_600_000).toISOString() });
+    const ids = (await t.db('messages').where({ task_id: taskId }).orderBy('id').pluck('id')) as number[];
+    await t.db('messages').whereIn('id', ids.slice(0, 2)).update({ status: 'submitted' });
+    await t.db('tasks').where({ id: taskId }).update({ submitted_count: 2 });
+    expect((await postForm(member, `/tasks/${taskId}/stop`, {}, `/tasks/${taskId}`)).status).toBe(303);
+    const since = await lastId();
+    const res = await postForm(member, `/tasks/${taskId}/send-rest`, {}, `/tasks/${taskId}`);
+    expect(res.status).toBe(303);
+    const rows = await recorded('task.resent', since);
+    expect(rows.map((r) => [r.actor_label, r.object_type, r.object_id])).toEqual([['mia', 'task', taskId]]);
+    expect(rows[0].summary.after).toEqual({ draft: res.headers.location.split('/')[2], statuses: 'cancelled', rest: true, recipients: 4, skipped: 0 });
   });
 });
