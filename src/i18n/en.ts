@@ -750,7 +750,7 @@ export const en = {
   // The audit log (issue 14): the /audit page, its filters, and each action's and object's label.
   'nav.audit': "Audit log",
   'audit.title': "Audit log",
-  'audit.intro': "Who did what, from where and when: sign-ins, changes to users, the catalogue, settings, carriers and API keys, task confirms, cancels, stops and resends, and every export. Records cannot be changed or removed; the daily retention job removes those older than the setting.",
+  'audit.intro': "Who did what, from where and when: sign-ins (with their two-factor step), changes to users and their two-factor sign-in, the catalogue, settings, carriers, API keys and the opt-out list, task confirms, cancels, stops and resends, and every export. Records cannot be changed or removed; the daily retention job removes those older than the setting.",
   'audit.filters': "Filter the audit log",
   'audit.actor': "Actor",
   'audit.actorHint': "A username, or an API key as listed (name and prefix).",
