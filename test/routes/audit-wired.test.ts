@@ -206,6 +206,12 @@ describe('opt-outs', () => {
     ]);
   });
 
+  test('a refused import (no valid number) records nothing', async () => {
+    const since = await lastId();
+    expect((await upload(member, 'phone\n12345\n', 'bad file')).status).toBe(422);
+    expect(await recorded('opt_out.added', since)).toEqual([]);
+  });
+
   test('a reply is added by the system, linked to the message', async () => {
     const since = await lastId();
     const id = await recordInboundMessage(t.db, { accountId: null, phone: '13900139020', text: '退订', receivedAt: new Date().toISOString() });
