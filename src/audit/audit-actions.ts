@@ -9,11 +9,15 @@ export const AUDIT_ACTIONS = [
   'user.created',
   'user.role_changed',
   'user.password_reset',
+  // A user's own change on /account/password (with the current password); password_reset is an admin's.
+  'user.password_changed',
   'user.disabled',
   'user.enabled',
-  // Recorded once two-factor sign-in is merged (its call sites are marked `// AUDIT:`).
   'user.twofa_enrolled',
   'user.twofa_reset',
+  'user.twofa_recovery_codes_renewed',
+  // A wrong, replayed or throttled code when renewing recovery codes; at sign-in it is an auth.login_failed.
+  'user.twofa_code_failed',
   'signature.created',
   'signature.edited',
   'signature.approved',
@@ -43,7 +47,7 @@ export const AUDIT_ACTIONS = [
   'export.task_messages',
   'export.invalid_rows',
   'export.audit',
-  // Recorded once the opt-out list is merged (recordOptOutChange in src/services/opt-outs.service.ts).
+  'export.opt_outs',
   'opt_out.added',
   'opt_out.removed',
 ] as const;

@@ -3,6 +3,7 @@ import type { AppDeps } from '../app';
 import { flash } from '../middleware/flash';
 import { stampSession } from '../middleware/auth';
 import { changeOwnPassword } from '../services/users.service';
+import { auditContext } from './audit-context';
 import { parseChangePasswordForm } from '../validators/users.validators';
 import type { FieldErrors } from '../validators/validation';
 
@@ -20,7 +21,7 @@ export function accountHandlers({ db }: AppDeps) {
       const parsed = parseChangePasswordForm(req.body);
       if (!parsed.ok) return renderPasswordForm(res, 422, parsed.errors);
       const user = req.user!;
-      const generation = await changeOwnPassword(db, user, parsed.value.currentPassword, parsed.value.password);
+      const generation = await changeOwnPassword(db, user, parsed.value.currentPassword, parsed.value.password, auditContext(req, res));
       if (generation === null) return renderPasswordForm(res, 422, { currentPassword: { key: 'account.errors.currentWrong' } });
       // The change ends every session of the user; the one it was made from carries on.
       stampSession(req, { sessionGeneration: generation });

@@ -7,6 +7,7 @@ import { addOptOut, removeOptOut } from '../services/opt-outs.service';
 import { parseOptOutFields, parseOptOutSearch } from '../validators/opt-outs.validators';
 import type { FieldErrors } from '../validators/validation';
 import { isoUtc } from './api-json';
+import { auditContext } from './audit-context';
 
 export const OPT_OUTS_LIMIT_MAX = 1000;
 const OPT_OUTS_LIMIT_DEFAULT = 100;
@@ -20,9 +21,10 @@ export function apiOptOutsHandlers({ db }: AppDeps) {
     const t = res.locals.t;
     res.status(422).json({ error: { code: 'validation_failed', message: t('api.errors.optOutInvalid'), fields: Object.fromEntries(Object.entries(errors).map(([k, e]) => [k, t(e.key, e.params)])) } });
   };
-  const actorOf = (res: Response) => {
+  /** Who, for the list's own history and for the audit log (the API key, named by its name and prefix). */
+  const actorOf = (req: Request, res: Response) => {
     const { apiKey, apiUser } = res.locals as ApiLocals;
-    return { userId: apiUser.id, apiKeyId: apiKey.id };
+    return { actor: { userId: apiUser.id, apiKeyId: apiKey.id }, by: auditContext(req, res) };
   };
   const oneString = (v: unknown) => (typeof v === 'string' ? v : v === undefined ? '' : null);
 
@@ -59,7 +61,7 @@ export function apiOptOutsHandlers({ db }: AppDeps) {
       if (typeof b.phone !== 'string') return refuse(res, { phone: { key: 'api.errors.phoneString' } });
       const parsed = parseOptOutFields({ phone: b.phone, reason: b.reason ?? '' }, { reasonRequired: false });
       if (!parsed.ok) return refuse(res, parsed.errors);
-      const added = await addOptOut(db, { ...parsed.value, source: 'api', actor: actorOf(res) });
+      const added = await addOptOut(db, { ...parsed.value, source: 'api', ...actorOf(req, res) });
       const row = (await findOptOut(db, parsed.value.phone))!;
       res.status(added ? 201 : 200).json({ opt_out: optOutJson(row), added });
     },
@@ -71,7 +73,7 @@ export function apiOptOutsHandlers({ db }: AppDeps) {
       const parsed = parseOptOutFields({ phone: req.params.phone, reason }, { reasonRequired: true });
       if (!parsed.ok && parsed.errors.phone) throw new ApiError(404, 'not_found', 'api.errors.optOutNotFound');
       if (!parsed.ok) return refuse(res, parsed.errors);
-      const removed = await removeOptOut(db, { ...parsed.value, source: 'api', actor: actorOf(res) });
+      const removed = await removeOptOut(db, { ...parsed.value, source: 'api', ...actorOf(req, res) });
       if (!removed) throw new ApiError(404, 'not_found', 'api.errors.optOutNotFound');
       res.json({ removed: { phone: parsed.value.phone } });
     },

@@ -9,7 +9,6 @@ import { setUserLocale } from '../services/users.service';
 import { parseLoginForm, parseSetupForm } from '../validators/users.validators';
 import { field } from '../validators/validation';
 import { flash } from '../middleware/flash';
-import { userHasConfirmedTotp } from '../queries/totp-credentials.queries';
 import { beginCodeStep } from '../two-factor/pending-sign-in';
 
 function safeNext(raw: unknown): string {
@@ -70,7 +69,7 @@ export function authHandlers({ db }: AppDeps) {
             : { key: 'login.invalid' };
         return res.status(result.reason === 'throttled' ? 429 : 422).render('pages/auth/login', { title, errors: { form: formError }, values });
       }
-      if (await userHasConfirmedTotp(db, result.user.id)) {
+      if (result.secondFactor) {
         // Not signed in yet: the code step (/login/code) finishes the sign-in in a new session.
         beginCodeStep(req, result.user, values.next);
         return res.redirect(303, '/login/code');

@@ -15,6 +15,8 @@ import type { Settings } from '../services/settings.service';
 import { OPT_OUT_REASON_MAX, parseOptOutForm, parseOptOutSearch } from '../validators/opt-outs.validators';
 import { field, type FieldErrors } from '../validators/validation';
 import { numberFormatter } from '../i18n/number-format';
+import { recordAudit } from '../services/audit.service';
+import { auditContext } from './audit-context';
 
 const PAGE_SIZE = 50;
 const HISTORY_SIZE = 50;
@@ -42,6 +44,8 @@ export function optOutsHandlers({ db, config, importGate }: AppDeps) {
   }
 
   const actor = (req: Request) => ({ userId: req.user!.id, apiKeyId: null });
+  /** Both who for the list's own history and who for the audit log. */
+  const by = (req: Request, res: Response) => ({ actor: actor(req), by: auditContext(req, res) });
 
   return {
     list: (req: Request, res: Response) => renderPage(req, res),
@@ -50,7 +54,7 @@ export function optOutsHandlers({ db, config, importGate }: AppDeps) {
       const parsed = parseOptOutForm(req.body);
       const values = { phone: field(req.body, 'phone'), reason: field(req.body, 'reason') };
       if (!parsed.ok) return renderPage(req, res, 422, parsed.errors, values);
-      const added = await addOptOut(db, { ...parsed.value, source: 'manual', actor: actor(req) });
+      const added = await addOptOut(db, { ...parsed.value, source: 'manual', ...by(req, res) });
       flash(req, added ? 'optOuts.added' : 'optOuts.alreadyListed', { phone: parsed.value.phone });
       res.redirect(303, `/opt-outs?q=${parsed.value.phone}`);
     },
@@ -59,7 +63,7 @@ export function optOutsHandlers({ db, config, importGate }: AppDeps) {
       const parsed = parseOptOutForm({ phone: req.params.phone, reason: field(req.body, 'reason') });
       if (!parsed.ok && parsed.errors.phone) throw new HttpError(404, 'errors.notFound');
       if (!parsed.ok) return renderPage(req, res, 422, { removeReason: parsed.errors.reason }, { removePhone: String(req.params.phone) });
-      const removed = await removeOptOut(db, { ...parsed.value, source: 'manual', actor: actor(req) });
+      const removed = await removeOptOut(db, { ...parsed.value, source: 'manual', ...by(req, res) });
       flash(req, removed ? 'optOuts.removed' : 'optOuts.notListed', { phone: parsed.value.phone });
       res.redirect(303, `/opt-outs?q=${parsed.value.phone}`);
     },
@@ -90,27 +94,33 @@ export function optOutsHandlers({ db, config, importGate }: AppDeps) {
       }
       const phones = checked.recipients.chunks.flatMap((c) => parseChunk(c)).map((r) => r[1]);
       if (phones.length === 0) return refuse(422, { file: { key: 'optOuts.errors.noValidNumbers', params: { refused: checked.report.invalid.length } } });
-      const { added, already } = await addOptOuts(db, phones, { reason, source: 'import', actor: actor(req) });
+      const { added, already } = await addOptOuts(db, phones, { reason, source: 'import', ...by(req, res) });
       const num = numberFormatter(res.locals.locale as string);
       flash(req, 'optOuts.imported', { added: num(added), already: num(already), refused: num(checked.report.invalid.length) });
       res.redirect(303, '/opt-outs');
     },
 
-    /** The whole list as CSV (UTF-8 with BOM), streamed page by page, every cell formula-safe. Audit: an export (its row count) belongs here. */
-    async exportCsv(_req: Request, res: Response) {
+    /** The whole list as CSV (UTF-8 with BOM), streamed page by page, every cell formula-safe; recorded with its row count. */
+    async exportCsv(req: Request, res: Response) {
       const t = res.locals.t;
       res.attachment('opt-outs.csv').type('text/csv; charset=utf-8');
       const line = (cells: string[]) => cells.map(csvCell).join(',') + '\r\n';
       const write = (text: string) => (res.write(text) ? Promise.resolve() : new Promise<void>((resolve) => res.once('drain', () => resolve())));
       await write('\uFEFF' + line([t('optOuts.phone'), t('optOuts.source'), t('optOuts.reason'), t('optOuts.addedBy'), t('optOuts.addedAt')]));
+      // Recorded when it ends, like the task exports: a download cancelled half-way says so, with the rows sent.
+      let rows = 0;
+      const record = (completed: boolean) =>
+        recordAudit(db, { ...auditContext(req, res), action: 'export.opt_outs', object: { type: 'opt_out', id: null }, summary: { after: { format: 'csv', rows, completed } } });
       let after = '';
       for (;;) {
-        if (res.destroyed) return;
+        if (res.destroyed) return record(false);
         const page = await optOutPage(db, after, EXPORT_PAGE);
         if (page.length === 0) break;
         await write(page.map((o) => line([o.phone, t(`optOuts.sources.${o.source}`), o.reason, o.createdByName ?? '', o.createdAt])).join(''));
+        rows += page.length;
         after = page[page.length - 1].phone;
       }
+      await record(true);
       res.end();
     },
   };

@@ -6,6 +6,7 @@ import { settingsFormValues } from '../validators/settings.validators';
 import { flash } from '../middleware/flash';
 import { latestBackup } from '../services/backups.service';
 import { numberFormatter } from '../i18n/number-format';
+import { auditContext } from './audit-context';
 
 /** POST /settings/send-rules: the send rules' own form, so a mistake there never loses the other settings typed. */
 export function sendRulesSettingsHandlers({ db, config }: AppDeps) {
@@ -29,8 +30,7 @@ export function sendRulesSettingsHandlers({ db, config }: AppDeps) {
           sendRulesErrors: parsed.errors,
         });
       }
-      // Audit: settings change (issue 14's audit log wires recordAudit here).
-      await saveSettings(db, { sendRules: parsed.value });
+      await saveSettings(db, { sendRules: parsed.value }, { by: auditContext(req, res), config });
       flash(req, 'sendRules.saved');
       res.redirect(303, '/settings#send-rules');
     },

@@ -38,14 +38,21 @@ export function twoFactorLoginHandlers({ db, config }: AppDeps) {
       if (!(await userHasConfirmedTotp(db, user.id))) return startOver(req, res);
       const parsed = parseSignInCode(req.body);
       if (!parsed.ok) return render(res, 422, parsed.errors);
-      const result = await verifySecondFactor(db, config.secretKey, { userId: user.id, ip: req.ip ?? 'unknown', factor: parsed.value });
+      const result = await verifySecondFactor(db, config.secretKey, {
+        userId: user.id,
+        ip: req.ip ?? 'unknown',
+        factor: parsed.value,
+        // Not signed in yet (req.user is unset), so the actor is named here: the user the password step found.
+        by: { actor: { userId: user.id, label: user.username }, ip: req.ip ?? null },
+        purpose: 'sign_in',
+      });
       if (!result.ok && result.reason === 'throttled') {
         const key = result.retryMinutes === 1 ? 'twoFactor.throttledOne' : 'twoFactor.throttled';
         return render(res, 429, { form: { key, params: { minutes: result.retryMinutes } } });
       }
       if (!result.ok) return render(res, 422, { code: { key: result.reason === 'replayed' ? 'twoFactor.errors.replayed' : 'twoFactor.errors.wrongCode' } });
       // Signed in only now, in a new session (startSession regenerates it, which also drops the pending step).
-      // AUDIT: two_factor.passed user (for these users the password step alone is not yet a sign-in)
+      // verifySecondFactor recorded the sign-in (auth.login_succeeded): for these users the password step alone is not one.
       await startSession(req, user);
       if (result.usedRecoveryCode) flash(req, 'twoFactor.recoveryCodeUsed', { count: result.recoveryCodesLeft });
       res.redirect(303, pending.next);

@@ -10,6 +10,7 @@ import { parseEnrolmentCode } from '../validators/two-factor.validators';
 import { parseId } from '../validators/users.validators';
 import { field, type FieldErrors } from '../validators/validation';
 import { flash } from '../middleware/flash';
+import { auditContext } from './audit-context';
 
 /** Each user's own two-factor sign-in (/account/two-factor); an admin's reset of another user's, and the requirement. */
 export function twoFactorHandlers({ db, config }: AppDeps) {
@@ -43,7 +44,7 @@ export function twoFactorHandlers({ db, config }: AppDeps) {
     async confirm(req: Request, res: Response) {
       const parsed = parseEnrolmentCode(req.body);
       if (!parsed.ok) return renderPage(req, res, 422, parsed.errors);
-      const result = await confirmEnrolment(db, config.secretKey, req.user!.id, parsed.value);
+      const result = await confirmEnrolment(db, config.secretKey, req.user!.id, parsed.value, auditContext(req, res));
       if (!result.ok && result.reason === 'notStarted') return res.redirect(303, '/account/two-factor');
       if (!result.ok) return renderPage(req, res, 422, { code: { key: 'twoFactor.errors.wrongEnrolmentCode' } });
       req.session.twoFactorRecoveryCodes = result.recoveryCodes;
@@ -53,7 +54,7 @@ export function twoFactorHandlers({ db, config }: AppDeps) {
     async renewRecoveryCodes(req: Request, res: Response) {
       const parsed = parseEnrolmentCode(req.body);
       if (!parsed.ok) return renderPage(req, res, 422, parsed.errors);
-      const result = await renewRecoveryCodes(db, config.secretKey, { userId: req.user!.id, ip: req.ip ?? 'unknown', code: parsed.value });
+      const result = await renewRecoveryCodes(db, config.secretKey, { userId: req.user!.id, ip: req.ip ?? 'unknown', code: parsed.value, by: auditContext(req, res) });
       if (!result.ok && result.reason === 'throttled') {
         const key = result.retryMinutes === 1 ? 'twoFactor.throttledOne' : 'twoFactor.throttled';
         return renderPage(req, res, 429, { code: { key, params: { minutes: result.retryMinutes } } });
@@ -73,8 +74,7 @@ export function twoFactorHandlers({ db, config }: AppDeps) {
 
     /** The /settings requirement, a form of its own: a checkbox, so there is nothing to refuse. */
     async saveRequirement(req: Request, res: Response) {
-      // AUDIT: settings.changed settings (saveSettings records it once given this admin's audit context)
-      await saveSettings(db, { requireTwoFactorForAdmins: field(req.body, 'requireTwoFactorForAdmins') !== '' });
+      await saveSettings(db, { requireTwoFactorForAdmins: field(req.body, 'requireTwoFactorForAdmins') !== '' }, { by: auditContext(req, res), config });
       flash(req, 'settings.securitySaved');
       res.redirect(303, '/settings');
     },
@@ -84,7 +84,7 @@ export function twoFactorHandlers({ db, config }: AppDeps) {
       const target = id === null ? undefined : await findUserById(db, id);
       if (!target) throw new HttpError(404, 'errors.notFound');
       try {
-        const wasOn = await resetTwoFactor(db, req.user!.id, target.id);
+        const wasOn = await resetTwoFactor(db, auditContext(req, res), target.id);
         flash(req, wasOn ? 'twoFactor.resetDone' : 'twoFactor.resetNothing', { username: target.username });
       } catch (err) {
         if (!(err instanceof HttpError) || err.status !== 409) throw err;

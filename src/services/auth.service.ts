@@ -5,6 +5,7 @@ import { HttpError } from '../http-error';
 import { countUsers, findUserWithHash, insertUser, type User } from '../queries/users.queries';
 import { clearFailures, countRecentFailures, deletePairAttemptsBefore, oldestRecentFailure, recordAttempt } from '../queries/login-attempts.queries';
 import { burnVerifyTime, hashPassword, verifyPassword } from './passwords.service';
+import { userHasConfirmedTotp } from '../queries/totp-credentials.queries';
 import { recordAudit, SYSTEM_CONTEXT, type AuditContext } from './audit.service';
 
 export const MAX_FAILURES = 5;
@@ -31,7 +32,8 @@ export async function ensureAdminFromEnv(db: Knex, config: Config, logger: Logge
   logger.info('created the first admin from ADMIN_USERNAME', { username: config.adminUsername.toLowerCase() });
 }
 
-export type LoginResult = { ok: true; user: User } | { ok: false; reason: 'invalid' } | { ok: false; reason: 'throttled'; retryMinutes: number };
+/** `secondFactor`: the password was right, but the code step (/login/code) is still to come. */
+export type LoginResult = { ok: true; user: User; secondFactor: boolean } | { ok: false; reason: 'invalid' } | { ok: false; reason: 'throttled'; retryMinutes: number };
 
 /** Names as typed are kept short in the audit log: a 64-character limit applies before this point anyway. */
 const loginActor = (username: string, userId?: number) => ({ userId: userId ?? null, label: username.slice(0, 64) || '(empty)' });
@@ -73,10 +75,13 @@ export async function attemptLogin(db: Knex, input: { username: string; password
     });
     return { ok: false, reason: 'invalid' };
   }
-  await db.transaction(async (trx) => {
+  const secondFactor = await db.transaction(async (trx) => {
     await clearFailures(trx, username, input.ip);
+    // With two-factor sign-in on, the sign-in is recorded once, when the code is accepted (verifySecondFactor).
+    if (await userHasConfirmedTotp(trx, found.id)) return true;
     await recordAudit(trx, { actor: loginActor(found.username, found.id), ip: input.ip, action: 'auth.login_succeeded', object: { type: 'user', id: found.id } });
+    return false;
   });
   const { passwordHash: _omit, ...user } = found;
-  return { ok: true, user };
+  return { ok: true, user, secondFactor };
 }

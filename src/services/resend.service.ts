@@ -120,7 +120,8 @@ export async function resendFailed(db: Knex, sourceId: string, user: User, optio
       ...by,
       action: 'task.resent',
       object: { type: 'task', id: source.id },
-      summary: { after: { draft: draftId, statuses: optionsKey, recipients: report.valid.length, skipped: failed.length - rows.length } },
+      // "Send the rest" of a stopped task is the same action, told apart by `rest: true` (and its statuses, `cancelled`).
+      summary: { after: { draft: draftId, statuses: optionsKey, ...(options.rest ? { rest: true } : {}), recipients: report.valid.length, skipped: failed.length - rows.length } },
     });
     return { ok: true as const, draftId, reused: false, recipients: report.valid.length, skipped: failed.length - rows.length };
   });

@@ -103,6 +103,21 @@ export async function getSettings(db: Knex, config: Pick<Config, 'timeZone'>): P
   return merged as unknown as Settings;
 }
 
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Nested settings (the send rules, the stub carrier) as `sendRules.quietHours.start`-style keys, so the audit record
+ * of a save names only the parts that changed, not the whole group. Lists (the opt-out keywords) stay whole.
+ */
+function dotted(values: Record<string, unknown>, prefix = ''): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (isPlainObject(value)) Object.assign(out, dotted(value, `${prefix}${key}.`));
+    else out[`${prefix}${key}`] = value;
+  }
+  return out;
+}
+
 /**
  * Saves the values and records what changed (only the fields whose value differs) in the same transaction.
  * `audit.config` gives the defaults the before values are read against (the server's zone).
@@ -115,7 +130,7 @@ export async function saveSettings(
   await db.transaction(async (trx) => {
     const before = (await getSettings(trx, audit.config)) as unknown as Record<string, unknown>;
     await writeSettingRows(trx, values);
-    const changed = changedFields(Object.fromEntries(Object.keys(values).map((k) => [k, before[k]])), values);
+    const changed = changedFields(dotted(Object.fromEntries(Object.keys(values).map((k) => [k, before[k]]))), dotted(values));
     if (Object.keys(changed.after ?? {}).length === 0) return;
     await recordAudit(trx, { ...audit.by, action: 'setting.changed', object: { type: 'settings', id: null }, summary: changed });
   });

@@ -15,6 +15,7 @@ import {
 import { newTotpSecret, stepOfCode } from '../two-factor/totp';
 import { hashRecoveryCode, newRecoveryCodes, normaliseRecoveryCode } from '../two-factor/recovery-codes';
 import { FAILURE_WINDOW_MS, MAX_FAILURES } from './auth.service';
+import { recordAudit, type AuditContext } from './audit.service';
 
 /** What the code form accepted: a 6-digit code from the app, or a recovery code (already normalised). */
 export type SecondFactor = { kind: 'totp'; code: string } | { kind: 'recovery'; code: string };
@@ -70,7 +71,7 @@ export type EnrolmentResult = { ok: true; recoveryCodes: string[] } | { ok: fals
  * A current code proves the app holds the secret: two-factor sign-in is then on, and ten new recovery codes are
  * returned (to show once; only their hashes are kept). The code's step counts as used, so it cannot sign in again.
  */
-export async function confirmEnrolment(db: Knex, key: Buffer, userId: number, code: string, now = new Date()): Promise<EnrolmentResult> {
+export async function confirmEnrolment(db: Knex, key: Buffer, userId: number, code: string, by: AuditContext, now = new Date()): Promise<EnrolmentResult> {
   return db.transaction(async (trx) => {
     const credential = await findTotpCredential(trx, userId);
     const secret = credential && !credential.confirmedAt ? openTotpSecret(key, credential.secretBox) : null;
@@ -80,10 +81,17 @@ export async function confirmEnrolment(db: Knex, key: Buffer, userId: number, co
     await confirmTotp(trx, userId, step);
     const recoveryCodes = newRecoveryCodes();
     await replaceRecoveryCodes(trx, userId, recoveryCodes.map((c) => hashRecoveryCode(normaliseRecoveryCode(c)!)));
-    // AUDIT: two_factor.enrolled user
+    await recordAudit(trx, { ...by, action: 'user.twofa_enrolled', object: { type: 'user', id: userId }, summary: { after: { twoFactor: 'on', codesIssued: recoveryCodes.length } } });
     return { ok: true, recoveryCodes };
   });
 }
+
+/**
+ * What a code check is for, which says how it is recorded: at sign-in a failure is an auth.login_failed (step
+ * `code`) and a success is THE sign-in (auth.login_succeeded: the password step alone records none for these
+ * users); when renewing recovery codes a failure is a user.twofa_code_failed and the renewal records itself.
+ */
+export type CodeCheckPurpose = 'sign_in' | 'renewal';
 
 export type SecondFactorResult =
   | { ok: true; usedRecoveryCode: boolean; recoveryCodesLeft: number }
@@ -100,10 +108,18 @@ export type SecondFactorResult =
 export async function verifySecondFactor(
   db: Knex,
   key: Buffer,
-  input: { userId: number; ip: string; factor: SecondFactor },
+  input: { userId: number; ip: string; factor: SecondFactor; by: AuditContext; purpose: CodeCheckPurpose },
   now = new Date(),
 ): Promise<SecondFactorResult> {
   const { userId, ip, factor } = input;
+  // Never the code typed: a wrong one may be one digit from right, a right one is spent.
+  const recordFailure = (reason: 'throttled' | 'wrong_code' | 'replayed_code') =>
+    recordAudit(db, {
+      ...input.by,
+      action: input.purpose === 'sign_in' ? 'auth.login_failed' : 'user.twofa_code_failed',
+      object: { type: 'user', id: userId },
+      summary: { after: { step: 'code', reason } },
+    });
   const since = new Date(now.getTime() - FAILURE_WINDOW_MS).toISOString();
   const unlockAt = await db.transaction(async (trx) => {
     if ((await countRecentCodeFailures(trx, userId, ip, since)) >= MAX_FAILURES) {
@@ -115,17 +131,21 @@ export async function verifySecondFactor(
     return null;
   });
   if (unlockAt !== null) {
-    // AUDIT: two_factor.failed user (throttled)
+    await recordFailure('throttled');
     return { ok: false, reason: 'throttled', retryMinutes: Math.max(1, Math.ceil((unlockAt - now.getTime()) / 60000)) };
   }
 
   const outcome = await checkFactor(db, key, userId, factor, now);
   if (outcome === 'wrongCode' || outcome === 'replayed') {
-    // AUDIT: two_factor.failed user
+    await recordFailure(outcome === 'replayed' ? 'replayed_code' : 'wrong_code');
     return { ok: false, reason: outcome };
   }
-  await clearCodeFailures(db, userId, ip);
   const usedRecoveryCode = outcome === 'recoveryCode';
+  await db.transaction(async (trx) => {
+    await clearCodeFailures(trx, userId, ip);
+    if (input.purpose !== 'sign_in') return;
+    await recordAudit(trx, { ...input.by, action: 'auth.login_succeeded', object: { type: 'user', id: userId }, summary: { after: { secondFactor: usedRecoveryCode ? 'recovery_code' : 'app' } } });
+  });
   return { ok: true, usedRecoveryCode, recoveryCodesLeft: usedRecoveryCode ? await countUnusedRecoveryCodes(db, userId) : 0 };
 }
 
@@ -146,12 +166,19 @@ export type NewRecoveryCodesResult = { ok: true; recoveryCodes: string[] } | Exc
  * takes a current code from the app, checked like the sign-in code step (throttled, no replay): a stolen session
  * alone must not be able to mint a second factor of its own.
  */
-export async function renewRecoveryCodes(db: Knex, key: Buffer, input: { userId: number; ip: string; code: string }, now = new Date()): Promise<NewRecoveryCodesResult> {
-  const checked = await verifySecondFactor(db, key, { userId: input.userId, ip: input.ip, factor: { kind: 'totp', code: input.code } }, now);
+export async function renewRecoveryCodes(
+  db: Knex,
+  key: Buffer,
+  input: { userId: number; ip: string; code: string; by: AuditContext },
+  now = new Date(),
+): Promise<NewRecoveryCodesResult> {
+  const checked = await verifySecondFactor(db, key, { userId: input.userId, ip: input.ip, factor: { kind: 'totp', code: input.code }, by: input.by, purpose: 'renewal' }, now);
   if (!checked.ok) return checked;
   const recoveryCodes = newRecoveryCodes();
-  await db.transaction((trx) => replaceRecoveryCodes(trx, input.userId, recoveryCodes.map((c) => hashRecoveryCode(normaliseRecoveryCode(c)!))));
-  // AUDIT: two_factor.recovery_codes_renewed user
+  await db.transaction(async (trx) => {
+    await replaceRecoveryCodes(trx, input.userId, recoveryCodes.map((c) => hashRecoveryCode(normaliseRecoveryCode(c)!)));
+    await recordAudit(trx, { ...input.by, action: 'user.twofa_recovery_codes_renewed', object: { type: 'user', id: input.userId }, summary: { after: { codesIssued: recoveryCodes.length } } });
+  });
   return { ok: true, recoveryCodes };
 }
 
@@ -160,14 +187,16 @@ export async function renewRecoveryCodes(db: Knex, key: Buffer, input: { userId:
  * recovery codes and the code failures go. The user signs in with the password alone until they enrol again (or
  * at once, if admins are required to have it). Admins cannot reset their own: that needs a second person.
  */
-export async function resetTwoFactor(db: Knex, actorId: number, userId: number): Promise<boolean> {
-  if (actorId === userId) throw new HttpError(409, 'twoFactor.errors.resetOwn');
+export async function resetTwoFactor(db: Knex, by: AuditContext, userId: number): Promise<boolean> {
+  if (by.actor.userId === userId) throw new HttpError(409, 'twoFactor.errors.resetOwn');
   return db.transaction(async (trx) => {
-    if (!(await findUserById(trx, userId))) throw new HttpError(404, 'errors.notFound');
+    const user = await findUserById(trx, userId);
+    if (!user) throw new HttpError(404, 'errors.notFound');
     const removed = await deleteTotpCredential(trx, userId);
     await deleteRecoveryCodes(trx, userId);
     await deleteUserCodeAttempts(trx, userId);
-    // AUDIT: two_factor.reset user
+    // Recorded even when it was off: the admin pressed reset, and the record says what was there.
+    await recordAudit(trx, { ...by, action: 'user.twofa_reset', object: { type: 'user', id: userId }, summary: { before: { username: user.username, twoFactor: removed > 0 ? 'on' : 'off' }, after: { twoFactor: 'off' } } });
     return removed > 0;
   });
 }

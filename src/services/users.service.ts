@@ -22,13 +22,18 @@ export async function createUser(db: Knex, input: { username: string; password: 
  * so that a user resetting their own password can keep the session they did it from.
  */
 export async function resetPassword(db: Knex, userId: number, password: string, by: AuditContext = SYSTEM_CONTEXT): Promise<number> {
+  return setPassword(db, userId, password, by, 'user.password_reset');
+}
+
+/** An admin's reset and a user's own change write the same way; the audit log tells them apart by the action. */
+async function setPassword(db: Knex, userId: number, password: string, by: AuditContext, action: 'user.password_reset' | 'user.password_changed'): Promise<number> {
   const passwordHash = await hashPassword(password);
   return db.transaction(async (trx) => {
     const user = await findUserById(trx, userId);
     if (!user) throw new HttpError(404, 'errors.notFound');
     await updateUser(trx, userId, { passwordHash, endSessions: true });
     // The fact only: which password it was, old or new, is never written anywhere but as its hash in users.
-    await recordAudit(trx, { ...by, action: 'user.password_reset', object: { type: 'user', id: userId }, summary: { after: { username: user.username, sessionsEnded: true } } });
+    await recordAudit(trx, { ...by, action, object: { type: 'user', id: userId }, summary: { after: { username: user.username, sessionsEnded: true } } });
     return (await findUserById(trx, userId))!.sessionGeneration;
   });
 }
@@ -38,10 +43,10 @@ export async function resetPassword(db: Knex, userId: number, password: string, 
  * enough to take the account over. Returns the new session generation (every session of the user ends but the one
  * the caller re-stamps), or null when the current password is wrong.
  */
-export async function changeOwnPassword(db: Knex, user: { id: number; username: string }, current: string, password: string): Promise<number | null> {
+export async function changeOwnPassword(db: Knex, user: { id: number; username: string }, current: string, password: string, by: AuditContext = SYSTEM_CONTEXT): Promise<number | null> {
   const found = await findUserWithHash(db, user.username);
   if (!found || found.id !== user.id || !(await verifyPassword(found.passwordHash, current))) return null;
-  return resetPassword(db, user.id, password);
+  return setPassword(db, user.id, password, by, 'user.password_changed');
 }
 
 /**
