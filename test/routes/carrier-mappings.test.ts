@@ -67,8 +67,11 @@ test('a task whose template has no provider template on its cloud account is ref
   // Mapped on the template's mapping page: the same draft goes through.
   const saved = await postForm(admin, `/templates/${plainId}/mappings`, { account_id: String(txId), provider_ref: '1234567', param_names: '' }, `/templates/${plainId}/mappings`);
   expect(saved.status).toBe(303);
-  expect((await confirm(id)).status).toBe(303);
-  expect((await t.db('tasks').where({ id }).first()).carrier_account_id).toBe(txId);
+  const confirmed = await confirm(id);
+  expect(confirmed.status).toBe(303);
+  // The confirm gives the draft its task id.
+  const taskId = confirmed.headers.location.split('/')[2];
+  expect((await t.db('tasks').where({ id: taskId }).first()).carrier_account_id).toBe(txId);
   await routeNotificationTo(stubId);
 });
 
