@@ -13,10 +13,11 @@
  */
 import { fail, ImportFailure, type ImportFormat, type ImportLimits, type ParsedFile, type ProgressListener } from './import-types';
 import { detectContent, extensionOf, formatFromName } from './file-type';
-import { contentTypesFor, guardXlsx } from './xlsx-guard';
+import { contentTypesFor, guardXlsxParts } from './xlsx-guard';
 import { zipSubset } from './zip-subset';
 import type { ZipEntry } from './zip-directory';
-import { readSheetRows } from './sheet-read';
+import { readSheetRows, sheetRowsToRead } from './sheet-read';
+import { readXlsxSheet } from './xlsx-sheet-reader';
 import { decodeText, isReadableText } from './text-decode';
 import { parseCsv } from './csv-parse';
 import { isBlankRow, RowCollector } from './row-collector';
@@ -53,13 +54,22 @@ function readText(buf: Buffer, format: 'csv' | 'txt', collector: RowCollector): 
   else readTxt(text, collector);
 }
 
-/** The workbook as SheetJS is to read it: only the parts guardXlsx found needed, so padding is never unpacked. */
-function onlyNeededParts(buf: Buffer, entries: readonly ZipEntry[], limits: ImportLimits): Buffer {
-  const needed = guardXlsx(buf, entries, limits);
+/** The workbook as SheetJS is to read it: only the parts the guard found needed, so padding is never unpacked. */
+function onlyNeededParts(buf: Buffer, entries: readonly ZipEntry[], needed: readonly ZipEntry[]): Buffer {
   if (needed.length === entries.length) return buf;
   const contentTypes = contentTypesFor(buf, entries, needed);
   const replaced = new Map(contentTypes ? [['[Content_Types].xml', contentTypes]] : []);
   return zipSubset(buf, needed, replaced) ?? fail('corrupt', { reason: 'damaged_zip' });
+}
+
+/**
+ * An .xlsx: the sheet reader (xlsx-sheet-reader.ts) over the parts the guard unpacked, or SheetJS for a package
+ * it does not read (no workbook part, ISO date cells).
+ */
+function readXlsx(buf: Buffer, entries: readonly ZipEntry[], limits: ImportLimits, collector: RowCollector): { truncated: boolean } {
+  const { needed, parts } = guardXlsxParts(buf, entries, limits);
+  const streamed = parts ? readXlsxSheet(parts, sheetRowsToRead(limits.maxRows), collector) : null;
+  return streamed ?? readSheetRows(onlyNeededParts(buf, entries, needed), limits.maxRows, collector);
 }
 
 function parse(buf: Buffer, fileName: string, limits: ImportLimits, onProgress?: ProgressListener): Extract<ParsedFile, { ok: true }> {
@@ -78,7 +88,7 @@ function parse(buf: Buffer, fileName: string, limits: ImportLimits, onProgress?:
       fail('encrypted');
     case 'xlsx':
       expectSpreadsheet(declared, 'xlsx');
-      ({ truncated } = readSheetRows(onlyNeededParts(buf, detected.entries, limits), limits.maxRows, collector));
+      ({ truncated } = readXlsx(buf, detected.entries, limits, collector));
       format = 'xlsx';
       break;
     case 'xls':

@@ -68,12 +68,17 @@ function readWorkbook(buf: Buffer, sheetRows: number): XLSX.WorkBook {
   }
 }
 
+/** The header, the limit and the counting slack: rows past this are not read. */
+export function sheetRowsToRead(maxRows: number): number {
+  return maxRows + 2 + countingSlack(maxRows);
+}
+
 /**
  * Feeds the first sheet's rows to the collector. Reads at most the counting slack past the limit (plus the header),
  * so an oversized sheet is not loaded whole; returns whether rows were left unread.
  */
-export function readSheetRows(buf: Buffer, maxRows: number, collector: RowCollector): { truncated: boolean } {
-  const workbook = readWorkbook(buf, maxRows + 2 + countingSlack(maxRows));
+export function readSheetRows(buf: Buffer, maxRows: number, collector: Pick<RowCollector, 'add' | 'skip'>): { truncated: boolean } {
+  const workbook = readWorkbook(buf, sheetRowsToRead(maxRows));
   const name = workbook.SheetNames[0];
   const sheet = name === undefined ? undefined : workbook.Sheets[name];
   const data = (sheet?.['!data'] ?? []) as (XLSX.CellObject[] | undefined)[];
