@@ -90,8 +90,8 @@ export function readNumberFormats(stylesXml: string | null, workbookXml: string 
 }
 
 /** The text SheetJS gives a numeric cell of style `style` (read with `dateNF`, see sheet-read.ts); none if it fails. */
-export function formattedNumber(value: number, style: number | undefined, formats: NumberFormats, dateNF: string): string | undefined {
-  const id = style === undefined ? 0 : (formats.formatOfStyle[style] ?? 0);
+export function formattedNumber(value: number, style: number, formats: NumberFormats, dateNF: string): string | undefined {
+  const id = style < 0 ? 0 : (formats.formatOfStyle[style] ?? 0);
   if (id === 0) return generalNumber(value);
   const code = formats.codes.get(id);
   try {

@@ -49,15 +49,43 @@ export function stringItemText(body: string): string {
   return '';
 }
 
-const SST = /<(?:\w+:)?sst\b[^>]*>([\s\S]*)<\/(?:\w+:)?sst>/;
+const SST_OPEN = /<(?:\w+:)?sst\b[^>]*>/;
 const ITEM_START = /<(?:\w+:)?(?:si|sstItem)>/g;
 const ITEM_END = /<\/(?:\w+:)?(?:si|sstItem)>/;
+
+/** `<si><t>text</t></si>` with nothing else, as Excel and SheetJS write nearly every item: read without a regex. */
+function plainItems(body: string): string[] | null {
+  const out: string[] = [];
+  let at = 0;
+  for (;;) {
+    const open = body.indexOf('<si>', at);
+    if (open < 0) break;
+    const close = body.indexOf('</si>', open);
+    if (close < 0) return null;
+    const textOpen = body.indexOf('>', open + 4);
+    if (!body.startsWith('<t', open + 4) || (body.charCodeAt(open + 6) !== 62 && body.charCodeAt(open + 6) !== 32)) return null;
+    if (!body.startsWith('</t>', close - 4) || body.lastIndexOf('<', close - 5) !== open + 4) return null;
+    const text = body.slice(textOpen + 1, close - 4);
+    out.push(text.indexOf('&') < 0 && text.indexOf('_x') < 0 && text.indexOf('_X') < 0 && text.indexOf('\r') < 0 && text.indexOf('<') < 0 ? text : unescapeXml(text, true));
+    at = close + 5;
+  }
+  if (body.slice(at).trim() !== '') return null;
+  // As in SheetJS, the piece after the last item counts as one more (empty) string.
+  out.push('');
+  return out;
+}
 
 /** The shared string table (`xl/sharedStrings.xml`), in order. */
 export function readSharedStrings(xml: string | null): string[] {
   if (!xml) return [];
-  const body = SST.exec(xml)?.[1];
-  if (body === undefined) return [];
+  const open = SST_OPEN.exec(xml);
+  if (!open) return [];
+  const start = open.index + open[0].length;
+  const end = xml.lastIndexOf('</', xml.lastIndexOf('sst>'));
+  if (end < start) return [];
+  const body = xml.slice(start, end);
+  const plain = plainItems(body);
+  if (plain) return plain;
   const items = body.replace(ITEM_START, '').split(ITEM_END);
   const out = new Array<string>(items.length);
   // As in SheetJS, the piece after the last item counts as one more (empty) string.
