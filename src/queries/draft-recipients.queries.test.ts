@@ -79,3 +79,21 @@ test('deleting the draft deletes its recipients (foreign key cascade)', async ()
   await t.db('tasks').where({ id: T1 }).delete();
   expect(await t.db('draft_recipients').count({ n: '*' })).toEqual([{ n: 0 }]);
 });
+
+test('the move (INSERT … SELECT through json_each on SQLite) keeps every parameter text exactly as JSON.stringify wrote it', async () => {
+  const odd = ['back\\slash', 'line\nbreak', 'bell\u0007', '"quoted"', 'sep\u2028arator', '</script>', '', ' 12 ', '😀中文', '\\u0041'];
+  const input: ValidRecipient[] = odd.map((param, i) => ({
+    rowNumber: i + 2,
+    phone: `1390013${String(i).padStart(4, '0')}`,
+    params: [param, String(i)],
+    message: `m${i}`,
+    chars: 2,
+    segments: 1,
+  }));
+  const T1 = await draft();
+  await store(T1, input);
+  expect(await t.db.transaction((trx) => moveDraftRecipients(trx, T1))).toBe(odd.length);
+  const stored = await t.db('messages').where({ task_id: T1 }).orderBy('id').select('row_number', 'phone', 'params', 'content', 'chars', 'segments');
+  expect(stored).toEqual(asMessages(input));
+  expect(stored.map((r) => JSON.parse(r.params as string)[0])).toEqual(odd);
+});
