@@ -26,7 +26,8 @@ import { runOptOutCheckCase } from './opt-outs.bench';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const TARGET = { xlsxRatio: 1.3, csvMs: 1000, rssMb: 400, p95Ms: 100 };
+/** Issue 15's table (100,000 rows): upload → check page shown, and the confirm; issue 3's RSS and latency. */
+const TARGET = { xlsxMs: 1000, xlsxRatio: 0.75, csvMs: 400, confirmMs: 400, rssMb: 400, p95Ms: 100 };
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -92,7 +93,7 @@ async function oneImport(s: ProcessServer, kind: Kind, buf: Buffer, name: string
   await settle();
   const rss = new RssSampler(20, s.pid).start();
   const probe = probed ? new LatencyProbe(s.admin, '/tasks', 10).start() : undefined;
-  const result = await postImport(s, buf, name, { sendAt: sendAt(s) });
+  const result = await postImport(s, buf, name, { sendAt: sendAt(s), showCheckPage: true });
   const latencies = probe ? await probe.stop() : [];
   const mem = rss.stop();
   into.rss.push(mem);
@@ -139,20 +140,21 @@ function summary(kind: Kind, r: KindResult, idleRssMb: number): { rows: Cell[][]
   const lat = latencyStats(r.latencies, r.errors, NaN);
   const part = (k: keyof FloorRun['parts']) => fmtMs(median(r.floor.map((f) => f.parts[k])));
   const list = (xs: number[]) => `[${xs.map((m) => m.toFixed(0)).join(', ')}]`;
-  const importOk = kind === 'xlsx' ? ratio <= TARGET.xlsxRatio : imp < TARGET.csvMs;
+  const importOk = kind === 'xlsx' ? ratio <= TARGET.xlsxRatio && imp <= TARGET.xlsxMs : imp <= TARGET.csvMs;
+  const confirm = median(r.confirmMs);
   const rows: Cell[][] = [
-    [kind, 'import wall time (upload → 303), median, alone', `${fmtMs(imp)}  ${list(r.importMs)}`, kind === 'xlsx' ? `≤ ${TARGET.xlsxRatio}× floor` : `< ${fmtMs(TARGET.csvMs)}`, verdict(importOk)],
+    [kind, 'import wall time (upload → check page shown), median, alone', `${fmtMs(imp)}  ${list(r.importMs)}`, kind === 'xlsx' ? `≤ ${fmtMs(TARGET.xlsxMs)} and ≤ ${TARGET.xlsxRatio}× floor` : `≤ ${fmtMs(TARGET.csvMs)}`, verdict(importOk)],
     [kind, '  same, while GET /tasks is hit', `${fmtMs(median(r.probedMs))}  ${list(r.probedMs)}`, '(info)', ''],
-    [kind, `confirm of that draft (${ROWS.toLocaleString('en')} rows into messages), median`, `${fmtMs(median(r.confirmMs))}  ${list(r.confirmMs)}`, '(info)', ''],
+    [kind, `confirm of that draft (${ROWS.toLocaleString('en')} rows into messages), median`, `${fmtMs(confirm)}  ${list(r.confirmMs)}`, `≤ ${fmtMs(TARGET.confirmMs)}`, verdict(confirm <= TARGET.confirmMs)],
     [kind, 'floor (read + check + raw insert), median', `${fmtMs(floor)}  ${list(r.floor.map((f) => f.totalMs))}`, '', ''],
     [kind, '  floor parts: read / rows / check / insert', `${part('read')} / ${part('rows')} / ${part('check')} / ${part('insert')}`, '', ''],
-    [kind, 'ratio import / floor', fmtRatio(ratio), kind === 'xlsx' ? `≤ ${TARGET.xlsxRatio}×` : '(info)', kind === 'xlsx' ? verdict(importOk) : ''],
+    [kind, 'ratio import / floor', fmtRatio(ratio), kind === 'xlsx' ? `≤ ${TARGET.xlsxRatio}×` : '(info)', kind === 'xlsx' ? verdict(ratio <= TARGET.xlsxRatio) : ''],
     [kind, `app peak RSS during import (incl. worker), all ${r.rss.length} imports`, `${fmtMb(peak)} (+${fmtMb(peak - idleRssMb)} over idle)`, `< ${TARGET.rssMb} MB`, verdict(peak < TARGET.rssMb)],
     [kind, '  app RSS as each import began, min – max; most growth during one', `${fmtMb(Math.min(...began))} – ${fmtMb(Math.max(...began))}; +${fmtMb(ownGrowth)}`, '(info)', ''],
     [kind, 'app peak RSS during confirm', `${fmtMb(confirmPeak)} (+${fmtMb(confirmPeak - idleRssMb)} over idle)`, '(info)', ''],
     [kind, 'GET /tasks during import p50 / p95 / max', `${fmtMs(lat.p50)} / ${fmtMs(lat.p95)} / ${fmtMs(lat.max)} (n=${lat.count}, errors ${lat.errors}${r.firstError ? `: ${r.firstError}` : ''})`, `p95 < ${TARGET.p95Ms} ms`, verdict(lat.p95 < TARGET.p95Ms)],
   ];
-  return { rows, pass: [importOk, peak < TARGET.rssMb, lat.p95 < TARGET.p95Ms] };
+  return { rows, pass: [importOk, confirm <= TARGET.confirmMs, peak < TARGET.rssMb, lat.p95 < TARGET.p95Ms] };
 }
 
 /** The import suite (issue 3); prints its table. */
