@@ -23,6 +23,7 @@ import { fmtMb, fmtMs, fmtRatio, log, table, verdict, type Cell } from './report
 import { generateInputsInChild, SIGNATURE, TEMPLATE_2VARS } from './inputs';
 import { startScriptEnv } from '../helpers/app-process';
 import { runOptOutCheckCase } from './opt-outs.bench';
+import { runMillionCases } from './imports-million.bench';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -241,4 +242,6 @@ export async function runImportsBench(): Promise<void> {
   log(`${pass.filter(Boolean).length}/${pass.length} per-file targets met; load average now ${loadavg()}; bench took ${((performance.now() - started) / 1000).toFixed(1)} s`);
   // Issue 14: the opt-out check's share of an import, against these HTTP imports too.
   await runOptOutCheckCase({ csv: median(results.csv.importMs), xlsx: median(results.xlsx.importMs) });
+  // Issue 15: a million rows per task.
+  await runMillionCases();
 }
