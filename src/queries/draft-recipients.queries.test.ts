@@ -1,6 +1,7 @@
 import { makeTestApp, addUser, type TestApp } from '../../test/helpers/app';
 import { insertTaskRow } from '../../test/helpers/task-rows';
 import { draftRecipientChunks, firstDraftRecipient, insertDraftRecipients, moveDraftRecipients } from './draft-recipients.queries';
+import { withMoveCache } from './draft-recipients.sqlite.queries';
 import type { NewMessage } from './messages.queries';
 import { packRecipients } from '../drafts/recipient-chunks';
 import type { ValidRecipient } from '../sms/recipient-check';
@@ -96,4 +97,17 @@ test('the move (INSERT … SELECT through json_each on SQLite) keeps every param
   const stored = await t.db('messages').where({ task_id: T1 }).orderBy('id').select('row_number', 'phone', 'params', 'content', 'chars', 'segments');
   expect(stored).toEqual(asMessages(input));
   expect(stored.map((r) => JSON.parse(r.params as string)[0])).toEqual(odd);
+});
+
+test('a big move runs with a bigger page cache and gives the connection its own back', async () => {
+  const sizes = await t.db.transaction(async (trx) => {
+    const before = ((await trx.raw('PRAGMA cache_size')) as { cache_size: number }[])[0].cache_size;
+    const inside = await withMoveCache(trx, 41, async () => ((await trx.raw('PRAGMA cache_size')) as { cache_size: number }[])[0].cache_size);
+    const small = await withMoveCache(trx, 40, async () => ((await trx.raw('PRAGMA cache_size')) as { cache_size: number }[])[0].cache_size);
+    const after = ((await trx.raw('PRAGMA cache_size')) as { cache_size: number }[])[0].cache_size;
+    return { before, inside, small, after };
+  });
+  expect(sizes.inside).toBe(-131_072);
+  expect(sizes.small).toBe(sizes.before);
+  expect(sizes.after).toBe(sizes.before);
 });

@@ -2,7 +2,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import { insertMessages, type MessageRow, type NewMessage } from './messages.queries';
 import { parseChunk, type PackedRow } from '../drafts/recipient-chunks';
-import { isSqlite, moveDraftChunkSqlite } from './draft-recipients.sqlite.queries';
+import { isSqlite, moveDraftChunkSqlite, withMoveCache } from './draft-recipients.sqlite.queries';
 
 /**
  * A draft's checked recipients live here, in chunks of JSON rows (src/drafts/recipient-chunks.ts), until the draft
@@ -45,10 +45,12 @@ export async function moveDraftRecipients(trx: Knex, taskId: string): Promise<nu
     // Issue 15: a chunk per statement, the rows never leaving SQLite (draft-recipients.sqlite.queries.ts); between
     // chunks (5,000 rows, a few ms each) requests that need no database go on.
     const chunks = (await trx('draft_recipients').where({ task_id: taskId }).orderBy('chunk').pluck('chunk')) as number[];
-    for (const chunk of chunks) {
-      moved += await moveDraftChunkSqlite(trx, taskId, chunk);
-      await yieldToLoop();
-    }
+    await withMoveCache(trx, chunks.length, async () => {
+      for (const chunk of chunks) {
+        moved += await moveDraftChunkSqlite(trx, taskId, chunk);
+        await yieldToLoop();
+      }
+    });
     await trx('draft_recipients').where({ task_id: taskId }).delete();
     return moved;
   }
