@@ -10,6 +10,8 @@ import { readXlsxSheet, type RowSink } from './xlsx-sheet-reader';
 import { guardXlsxParts } from './xlsx-guard';
 import { readZipDirectory } from './zip-directory';
 import { generalNumber } from './xlsx-number-format';
+import { parseImportBuffer } from './import-parse';
+import { checkRecipients } from '../sms/recipient-check';
 import { SAMPLES_DIR, recipientRows, xlsxFromXml, xlsxOf } from '../../test/fixtures/imports/build';
 
 type Recorded = ['add', unknown[]] | ['skip', number];
@@ -216,4 +218,19 @@ describe('generalNumber (Excel\'s "General", as SheetJS shows it)', () => {
       expect(generalNumber(v)).toBe(XLSX.SSF.format(0, v));
     },
   );
+});
+
+describe('what the check makes of the reader\'s cells', () => {
+  it('still refuses a phone shown in scientific notation and gives a long number parameter its digits', () => {
+    const buf = xlsxOf([
+      ['手机号码', '{1}'],
+      ['1.38E+10', 'a'],
+      [13800138000, 1380013800138000],
+    ]);
+    const parsed = parseImportBuffer(buf, 'list.xlsx', LIMITS);
+    if (!parsed.ok) throw new Error(parsed.error.code);
+    const report = checkRecipients(parsed.rows, { signature: '测试', templateContent: '验证码{1}' });
+    expect(report.invalid.map((r) => [r.rowNumber, r.problem])).toEqual([[2, { code: 'phone', reason: 'scientific' }]]);
+    expect(report.valid.map((r) => [r.rowNumber, r.phone, r.params])).toEqual([[3, '13800138000', ['1380013800138000']]]);
+  });
 });
