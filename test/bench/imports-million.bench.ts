@@ -51,6 +51,8 @@ export async function runMillionCases(): Promise<Cell[][]> {
     const confirmMem = confirmRss.stop();
     const lat = latencyStats(await probe.stop(), probe.errorCount, NaN);
     log(`  confirm: ${fmtMs(confirm.ms)}, GET /tasks meanwhile n=${lat.count} p50 ${fmtMs(lat.p50)} p95 ${fmtMs(lat.p95)} max ${fmtMs(lat.max)}, app RSS peak ${fmtMb(confirmMem.peakMb)}`);
+    const [{ n: moved }] = (await s.db('messages').where({ task_id: confirm.taskId }).count({ n: '*' })) as { n: number }[];
+    if (Number(moved) !== ROWS) throw new Error(`the confirm moved ${moved} of ${ROWS} recipients into messages`);
     await dropDraft(s, confirm.taskId);
 
     const csv = await importOnce(s, inputs.csvPath);
