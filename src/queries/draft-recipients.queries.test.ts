@@ -1,7 +1,7 @@
 import { makeTestApp, addUser, type TestApp } from '../../test/helpers/app';
 import { insertTaskRow } from '../../test/helpers/task-rows';
 import { draftRecipientChunks, firstDraftRecipient, insertDraftRecipients, moveDraftRecipients } from './draft-recipients.queries';
-import { moveDraftChunkSqlite, moveSliceRows, withMoveCache } from './draft-recipients.sqlite.queries';
+import { withMoveCache } from './draft-recipients.sqlite.queries';
 import type { NewMessage } from './messages.queries';
 import { packRecipients } from '../drafts/recipient-chunks';
 import type { ValidRecipient } from '../sms/recipient-check';
@@ -110,24 +110,4 @@ test('a big move runs with a bigger page cache and gives the connection its own 
   expect(sizes.inside).toBe(-131_072);
   expect(sizes.small).toBe(sizes.before);
   expect(sizes.after).toBe(sizes.before);
-});
-
-test('a chunk moved in slices (as a big move does) gives the same rows in the same order', async () => {
-  const input = valid(7_001);
-  const T1 = await draft();
-  await store(T1, input);
-  const moved = await t.db.transaction(async (trx) => {
-    let n = await moveDraftChunkSqlite(trx, T1, 0, 0, 1000);
-    n += await moveDraftChunkSqlite(trx, T1, 0, 1000, 2000);
-    n += await moveDraftChunkSqlite(trx, T1, 0, 2000, 5000);
-    n += await moveDraftChunkSqlite(trx, T1, 0, 5000, 6000);
-    n += await moveDraftChunkSqlite(trx, T1, 1, 0, 1000);
-    n += await moveDraftChunkSqlite(trx, T1, 1, 1000, 2000);
-    n += await moveDraftChunkSqlite(trx, T1, 1, 2000, 3000);
-    return n;
-  });
-  expect(moved).toBe(7_001);
-  expect(moveSliceRows(41)).toBe(1000);
-  const stored = await t.db('messages').where({ task_id: T1 }).orderBy('id').select('row_number', 'phone', 'params', 'content', 'chars', 'segments');
-  expect(stored).toEqual(asMessages(input));
 });

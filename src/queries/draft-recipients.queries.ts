@@ -1,8 +1,8 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import { insertMessages, type MessageRow, type NewMessage } from './messages.queries';
-import { CHUNK_ROWS, parseChunk, type PackedRow } from '../drafts/recipient-chunks';
-import { isSqlite, moveDraftChunkSqlite, moveSliceRows, withMoveCache } from './draft-recipients.sqlite.queries';
+import { parseChunk, type PackedRow } from '../drafts/recipient-chunks';
+import { isSqlite, moveDraftChunkSqlite, withMoveCache } from './draft-recipients.sqlite.queries';
 
 /**
  * A draft's checked recipients live here, in chunks of JSON rows (src/drafts/recipient-chunks.ts), until the draft
@@ -42,18 +42,13 @@ const INSERT_SLICE = 1000;
 export async function moveDraftRecipients(trx: Knex, taskId: string): Promise<number> {
   let moved = 0;
   if (isSqlite(trx)) {
-    // Issue 15: a chunk (or, in a big move, a slice of 1,000 rows) per statement, the rows never leaving SQLite
-    // (draft-recipients.sqlite.queries.ts); between statements requests that need no database go on.
+    // Issue 15: a chunk per statement, the rows never leaving SQLite (draft-recipients.sqlite.queries.ts); between
+    // chunks (5,000 rows, a few ms each) requests that need no database go on.
     const chunks = (await trx('draft_recipients').where({ task_id: taskId }).orderBy('chunk').pluck('chunk')) as number[];
-    const slice = moveSliceRows(chunks.length);
     await withMoveCache(trx, chunks.length, async () => {
       for (const chunk of chunks) {
-        for (let from = 0; ; from += slice) {
-          const rows = await moveDraftChunkSqlite(trx, taskId, chunk, from, from + slice);
-          moved += rows;
-          await yieldToLoop();
-          if (rows < slice || from + slice >= CHUNK_ROWS) break;
-        }
+        moved += await moveDraftChunkSqlite(trx, taskId, chunk);
+        await yieldToLoop();
       }
     });
     await trx('draft_recipients').where({ task_id: taskId }).delete();

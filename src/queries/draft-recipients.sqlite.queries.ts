@@ -13,25 +13,13 @@ const MOVE_CHUNK_SQL = `
 INSERT INTO messages (task_id, row_number, phone, params, content, chars, segments, status)
 SELECT ?, r.value ->> 0, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4, r.value ->> 5, 'pending'
 FROM draft_recipients d, json_each(CAST(d.rows AS TEXT)) r
-WHERE d.task_id = ? AND d.chunk = ? AND r.key >= ? AND r.key < ?
+WHERE d.task_id = ? AND d.chunk = ?
 ORDER BY r.key`;
 
-/**
- * Moves rows `from` to `to` (exclusive, by their place in the chunk) of one chunk of the task's draft recipients into
- * its `messages`, in the chunk's order; returns how many.
- */
-export async function moveDraftChunkSqlite(trx: Knex, taskId: string, chunk: number, from = 0, to = Number.MAX_SAFE_INTEGER): Promise<number> {
-  const result = (await trx.raw(MOVE_CHUNK_SQL, [taskId, taskId, chunk, from, to])) as { changes?: number } | undefined;
+/** Moves one chunk of the task's draft recipients into its `messages`, in the chunk's order; returns how many. */
+export async function moveDraftChunkSqlite(trx: Knex, taskId: string, chunk: number): Promise<number> {
+  const result = (await trx.raw(MOVE_CHUNK_SQL, [taskId, taskId, chunk])) as { changes?: number } | undefined;
   return result?.changes ?? 0;
-}
-
-/**
- * Rows per statement in a big move. Each statement holds the event loop (better-sqlite3 is synchronous), and as the
- * phone-keyed indexes grow a 5,000-row statement takes over 100 ms at 1,000,000 rows; 1,000 rows keep it near 25 ms.
- * A small move keeps whole chunks: its statements are short, and each slice reads its chunk's JSON again.
- */
-export function moveSliceRows(chunks: number): number {
-  return chunks > LARGE_MOVE_CHUNKS ? 1000 : Number.MAX_SAFE_INTEGER;
 }
 
 export function isSqlite(db: Knex): boolean {
