@@ -1,4 +1,4 @@
-import { CHUNK_ROWS, packRecipients, parseChunk } from './recipient-chunks';
+import { CHUNK_ROWS, packRecipients, parseChunk, RecipientPacker } from './recipient-chunks';
 import type { ValidRecipient } from '../sms/recipient-check';
 
 const valid = (n: number): ValidRecipient[] =>
@@ -13,4 +13,26 @@ test.each([0, 1, CHUNK_ROWS, CHUNK_ROWS + 1, 3 * CHUNK_ROWS - 1])('%i recipients
   const rows = packed.chunks.map(parseChunk);
   expect(rows.slice(0, -1).every((c) => c.length === CHUNK_ROWS)).toBe(true);
   expect(rows.flat()).toEqual(input.map((r) => [r.rowNumber, r.phone, r.params, r.message, r.chars, r.segments]));
+});
+
+describe('RecipientPacker (issue 15: packed as they are checked)', () => {
+  it('hands on the same chunks, numbers and totals as packRecipients, each chunk as soon as it is full', () => {
+    const list = Array.from({ length: 12_001 }, (_, i) => ({
+      rowNumber: i + 2,
+      phone: `1380013${String(i).padStart(4, '0')}`,
+      params: [`p${i}`],
+      message: `m${i}`,
+      chars: 10 + (i % 5),
+      segments: 1,
+    }));
+    const chunks: Buffer[] = [];
+    const packer = new RecipientPacker((chunk) => chunks.push(chunk));
+    list.slice(0, CHUNK_ROWS).forEach((r) => packer.add(r));
+    expect(chunks).toHaveLength(1);
+    list.slice(CHUNK_ROWS).forEach((r) => packer.add(r));
+    const rest = packer.finish();
+    const whole = packRecipients(list);
+    expect(chunks).toEqual(whole.chunks);
+    expect(rest).toEqual({ count: whole.count, totalChars: whole.totalChars, phones: whole.phones });
+  });
 });

@@ -44,6 +44,40 @@ export function packRecipients(valid: readonly ValidRecipient[]): PackedRecipien
   return { count: valid.length, totalChars, chunks, phones: valid.map((r) => r.phone).join('\n') };
 }
 
+/**
+ * Packs recipients as they are checked (issue 15), handing each full chunk on at once: the import worker sends it
+ * to the main thread while it reads on, so no list of every recipient is held. Same chunks as packRecipients.
+ */
+export class RecipientPacker {
+  private rows: PackedRow[] = [];
+  /** The numbers of each chunk already handed on, one string a chunk (a million short strings weigh 40 MB more). */
+  private readonly phones: string[] = [];
+  private count = 0;
+  private totalChars = 0;
+
+  constructor(private readonly onChunk: (chunk: Buffer) => void) {}
+
+  add(r: ValidRecipient): void {
+    this.rows.push(packRow(r));
+    this.count += 1;
+    this.totalChars += r.chars;
+    if (this.rows.length === CHUNK_ROWS) this.flush();
+  }
+
+  private flush(): void {
+    if (this.rows.length === 0) return;
+    this.onChunk(Buffer.from(JSON.stringify(this.rows), 'utf8'));
+    this.phones.push(this.rows.map((r) => r[1]).join('\n'));
+    this.rows = [];
+  }
+
+  /** Hands on the last chunk; what a PackedRecipients holds besides its chunks. */
+  finish(): Omit<PackedRecipients, 'chunks'> {
+    this.flush();
+    return { count: this.count, totalChars: this.totalChars, phones: this.phones.join('\n') };
+  }
+}
+
 export function parseChunk(bytes: Uint8Array): PackedRow[] {
   return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8')) as PackedRow[];
 }

@@ -161,7 +161,8 @@ export function progressLabel(progress: ImportProgress, t: Translate, num: (n: n
     case 'reading':
       return t('tasks.importReading');
     case 'checking':
-      return progress.total ? t('tasks.importCheckingRows', { done: num(progress.done ?? 0), total: num(progress.total) }) : t('tasks.checking');
+      if (progress.total) return t('tasks.importCheckingRows', { done: num(progress.done ?? 0), total: num(progress.total) });
+      return progress.done ? t('tasks.importCheckingSoFar', { done: num(progress.done) }) : t('tasks.checking');
     default:
       return t('tasks.checking');
   }

@@ -722,6 +722,8 @@ export const en = {
   'tasks.importWaitingAhead': 'Waiting for other imports to finish ({ahead} before this one)…',
   'tasks.importReading': 'Reading the file…',
   'tasks.importCheckingRows': 'Checking the recipients… {done} / {total}',
+  // Issue 15: a file is read and checked together, so the rows checked are known before their total.
+  'tasks.importCheckingSoFar': 'Reading and checking the recipients… {done} so far',
   'api.errors.busy': 'Other imports are running and several are waiting: try again in a moment.',
   'errors.dbBusy': 'The database is busy with other work and could not save this just now. Nothing was saved: try again in a few seconds.',
   'errors.diskFull': 'The server’s disk is full, so nothing was saved. Tell your administrator.',

@@ -724,6 +724,8 @@ export const zhCN: Record<MessageKey, string> = {
   'tasks.importWaitingAhead': '正在等待其他导入完成（前面还有 {ahead} 个）……',
   'tasks.importReading': '正在读取文件……',
   'tasks.importCheckingRows': '正在检查号码…… {done} / {total}',
+  // Issue 15: a file is read and checked together, so the rows checked are known before their total.
+  'tasks.importCheckingSoFar': '正在读取并检查号码……已检查 {done} 个',
   'api.errors.busy': '其他导入正在进行，另有多个在排队：请稍后再试。',
   'errors.dbBusy': '数据库正忙，暂时无法保存。未保存任何内容：请几秒后重试。',
   'errors.diskFull': '服务器磁盘已满，未保存任何内容。请联系管理员。',

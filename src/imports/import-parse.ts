@@ -11,12 +11,13 @@
  *   Spaces stay inside a number ("139 0013 9000"), as everywhere in batch import.
  * - A file with nothing but blanks is `empty_file`; a file whose only non-blank row is a header is `no_rows`.
  */
-import { fail, ImportFailure, type ImportFormat, type ImportLimits, type ParsedFile, type ProgressListener } from './import-types';
+import { fail, ImportFailure, type InputRow, type ImportFormat, type ImportLimits, type ParsedFile, type ProgressListener } from './import-types';
 import { detectContent, extensionOf, formatFromName } from './file-type';
-import { contentTypesFor, guardXlsx } from './xlsx-guard';
+import { contentTypesFor, guardXlsxParts } from './xlsx-guard';
 import { zipSubset } from './zip-subset';
 import type { ZipEntry } from './zip-directory';
-import { readSheetRows } from './sheet-read';
+import { readSheetRows, sheetRowsToRead } from './sheet-read';
+import { readXlsxSheet } from './xlsx-sheet-reader';
 import { decodeText, isReadableText } from './text-decode';
 import { parseCsv } from './csv-parse';
 import { isBlankRow, RowCollector } from './row-collector';
@@ -53,16 +54,25 @@ function readText(buf: Buffer, format: 'csv' | 'txt', collector: RowCollector): 
   else readTxt(text, collector);
 }
 
-/** The workbook as SheetJS is to read it: only the parts guardXlsx found needed, so padding is never unpacked. */
-function onlyNeededParts(buf: Buffer, entries: readonly ZipEntry[], limits: ImportLimits): Buffer {
-  const needed = guardXlsx(buf, entries, limits);
+/** The workbook as SheetJS is to read it: only the parts the guard found needed, so padding is never unpacked. */
+function onlyNeededParts(buf: Buffer, entries: readonly ZipEntry[], needed: readonly ZipEntry[]): Buffer {
   if (needed.length === entries.length) return buf;
   const contentTypes = contentTypesFor(buf, entries, needed);
   const replaced = new Map(contentTypes ? [['[Content_Types].xml', contentTypes]] : []);
   return zipSubset(buf, needed, replaced) ?? fail('corrupt', { reason: 'damaged_zip' });
 }
 
-function parse(buf: Buffer, fileName: string, limits: ImportLimits, onProgress?: ProgressListener): Extract<ParsedFile, { ok: true }> {
+/**
+ * An .xlsx: the sheet reader (xlsx-sheet-reader.ts) over the parts the guard unpacked, or SheetJS for a package
+ * it does not read (no workbook part, ISO date cells).
+ */
+function readXlsx(buf: Buffer, entries: readonly ZipEntry[], limits: ImportLimits, collector: RowCollector): { truncated: boolean } {
+  const { needed, parts } = guardXlsxParts(buf, entries, limits);
+  const streamed = parts ? readXlsxSheet(parts, sheetRowsToRead(limits.maxRows), collector) : null;
+  return streamed ?? readSheetRows(onlyNeededParts(buf, entries, needed), limits.maxRows, collector);
+}
+
+function parse(buf: Buffer, fileName: string, limits: ImportLimits, onProgress?: ProgressListener, onRow?: RowListener): Extract<ParsedFile, { ok: true }> {
   const declared = formatFromName(fileName);
   if (!declared) fail('unsupported_type', { extension: extensionOf(fileName) });
   if (buf.length === 0) fail('empty_file');
@@ -70,7 +80,8 @@ function parse(buf: Buffer, fileName: string, limits: ImportLimits, onProgress?:
   onProgress?.({ phase: 'reading' });
 
   const detected = detectContent(buf);
-  const collector = new RowCollector(limits.maxRows);
+  // A .txt is judged whole before its rows are used (params_in_txt), so its rows are handed on after reading.
+  const collector = new RowCollector(limits.maxRows, declared === 'txt' ? undefined : onRow);
   let format: ImportFormat;
   let truncated = false;
   switch (detected.kind) {
@@ -78,7 +89,7 @@ function parse(buf: Buffer, fileName: string, limits: ImportLimits, onProgress?:
       fail('encrypted');
     case 'xlsx':
       expectSpreadsheet(declared, 'xlsx');
-      ({ truncated } = readSheetRows(onlyNeededParts(buf, detected.entries, limits), limits.maxRows, collector));
+      ({ truncated } = readXlsx(buf, detected.entries, limits, collector));
       format = 'xlsx';
       break;
     case 'xls':
@@ -89,6 +100,10 @@ function parse(buf: Buffer, fileName: string, limits: ImportLimits, onProgress?:
     case 'text':
       if (declared === 'xlsx' || declared === 'xls') fail('type_mismatch', { declared, detected: 'text' });
       readText(buf, declared, collector);
+      if (onRow && declared === 'txt') {
+        for (const row of collector.rows) onRow(row);
+        collector.rows.length = 0;
+      }
       format = declared;
       break;
     case 'zip':
@@ -105,9 +120,12 @@ function parse(buf: Buffer, fileName: string, limits: ImportLimits, onProgress?:
   return { ok: true, format, headerSkipped: collector.headerSkipped, rows: collector.rows };
 }
 
-export function parseImportBuffer(buf: Buffer, fileName: string, limits: ImportLimits, onProgress?: ProgressListener): ParsedFile {
+/** A data row as soon as it is read; the rows are then not kept in the result (it answers `rows: []`). */
+export type RowListener = (row: InputRow) => void;
+
+export function parseImportBuffer(buf: Buffer, fileName: string, limits: ImportLimits, onProgress?: ProgressListener, onRow?: RowListener): ParsedFile {
   try {
-    return parse(buf, fileName, limits, onProgress);
+    return parse(buf, fileName, limits, onProgress, onRow);
   } catch (err) {
     if (err instanceof ImportFailure) return { ok: false, error: err.error };
     throw err;

@@ -3,13 +3,13 @@
  */
 import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { checkRecipients } from '../sms/recipient-check';
-import { parseImportBuffer } from './import-parse';
+import { RecipientChecker } from '../sms/recipient-check';
+import { parseImportBuffer, type RowListener } from './import-parse';
 import type { ImportProgress, ParsedFile } from './import-types';
 import { parseApiTaskBody } from '../validators/api.validators';
 import type { FieldErrors } from '../validators/validation';
 import type { CheckContext } from '../sms/recipient-check';
-import { packRecipients } from '../drafts/recipient-chunks';
+import { RecipientPacker } from '../drafts/recipient-chunks';
 import { CHUNK_ROWS, type ContextMessage, type WorkerJob, type WorkerMessage } from './worker-protocol';
 
 function post(message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
@@ -30,10 +30,10 @@ function sendInChunks(list: 'rows' | 'invalid', items: readonly unknown[]): void
  * An uploaded file is read here, off the main thread. Its size is looked at before reading, so a file over the limit
  * (it cannot be: multer enforced it) is never loaded.
  */
-function readSource(job: WorkerJob): ParsedFile {
+function readSource(job: WorkerJob, onRow?: RowListener): ParsedFile {
   const { source } = job;
   if (source.kind === 'apiBody') throw new Error('an API body is read by readApiBody');
-  if (source.kind === 'buffer') return parseImportBuffer(Buffer.from(source.buffer), job.fileName, job.limits, progress);
+  if (source.kind === 'buffer') return parseImportBuffer(Buffer.from(source.buffer), job.fileName, job.limits, progress, onRow);
   const fd = fs.openSync(source.path, 'r');
   try {
     const { size } = fs.fstatSync(fd);
@@ -45,7 +45,7 @@ function readSource(job: WorkerJob): ParsedFile {
       if (n === 0) break;
       at += n;
     }
-    return parseImportBuffer(buf.subarray(0, at), job.fileName, job.limits, progress);
+    return parseImportBuffer(buf.subarray(0, at), job.fileName, job.limits, progress, onRow);
   } finally {
     fs.closeSync(fd);
   }
@@ -71,34 +71,70 @@ async function readApiBody(job: WorkerJob, source: Extract<WorkerJob['source'], 
   return { parsed: { ok: true, format: 'csv', headerSkipped: false, rows }, ctx };
 }
 
-async function run(job: WorkerJob): Promise<void> {
-  const api = job.source.kind === 'apiBody' ? await readApiBody(job, job.source) : undefined;
-  const parsed = api ? api.parsed : readSource(job);
-  const ctx = api ? api.ctx : job.ctx;
+function postRecipients(chunk: Buffer): void {
+  // A big chunk has an ArrayBuffer of its own and is moved; a small one may sit in Node's shared pool and is copied.
+  const own = chunk.byteOffset === 0 && chunk.buffer.byteLength === chunk.byteLength;
+  post({ type: 'recipients', chunk }, own ? [chunk.buffer as ArrayBuffer] : []);
+}
+
+/**
+ * Issue 15: the rows are checked as they are read and the valid ones packed and sent as each chunk fills, so the
+ * worker never holds every row (nor every recipient) at once. A file refused part-way (too many rows, a broken
+ * quote) has sent chunks for nothing; the main thread drops them with the refusal.
+ */
+function checkWhileReading(job: WorkerJob, ctx: CheckContext, given?: Extract<ParsedFile, { ok: true }>): void {
+  const rows = given?.rows;
+  const packer = new RecipientPacker(postRecipients);
+  const checker = new RecipientChecker(ctx, {
+    onValid: (recipient) => packer.add(recipient),
+    onProgress: (done) => progress({ phase: 'checking', done, total: rows?.length }),
+  });
+  let parsed: ParsedFile;
+  if (rows) {
+    progress({ phase: 'checking', done: 0, total: rows.length });
+    for (const row of rows) checker.add(row);
+    parsed = given!;
+  } else {
+    let first = true;
+    parsed = readSource(job, (row) => {
+      // Reading and checking now go together: the check is heard from the first row on.
+      if (first) progress({ phase: 'checking', done: 0 });
+      first = false;
+      checker.add(row);
+    });
+  }
   if (!parsed.ok) {
-    post({ type: 'done', result: api?.fields ? { ...parsed, fields: api.fields } : parsed });
+    post({ type: 'done', result: parsed });
+    return;
+  }
+  const { valid: _none, ...summary } = checker.finish();
+  const packed = packer.finish();
+  progress({ phase: 'sending', total: packed.count + summary.invalid.length });
+  sendInChunks('invalid', summary.invalid);
+  const { format, headerSkipped } = parsed;
+  post({ type: 'done', result: { ok: true, format, headerSkipped, report: { ...summary, invalid: [] }, recipients: packed } });
+}
+
+async function run(job: WorkerJob): Promise<void> {
+  if (job.source.kind === 'apiBody') {
+    const api = await readApiBody(job, job.source);
+    if (!api.parsed.ok) post({ type: 'done', result: api.fields ? { ...api.parsed, fields: api.fields } : api.parsed });
+    else if (api.ctx) checkWhileReading(job, api.ctx, api.parsed);
+    return;
+  }
+  if (job.ctx !== undefined) {
+    checkWhileReading(job, job.ctx);
+    return;
+  }
+  const parsed = readSource(job);
+  if (!parsed.ok) {
+    post({ type: 'done', result: parsed });
     return;
   }
   const { format, headerSkipped, rows } = parsed;
-  if (ctx === undefined) {
-    progress({ phase: 'sending', total: rows.length });
-    sendInChunks('rows', rows);
-    post({ type: 'done', result: { ok: true, format, headerSkipped } });
-    return;
-  }
-  const total = rows.length;
-  progress({ phase: 'checking', done: 0, total });
-  const report = checkRecipients(rows, ctx, { onProgress: (done) => progress({ phase: 'checking', done, total }) });
-  progress({ phase: 'sending', total: report.valid.length + report.invalid.length });
-  const { valid, ...summary } = report;
-  const packed = packRecipients(valid);
-  for (const chunk of packed.chunks) {
-    // A big chunk has an ArrayBuffer of its own and is moved; a small one may sit in Node's shared pool and is copied.
-    const own = chunk.byteOffset === 0 && chunk.buffer.byteLength === chunk.byteLength;
-    post({ type: 'recipients', chunk }, own ? [chunk.buffer as ArrayBuffer] : []);
-  }
-  sendInChunks('invalid', report.invalid);
-  post({ type: 'done', result: { ok: true, format, headerSkipped, report: { ...summary, invalid: [] }, recipients: { count: packed.count, totalChars: packed.totalChars, phones: packed.phones } } });
+  progress({ phase: 'sending', total: rows.length });
+  sendInChunks('rows', rows);
+  post({ type: 'done', result: { ok: true, format, headerSkipped } });
 }
 
 void run(workerData as WorkerJob);

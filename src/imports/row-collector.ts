@@ -48,7 +48,11 @@ export class RowCollector {
   /** The file is one of the console's own downloads: its formula guard is undone (header-columns.ts). */
   private ownExport = false;
 
-  constructor(private readonly maxRows: number) {}
+  /** With `onRow`, rows are handed on as they are read (and checked at once, issue 15) instead of kept in `rows`. */
+  constructor(
+    private readonly maxRows: number,
+    private readonly onRow?: (row: InputRow) => void,
+  ) {}
 
   /** The next record of the file; blank ones too, so that row numbers match the file. */
   add(cells: unknown[]): void {
@@ -67,7 +71,9 @@ export class RowCollector {
     if (this.dataRows > this.maxRows) return;
     const columns = this.columns;
     const picked = columns ? columns.map((c) => cells[c] ?? '') : cells;
-    this.rows.push({ rowNumber: this.position, cells: this.ownExport ? picked.map(unguarded) : picked });
+    const row = { rowNumber: this.position, cells: this.ownExport ? picked.map(unguarded) : picked };
+    if (this.onRow) this.onRow(row);
+    else this.rows.push(row);
   }
 
   /** Blank records known only by their count (gaps in a sheet). */

@@ -1,14 +1,15 @@
 /**
- * Workbooks (.xlsx, .xls) through SheetJS: the first sheet only, each cell as the user sees it in Excel (issue 3:
- * "numeric cells read as whole numbers (no 1.38E+10), dates and formulas read as their displayed text").
+ * Workbooks through SheetJS: the first sheet only, each cell as the user sees it in Excel (issue 3: "numeric cells
+ * read as whole numbers (no 1.38E+10), dates and formulas read as their displayed text"). Since issue 15 it reads
+ * .xls files and the rare .xlsx the sheet reader leaves to it (xlsx-sheet-reader.ts), and it is that reader's
+ * oracle in the differential test.
  */
 import type * as XLSX from 'xlsx';
 import { countingSlack, fail } from './import-types';
 import { sheetjs } from './sheetjs';
+import { numberCellText } from './xlsx-number-format';
 import type { RowCollector } from './row-collector';
 
-/** What Excel's "General" format shows for a long number; the digits are in the cell's value, not in this text. */
-const SCIENTIFIC = /^[+-]?\d+(?:\.\d*)?E[+-]?\d+$/i;
 
 /**
  * Lean options: no formulas (their cached results are what the user sees), no styles or HTML; dates stay numbers
@@ -29,10 +30,6 @@ export const READ_OPTIONS: XLSX.ParsingOptions = {
   dateNF: 'yyyy/m/d',
 };
 
-function wholeNumber(value: number): string {
-  return Number.isInteger(value) ? BigInt(value).toString() : String(value);
-}
-
 /**
  * The phone column keeps numbers as numbers, so normalizePhone can read their exact digits. Other cells become
  * their displayed text, except a number Excel would show in scientific notation, which becomes its digits.
@@ -45,7 +42,7 @@ function cellValue(cell: XLSX.CellObject | undefined, column: number): unknown {
     case 'n': {
       const value = cell.v as number;
       if (column === 0) return value;
-      return cell.w !== undefined && !SCIENTIFIC.test(cell.w) ? cell.w : wholeNumber(value);
+      return numberCellText(value, cell.w);
     }
     case 'b':
       return cell.w ?? (cell.v ? 'TRUE' : 'FALSE');
@@ -68,12 +65,17 @@ function readWorkbook(buf: Buffer, sheetRows: number): XLSX.WorkBook {
   }
 }
 
+/** The header, the limit and the counting slack: rows past this are not read. */
+export function sheetRowsToRead(maxRows: number): number {
+  return maxRows + 2 + countingSlack(maxRows);
+}
+
 /**
  * Feeds the first sheet's rows to the collector. Reads at most the counting slack past the limit (plus the header),
  * so an oversized sheet is not loaded whole; returns whether rows were left unread.
  */
-export function readSheetRows(buf: Buffer, maxRows: number, collector: RowCollector): { truncated: boolean } {
-  const workbook = readWorkbook(buf, maxRows + 2 + countingSlack(maxRows));
+export function readSheetRows(buf: Buffer, maxRows: number, collector: Pick<RowCollector, 'add' | 'skip'>): { truncated: boolean } {
+  const workbook = readWorkbook(buf, sheetRowsToRead(maxRows));
   const name = workbook.SheetNames[0];
   const sheet = name === undefined ? undefined : workbook.Sheets[name];
   const data = (sheet?.['!data'] ?? []) as (XLSX.CellObject[] | undefined)[];

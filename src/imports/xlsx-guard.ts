@@ -8,6 +8,7 @@
 import path from 'node:path';
 import { countingSlack, DEFAULT_MAX_UNPACKED_BYTES, fail, type ImportLimits } from './import-types';
 import { inflateEntry, inflateEntryStart, type ZipEntry } from './zip-directory';
+import type { XlsxParts } from './xlsx-sheet-reader';
 
 /**
  * Worksheet XML of real data compresses about 5-20 times; a part that is both big and compresses over 100 times is
@@ -120,8 +121,18 @@ export function contentTypesFor(buf: Buffer, entries: readonly ZipEntry[], kept:
   );
 }
 
-/** Refuses an archive claiming too much; returns the parts to hand to SheetJS, each proved to unpack within its claim. */
-export function guardXlsx(buf: Buffer, entries: readonly ZipEntry[], limits: ImportLimits): ZipEntry[] {
+/** The needed parts, and those the sheet reader (xlsx-sheet-reader.ts) uses, already unpacked. */
+export interface GuardedXlsx {
+  needed: ZipEntry[];
+  /** Null when the package has no first worksheet this knows how to find. */
+  parts: XlsxParts | null;
+}
+
+/**
+ * Refuses an archive claiming too much; returns the parts to read, each proved to unpack within its claim (the
+ * unpacked bytes of the first sheet and its shared strings, styles and workbook are kept for the sheet reader).
+ */
+export function guardXlsxParts(buf: Buffer, entries: readonly ZipEntry[], limits: ImportLimits): GuardedXlsx {
   const maxUnpacked = limits.maxUnpackedBytes ?? DEFAULT_MAX_UNPACKED_BYTES;
   const unpacked = entries.reduce((sum, entry) => sum + entry.uncompressedSize, 0);
   if (unpacked > maxUnpacked) fail('zip_bomb', { unpacked, max: maxUnpacked });
@@ -141,12 +152,32 @@ export function guardXlsx(buf: Buffer, entries: readonly ZipEntry[], limits: Imp
   if (lastRow !== null && lastRow > limits.maxRows + 1 + countingSlack(limits.maxRows)) fail('sheet_too_large', { rows: lastRow, max: limits.maxRows });
 
   // The sizes above are only what the archive claims: unpack each needed part within its claim to prove it.
+  const unpackedParts = new Map<string, Buffer>();
   for (const entry of needed) {
     const result = inflateEntry(buf, entry);
     if (!result.ok) {
       if (result.reason === 'too_big') fail('zip_bomb', { reason: 'size_mismatch' });
       fail('corrupt', { reason: 'damaged_zip' });
     }
+    unpackedParts.set(entry.name, result.data);
   }
-  return needed;
+  const sheetXml = sheet ? unpackedParts.get(sheet.name) : undefined;
+  if (!sheetXml || !unpackedParts.has(WORKBOOK)) return { needed, parts: null };
+  const target = (type: RegExp): Buffer | null => {
+    for (const match of rels?.matchAll(RELATIONSHIP) ?? []) {
+      const relType = attribute(match[1], 'Type');
+      const relTarget = attribute(match[1], 'Target');
+      if (relType !== undefined && relTarget !== undefined && type.test(relType)) return unpackedParts.get(relationshipTarget(relTarget)) ?? null;
+    }
+    return null;
+  };
+  return {
+    needed,
+    parts: { sheet: sheetXml, sharedStrings: target(/\/sharedStrings$/), styles: target(/\/styles$/), workbook: unpackedParts.get(WORKBOOK) ?? null },
+  };
+}
+
+/** Refuses an archive claiming too much; returns the parts to hand to SheetJS, each proved to unpack within its claim. */
+export function guardXlsx(buf: Buffer, entries: readonly ZipEntry[], limits: ImportLimits): ZipEntry[] {
+  return guardXlsxParts(buf, entries, limits).needed;
 }

@@ -1,6 +1,7 @@
 import { makeTestApp, addUser, type TestApp } from '../../test/helpers/app';
 import { insertTaskRow } from '../../test/helpers/task-rows';
 import { draftRecipientChunks, firstDraftRecipient, insertDraftRecipients, moveDraftRecipients } from './draft-recipients.queries';
+import { withMoveCache } from './draft-recipients.sqlite.queries';
 import type { NewMessage } from './messages.queries';
 import { packRecipients } from '../drafts/recipient-chunks';
 import type { ValidRecipient } from '../sms/recipient-check';
@@ -78,4 +79,35 @@ test('deleting the draft deletes its recipients (foreign key cascade)', async ()
   await store(T1, valid(10));
   await t.db('tasks').where({ id: T1 }).delete();
   expect(await t.db('draft_recipients').count({ n: '*' })).toEqual([{ n: 0 }]);
+});
+
+test('the move (INSERT … SELECT through json_each on SQLite) keeps every parameter text exactly as JSON.stringify wrote it', async () => {
+  const odd = ['back\\slash', 'line\nbreak', 'bell\u0007', '"quoted"', 'sep\u2028arator', '</script>', '', ' 12 ', '😀中文', '\\u0041'];
+  const input: ValidRecipient[] = odd.map((param, i) => ({
+    rowNumber: i + 2,
+    phone: `1390013${String(i).padStart(4, '0')}`,
+    params: [param, String(i)],
+    message: `m${i}`,
+    chars: 2,
+    segments: 1,
+  }));
+  const T1 = await draft();
+  await store(T1, input);
+  expect(await t.db.transaction((trx) => moveDraftRecipients(trx, T1))).toBe(odd.length);
+  const stored = await t.db('messages').where({ task_id: T1 }).orderBy('id').select('row_number', 'phone', 'params', 'content', 'chars', 'segments');
+  expect(stored).toEqual(asMessages(input));
+  expect(stored.map((r) => JSON.parse(r.params as string)[0])).toEqual(odd);
+});
+
+test('a big move runs with a bigger page cache and gives the connection its own back', async () => {
+  const sizes = await t.db.transaction(async (trx) => {
+    const before = ((await trx.raw('PRAGMA cache_size')) as { cache_size: number }[])[0].cache_size;
+    const inside = await withMoveCache(trx, 41, async () => ((await trx.raw('PRAGMA cache_size')) as { cache_size: number }[])[0].cache_size);
+    const small = await withMoveCache(trx, 40, async () => ((await trx.raw('PRAGMA cache_size')) as { cache_size: number }[])[0].cache_size);
+    const after = ((await trx.raw('PRAGMA cache_size')) as { cache_size: number }[])[0].cache_size;
+    return { before, inside, small, after };
+  });
+  expect(sizes.inside).toBe(-131_072);
+  expect(sizes.small).toBe(sizes.before);
+  expect(sizes.after).toBe(sizes.before);
 });

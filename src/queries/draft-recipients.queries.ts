@@ -2,6 +2,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import { insertMessages, type MessageRow, type NewMessage } from './messages.queries';
 import { parseChunk, type PackedRow } from '../drafts/recipient-chunks';
+import { isSqlite, moveDraftChunkSqlite, withMoveCache } from './draft-recipients.sqlite.queries';
 
 /**
  * A draft's checked recipients live here, in chunks of JSON rows (src/drafts/recipient-chunks.ts), until the draft
@@ -40,6 +41,19 @@ const INSERT_SLICE = 1000;
  */
 export async function moveDraftRecipients(trx: Knex, taskId: string): Promise<number> {
   let moved = 0;
+  if (isSqlite(trx)) {
+    // Issue 15: a chunk per statement, the rows never leaving SQLite (draft-recipients.sqlite.queries.ts); between
+    // chunks (5,000 rows, a few ms each) requests that need no database go on.
+    const chunks = (await trx('draft_recipients').where({ task_id: taskId }).orderBy('chunk').pluck('chunk')) as number[];
+    await withMoveCache(trx, chunks.length, async () => {
+      for (const chunk of chunks) {
+        moved += await moveDraftChunkSqlite(trx, taskId, chunk);
+        await yieldToLoop();
+      }
+    });
+    await trx('draft_recipients').where({ task_id: taskId }).delete();
+    return moved;
+  }
   for await (const rows of draftRecipientChunks(trx, taskId)) {
     // better-sqlite3 answers within the same turn of the event loop, so without a pause a 100,000-recipient confirm
     // would hold it for a second or more; between slices of 1,000 rows, requests that need no database go on.

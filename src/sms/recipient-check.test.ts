@@ -1,4 +1,4 @@
-import { cellText, checkRecipients, type InputRow } from './recipient-check';
+import { cellText, checkRecipients, RecipientChecker, type InputRow } from './recipient-check';
 
 const TWO = { signature: '测试', templateContent: '尊敬的{1}，您的订单{2}已发货。' };
 const NONE = { signature: '测试', templateContent: '您的快递已到。' };
@@ -199,5 +199,28 @@ describe('cellText', () => {
     [true, 'TRUE'],
   ])('%p -> %p', (cell, text) => {
     expect(cellText(cell)).toBe(text);
+  });
+});
+
+describe('RecipientChecker (issue 15: rows checked as they are read)', () => {
+  it('hands valid recipients on as they are found and reports the same as checkRecipients', () => {
+    const rows = [
+      { rowNumber: 2, cells: ['13800138000', '张三', 'A1'] },
+      { rowNumber: 3, cells: ['12345', '李四', 'A2'] },
+      { rowNumber: 4, cells: ['13800138000', '张三', 'A1'] },
+      { rowNumber: 5, cells: ['13900139000', '王五', 'A3'] },
+    ];
+    const ctx = { signature: '测试', templateContent: '尊敬的{1}，您的订单{2}已发货。' };
+    const handed: number[] = [];
+    const checker = new RecipientChecker(ctx, { onValid: (r) => handed.push(r.rowNumber) });
+    rows.forEach((row, i) => {
+      checker.add(row);
+      if (i === 0) expect(handed).toEqual([2]);
+    });
+    const { valid, ...streamed } = checker.finish();
+    const { valid: all, ...whole } = checkRecipients(rows, ctx);
+    expect(valid).toEqual([]);
+    expect(handed).toEqual(all.map((r) => r.rowNumber));
+    expect(streamed).toEqual(whole);
   });
 });

@@ -162,15 +162,20 @@ function readParams(cells: readonly unknown[], expected: number): ParamsResult {
   return { ok: true, params: texts.slice(0, expected) };
 }
 
-export function checkRecipients(rows: Iterable<InputRow>, ctx: CheckContext, options: CheckOptions = {}): CheckReport {
-  const expected = variableCount(ctx.templateContent);
-  const render = compileTemplate(ctx.templateContent);
-  const progressEvery = options.progressEvery ?? 10_000;
+/**
+ * The check one row at a time (issue 15: a file is read and checked together, so no list of every row is held):
+ * `add` each row in file order, then `finish` for the report. With `onValid`, valid recipients are handed on as they
+ * are found (the import worker packs them) instead of being kept in `report.valid`.
+ */
+export class RecipientChecker {
+  private readonly expected: number;
+  private readonly render: (params: readonly string[]) => string;
+  private readonly progressEvery: number;
   // The first kept parameters of each number, and a key for every later kept row of a number seen before: keys are
   // built only for repeated numbers, and a file of one number with 100,000 different codes stays one pass.
-  const firstParams = new Map<string, string[]>();
-  const laterRows = new Set<string>();
-  const report: CheckReport = {
+  private readonly firstParams = new Map<string, string[]>();
+  private readonly laterRows = new Set<string>();
+  private readonly report: CheckReport = {
     rowsRead: 0,
     valid: [],
     invalid: [],
@@ -180,61 +185,82 @@ export function checkRecipients(rows: Iterable<InputRow>, ctx: CheckContext, opt
     totalSegments: 0,
     longest: null,
   };
-  let looked = 0;
+  private looked = 0;
 
-  for (const row of rows) {
-    looked += 1;
-    if (options.onProgress && looked % progressEvery === 0) options.onProgress(looked);
+  constructor(
+    private readonly ctx: CheckContext,
+    private readonly options: CheckOptions & { onValid?: (recipient: ValidRecipient) => void } = {},
+  ) {
+    this.expected = variableCount(ctx.templateContent);
+    this.render = compileTemplate(ctx.templateContent);
+    this.progressEvery = options.progressEvery ?? 10_000;
+  }
+
+  add(row: InputRow): void {
+    const { report, options } = this;
+    this.looked += 1;
+    if (options.onProgress && this.looked % this.progressEvery === 0) options.onProgress(this.looked);
     const { cells, rowNumber } = row;
-    if (cells.every((cell) => isBlank(cellText(cell)))) continue;
+    if (cells.every((cell) => isBlank(cellText(cell)))) return;
     report.rowsRead += 1;
 
     const value = cellText(cells[0]);
     const bad = rowBadCharacters(value, cells);
     if (bad) {
       report.invalid.push({ rowNumber, value: showControls(value), params: typedParams(cells), problem: { code: bad } });
-      continue;
+      return;
     }
     const phone = normalizePhone(cells[0]);
     if (!phone.ok) {
       const problem: RowProblem =
         phone.digits === undefined ? { code: 'phone', reason: phone.reason } : { code: 'phone', reason: phone.reason, digits: phone.digits };
       report.invalid.push({ rowNumber, value, params: typedParams(cells), problem });
-      continue;
+      return;
     }
-    const params = readParams(cells, expected);
+    const params = readParams(cells, this.expected);
     if (!params.ok) {
       report.invalid.push({ rowNumber, value, params: typedParams(cells), problem: params.problem });
-      continue;
+      return;
     }
     // measureMessage(signature, body) is measure(composeMessage(signature, body)); the message itself is kept too.
-    const message = composeMessage(ctx.signature, render(params.params));
+    const message = composeMessage(this.ctx.signature, this.render(params.params));
     const size = measure(message);
     if (size.tooLong) {
       report.invalid.push({ rowNumber, value, params: params.params, problem: { code: 'too_long', chars: size.chars } });
-      continue;
+      return;
     }
 
-    const first = firstParams.get(phone.phone);
-    if (first === undefined) firstParams.set(phone.phone, params.params);
+    const first = this.firstParams.get(phone.phone);
+    if (first === undefined) this.firstParams.set(phone.phone, params.params);
     else {
       const key = rowKey(phone.phone, params.params);
-      if (sameParams(first, params.params) || laterRows.has(key)) {
+      if (sameParams(first, params.params) || this.laterRows.has(key)) {
         report.duplicatesRemoved += 1;
-        continue;
+        return;
       }
-      laterRows.add(key);
+      this.laterRows.add(key);
       report.repeatedNumbers += 1;
     }
 
-    report.valid.push({ rowNumber, phone: phone.phone, params: params.params, message, chars: size.chars, segments: size.segments });
+    const recipient = { rowNumber, phone: phone.phone, params: params.params, message, chars: size.chars, segments: size.segments };
+    if (options.onValid) options.onValid(recipient);
+    else report.valid.push(recipient);
+    report.totalMessages += 1;
     report.totalSegments += size.segments;
     if (report.longest === null || size.chars > report.longest.chars) {
       report.longest = { chars: size.chars, segments: size.segments };
     }
   }
-  report.totalMessages = report.valid.length;
-  return report;
+
+  finish(): CheckReport {
+    return this.report;
+  }
+}
+
+export function checkRecipients(rows: Iterable<InputRow>, ctx: CheckContext, options: CheckOptions = {}): CheckReport {
+  const checker = new RecipientChecker(ctx, options);
+  for (const row of rows) checker.add(row);
+  return checker.finish();
 }
 
 /**

@@ -23,10 +23,13 @@ import { fmtMb, fmtMs, fmtRatio, log, table, verdict, type Cell } from './report
 import { generateInputsInChild, SIGNATURE, TEMPLATE_2VARS } from './inputs';
 import { startScriptEnv } from '../helpers/app-process';
 import { runOptOutCheckCase } from './opt-outs.bench';
+import { runMillionCases } from './imports-million.bench';
+import { browserImportTimes } from './imports-browser.bench';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const TARGET = { xlsxRatio: 1.3, csvMs: 1000, rssMb: 400, p95Ms: 100 };
+/** Issue 15's table (100,000 rows): upload → check page shown, and the confirm; issue 3's RSS and latency. */
+const TARGET = { xlsxMs: 1000, xlsxRatio: 0.75, csvMs: 400, confirmMs: 400, rssMb: 400, p95Ms: 100 };
 
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
@@ -92,7 +95,7 @@ async function oneImport(s: ProcessServer, kind: Kind, buf: Buffer, name: string
   await settle();
   const rss = new RssSampler(20, s.pid).start();
   const probe = probed ? new LatencyProbe(s.admin, '/tasks', 10).start() : undefined;
-  const result = await postImport(s, buf, name, { sendAt: sendAt(s) });
+  const result = await postImport(s, buf, name, { sendAt: sendAt(s), showCheckPage: true });
   const latencies = probe ? await probe.stop() : [];
   const mem = rss.stop();
   into.rss.push(mem);
@@ -139,20 +142,21 @@ function summary(kind: Kind, r: KindResult, idleRssMb: number): { rows: Cell[][]
   const lat = latencyStats(r.latencies, r.errors, NaN);
   const part = (k: keyof FloorRun['parts']) => fmtMs(median(r.floor.map((f) => f.parts[k])));
   const list = (xs: number[]) => `[${xs.map((m) => m.toFixed(0)).join(', ')}]`;
-  const importOk = kind === 'xlsx' ? ratio <= TARGET.xlsxRatio : imp < TARGET.csvMs;
+  const importOk = kind === 'xlsx' ? ratio <= TARGET.xlsxRatio && imp <= TARGET.xlsxMs : imp <= TARGET.csvMs;
+  const confirm = median(r.confirmMs);
   const rows: Cell[][] = [
-    [kind, 'import wall time (upload → 303), median, alone', `${fmtMs(imp)}  ${list(r.importMs)}`, kind === 'xlsx' ? `≤ ${TARGET.xlsxRatio}× floor` : `< ${fmtMs(TARGET.csvMs)}`, verdict(importOk)],
+    [kind, 'import wall time (upload → check page shown), median, alone', `${fmtMs(imp)}  ${list(r.importMs)}`, kind === 'xlsx' ? `≤ ${fmtMs(TARGET.xlsxMs)} and ≤ ${TARGET.xlsxRatio}× floor` : `≤ ${fmtMs(TARGET.csvMs)}`, verdict(importOk)],
     [kind, '  same, while GET /tasks is hit', `${fmtMs(median(r.probedMs))}  ${list(r.probedMs)}`, '(info)', ''],
-    [kind, `confirm of that draft (${ROWS.toLocaleString('en')} rows into messages), median`, `${fmtMs(median(r.confirmMs))}  ${list(r.confirmMs)}`, '(info)', ''],
+    [kind, `confirm of that draft (${ROWS.toLocaleString('en')} rows into messages), median`, `${fmtMs(confirm)}  ${list(r.confirmMs)}`, `≤ ${fmtMs(TARGET.confirmMs)}`, verdict(confirm <= TARGET.confirmMs)],
     [kind, 'floor (read + check + raw insert), median', `${fmtMs(floor)}  ${list(r.floor.map((f) => f.totalMs))}`, '', ''],
     [kind, '  floor parts: read / rows / check / insert', `${part('read')} / ${part('rows')} / ${part('check')} / ${part('insert')}`, '', ''],
-    [kind, 'ratio import / floor', fmtRatio(ratio), kind === 'xlsx' ? `≤ ${TARGET.xlsxRatio}×` : '(info)', kind === 'xlsx' ? verdict(importOk) : ''],
+    [kind, 'ratio import / floor', fmtRatio(ratio), kind === 'xlsx' ? `≤ ${TARGET.xlsxRatio}×` : '(info)', kind === 'xlsx' ? verdict(ratio <= TARGET.xlsxRatio) : ''],
     [kind, `app peak RSS during import (incl. worker), all ${r.rss.length} imports`, `${fmtMb(peak)} (+${fmtMb(peak - idleRssMb)} over idle)`, `< ${TARGET.rssMb} MB`, verdict(peak < TARGET.rssMb)],
     [kind, '  app RSS as each import began, min – max; most growth during one', `${fmtMb(Math.min(...began))} – ${fmtMb(Math.max(...began))}; +${fmtMb(ownGrowth)}`, '(info)', ''],
     [kind, 'app peak RSS during confirm', `${fmtMb(confirmPeak)} (+${fmtMb(confirmPeak - idleRssMb)} over idle)`, '(info)', ''],
     [kind, 'GET /tasks during import p50 / p95 / max', `${fmtMs(lat.p50)} / ${fmtMs(lat.p95)} / ${fmtMs(lat.max)} (n=${lat.count}, errors ${lat.errors}${r.firstError ? `: ${r.firstError}` : ''})`, `p95 < ${TARGET.p95Ms} ms`, verdict(lat.p95 < TARGET.p95Ms)],
   ];
-  return { rows, pass: [importOk, peak < TARGET.rssMb, lat.p95 < TARGET.p95Ms] };
+  return { rows, pass: [importOk, confirm <= TARGET.confirmMs, peak < TARGET.rssMb, lat.p95 < TARGET.p95Ms] };
 }
 
 /** The import suite (issue 3); prints its table. */
@@ -173,6 +177,7 @@ export async function runImportsBench(): Promise<void> {
   log(`import worker ${workerLimits()}; it is a thread of the app process, so its memory is inside the app's RSS (peak: ${peakSource})`);
   const results: Record<Kind, KindResult> = { csv: newResult(), xlsx: newResult() };
   let idle: LatencyStats;
+  let browserMs: number[] = [];
   let idleRssMb: number;
   let failed = false;
   try {
@@ -201,6 +206,8 @@ export async function runImportsBench(): Promise<void> {
         await oneFloor(kind, buf, dir, i, results[kind]);
       }
     }
+    log('xlsx in Chromium, click on "Check recipients" → check page loaded (issue 15):');
+    browserMs = (await browserImportTimes(s, inputs.xlsxPath, RUNS)) ?? [];
   } catch (err) {
     failed = true;
     throw err;
@@ -224,6 +231,10 @@ export async function runImportsBench(): Promise<void> {
     rows.push(...part.rows);
     pass.push(...part.pass);
   }
+  if (browserMs.length > 0) {
+    const b = median(browserMs);
+    rows.splice(1, 0, ['xlsx', '  same in Chromium (click → check page loaded), median', `${fmtMs(b)}  [${browserMs.map((m) => m.toFixed(0)).join(', ')}]`, `≤ ${fmtMs(TARGET.xlsxMs)}`, verdict(b <= TARGET.xlsxMs)]);
+  }
   const all = latencyStats([...results.xlsx.latencies, ...results.csv.latencies], results.xlsx.errors + results.csv.errors, NaN);
   const benchMaxRssMb = process.resourceUsage().maxRSS / 1024;
   rows.push(
@@ -239,4 +250,6 @@ export async function runImportsBench(): Promise<void> {
   log(`${pass.filter(Boolean).length}/${pass.length} per-file targets met; load average now ${loadavg()}; bench took ${((performance.now() - started) / 1000).toFixed(1)} s`);
   // Issue 14: the opt-out check's share of an import, against these HTTP imports too.
   await runOptOutCheckCase({ csv: median(results.csv.importMs), xlsx: median(results.xlsx.importMs) });
+  // Issue 15: a million rows per task.
+  await runMillionCases();
 }
