@@ -195,6 +195,7 @@ describe('settings, carriers and routing', () => {
     await applyCarriersFile(t.db, t.config.secretKey, {
       accounts: [{ path: 'accounts[0]', name: 'file-smsc', kind: 'smpp', enabled: true, password: 'file-pw-77', settings: { host: 'h', port: 2775, system_id: 's' } as never }],
       routes: {},
+      mappings: [],
     } as never);
     const [row] = await recorded('carrier.file_applied', since);
     expect(row).toMatchObject({ actor_label: 'system', actor_user_id: null, ip: null });
