@@ -1,9 +1,9 @@
 /**
  * A task out through each cloud provider, end to end against its fake: the task routed to the cloud account and
  * confirmed, its messages sent with the account's provider template and their own parameters, the receipts pulled and
- * applied, a reply stored in the inbox. The carrier is the one `cloudCarrierFor` gives the dispatcher's carrier set;
- * that set (per-account carriers picked by the task's account) is not wired on this branch yet, so each test hands
- * the account's carrier to a Dispatcher of its own, which sends every due task through it.
+ * applied, a reply stored in the inbox. The carrier is the one `cloudCarrierFor` gives the dispatcher's carrier pool;
+ * each test hands it to a Dispatcher of its own, which sends every due task through it, so a test can rebuild it
+ * (a restart) on the same database. The pool's own wiring is test/carriers/cloud-pool.test.ts.
  */
 import { addUser, makeTestApp, type TestApp } from '../helpers/app';
 import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
