@@ -140,12 +140,15 @@ test('a member sends the template to typed numbers: the fake gets the mapped tem
 
 test('a reply left on the provider is pulled by the cloud-replies job and listed on /inbox', async () => {
   const { db, config } = harness.testApp;
-  fake.addReply('13800000001', '收到，谢谢');
-  expect(await runCloudReplies(db, config.secretKey)).toEqual({ stored: 1, failed: [] });
-
   const { page } = admin;
+  fake.addReply('13800000001', '收到，谢谢');
   await navigateBy(page, () => page.getByRole('link', { name: 'Inbox' }).click());
   const row = page.locator('[data-inbox] tbody tr', { hasText: '13800000001' });
+  // The reply waits on the provider until the job asks for it.
+  expect(await row.count()).toBe(0);
+
+  expect(await runCloudReplies(db, config.secretKey)).toEqual({ stored: 1, failed: [] });
+  await navigateBy(page, () => page.reload());
   expect(await row.count()).toBe(1);
   expect(await row.textContent()).toContain('收到，谢谢');
   expect(await row.textContent()).toContain('tx');
