@@ -3,6 +3,7 @@
  * a file in the test's temp dir); under `npm run test:pg` (TEST_DATABASE_URL set by test/pg/run-pg.ts) it is a
  * PostgreSQL database of its own, copied from the migrated template or created empty, and dropped afterwards.
  */
+import crypto from 'node:crypto';
 import { createDb, migrateLatest, type Db, type DbOptions } from '../../src/db/knex';
 import { TEMPLATE_DATABASE } from '../pg/suite';
 
@@ -41,7 +42,7 @@ async function adminQuery(sql: string): Promise<void> {
 /** A new, empty (migrated: false) or migrated PostgreSQL database: its URL and how to drop it. */
 export async function createPgDatabase(migrated: boolean): Promise<{ url: string; drop(): Promise<void> }> {
   created += 1;
-  const name = `qunfa_t${process.pid}_${created}`;
+  const name = `qunfa_t${process.pid}_${created}_${crypto.randomBytes(4).toString('hex')}`;
   // template0 for an empty one: the default template1 may hold objects a careless test left.
   await adminQuery(`create database ${name} template ${migrated ? TEMPLATE_DATABASE : 'template0'}`);
   return { url: withDatabase(TEST_DATABASE_URL!, name), drop: () => adminQuery(`drop database if exists ${name} with (force)`) };
