@@ -38,3 +38,12 @@ export function jsonArrayRows(db: Knex): string {
 export function rowsOf<T>(result: unknown): T[] {
   return Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
 }
+
+/**
+ * Inside a transaction on PostgreSQL, reads the rows FOR SHARE (of `alias`): a concurrent update of them waits
+ * until the transaction ends, as every write does on SQLite, where a transaction holds the write lock from BEGIN.
+ * Outside a transaction, or on SQLite, the query is left as it is.
+ */
+export function heldUntilCommit(db: Knex, q: Knex.QueryBuilder, alias: string): Knex.QueryBuilder {
+  return isPostgres(db) && db.isTransaction ? q.forShare(alias) : q;
+}

@@ -71,3 +71,21 @@ export async function createTestDatabase(options: { file?: string; migrated?: bo
   if (migrated) await migrateLatest(db);
   return { db, target, drop: () => db.destroy() };
 }
+
+/** The app's tables (not knex's bookkeeping nor SQLite's own), by name. */
+export async function appTableNames(db: Db): Promise<string[]> {
+  const names = onPostgres()
+    ? ((await db('information_schema.tables').where({ table_schema: db.raw('current_schema()'), table_type: 'BASE TABLE' }).pluck('table_name')) as string[])
+    : ((await db('sqlite_master').where({ type: 'table' }).whereNot('name', 'like', 'sqlite_%').pluck('name')) as string[]);
+  return names.filter((n) => !n.startsWith('knex_migrations')).sort();
+}
+
+/** The order rows sit in (SQLite's rowid, PostgreSQL's ctid): to compare a table before and after a request. */
+export function storageOrder(): string {
+  return onPostgres() ? 'ctid' : 'rowid';
+}
+
+/** Drops a table under a running app, as a botched manual change would (PostgreSQL wants the dependants gone too). */
+export async function dropTableUnderApp(db: Db, table: string): Promise<void> {
+  await db.raw(onPostgres() ? `drop table ${table} cascade` : `drop table ${table}`);
+}

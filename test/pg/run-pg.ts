@@ -15,7 +15,7 @@ import net from 'node:net';
 import { spawn, spawnSync } from 'node:child_process';
 import { ROOT_DIR } from '../../src/config';
 import { createDb, migrateLatest } from '../../src/db/knex';
-import { PG_SUITE, TEMPLATE_DATABASE } from './suite';
+import { PG_SUITE, SQLITE_ONLY, TEMPLATE_DATABASE } from './suite';
 
 const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
 
@@ -95,7 +95,8 @@ async function prepareTemplate(adminUrl: string): Promise<void> {
 function runJest(url: string, args: string[]): Promise<number> {
   const jest = path.join(ROOT_DIR, 'node_modules', 'jest', 'bin', 'jest.js');
   const paths = args.length > 0 ? args : PG_SUITE;
-  const child = spawn(process.execPath, [jest, '--runInBand', ...paths], {
+  const ignore = ['/node_modules/', ...SQLITE_ONLY.map((p) => `<rootDir>/${p}`)];
+  const child = spawn(process.execPath, [jest, '--runInBand', '--testPathIgnorePatterns', ...ignore, '--', ...paths], {
     cwd: ROOT_DIR,
     stdio: 'inherit',
     env: { ...process.env, TEST_DATABASE_URL: url },
