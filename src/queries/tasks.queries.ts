@@ -137,6 +137,19 @@ export async function lastTaskIdWithPrefix(db: Knex, prefix: string): Promise<st
   return row?.id ?? undefined;
 }
 
+/**
+ * The next sequence number of the prefix, from its counter row: concurrent callers take turns on the row (its
+ * upsert locks it) and each gets a number of its own. The first call for a prefix starts after `lastUsed`.
+ */
+export async function takeTaskSequence(db: Knex, prefix: string, lastUsed: number): Promise<number> {
+  const [row] = (await db('task_id_counters')
+    .insert({ prefix, last: lastUsed + 1 })
+    .onConflict('prefix')
+    .merge({ last: db.raw('?? + 1', ['task_id_counters.last']) })
+    .returning('last')) as { last: number }[];
+  return row.last;
+}
+
 export async function insertDraftTask(db: Knex, row: NewTaskRow): Promise<void> {
   const now = new Date().toISOString();
   await db('tasks').insert({ ...row, status: 'draft', created_at: now, updated_at: now });

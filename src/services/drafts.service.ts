@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { User } from '../queries/users.queries';
 import type { Signature, Template } from '../queries/catalogue.queries';
 import { findSignature, findTemplate } from '../queries/catalogue.queries';
-import { findTask, insertDraftTask, lastTaskIdWithPrefix, markDraftConfirmed, type Task, type TaskSource } from '../queries/tasks.queries';
+import { findTask, insertDraftTask, lastTaskIdWithPrefix, markDraftConfirmed, takeTaskSequence, type Task, type TaskSource } from '../queries/tasks.queries';
 import { insertDraftRecipients, moveDraftRecipients } from '../queries/draft-recipients.queries';
 import { insertInvalidRows } from '../queries/invalid-rows.queries';
 import { problemReason } from '../sms/recipient-check';
@@ -32,10 +32,17 @@ export interface DraftInput {
 }
 
 /** Readable ids: `T` + the local date + a per-day sequence, e.g. T2611250001. */
-export function nextTaskId(prefixDate: Date, timeZone: string, last: string | undefined): string {
-  const prefix = 'T' + formatDateTime(prefixDate, timeZone).slice(2, 10).replace(/-/g, '');
-  const seq = last && last.startsWith(prefix) ? Number(last.slice(prefix.length)) + 1 : 1;
+export function taskIdPrefix(date: Date, timeZone: string): string {
+  return 'T' + formatDateTime(date, timeZone).slice(2, 10).replace(/-/g, '');
+}
+
+export function taskIdOf(prefix: string, seq: number): string {
   return prefix + String(seq).padStart(4, '0');
+}
+
+/** The sequence number of an id with this prefix (0 for none). */
+function sequenceOf(prefix: string, id: string | undefined): number {
+  return id && id.startsWith(prefix) ? Number(id.slice(prefix.length)) : 0;
 }
 
 /**
@@ -50,8 +57,9 @@ export async function createDraft(db: Knex, input: DraftInput): Promise<string> 
   });
   return db.transaction(async (trx) => {
     const now = new Date();
-    const prefixProbe = nextTaskId(now, input.timeZone, undefined).slice(0, 7);
-    const id = nextTaskId(now, input.timeZone, await lastTaskIdWithPrefix(trx, prefixProbe));
+    const prefix = taskIdPrefix(now, input.timeZone);
+    // The day's highest id seeds the counter row only on its first use (the tasks of a day before the upgrade).
+    const id = taskIdOf(prefix, await takeTaskSequence(trx, prefix, sequenceOf(prefix, await lastTaskIdWithPrefix(trx, prefix))));
     await insertDraftTask(trx, {
       id,
       sms_type: template.smsType,

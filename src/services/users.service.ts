@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { HttpError } from '../http-error';
-import { countActiveAdmins, findUserById, findUserWithHash, insertUser, updateUser, type Role } from '../queries/users.queries';
+import { countActiveAdmins, findUserById, lockAdminRows, findUserWithHash, insertUser, updateUser, type Role } from '../queries/users.queries';
 import { hashPassword } from './passwords.service';
 
 export async function usernameTaken(db: Knex, username: string): Promise<boolean> {
@@ -32,6 +32,7 @@ export async function resetPassword(db: Knex, userId: number, password: string):
  */
 async function changeKeepingAnAdmin(db: Knex, userId: number, patch: { role?: Role; disabledAt?: string | null }): Promise<number> {
   return db.transaction(async (trx) => {
+    await lockAdminRows(trx);
     const user = await findUserById(trx, userId);
     if (!user) throw new HttpError(404, 'errors.notFound');
     const activeAdminNow = user.role === 'admin' && !user.disabledAt;
