@@ -47,3 +47,10 @@ export function rowsOf<T>(result: unknown): T[] {
 export function heldUntilCommit(db: Knex, q: Knex.QueryBuilder, alias: string): Knex.QueryBuilder {
   return isPostgres(db) && db.isTransaction ? q.forShare(alias) : q;
 }
+
+/**
+ * PostgreSQL: rows written by transactions that ended before any transaction still running began (a table's
+ * `txid xid8 default pg_current_xact_id()` column, migration 20261205000204). No transaction can commit such a
+ * row later, so a reader following (txid, id) never sees one land behind its position.
+ */
+export const COMMITTED_FOR_GOOD = 'txid < pg_snapshot_xmin(pg_current_snapshot())';
