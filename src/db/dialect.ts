@@ -54,3 +54,8 @@ export function heldUntilCommit(db: Knex, q: Knex.QueryBuilder, alias: string): 
  * row later, so a reader following (txid, id) never sees one land behind its position.
  */
 export const COMMITTED_FOR_GOOD = 'txid < pg_snapshot_xmin(pg_current_snapshot())';
+
+/** `column` holds the bound text anywhere, in any case: SQLite's instr, PostgreSQL's strpos (same arguments). */
+export function containsIgnoringCase(db: Knex, column: string): string {
+  return `${isPostgres(db) ? 'strpos' : 'instr'}(lower(${column}), lower(?)) > 0`;
+}

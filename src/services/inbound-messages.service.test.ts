@@ -1,14 +1,16 @@
-import { createDb, migrateLatest, type Db } from '../db/knex';
+import type { Db } from '../db/knex';
+import { createTestDatabase, type TestDatabase } from '../../test/helpers/test-db';
 import { findInboundMessage, listInboundMessages } from '../queries/inbound-messages.queries';
 import { recordInboundMessage } from './inbound-messages.service';
 
 describe('recordInboundMessage', () => {
   let db: Db;
+  let database: TestDatabase;
   beforeEach(async () => {
-    db = createDb(':memory:');
-    await migrateLatest(db);
+    database = await createTestDatabase();
+    db = database.db;
   });
-  afterEach(() => db.destroy());
+  afterEach(() => database.drop());
 
   it('stores a reply once per (account, carrier reference), and lists newest first with filters', async () => {
     const accountId = (await db('carrier_accounts').first('id')).id as number;
