@@ -40,11 +40,12 @@ async function adminQuery(sql: string): Promise<void> {
 }
 
 /** A new, empty (migrated: false) or migrated PostgreSQL database: its URL and how to drop it. */
-export async function createPgDatabase(migrated: boolean): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createPgDatabase(migrated: boolean, createOptions = ''): Promise<{ url: string; drop(): Promise<void> }> {
   created += 1;
   const name = `qunfa_t${process.pid}_${created}_${crypto.randomBytes(4).toString('hex')}`;
-  // template0 for an empty one: the default template1 may hold objects a careless test left.
-  await adminQuery(`create database ${name} template ${migrated ? TEMPLATE_DATABASE : 'template0'}`);
+  // template0 for an empty one: the default template1 may hold objects a careless test left. `createOptions`
+  // (LOCALE_PROVIDER …) only for an empty one: a copy keeps its template's locale.
+  await adminQuery(`create database ${name} template ${migrated ? TEMPLATE_DATABASE : 'template0'} ${createOptions}`);
   return { url: withDatabase(TEST_DATABASE_URL!, name), drop: () => adminQuery(`drop database if exists ${name} with (force)`) };
 }
 

@@ -94,9 +94,11 @@ async function prepareTemplate(adminUrl: string): Promise<void> {
 
 function runJest(url: string, args: string[]): Promise<number> {
   const jest = path.join(ROOT_DIR, 'node_modules', 'jest', 'bin', 'jest.js');
-  const paths = args.length > 0 ? args : PG_SUITE;
+  // Options alone (`-t name`) still run the suite.
+  const paths = args.some((a) => !a.startsWith('-')) ? args : [...PG_SUITE, ...args];
   const ignore = ['/node_modules/', ...SQLITE_ONLY.map((p) => `<rootDir>/${p}`)];
-  const child = spawn(process.execPath, [jest, '--runInBand', '--testPathIgnorePatterns', ...ignore, '--', ...paths], {
+  // Last: the option takes a list, and would swallow the paths and options after it.
+  const child = spawn(process.execPath, [jest, '--runInBand', ...paths, '--testPathIgnorePatterns', ...ignore], {
     cwd: ROOT_DIR,
     stdio: 'inherit',
     env: { ...process.env, TEST_DATABASE_URL: url },

@@ -7,6 +7,10 @@ import { createDb, type Db } from '../../src/db/knex';
 import { collationProblem } from '../../src/db/collation-check';
 import { createPgDatabase, createTestDatabase, type TestDatabase } from '../helpers/test-db';
 import { killAllProcesses, makeTempDir, removeTempDirs, spawnServer, startServer } from '../helpers/app-process';
+import { addUser } from '../helpers/app';
+import { seedTask } from '../helpers/tasks';
+import { migrateLatest } from '../../src/db/knex';
+import { listMessages } from '../../src/queries/message-list.queries';
 
 const SECRET = 'several-instances-share-this-secret-0123456789';
 
@@ -68,4 +72,26 @@ describe('the collation check', () => {
     expect((await proc.exited).code).toBe(1);
     expect(proc.output.filter((l) => l.startsWith('qunfa: '))).toEqual([expect.stringMatching(/^qunfa: the database compares messages\.phone under collation en-US-x-icu/)]);
   });
+});
+
+test('on a database whose default collation is ICU, phone prefix searches find the numbers (the columns are pinned to "C")', async () => {
+  const pg = await createPgDatabase(false, "locale_provider icu icu_locale 'en-US'");
+  const db = createDb(pg.url, { poolMax: 2 });
+  try {
+    const { rows } = (await db.raw("select '13800138000' < '138:' as byte_order")) as { rows: { byte_order: boolean }[] };
+    expect(rows[0].byte_order).toBe(false);
+    await migrateLatest(db);
+    expect(await collationProblem(db)).toBeNull();
+    await addUser(db, 'admin', 'admin');
+    const { taskId } = await seedTask(db, ['13800138000', '13800138001', '13900139000']);
+    const prefixed = async () => (await listMessages(db, { taskId, phonePrefix: '1380' }, {}, 10)).rows.map((r) => r.phone);
+    expect(await prefixed()).toEqual(['13800138000', '13800138001']);
+    // Without the pinned collation the same search finds nothing, which is what the start-up check refuses.
+    await db.raw('alter table messages alter column phone type varchar(16) collate "default"');
+    expect(await prefixed()).toEqual([]);
+    expect(await collationProblem(db)).toMatch(/^the database compares messages\.phone under collation default/);
+  } finally {
+    await db.destroy();
+    await pg.drop();
+  }
 });
