@@ -16,6 +16,7 @@ import { reportEventLoopDelayOnSignal } from './event-loop-report';
 import { CarriersFileError, loadCarriersFile } from './services/carriers-file.service';
 import { whileHolding } from './db/locks';
 import { collationProblem } from './db/collation-check';
+import { unreachableBecause } from './db/postgres';
 
 async function main(): Promise<void> {
   let config;
@@ -36,6 +37,11 @@ async function main(): Promise<void> {
   const leftovers = sweepUploadDir(config.dataDir);
   if (leftovers > 0) logger.info('removed upload files left by an earlier run', { files: leftovers });
   reportEventLoopDelayOnSignal(logger);
+  const unreachable = config.databaseUrl ? await unreachableBecause(config.databaseUrl) : null;
+  if (unreachable) {
+    process.stderr.write(`qunfa: cannot connect to the database of DATABASE_URL: ${unreachable}\n`);
+    process.exit(1);
+  }
   const db = createDb(config.databaseUrl ?? config.databaseFile, { backgroundCheckpoint: true, poolMax: config.databasePoolMax });
   const checkpointer = config.databaseUrl ? undefined : startWalCheckpointer(db, config.databaseFile, logger);
   // Instances started at once on one PostgreSQL database take turns here: one migrates and creates the first

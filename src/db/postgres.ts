@@ -5,7 +5,10 @@
  */
 import knexFactory, { Knex } from 'knex';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const pg = require('pg') as { types: { setTypeParser(oid: number, parse: (text: string) => unknown): void } };
+const pg = require('pg') as {
+  types: { setTypeParser(oid: number, parse: (text: string) => unknown): void };
+  Client: new (options: { connectionString: string; connectionTimeoutMillis: number }) => { connect(): Promise<void>; end(): Promise<void> };
+};
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
@@ -32,4 +35,21 @@ export function createPostgresDb(url: string, options: { poolMax?: number } = {}
     compileSqlOnError: false,
     pool: { min: 0, max: options.poolMax ?? DEFAULT_POOL_MAX },
   });
+}
+
+/**
+ * Null when the server at `url` accepts a connection within `timeoutMs`; else why not, in one line. At start, so
+ * that a wrong host or password stops it at once with that line, where knex's pool would retry for a minute and
+ * then fail with a stack trace. node-postgres's messages name the host and the user, never the password.
+ */
+export async function unreachableBecause(url: string, timeoutMs = 10_000): Promise<string | null> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+  try {
+    await client.connect();
+    return null;
+  } catch (err) {
+    return (err as Error).message.split('\n')[0] || String(err);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }

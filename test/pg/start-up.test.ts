@@ -44,6 +44,14 @@ test('DATABASE_URL without SESSION_SECRET: the start stops with one line', async
   expect(proc.output.filter((l) => l.trim() !== '')).toEqual(['qunfa: SESSION_SECRET must be set when DATABASE_URL is (every instance must share it)']);
 });
 
+test('a DATABASE_URL nobody answers at: the start stops at once with one line', async () => {
+  const proc = await spawnServer(makeTempDir('qunfa-pg-start-'), { env: { DATABASE_URL: 'postgres://qunfa:hunter2@127.0.0.1:1/qunfa', SESSION_SECRET: SECRET } });
+  expect((await proc.exited).code).toBe(1);
+  const lines = proc.output.filter((l) => l.trim() !== '');
+  expect(lines).toEqual([expect.stringMatching(/^qunfa: cannot connect to the database of DATABASE_URL: connect ECONNREFUSED 127\.0\.0\.1:1$/)]);
+  expect(lines[0]).not.toContain('hunter2');
+});
+
 describe('the collation check', () => {
   let database: TestDatabase;
   beforeEach(async () => {
