@@ -23,7 +23,8 @@ test('3 instances started at once on an empty database: all start, the migration
   const pg = await createPgDatabase(false);
   const db = createDb(pg.url, { poolMax: 2 });
   try {
-    const env = { DATABASE_URL: pg.url, SESSION_SECRET: SECRET, ADMIN_USERNAME: 'boss', ADMIN_PASSWORD: 'long enough pw' };
+    // The smallest pool allowed: the start-up lock holds one connection while the migrations use the other.
+    const env = { DATABASE_URL: pg.url, SESSION_SECRET: SECRET, ADMIN_USERNAME: 'boss', ADMIN_PASSWORD: 'long enough pw', DATABASE_POOL_MAX: '2' };
     const servers = await Promise.all([1, 2, 3].map(() => startServer(makeTempDir('qunfa-pg-start-'), { env, readyTimeoutMs: 60_000 })));
     expect(servers.every((s) => !s.hasExited())).toBe(true);
     expect(await db('users').select('username', 'role')).toEqual([{ username: 'boss', role: 'admin' }]);
