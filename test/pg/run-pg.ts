@@ -92,17 +92,19 @@ async function prepareTemplate(adminUrl: string): Promise<void> {
   }
 }
 
+let jestChild: ReturnType<typeof spawn> | undefined;
+
 function runJest(url: string, args: string[]): Promise<number> {
   const jest = path.join(ROOT_DIR, 'node_modules', 'jest', 'bin', 'jest.js');
   // Options alone (`-t name`) still run the suite.
   const paths = args.some((a) => !a.startsWith('-')) ? args : [...PG_SUITE, ...args];
   const ignore = ['/node_modules/', ...SQLITE_ONLY.map((p) => `<rootDir>/${p}`)];
   // Last: the option takes a list, and would swallow the paths and options after it.
-  const child = spawn(process.execPath, [jest, '--runInBand', ...paths, '--testPathIgnorePatterns', ...ignore], {
+  const child = (jestChild = spawn(process.execPath, [jest, '--runInBand', ...paths, '--testPathIgnorePatterns', ...ignore], {
     cwd: ROOT_DIR,
     stdio: 'inherit',
     env: { ...process.env, TEST_DATABASE_URL: url },
-  });
+  }));
   return new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
 }
 
@@ -110,6 +112,8 @@ async function main(): Promise<number> {
   const given = process.env.TEST_DATABASE_URL;
   const cluster = given ? undefined : await startCluster();
   const onSignal = (signal: NodeJS.Signals) => {
+    // A Ctrl-C in a terminal reaches jest too; a signal sent to this process alone must stop it as well.
+    jestChild?.kill('SIGKILL');
     cluster?.stop();
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
