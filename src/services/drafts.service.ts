@@ -32,17 +32,23 @@ export interface DraftInput {
 }
 
 /** Readable ids: `T` + the local date + a per-day sequence, e.g. T2611250001. */
-export function taskIdPrefix(date: Date, timeZone: string): string {
-  return 'T' + formatDateTime(date, timeZone).slice(2, 10).replace(/-/g, '');
-}
-
-export function taskIdOf(prefix: string, seq: number): string {
+export function nextTaskId(prefixDate: Date, timeZone: string, last: string | undefined): string {
+  const prefix = 'T' + formatDateTime(prefixDate, timeZone).slice(2, 10).replace(/-/g, '');
+  const seq = last && last.startsWith(prefix) ? Number(last.slice(prefix.length)) + 1 : 1;
   return prefix + String(seq).padStart(4, '0');
 }
 
-/** The sequence number of an id with this prefix (0 for none). */
-function sequenceOf(prefix: string, id: string | undefined): number {
-  return id && id.startsWith(prefix) ? Number(id.slice(prefix.length)) : 0;
+/**
+ * The next readable task id, as of `now` in the zone; taken inside the transaction that stores it. The sequence
+ * comes from the day's counter row (takeTaskSequence), so concurrent callers get different ids on PostgreSQL too,
+ * where reading the day's highest id and adding one gave two of them the same. That highest id only seeds the
+ * counter on its first use (a day's tasks made before the counter existed).
+ */
+async function allocateTaskId(trx: Knex, now: Date, timeZone: string): Promise<string> {
+  const prefix = nextTaskId(now, timeZone, undefined).slice(0, 7);
+  const last = await lastTaskIdWithPrefix(trx, prefix);
+  const seq = await takeTaskSequence(trx, prefix, last ? Number(last.slice(prefix.length)) : 0);
+  return prefix + String(seq).padStart(4, '0');
 }
 
 /**
@@ -57,9 +63,7 @@ export async function createDraft(db: Knex, input: DraftInput): Promise<string> 
   });
   return db.transaction(async (trx) => {
     const now = new Date();
-    const prefix = taskIdPrefix(now, input.timeZone);
-    // The day's highest id seeds the counter row only on its first use (the tasks of a day before the upgrade).
-    const id = taskIdOf(prefix, await takeTaskSequence(trx, prefix, sequenceOf(prefix, await lastTaskIdWithPrefix(trx, prefix))));
+    const id = await allocateTaskId(trx, now, input.timeZone);
     await insertDraftTask(trx, {
       id,
       sms_type: template.smsType,

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
+import { lockAdminRows } from '../queries/users.queries';
 import { HttpError } from '../http-error';
-import { countActiveAdmins, findUserById, lockAdminRows, findUserWithHash, insertUser, updateUser, type Role } from '../queries/users.queries';
+import { countActiveAdmins, findUserById, findUserWithHash, insertUser, updateUser, type Role } from '../queries/users.queries';
 import { hashPassword } from './passwords.service';
 
 export async function usernameTaken(db: Knex, username: string): Promise<boolean> {
