@@ -59,3 +59,11 @@ export const COMMITTED_FOR_GOOD = 'txid < pg_snapshot_xmin(pg_current_snapshot()
 export function containsIgnoringCase(db: Knex, column: string): string {
   return `${isPostgres(db) ? 'strpos' : 'instr'}(lower(${column}), lower(?)) > 0`;
 }
+
+/**
+ * A FROM item yielding one row per string of a JSON array bound as `?`, its text as `<alias>.value`: SQLite's
+ * json_each, PostgreSQL's jsonb_array_elements_text. (For a batch of numbers looked up in one statement.)
+ */
+export function jsonTextValues(db: Knex, alias = 'j'): string {
+  return isPostgres(db) ? `jsonb_array_elements_text(cast(? as jsonb)) as ${alias}(value)` : `json_each(?) as ${alias}`;
+}
