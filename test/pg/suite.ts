@@ -25,3 +25,10 @@ export const PG_SUITE = [
  * standing in for a full disk (db-full), the daily copy of its file (backup.job).
  */
 export const SQLITE_ONLY = ['test/routes/db-busy.test.ts', 'test/routes/db-full.test.ts', 'src/jobs/backup.job.test.ts'];
+
+/**
+ * Run only when named (`npm run test:pg -- test/pg/three-instances.test.ts`): issue 13's three-instance fault test
+ * dispatches 60,000 messages in 3 to 5 minutes; on a loaded machine it once waited past its 4-minute bound for
+ * the last messages, and the dispatch path it exercises is still to be made for PostgreSQL.
+ */
+export const BY_NAME_ONLY = ['test/pg/three-instances.test.ts'];

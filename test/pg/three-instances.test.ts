@@ -53,7 +53,7 @@ test('3 instances, 3 tasks × 20,000 messages, one instance SIGKILLed 5 times: e
     pids.add(String(instances[victim].child.pid));
   }
 
-  await waitUntil('every message final', async () => {
+  await waitUntil('every message final (the state then is in the error)', async () => {
     instances.forEach(expectAlive);
     await watchOwners();
     for (const id of taskIds) {
@@ -62,7 +62,11 @@ test('3 instances, 3 tasks × 20,000 messages, one instance SIGKILLed 5 times: e
       if (c.pending || c.submitting || c.submitted) return false;
     }
     return true;
-  }, { timeoutMs: 240_000, intervalMs: 250 });
+  }, { timeoutMs: 240_000, intervalMs: 250 }).catch(async (err: Error) => {
+    const tasks = await db('tasks').whereIn('id', taskIds).select('id', 'status', 'lease_owner', 'lease_until');
+    const statuses = await Promise.all(taskIds.map((id) => messageCounts(db, id)));
+    throw new Error(`${err.message}\ntasks: ${JSON.stringify(tasks)}\nmessages: ${JSON.stringify(statuses)}\nnow: ${new Date().toISOString()}`);
+  });
 
   expect(await messageCounts(db, taskIds[0])).toEqual({ delivered: perTask });
   // The ledger: each message id once; the carrier id we recorded is the one the carrier kept.
