@@ -1,11 +1,11 @@
 import type { Knex } from 'knex';
+import { serializeOn } from '../db/locks';
 import type { Config } from '../config';
 import type { Logger } from '../log';
 import { HttpError } from '../http-error';
 import { countUsers, findUserWithHash, insertUser, type User } from '../queries/users.queries';
 import { clearFailures, countRecentFailures, deletePairAttemptsBefore, oldestRecentFailure, recordAttempt } from '../queries/login-attempts.queries';
 import { burnVerifyTime, hashPassword, verifyPassword } from './passwords.service';
-import { serializeOn } from '../db/locks';
 
 export const MAX_FAILURES = 5;
 export const FAILURE_WINDOW_MS = 15 * 60 * 1000;
