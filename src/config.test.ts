@@ -77,6 +77,9 @@ describe('a bad value stops the start with one line naming the variable', () => 
     ['ADMIN_USERNAME not a valid username', { ADMIN_USERNAME: 'x', ADMIN_PASSWORD: 'long enough pw' }, /^ADMIN_USERNAME\b/],
     ['ADMIN_USERNAME with spaces', { ADMIN_USERNAME: 'the boss', ADMIN_PASSWORD: 'long enough pw' }, /^ADMIN_USERNAME\b/],
     ['SESSION_SECRET too short', { SESSION_SECRET: 'short-secret' }, /^SESSION_SECRET\b/],
+    ['DATABASE_URL not postgres', { DATABASE_URL: 'mysql://db/qunfa', SESSION_SECRET: 'x'.repeat(32) }, /^DATABASE_URL\b/],
+    ['DATABASE_URL without SESSION_SECRET', { DATABASE_URL: 'postgres://db/qunfa' }, /^SESSION_SECRET must be set when DATABASE_URL/],
+    ['DATABASE_POOL_MAX below 2', { DATABASE_POOL_MAX: '1' }, /^DATABASE_POOL_MAX\b/],
     ['TRUST_PROXY with symbols', { TRUST_PROXY: 'yes please!' }, /^TRUST_PROXY\b/],
     ['TRUST_PROXY a word express cannot use', { TRUST_PROXY: 'yes' }, /^TRUST_PROXY\b.*"yes"/],
     ['TRUST_PROXY a bad subnet', { TRUST_PROXY: '10.0.0.0/99' }, /^TRUST_PROXY\b/],
@@ -98,6 +101,19 @@ describe('a bad value stops the start with one line naming the variable', () => 
       const app = express();
       expect(() => app.set('trust proxy', loadConfig(env({ TRUST_PROXY: raw })).trustProxy)).not.toThrow();
     }
+  });
+});
+
+describe('DATABASE_URL', () => {
+  test('unset: SQLite in DATA_DIR, as before', () => {
+    expect(loadConfig(env()).databaseUrl).toBeUndefined();
+  });
+
+  test('postgres:// with SESSION_SECRET: PostgreSQL, a pool of 10 unless DATABASE_POOL_MAX says otherwise', () => {
+    const secret = 's'.repeat(40);
+    const config = loadConfig(env({ DATABASE_URL: 'postgres://qunfa@db/qunfa', SESSION_SECRET: secret }));
+    expect(config).toMatchObject({ databaseUrl: 'postgres://qunfa@db/qunfa', databasePoolMax: 10, sessionSecret: secret });
+    expect(loadConfig(env({ DATABASE_URL: 'postgresql://db/q', SESSION_SECRET: secret, DATABASE_POOL_MAX: '25' })).databasePoolMax).toBe(25);
   });
 });
 

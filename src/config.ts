@@ -17,6 +17,10 @@ export interface Config {
   readonly port: number;
   readonly dataDir: string;
   readonly databaseFile: string;
+  /** DATABASE_URL (postgres://…): PostgreSQL instead of the SQLite file, for several instances on one database. */
+  readonly databaseUrl?: string;
+  /** DATABASE_POOL_MAX: connections each process keeps to PostgreSQL at most. */
+  readonly databasePoolMax?: number;
   readonly sessionSecret: string;
   /** The AES-256 key that seals carrier passwords (QUNFA_SECRET_KEY, or DATA_DIR/secret-key made at first start). */
   readonly secretKey: Buffer;
@@ -176,6 +180,13 @@ function resolveSecretKey(raw: string | undefined, dataDir: string): Buffer {
   return key;
 }
 
+/** postgres:// or postgresql://, what knex's pg client (node-postgres) takes; undefined for SQLite, the default. */
+function parseDatabaseUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^postgres(?:ql)?:\/\/./.test(raw)) throw new ConfigError('DATABASE_URL must start with postgres:// or postgresql://');
+  return raw;
+}
+
 function prepareDataDir(raw: string | undefined): string {
   const dir = path.resolve(raw && raw !== '' ? raw : DEFAULT_DATA_DIR);
   try {
@@ -196,12 +207,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = parseLogLevel(env.LOG_LEVEL);
   const admin = parseAdmin(env);
   const dataDir = prepareDataDir(env.DATA_DIR);
+  const databaseUrl = parseDatabaseUrl(env.DATABASE_URL);
+  // Every instance must sign sessions and API cursors alike; a secret generated per DATA_DIR would differ per box.
+  if (databaseUrl && !env.SESSION_SECRET) throw new ConfigError('SESSION_SECRET must be set when DATABASE_URL is (every instance must share it)');
   const sessionSecret = resolveSessionSecret(env.SESSION_SECRET, dataDir);
   const secretKey = resolveSecretKey(env.QUNFA_SECRET_KEY, dataDir);
   return Object.freeze({
     port,
     dataDir,
     databaseFile: path.join(dataDir, DATABASE_FILE_NAME),
+    databaseUrl,
+    databasePoolMax: parseWholeNumber('DATABASE_POOL_MAX', env.DATABASE_POOL_MAX, 10, 2, 1000),
     sessionSecret,
     secretKey,
     trustProxy,

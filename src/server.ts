@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Server } from 'node:http';
-import { ConfigError, loadConfig } from './config';
-import { createLogger } from './log';
+import { ConfigError, loadConfig, type Config } from './config';
+import { createLogger, type Logger } from './log';
 import { createDb } from './db/knex';
 import { migrateAtStart } from './db/migrate-at-start';
 import { startWalCheckpointer } from './db/wal-checkpointer';
@@ -15,6 +15,9 @@ import { getSettings } from './services/settings.service';
 import { sweepUploadDir } from './middleware/upload-storage';
 import { reportEventLoopDelayOnSignal } from './event-loop-report';
 import { CarriersFileError, loadCarriersFile } from './services/carriers-file.service';
+import { whileHolding } from './db/locks';
+import { collationProblem } from './db/collation-check';
+import { unreachableBecause } from './db/postgres';
 
 async function main(): Promise<void> {
   let config;
@@ -28,25 +31,27 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
-  // Before anything opens it: a database file that is there already is worth a copy before it is migrated.
-  const databaseExisted = fs.existsSync(config.databaseFile);
+  // Before anything opens it: a database file that is there already is worth a copy before it is migrated. On
+  // PostgreSQL (DATABASE_URL) the copies are the database's own business (pg_dump): no file, no copy.
+  const databaseExisted = !config.databaseUrl && fs.existsSync(config.databaseFile);
   // No request runs yet: any upload file still there was left by a process that crashed mid-import.
   const leftovers = sweepUploadDir(config.dataDir);
   if (leftovers > 0) logger.info('removed upload files left by an earlier run', { files: leftovers });
   reportEventLoopDelayOnSignal(logger);
-  const db = createDb(config.databaseFile, { backgroundCheckpoint: true });
-  const checkpointer = startWalCheckpointer(db, config.databaseFile, logger);
-  if (!(await migrateAtStart(db, config, logger, { databaseExisted }))) process.exit(1);
-  await ensureAdminFromEnv(db, config, logger);
-  if (config.carriersFile) {
-    try {
-      const applied = await loadCarriersFile(db, config.secretKey, config.carriersFile);
-      logger.info('carrier accounts and routes applied from CARRIERS_FILE', { file: config.carriersFile, ...applied });
-    } catch (err) {
-      if (!(err instanceof CarriersFileError)) throw err;
-      process.stderr.write(`qunfa: ${err.message}\n`);
-      process.exit(1);
-    }
+  const unreachable = config.databaseUrl ? await unreachableBecause(config.databaseUrl) : null;
+  if (unreachable) {
+    process.stderr.write(`qunfa: cannot connect to the database of DATABASE_URL: ${unreachable}\n`);
+    process.exit(1);
+  }
+  const db = createDb(config.databaseUrl ?? config.databaseFile, { backgroundCheckpoint: true, poolMax: config.databasePoolMax });
+  const checkpointer = config.databaseUrl ? undefined : startWalCheckpointer(db, config.databaseFile, logger);
+  // Instances started at once on one PostgreSQL database take turns here: one migrates and creates the first
+  // admin, the others then find nothing to do (knex's own migration lock makes the losers crash instead).
+  await whileHolding(db, 'qunfa:start-up', () => startUp(db, config, logger, databaseExisted));
+  const collation = await collationProblem(db);
+  if (collation) {
+    process.stderr.write(`qunfa: ${collation}\n`);
+    process.exit(1);
   }
 
   const settings = () => getSettings(db, config);
@@ -75,12 +80,28 @@ async function main(): Promise<void> {
     await carriers.stop();
     server.closeIdleConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    await checkpointer.stop();
+    await checkpointer?.stop();
     await db.destroy();
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+/** Migrations, the first admin from the environment and CARRIERS_FILE: what one start does before serving. */
+async function startUp(db: ReturnType<typeof createDb>, config: Config, logger: Logger, databaseExisted: boolean): Promise<void> {
+  if (!(await migrateAtStart(db, config, logger, { databaseExisted }))) process.exit(1);
+  await ensureAdminFromEnv(db, config, logger);
+  if (config.carriersFile) {
+    try {
+      const applied = await loadCarriersFile(db, config.secretKey, config.carriersFile);
+      logger.info('carrier accounts and routes applied from CARRIERS_FILE', { file: config.carriersFile, ...applied });
+    } catch (err) {
+      if (!(err instanceof CarriersFileError)) throw err;
+      process.stderr.write(`qunfa: ${err.message}\n`);
+      process.exit(1);
+    }
+  }
 }
 
 main().catch((err) => {

@@ -77,3 +77,10 @@ test('as a process: the line on stdout or stderr, and the exit code', () => {
   const refused = run(['process.sqlite']);
   expect([refused.status, refused.stdout, refused.stderr]).toEqual([1, '', `qunfa backup: ${path.join(dir, 'process.sqlite')} already exists: choose another file name (a backup never overwrites)\n`]);
 });
+
+test('with DATABASE_URL set: one line pointing to pg_dump, nothing copied', async () => {
+  expect(await runBackupCli([], { ...env(), DATABASE_URL: 'postgres://db/qunfa' }, dirs())).toEqual({
+    code: 1,
+    line: 'DATABASE_URL is set: back up PostgreSQL with pg_dump (this copies the SQLite file only)',
+  });
+});

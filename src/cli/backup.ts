@@ -23,6 +23,7 @@ export async function runBackupCli(args: readonly string[], env: NodeJS.ProcessE
   if (args.length > 1 || args.some((a) => a.startsWith('-'))) {
     return { code: 2, line: 'usage: npm run backup -- [file]   (without a file: into DATA_DIR/backups/)' };
   }
+  if (env.DATABASE_URL) return { code: 1, line: 'DATABASE_URL is set: back up PostgreSQL with pg_dump (this copies the SQLite file only)' };
   const dataDir = path.resolve(dirs.app, env.DATA_DIR || DEFAULT_DATA_DIR);
   const databaseFile = path.join(dataDir, DATABASE_FILE_NAME);
   if (!fs.existsSync(databaseFile)) return { code: 1, line: `no database at ${databaseFile}: set DATA_DIR to the app's data directory` };

@@ -25,3 +25,11 @@ export function isBusyError(err: unknown): boolean {
 export function isDiskFullError(err: unknown): boolean {
   return sqliteCode(err) === 'SQLITE_FULL';
 }
+
+/**
+ * Text PostgreSQL cannot store (a NUL character, 22021): the request was malformed, not the server. SQLite stores
+ * such text as it is, so only PostgreSQL raises it; the error middleware answers 400.
+ */
+export function isUnstorableTextError(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === '22021';
+}

@@ -5,6 +5,7 @@ import { ROOT_DIR } from '../config';
 import { BUSY_TIMEOUT_MS, DEFAULT_BUSY_WAIT_MS } from './busy-retry';
 import { adjustSqliteTransactions } from './sqlite-transactions';
 import { routeStatements } from './statement-routing';
+import { createPostgresDb, isPostgresUrl } from './postgres';
 
 export type Db = Knex;
 
@@ -53,6 +54,8 @@ export interface DbOptions {
   backgroundCheckpoint?: boolean;
   /** How long a write waits for another process's write lock before failing with DbBusyError (busy-retry.ts). */
   busyWaitMs?: number;
+  /** PostgreSQL only: connections kept at most (DATABASE_POOL_MAX). */
+  poolMax?: number;
 }
 
 function pooledConnection(filename: string, setUp: (conn: Connection) => void): Knex.Config {
@@ -99,6 +102,8 @@ function createPrivately(filename: string): void {
  * connection, so it has only the write connection.
  */
 export function createDb(filename: string, options: DbOptions = {}): Db {
+  // A postgres:// URL (DATABASE_URL) instead of a file: postgres.ts; everything below is SQLite's.
+  if (isPostgresUrl(filename)) return createPostgresDb(filename, { poolMax: options.poolMax });
   createPrivately(filename);
   const write = knexFactory({
     ...pooledConnection(filename, (conn) => {

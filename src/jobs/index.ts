@@ -10,6 +10,7 @@ import { cronLogger } from './cron-logger';
 import { runBackupJob } from './backup.job';
 import { runCloudReplies } from './cloud-replies.job';
 import type { Config } from '../config';
+import { onceAcrossInstances } from '../db/locks';
 
 export interface Jobs {
   /** Stops the schedules, then lets the dispatcher finish its batch in flight, at most `timeoutMs`. */
@@ -32,22 +33,25 @@ export function startJobs(
   db: Knex,
   logger: Logger,
   dispatch: { dispatcher: Dispatcher; tickSeconds: number },
-  config: Pick<Config, 'databaseFile' | 'dataDir' | 'timeZone' | 'secretKey'>,
+  config: Pick<Config, 'databaseFile' | 'dataDir' | 'timeZone' | 'secretKey' | 'databaseUrl'>,
 ): Jobs {
   // node-cron's messages that belong to no task (its shutdown, a task that fails to start) go to its global logger.
   cron.setLogger(cronLogger(logger, 'node-cron'));
   const schedule = (expression: string, name: string, run: () => Promise<unknown>) =>
     cron.schedule(expression, guarded(logger, name, run), { name, noOverlap: true, logger: cronLogger(logger, name) });
+  // Every instance on one PostgreSQL database schedules these; the one that takes the lock runs it, the others skip.
+  const once = (name: string, run: () => Promise<unknown>) => () => onceAcrossInstances(db, `job:${name}`, run);
   const tasks: ScheduledTask[] = [
-    schedule('*/10 * * * *', 'cleanup', () => runCleanup(db)),
-    schedule('*/5 * * * *', 'draft-expiry', () => runDraftExpiry(db)),
+    schedule('*/10 * * * *', 'cleanup', once('cleanup', () => runCleanup(db))),
+    schedule('*/5 * * * *', 'draft-expiry', once('draft-expiry', () => runDraftExpiry(db))),
     // Daily, at a quiet hour (server time): removes message rows past the retention setting, in small batches.
-    schedule('30 3 * * *', 'retention', () => runRetentionJob(db)),
-    // Daily, before retention removes message rows: the copy still holds what retention is about to remove.
-    schedule('0 3 * * *', 'backup', () => runBackupJob(db, config)),
+    schedule('30 3 * * *', 'retention', once('retention', () => runRetentionJob(db))),
     // Issue 11: replies from handsets pulled from the cloud accounts that offer a pull (Tencent), into /inbox.
-    schedule('* * * * *', 'cloud-replies', () => runCloudReplies(db, config.secretKey)),
+    schedule('* * * * *', 'cloud-replies', once('cloud-replies', () => runCloudReplies(db, config.secretKey))),
   ];
+  // Daily, before retention removes message rows: the copy still holds what retention is about to remove. A copy of
+  // the SQLite file only: PostgreSQL is backed up with its own tools (pg_dump), README "Running several instances".
+  if (!config.databaseUrl) tasks.push(schedule('0 3 * * *', 'backup', () => runBackupJob(db, config)));
   const dispatchLoop = startDispatchLoop(dispatch.dispatcher, dispatch.tickSeconds);
   void dispatch.dispatcher.tick();
   return {

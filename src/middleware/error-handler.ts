@@ -3,7 +3,7 @@ import type { Request, Response, NextFunction } from 'express';
 import { ApiError, HttpError } from '../http-error';
 import type { Logger } from '../log';
 import { translator } from '../i18n/i18n';
-import { isBusyError, isDiskFullError } from '../db/db-errors';
+import { isBusyError, isDiskFullError, isUnstorableTextError } from '../db/db-errors';
 import { repostOf } from './busy-repost';
 
 /** Seconds a client is told to wait after a write met a locked database (about as long as it waited). */
@@ -35,6 +35,7 @@ function classify(err: unknown): HttpError | null {
   if (e?.code === 'EBADCSRFTOKEN') return new HttpError(403, 'errors.csrf');
   if (isBusyError(err)) return new HttpError(503, 'errors.dbBusy');
   if (isDiskFullError(err)) return new HttpError(507, 'errors.diskFull');
+  if (isUnstorableTextError(err)) return new HttpError(400, 'errors.badRequest');
   const status = e?.status ?? e?.statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500 && e.expose !== false) {
     if (status === 413) return new HttpError(413, 'errors.tooLarge');

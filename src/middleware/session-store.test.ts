@@ -19,7 +19,11 @@ afterEach(async () => {
 const HOURS_8 = 8 * 3_600_000;
 /** The session as express-session hands it to the store: its cookie expires 8 hours after the current request. */
 const session = (userId = 1) => ({ cookie: { originalMaxAge: HOURS_8, maxAge: HOURS_8, expires: new Date(now + HOURS_8) }, userId }) as unknown as SessionData;
-const storedExpiry = async (sid: string) => Date.parse((await t.db('sessions').where({ sid }).first('expired')).expired);
+/** A timestamp column: ISO text on SQLite, a Date on PostgreSQL. */
+const storedExpiry = async (sid: string) => {
+  const { expired } = await t.db('sessions').where({ sid }).first('expired');
+  return expired instanceof Date ? expired.getTime() : Date.parse(expired);
+};
 
 test('a touch writes the new expiry, then not again for a minute, then again', async () => {
   const store = new SessionStore(t.db);
@@ -58,7 +62,9 @@ test('a changed session is saved at once, and a destroyed one is gone', async ()
   await store.set('s', session(1));
   advance(10);
   await store.set('s', session(2));
-  expect(JSON.parse((await t.db('sessions').where({ sid: 's' }).first('sess')).sess).userId).toBe(2);
+  const { sess } = await t.db('sessions').where({ sid: 's' }).first('sess');
+  // A json column: its text on SQLite, already parsed on PostgreSQL.
+  expect((typeof sess === 'string' ? JSON.parse(sess) : sess).userId).toBe(2);
   expect(await storedExpiry('s')).toBe(now + HOURS_8);
   await store.destroy('s');
   expect(await store.get('s', () => {})).toBeNull();

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { heldUntilCommit } from '../db/dialect';
 
 /** Signatures and templates share the review workflow; these functions serve both tables. */
 export type CatalogueTable = 'signatures' | 'templates';
@@ -75,13 +76,14 @@ export async function listTemplates(db: Knex, filter: CatalogueFilter = {}): Pro
   return (await list(db, 'templates', filter)).map(toTemplate);
 }
 
+/** Inside a transaction (a confirm), the row is held until it ends: an admin's change then waits for the confirm. */
 export async function findSignature(db: Knex, id: number): Promise<Signature | undefined> {
-  const row = await baseSelect(db, 'signatures').where('c.id', id).first();
+  const row = await heldUntilCommit(db, baseSelect(db, 'signatures').where('c.id', id), 'c').first();
   return row ? toSignature(row) : undefined;
 }
 
 export async function findTemplate(db: Knex, id: number): Promise<Template | undefined> {
-  const row = await baseSelect(db, 'templates').where('c.id', id).first();
+  const row = await heldUntilCommit(db, baseSelect(db, 'templates').where('c.id', id), 'c').first();
   return row ? toTemplate(row) : undefined;
 }
 

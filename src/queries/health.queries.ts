@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { zeroBytes } from '../db/dialect';
 
 export async function pingDatabase(db: Knex): Promise<void> {
   await db.raw('select 1');
@@ -17,7 +18,7 @@ export async function probeWrite(db: Knex): Promise<void> {
   try {
     await db.transaction(
       async (trx) => {
-        await trx('health_probes').insert({ body: trx.raw('zeroblob(?)', [PROBE_BYTES]) });
+        await trx('health_probes').insert({ body: zeroBytes(trx, PROBE_BYTES) });
         throw new ProbeRolledBack();
       },
       { userParams: { busyWaitMs: 0 } },

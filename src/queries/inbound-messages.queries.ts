@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { containsIgnoringCase } from '../db/dialect';
 
 /** A reply from a handset (an MO message), as stored: decoded and joined by the carrier code that received it. */
 export interface InboundMessage {
@@ -73,7 +74,7 @@ export async function listInboundMessages(db: Knex, filter: InboundFilter, limit
   const query = db('inbound_messages').orderBy('id', 'desc').limit(limit + 1);
   if (filter.phonePrefix) query.where('phone', '>=', filter.phonePrefix).andWhere('phone', '<', `${filter.phonePrefix}:`);
   if (filter.accountId !== undefined) query.where('account_id', filter.accountId);
-  if (filter.text) query.whereRaw('instr(lower(text), lower(?)) > 0', [filter.text]);
+  if (filter.text) query.whereRaw(containsIgnoringCase(db, 'text'), [filter.text]);
   if (filter.from) query.where('received_at', '>=', filter.from);
   if (filter.to) query.where('received_at', '<', filter.to);
   if (afterId !== undefined) query.where('id', '<', afterId);
@@ -96,7 +97,7 @@ function filteredInbox(db: Knex, filter: InboundFilter): Knex.QueryBuilder {
   // The (phone, id) index read as a range: every number starting with the digits sorts below the digits + ':'.
   if (filter.phonePrefix) query.where('m.phone', '>=', filter.phonePrefix).andWhere('m.phone', '<', `${filter.phonePrefix}:`);
   if (filter.accountId !== undefined) query.where('m.account_id', filter.accountId);
-  if (filter.text) query.whereRaw('instr(lower(m.text), lower(?)) > 0', [filter.text]);
+  if (filter.text) query.whereRaw(containsIgnoringCase(db, 'm.text'), [filter.text]);
   if (filter.from) query.where('m.received_at', '>=', filter.from);
   if (filter.to) query.where('m.received_at', '<', filter.to);
   return query;

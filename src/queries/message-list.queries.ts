@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { MessageRow } from './messages.queries';
+import { isSqlite, lastChars } from '../db/dialect';
 
 /**
  * One task's messages as the details page and its exports list them: filtered by phone (exact or prefix), status
@@ -43,11 +44,10 @@ export const MESSAGE_INDEX = {
  * the expression must match the index's exactly for SQLite to use it.
  */
 export const PHONE_TAIL_LENGTH = 4;
-const TAIL_EXPRESSION = `substr(phone, -${PHONE_TAIL_LENGTH})`;
 
-function whereSuffix(q: Knex.QueryBuilder, digits: string): Knex.QueryBuilder {
-  q.whereRaw(`${TAIL_EXPRESSION} = ?`, [digits.slice(-PHONE_TAIL_LENGTH)]);
-  if (digits.length > PHONE_TAIL_LENGTH) q.whereRaw('substr(phone, ?) = ?', [-digits.length, digits]);
+function whereSuffix(db: Knex, q: Knex.QueryBuilder, digits: string): Knex.QueryBuilder {
+  q.whereRaw(`${lastChars(db, 'phone', PHONE_TAIL_LENGTH)} = ?`, [digits.slice(-PHONE_TAIL_LENGTH)]);
+  if (digits.length > PHONE_TAIL_LENGTH) q.whereRaw(`${lastChars(db, 'phone', digits.length)} = ?`, [digits]);
   return q;
 }
 export type MessageIndex = (typeof MESSAGE_INDEX)[keyof typeof MESSAGE_INDEX];
@@ -62,10 +62,6 @@ export const PREFIX_SORT_LIMIT = 10_000;
 
 const COLUMNS = ['id', 'row_number', 'phone', 'params', 'content', 'chars', 'segments', 'status', 'submitted_at', 'reported_at', 'code', 'description'];
 
-function isSqlite(db: Knex): boolean {
-  return (db.client as { driverName?: string }).driverName === 'better-sqlite3';
-}
-
 /** `messages` read through the named index (the hint only on SQLite, the app's database). */
 export function messagesUsing(db: Knex, index: MessageIndex): Knex.QueryBuilder {
   return isSqlite(db) ? db.from(db.raw(`messages indexed by ${index}`)) : db('messages');
@@ -76,14 +72,14 @@ function prefixRange(digits: string): [string, string] {
   return [digits, `${digits}:`];
 }
 
-function applyFilter(q: Knex.QueryBuilder, f: MessageFilter): Knex.QueryBuilder {
+function applyFilter(db: Knex, q: Knex.QueryBuilder, f: MessageFilter): Knex.QueryBuilder {
   q.where('task_id', f.taskId);
   if (f.phone !== undefined) q.where('phone', f.phone);
   if (f.phonePrefix !== undefined) {
     const [low, high] = prefixRange(f.phonePrefix);
     q.where('phone', '>=', low).where('phone', '<', high);
   }
-  if (f.phoneSuffix !== undefined) whereSuffix(q, f.phoneSuffix);
+  if (f.phoneSuffix !== undefined) whereSuffix(db, q, f.phoneSuffix);
   if (f.status !== undefined) q.where('status', f.status);
   if (f.code !== undefined) q.where('code', f.code);
   return q;
@@ -136,7 +132,7 @@ export async function listMessages(
   index?: MessageIndex,
 ): Promise<{ rows: MessageListRow[]; more: boolean }> {
   const backwards = cursor.before !== undefined;
-  const q = applyFilter(messagesUsing(db, index ?? (await chooseIndex(db, f))), f)
+  const q = applyFilter(db, messagesUsing(db, index ?? (await chooseIndex(db, f))), f)
     .select(COLUMNS)
     .orderBy('id', backwards ? 'desc' : 'asc')
     .limit(limit + 1);
@@ -167,14 +163,14 @@ interface Driver {
   own: (q: Knex.QueryBuilder) => Knex.QueryBuilder;
 }
 
-function drivers(f: MessageFilter): Driver[] {
+function drivers(db: Knex, f: MessageFilter): Driver[] {
   const out: Driver[] = [];
   if (f.phone !== undefined) out.push({ index: INDEX.phone, own: (q) => q.where('phone', f.phone!) });
   if (f.phonePrefix !== undefined) {
     const [low, high] = prefixRange(f.phonePrefix);
     out.push({ index: INDEX.phone, own: (q) => q.where('phone', '>=', low).where('phone', '<', high) });
   }
-  if (f.phoneSuffix !== undefined) out.push({ index: INDEX.tail, own: (q) => whereSuffix(q, f.phoneSuffix!) });
+  if (f.phoneSuffix !== undefined) out.push({ index: INDEX.tail, own: (q) => whereSuffix(db, q, f.phoneSuffix!) });
   if (f.status !== undefined) out.push({ index: INDEX.status, own: (q) => q.where('status', f.status!) });
   if (f.code !== undefined) out.push({ index: INDEX.code, own: (q) => q.where('code', f.code!) });
   return out;
@@ -182,7 +178,7 @@ function drivers(f: MessageFilter): Driver[] {
 
 async function countOf(db: Knex, inner: Knex.QueryBuilder, residual?: MessageFilter): Promise<number> {
   const outer = db.from(inner.as('m'));
-  if (residual) applyFilter(outer, residual);
+  if (residual) applyFilter(db, outer, residual);
   const [{ n }] = (await outer.count({ n: '*' })) as { n: number }[];
   return Number(n);
 }
@@ -193,7 +189,7 @@ function rangeCount(db: Knex, taskId: string, d: Driver, cap: number): Promise<n
 }
 
 export async function countMessages(db: Knex, f: MessageFilter, cap: number, scanLimit = COMBINED_SCAN_LIMIT): Promise<FilteredCount> {
-  const ds = drivers(f);
+  const ds = drivers(db, f);
   if (ds.length <= 1) {
     const d = ds[0] ?? { index: INDEX.id, own: (q: Knex.QueryBuilder) => q };
     const n = await rangeCount(db, f.taskId, d, cap);
@@ -218,7 +214,7 @@ export async function countMessages(db: Knex, f: MessageFilter, cap: number, sca
  */
 export async function prefixPlan(db: Knex, f: MessageFilter, cap: number): Promise<{ index: MessageIndex; count: FilteredCount } | undefined> {
   if (f.phonePrefix === undefined || f.phone !== undefined || f.status !== undefined || f.code !== undefined) return undefined;
-  const [d] = drivers(f);
+  const [d] = drivers(db, f);
   const n = await rangeCount(db, f.taskId, d, Math.max(cap, PREFIX_SORT_LIMIT));
   return {
     index: n <= PREFIX_SORT_LIMIT ? INDEX.phone : INDEX.id,

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { jsonTextValues, rowsOf } from '../db/dialect';
 
 export type OptOutSource = 'manual' | 'import' | 'reply' | 'api';
 export const OPT_OUT_SOURCES: readonly OptOutSource[] = ['manual', 'import', 'reply', 'api'];
@@ -118,7 +119,7 @@ export async function listOptOutChanges(db: Knex, phone: string | null, limit: n
  */
 export async function optedOutAmong(db: Knex, phones: readonly string[]): Promise<Set<string>> {
   if (phones.length === 0) return new Set();
-  const rows = (await db.raw('select value as phone from json_each(?) where value in (select phone from opt_outs)', [JSON.stringify(phones)])) as { phone: string }[];
+  const rows = rowsOf<{ phone: string }>(await db.raw(`select j.value as phone from ${jsonTextValues(db)} where j.value in (select phone from opt_outs)`, [JSON.stringify(phones)]));
   return new Set(rows.map((r) => r.phone));
 }
 

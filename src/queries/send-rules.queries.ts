@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { jsonTextValues, rowsOf } from '../db/dialect';
 
 /** The marketing counters behind the frequency caps (issue 14), and the send-time skips. */
 
@@ -8,10 +9,13 @@ const LOOKUP_CHUNK = 500;
 export async function sendCountsAmong(db: Knex, phones: readonly string[], fromDay: string, toDay: string): Promise<Map<string, Map<string, number>>> {
   const out = new Map<string, Map<string, number>>();
   if (phones.length === 0) return out;
-  const rows = (await db.raw(
-    'select c.phone, c.day, c.count from json_each(?) j join marketing_send_counts c on c.phone = j.value and c.day >= ? and c.day <= ?',
-    [JSON.stringify(phones), fromDay, toDay],
-  )) as { phone: string; day: string; count: number }[];
+  const rows = rowsOf<{ phone: string; day: string; count: number }>(
+    await db.raw(`select c.phone, c.day, c.count from ${jsonTextValues(db)} join marketing_send_counts c on c.phone = j.value and c.day >= ? and c.day <= ?`, [
+      JSON.stringify(phones),
+      fromDay,
+      toDay,
+    ]),
+  );
   for (const r of rows) {
     let days = out.get(r.phone);
     if (!days) out.set(r.phone, (days = new Map()));

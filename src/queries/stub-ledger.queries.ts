@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { jsonArrayRows, rowsOf } from '../db/dialect';
 
 export interface LedgerEntry {
   idempotencyKey: string;
@@ -15,7 +16,7 @@ export interface LedgerEntry {
  *
  * One upsert, which writes first (see WRITE FIRST in dispatch.queries.ts): a new key is inserted, a known one only
  * has `submissions` incremented, and RETURNING answers the carrier id each key holds now, i.e. its first. The
- * entries go in as one JSON array read by json_each, so the statement's text does not grow with the batch: SQLite
+ * entries go in as one JSON array read by json_each (jsonb_array_elements on PostgreSQL), so the statement's text does not grow with the batch: SQLite
  * parsed a multi-row insert (a `select … union all select …` of 7 bound values a row, in chunks) for about as long
  * as it ran it. (It used to be an increment, a look-up and the inserts: six statements for a batch of 200.)
  */
@@ -23,13 +24,13 @@ export async function recordAccepted(db: Knex, entries: readonly LedgerEntry[], 
   if (entries.length === 0) return new Map();
   const json = JSON.stringify(entries.map((e) => [e.idempotencyKey, e.carrierMessageId, e.phone, e.content, e.outcomeCode, e.reportAt]));
   // One statement is atomic on its own: no transaction around it.
-  const rows = (await db.raw(
+  const rows = rowsOf<{ idempotency_key: string; carrier_message_id: string }>(await db.raw(
     `insert into stub_carrier_ledger (idempotency_key, carrier_message_id, phone, content, outcome_code, accepted_at, report_at)
-     select e.value ->> 0, e.value ->> 1, e.value ->> 2, e.value ->> 3, e.value ->> 4, ?, e.value ->> 5 from json_each(?) as e where true
-     on conflict (idempotency_key) do update set submissions = submissions + 1
+     select e.value ->> 0, e.value ->> 1, e.value ->> 2, e.value ->> 3, e.value ->> 4, cast(? as text), e.value ->> 5 from ${jsonArrayRows(db)} where true
+     on conflict (idempotency_key) do update set submissions = stub_carrier_ledger.submissions + 1
      returning idempotency_key, carrier_message_id`,
     [nowIso, json],
-  )) as { idempotency_key: string; carrier_message_id: string }[];
+  ));
   return new Map(rows.map((r) => [r.idempotency_key, r.carrier_message_id]));
 }
 

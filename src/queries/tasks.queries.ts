@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { isPostgres } from '../db/dialect';
 import { cancelMessages } from './dispatch.queries';
 
 export type TaskStatus = 'draft' | 'scheduled' | 'sending' | 'completed' | 'cancelled';
@@ -155,6 +156,19 @@ export async function lastTaskIdWithPrefix(db: Knex, prefix: string): Promise<st
   return row?.id ?? undefined;
 }
 
+/**
+ * The next sequence number of the prefix, from its counter row: concurrent callers take turns on the row (its
+ * upsert locks it) and each gets a number of its own. The first call for a prefix starts after `lastUsed`.
+ */
+export async function takeTaskSequence(db: Knex, prefix: string, lastUsed: number): Promise<number> {
+  const [row] = (await db('task_id_counters')
+    .insert({ prefix, last: lastUsed + 1 })
+    .onConflict('prefix')
+    .merge({ last: db.raw('?? + 1', ['task_id_counters.last']) })
+    .returning('last')) as { last: number }[];
+  return row.last;
+}
+
 export async function insertDraftTask(db: Knex, row: NewTaskRow): Promise<void> {
   const now = new Date().toISOString();
   await db('tasks').insert({ ...row, status: 'draft', created_at: now, updated_at: now });
@@ -176,6 +190,17 @@ export async function findTask(db: Knex, id: string): Promise<Task | undefined> 
  * checked at its commit (defer_foreign_keys ends with it), once every row names the new id.
  */
 export async function assignTaskId(trx: Knex.Transaction, draftId: string, taskId: string): Promise<void> {
+  if (isPostgres(trx)) {
+    // PostgreSQL checks these foreign keys at each statement (they are not DEFERRABLE): the row is copied under its
+    // id first, its rows follow it, then the draft's row goes (nothing refers to it any more).
+    const row = await trx('tasks').where({ id: draftId, status: 'draft' }).first();
+    if (!row) return;
+    await trx('tasks').insert({ ...row, id: taskId, draft_id: draftId });
+    await trx('task_invalid_rows').where({ task_id: draftId }).update({ task_id: taskId });
+    await trx('draft_recipients').where({ task_id: draftId }).update({ task_id: taskId });
+    await trx('tasks').where({ id: draftId }).delete();
+    return;
+  }
   await trx.raw('PRAGMA defer_foreign_keys = ON');
   await trx('tasks').where({ id: draftId, status: 'draft' }).update({ id: taskId, draft_id: draftId });
   await trx('task_invalid_rows').where({ task_id: draftId }).update({ task_id: taskId });

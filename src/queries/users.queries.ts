@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { isPostgres } from '../db/dialect';
 
 export type Role = 'admin' | 'member';
 export const ROLES: readonly Role[] = ['admin', 'member'];
@@ -46,6 +47,14 @@ export async function countUsers(db: Knex): Promise<number> {
 export async function countActiveAdmins(db: Knex): Promise<number> {
   const row = await db('users').where({ role: 'admin' }).whereNull('disabled_at').count<{ n: number }[]>({ n: '*' }).first();
   return Number(row?.n ?? 0);
+}
+
+/**
+ * Locks every admin row until the transaction ends, before the last-admin check reads them: on PostgreSQL two
+ * demotions at once would each count two admins and leave none. SQLite's transaction holds the write lock already.
+ */
+export async function lockAdminRows(trx: Knex.Transaction): Promise<void> {
+  if (isPostgres(trx)) await trx('users').where({ role: 'admin' }).orderBy('id').forUpdate().select('id');
 }
 
 export async function findUserById(db: Knex, id: number): Promise<User | undefined> {

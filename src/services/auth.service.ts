@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { serializeOn } from '../db/locks';
 import type { Config } from '../config';
 import type { Logger } from '../log';
 import { HttpError } from '../http-error';
@@ -15,6 +16,8 @@ export const FAILURE_WINDOW_MS = 15 * 60 * 1000;
 export async function createFirstAdmin(db: Knex, username: string, password: string, ip: string | null = null): Promise<number> {
   const passwordHash = await hashPassword(password);
   return db.transaction(async (trx) => {
+    // On PostgreSQL two instances (or two /setup posts) would both count no user and both insert an admin.
+    await serializeOn(trx, 'first-admin');
     if ((await countUsers(trx)) > 0) throw new HttpError(404, 'errors.notFound');
     const id = await insertUser(trx, { username, passwordHash, role: 'admin' });
     // The first admin creates itself: the record names it as its own actor.
@@ -40,7 +43,7 @@ const loginActor = (username: string, userId?: number) => ({ userId: userId ?? n
 
 /**
  * Each guess is recorded as an attempt BEFORE its password is verified, in the transaction that counts the
- * recent ones (BEGIN IMMEDIATE, so concurrent logins take turns there): however many guesses arrive at once, at
+ * recent ones (BEGIN IMMEDIATE on SQLite, a lock on the pair on PostgreSQL, so concurrent logins take turns there): however many guesses arrive at once, at
  * most MAX_FAILURES per username + IP are ever verified in a window. A success clears the pair's attempts, its
  * own included; a failure simply leaves its attempt counted.
  */
@@ -48,6 +51,7 @@ export async function attemptLogin(db: Knex, input: { username: string; password
   const username = input.username.trim().toLowerCase();
   const since = new Date(now.getTime() - FAILURE_WINDOW_MS).toISOString();
   const unlockAt = await db.transaction(async (trx) => {
+    await serializeOn(trx, `login:${username}\n${input.ip}`);
     if ((await countRecentFailures(trx, username, input.ip, since)) >= MAX_FAILURES) {
       const oldest = await oldestRecentFailure(trx, username, input.ip, since);
       return (oldest ? Date.parse(oldest) : now.getTime()) + FAILURE_WINDOW_MS;

@@ -4,7 +4,7 @@ import { mappingRefusal } from './carrier-mappings.service';
 import type { User } from '../queries/users.queries';
 import type { Signature, Template } from '../queries/catalogue.queries';
 import { findSignature, findTemplate } from '../queries/catalogue.queries';
-import { assignTaskId, findTask, insertDraftTask, lastTaskIdWithPrefix, markDraftConfirmed, type Task, type TaskSource } from '../queries/tasks.queries';
+import { assignTaskId, findTask, insertDraftTask, lastTaskIdWithPrefix, markDraftConfirmed, takeTaskSequence, type Task, type TaskSource } from '../queries/tasks.queries';
 import { insertDraftRecipients, moveDraftRecipients } from '../queries/draft-recipients.queries';
 import { insertInvalidRows } from '../queries/invalid-rows.queries';
 import { problemReason } from '../sms/recipient-check';
@@ -55,10 +55,17 @@ export function newDraftHandle(): string {
   return 'D' + randomBytes(6).toString('hex');
 }
 
-/** The next readable task id, as of `now` in the zone; read inside the transaction that takes it. */
+/**
+ * The next readable task id, as of `now` in the zone; taken inside the transaction that stores it. The sequence
+ * comes from the day's counter row (takeTaskSequence), so concurrent callers get different ids on PostgreSQL too,
+ * where reading the day's highest id and adding one gave two of them the same. That highest id only seeds the
+ * counter on its first use (a day's tasks made before the counter existed).
+ */
 async function allocateTaskId(trx: Knex, now: Date, timeZone: string): Promise<string> {
-  const prefixProbe = nextTaskId(now, timeZone, undefined).slice(0, 7);
-  return nextTaskId(now, timeZone, await lastTaskIdWithPrefix(trx, prefixProbe));
+  const prefix = nextTaskId(now, timeZone, undefined).slice(0, 7);
+  const last = await lastTaskIdWithPrefix(trx, prefix);
+  const seq = await takeTaskSequence(trx, prefix, last ? Number(last.slice(prefix.length)) : 0);
+  return prefix + String(seq).padStart(4, '0');
 }
 
 /**

@@ -1,14 +1,16 @@
-import { createDb, migrateLatest, type Db } from '../db/knex';
+import type { Db } from '../db/knex';
+import { createTestDatabase, type TestDatabase } from '../../test/helpers/test-db';
 import { findInboundMessage, listInboundMessages } from '../queries/inbound-messages.queries';
 import { recordInboundMessage } from './inbound-messages.service';
 
 describe('recordInboundMessage', () => {
   let db: Db;
+  let database: TestDatabase;
   beforeEach(async () => {
-    db = createDb(':memory:');
-    await migrateLatest(db);
+    database = await createTestDatabase();
+    db = database.db;
   });
-  afterEach(() => db.destroy());
+  afterEach(() => database.drop());
 
   it('stores a reply once per (account, carrier reference), and lists newest first with filters', async () => {
     const accountId = (await db('carrier_accounts').first('id')).id as number;
@@ -29,11 +31,12 @@ describe('recordInboundMessage', () => {
 
 describe('recordInboundMessage: unsubscribe replies (issue 14)', () => {
   let db: Db;
+  let database: TestDatabase;
   beforeEach(async () => {
-    db = createDb(':memory:');
-    await migrateLatest(db);
+    database = await createTestDatabase();
+    db = database.db;
   });
-  afterEach(() => db.destroy());
+  afterEach(() => database.drop());
 
   const reply = (phone: string, text: string, carrierRef?: string) => recordInboundMessage(db, { accountId: null, phone, text, receivedAt: '2026-12-05T01:00:00.000Z', carrierRef });
 

@@ -48,3 +48,16 @@ test('well-signed nonsense is refused too (a version, id or task of the wrong ki
     expect(cursors.decode(signed(data))).toBeNull();
   }
 });
+
+test('a commit-order cursor (PostgreSQL) survives a round trip; a bad txid is refused', () => {
+  const state = { afterId: 15_002, afterTx: '18446744073709551615', floorId: 40, taskId: 'T2612050001' };
+  expect(cursors.decode(cursors.encode(state))).toEqual(state);
+  const key = (cursors as unknown as { tag(p: string): string }).tag.bind(cursors);
+  const signed = (data: unknown) => {
+    const payload = Buffer.from(JSON.stringify(data)).toString('base64url');
+    return `${payload}.${key(payload)}`;
+  };
+  for (const data of [{ v: 2, x: '-1', id: 3, f: 0, t: null }, { v: 2, x: 12, id: 3, f: 0, t: null }, { v: 2, x: '12', id: 3, t: null }, { v: 2, x: '1'.repeat(21), id: 3, f: 0, t: null }]) {
+    expect(cursors.decode(signed(data))).toBeNull();
+  }
+});

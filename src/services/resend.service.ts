@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { serializeOn } from '../db/locks';
 import { HttpError } from '../http-error';
 import type { User } from '../queries/users.queries';
 import { findTask, type Task } from '../queries/tasks.queries';
@@ -92,6 +93,9 @@ export async function resendFailed(db: Knex, sourceId: string, user: User, optio
   const report = checkRecipients(rows, { signature: source.signatureText, templateContent: source.templateContent });
 
   return db.transaction(async (trx) => {
+    // Two resends of one task at once (a double click, two instances): the second waits here, then finds the
+    // first one's draft. SQLite's transactions take turns already; PostgreSQL's would both find none.
+    await serializeOn(trx, `resend:${source.id}`);
     const raced = await reusable(trx);
     if (raced) return { ok: true as const, draftId: raced.id, reused: true, recipients: 0, skipped: 0 };
     const draftId = await createDraft(trx, {

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { HttpError } from '../http-error';
+import { serializeOn } from '../db/locks';
 import { openSecret, SecretBoxError, sealSecret } from '../secrets/secret-box';
 import { findUserById } from '../queries/users.queries';
 import { claimTotpStep, confirmTotp, deleteTotpCredential, findTotpCredential, savePendingTotp } from '../queries/totp-credentials.queries';
@@ -122,6 +123,8 @@ export async function verifySecondFactor(
     });
   const since = new Date(now.getTime() - FAILURE_WINDOW_MS).toISOString();
   const unlockAt = await db.transaction(async (trx) => {
+    // Guesses sent at once take turns (PostgreSQL; SQLite's write lock already does it), as the password step's do.
+    await serializeOn(trx, `code:${userId}\n${ip}`);
     if ((await countRecentCodeFailures(trx, userId, ip, since)) >= MAX_FAILURES) {
       const oldest = await oldestRecentCodeFailure(trx, userId, ip, since);
       return (oldest ? Date.parse(oldest) : now.getTime()) + FAILURE_WINDOW_MS;

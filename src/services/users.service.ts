@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { lockAdminRows } from '../queries/users.queries';
 import { HttpError } from '../http-error';
 import { countActiveAdmins, findUserById, findUserWithHash, insertUser, updateUser, type Role } from '../queries/users.queries';
 import { hashPassword, verifyPassword } from './passwords.service';
@@ -56,6 +57,7 @@ export async function changeOwnPassword(db: Knex, user: { id: number; username: 
  */
 async function changeKeepingAnAdmin(db: Knex, userId: number, patch: { role?: Role; disabledAt?: string | null }, by: AuditContext): Promise<number> {
   return db.transaction(async (trx) => {
+    await lockAdminRows(trx);
     const user = await findUserById(trx, userId);
     if (!user) throw new HttpError(404, 'errors.notFound');
     const activeAdminNow = user.role === 'admin' && !user.disabledAt;

@@ -8,6 +8,7 @@ import { createDb, migrateLatest, type Db } from '../../src/db/knex';
 import { saveSettings, type Settings } from '../../src/services/settings.service';
 import { DEFAULT_STUB_SETTINGS, type StubCarrierSettings } from '../../src/carrier/stub.carrier';
 import { addUser } from './app';
+import { createPgDatabase, onPostgres } from './test-db';
 
 /**
  * Real app processes on a database file the caller prepared: for the fault tests `node src/server.ts` (compiled on
@@ -71,7 +72,16 @@ export interface PreparedData {
   databaseFile: string;
   /** An open knex on the same file (WAL lets it read while the children write); destroy it in afterEach. */
   db: Db;
+  /** Under `npm run test:pg`: the PostgreSQL database the processes share instead of the file (test-db.ts). */
+  databaseUrl?: string;
 }
+
+/**
+ * Under `npm run test:pg` the prepared data lives in a PostgreSQL database of its own: what a process started on
+ * the DATA_DIR must be told (DATABASE_URL, and the SESSION_SECRET every instance then shares), and how to drop it.
+ */
+const postgresOf = new Map<string, { env: Record<string, string>; drop(): Promise<void> }>();
+const SHARED_SESSION_SECRET = 'fault-tests-share-this-session-secret-0123456789';
 
 /**
  * A fresh DATA_DIR with a migrated database, an admin (id 1), and the settings given over a quiet stub
@@ -83,15 +93,17 @@ export async function prepareDataDir(
 ): Promise<PreparedData> {
   const dataDir = makeTempDir(options.prefix);
   const databaseFile = path.join(dataDir, 'qunfa.sqlite');
-  const db = createDb(databaseFile);
-  await migrateLatest(db);
+  const pg = onPostgres() ? await createPgDatabase(true) : undefined;
+  if (pg) postgresOf.set(dataDir, { env: { DATABASE_URL: pg.url, SESSION_SECRET: SHARED_SESSION_SECRET }, drop: pg.drop });
+  const db = createDb(pg?.url ?? databaseFile);
+  if (!pg) await migrateLatest(db);
   await addUser(db, 'admin', 'admin');
   const { stubCarrier, ...rest } = settings;
   await saveSettings(db, {
     ...rest,
     stubCarrier: { ...DEFAULT_STUB_SETTINGS, delayMinMs: 0, delayMaxMs: 200, failureMix: {}, ...stubCarrier },
   });
-  return { dataDir, databaseFile, db };
+  return { dataDir, databaseFile, db, databaseUrl: pg?.url };
 }
 
 /** The variables `npm start` sets before `node dist/server.js` (package.json), so a compiled server runs as it would. */
@@ -131,6 +143,7 @@ export async function spawnServer(dataDir: string, options: { env?: Record<strin
     DISPATCH_LEASE_SECONDS: '2',
     DISPATCH_TICK_SECONDS: '1',
     LOG_LEVEL: 'warn',
+    ...postgresOf.get(dataDir)?.env,
     ...options.env,
   };
   // Jest's own variables would only confuse the child.
@@ -204,6 +217,11 @@ export async function killAllProcesses(): Promise<void> {
 export async function cleanUpAfterTest(data: PreparedData | undefined): Promise<void> {
   await killAllProcesses();
   await data?.db.destroy();
+  const pg = data && postgresOf.get(data.dataDir);
+  if (pg) {
+    postgresOf.delete(data.dataDir);
+    await pg.drop();
+  }
   removeTempDirs();
 }
 

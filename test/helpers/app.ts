@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import request from 'supertest';
 import type { Express } from 'express';
 import { createApp } from '../../src/app';
-import { createDb, migrateLatest, type Db, type DbOptions } from '../../src/db/knex';
+import type { Db, DbOptions } from '../../src/db/knex';
+import { createTestDatabase, onPostgres } from './test-db';
 import { createLogger } from '../../src/log';
 import type { Config } from '../../src/config';
 import { createUser } from '../../src/services/users.service';
@@ -26,7 +27,10 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** A real app on a fresh, fully migrated SQLite database (in memory unless a file is asked for). */
+/**
+ * A real app on a fresh, fully migrated database: SQLite (in memory unless a file is asked for), or under
+ * `npm run test:pg` a PostgreSQL database of its own (test-db.ts).
+ */
 /**
  * `dispatch: true` adds the real dispatcher with the stub carrier (its settings from the database), ticking
  * every 300 ms and woken by confirms, as the server runs it.
@@ -35,10 +39,13 @@ export async function makeTestApp(
   options: { file?: boolean; env?: Partial<Config>; dispatch?: boolean | 'accounts'; db?: DbOptions; smpp?: SmppCarrierOptions } = {},
 ): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qunfa-test-'));
+  const databaseFile = options.file ? path.join(dataDir, 'qunfa.sqlite') : ':memory:';
+  const database = await createTestDatabase({ file: databaseFile, db: options.db });
   const config: Config = Object.freeze({
     port: 0,
     dataDir,
-    databaseFile: options.file ? path.join(dataDir, 'qunfa.sqlite') : ':memory:',
+    databaseFile,
+    databaseUrl: onPostgres() ? database.target : undefined,
     sessionSecret: 'test-secret-test-secret-test-secret-0123',
     secretKey: Buffer.alloc(32, 7),
     trustProxy: false,
@@ -48,8 +55,7 @@ export async function makeTestApp(
     dispatchTickSeconds: 2,
     ...options.env,
   });
-  const db = createDb(config.databaseFile, options.db);
-  await migrateLatest(db);
+  const { db } = database;
   const logLines: string[] = [];
   const logger = createLogger('info', (line) => logLines.push(line));
   const settings = () => getSettings(db, config);
@@ -72,7 +78,7 @@ export async function makeTestApp(
       if (ticker) clearInterval(ticker);
       await dispatcher?.stop();
       await carriers?.stop();
-      await db.destroy();
+      await database.drop();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -29,8 +29,14 @@ async function submitLogin(agent: Agent, username: string, password: string, ext
   return agent.post('/login').type('form').send({ username, password, _csrf, ...extra });
 }
 
+/** `sess` as the JSON text SQLite holds (PostgreSQL's json column comes back parsed). */
 async function sessionRows(): Promise<{ sid: string; sess: string; expired: string }[]> {
-  return t.db('sessions').select('sid', 'sess', 'expired');
+  const rows: { sid: string; sess: unknown; expired: unknown }[] = await t.db('sessions').select('sid', 'sess', 'expired');
+  return rows.map((r) => ({
+    sid: r.sid,
+    sess: typeof r.sess === 'string' ? r.sess : JSON.stringify(r.sess),
+    expired: r.expired instanceof Date ? r.expired.toISOString() : String(r.expired),
+  }));
 }
 
 describe('login', () => {

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { addUser, loginAs, makeTestApp, tokenFor, type Agent, type TestApp } from '../helpers/app';
 import { listRoutes } from '../helpers/routes';
+import { appTableNames, storageOrder } from '../helpers/test-db';
 import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
 import { seedTask } from '../helpers/tasks';
 import { createApiKey } from '../../src/services/api-keys.service';
@@ -18,9 +19,9 @@ let targets: Record<string, string>;
 
 /** Every row of every table but the session store (which a request may touch without changing anything else). */
 async function snapshot(): Promise<string> {
-  const tables = (await t.db('sqlite_master').where({ type: 'table' }).whereNot('name', 'like', 'sqlite_%').whereNot('name', 'like', 'knex_%').whereNot({ name: 'sessions' }).orderBy('name').pluck('name')) as string[];
+  const tables = (await appTableNames(t.db)).filter((name) => name !== 'sessions');
   const out: Record<string, unknown[]> = {};
-  for (const table of tables) out[table] = await t.db(table).select('*').orderByRaw('rowid');
+  for (const table of tables) out[table] = await t.db(table).select('*').orderByRaw(storageOrder());
   return JSON.stringify(out);
 }
 

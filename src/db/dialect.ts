@@ -1,0 +1,69 @@
+/**
+ * The SQL that differs between SQLite (the default) and PostgreSQL (DATABASE_URL, issue 13), in one place: a query
+ * module asks here for the engine's spelling instead of writing either one itself.
+ */
+import type { Knex } from 'knex';
+
+export function isPostgres(db: Knex): boolean {
+  return (db.client as { config: { client?: unknown } }).config.client === 'pg';
+}
+
+export function isSqlite(db: Knex): boolean {
+  return (db.client as { driverName?: string }).driverName === 'better-sqlite3';
+}
+
+/** `bytes` zero bytes, as a value to insert. */
+export function zeroBytes(db: Knex, bytes: number): Knex.Raw {
+  return isPostgres(db) ? db.raw('decode(repeat(?, ?), ?)', ['00', bytes, 'hex']) : db.raw('zeroblob(?)', [bytes]);
+}
+
+/**
+ * The last `length` characters of `column`. SQLite's substr(x, -n) means that; PostgreSQL's substr counts a
+ * negative start from before the first character, so it is right(x, n) there. Both engines have an index on the
+ * exact expression (migrations 70 and 20261205000201).
+ */
+export function lastChars(db: Knex, column: string, length: number | '?'): string {
+  return isPostgres(db) ? `right(${column}, ${length})` : `substr(${column}, -${length})`;
+}
+
+/**
+ * A FROM item yielding one row per element of a JSON array bound as `?` (text), each as `e.value`, so that
+ * `e.value ->> 0` reads its first item on both engines: SQLite's json_each, PostgreSQL's jsonb_array_elements.
+ */
+export function jsonArrayRows(db: Knex): string {
+  return isPostgres(db) ? 'jsonb_array_elements(cast(? as jsonb)) as e(value)' : 'json_each(?) as e';
+}
+
+/** The rows of a `db.raw(…)` result: an array on SQLite, node-postgres's result object (`.rows`) on PostgreSQL. */
+export function rowsOf<T>(result: unknown): T[] {
+  return Array.isArray(result) ? (result as T[]) : (result as { rows: T[] }).rows;
+}
+
+/**
+ * Inside a transaction on PostgreSQL, reads the rows FOR SHARE (of `alias`): a concurrent update of them waits
+ * until the transaction ends, as every write does on SQLite, where a transaction holds the write lock from BEGIN.
+ * Outside a transaction, or on SQLite, the query is left as it is.
+ */
+export function heldUntilCommit(db: Knex, q: Knex.QueryBuilder, alias: string): Knex.QueryBuilder {
+  return isPostgres(db) && db.isTransaction ? q.forShare(alias) : q;
+}
+
+/**
+ * PostgreSQL: rows written by transactions that ended before any transaction still running began (a table's
+ * `txid xid8 default pg_current_xact_id()` column, migration 20261205000204). No transaction can commit such a
+ * row later, so a reader following (txid, id) never sees one land behind its position.
+ */
+export const COMMITTED_FOR_GOOD = 'txid < pg_snapshot_xmin(pg_current_snapshot())';
+
+/** `column` holds the bound text anywhere, in any case: SQLite's instr, PostgreSQL's strpos (same arguments). */
+export function containsIgnoringCase(db: Knex, column: string): string {
+  return `${isPostgres(db) ? 'strpos' : 'instr'}(lower(${column}), lower(?)) > 0`;
+}
+
+/**
+ * A FROM item yielding one row per string of a JSON array bound as `?`, its text as `<alias>.value`: SQLite's
+ * json_each, PostgreSQL's jsonb_array_elements_text. (For a batch of numbers looked up in one statement.)
+ */
+export function jsonTextValues(db: Knex, alias = 'j'): string {
+  return isPostgres(db) ? `jsonb_array_elements_text(cast(? as jsonb)) as ${alias}(value)` : `json_each(?) as ${alias}`;
+}
