@@ -4,19 +4,9 @@
  */
 import { addUser, loginAs, makeTestApp, type Agent, type TestApp } from './app';
 import type { Db } from '../../src/db/knex';
+import type { AuditRow } from '../../src/queries/audit-records.queries';
 
-/** One audit_records row as stored. */
-export interface AuditRow {
-  id: number;
-  actor_user_id: number | null;
-  actor_api_key_id: number | null;
-  actor_label: string;
-  ip: string | null;
-  action: string;
-  object_type: string | null;
-  object_id: string | null;
-  summary: string | null;
-}
+export type { AuditRow };
 
 /** A fresh app with "admin" (admin) and "mia" (member), each with a signed-in agent. */
 export async function appWithAdminAndMember(): Promise<{ t: TestApp; admin: Agent; member: Agent }> {
