@@ -3,8 +3,9 @@
  * on the task list and the task details, at desktop and phone width, in English and in Chinese.
  */
 import type { Page } from 'playwright-core';
-import { startBrowserHarness, type BrowserHarness } from '../helpers/browser';
+import { startBrowserHarness, failOnBrowserErrors, type BrowserHarness } from '../helpers/browser';
 import { addUser, PASSWORD } from '../helpers/app';
+
 import { seedTask } from '../helpers/tasks';
 import { numbersWithOutcome, runDueTasks } from '../helpers/outcomes';
 
@@ -26,9 +27,7 @@ afterAll(async () => {
   await harness?.close();
 });
 
-afterEach(() => {
-  expect(harness.takeErrors()).toEqual([]);
-});
+failOnBrowserErrors(() => harness);
 
 async function login(page: Page): Promise<void> {
   await page.goto('/login');

@@ -3,8 +3,9 @@
  * phone width (390×844) no page is wider than the viewport. Data is written straight into the database so each
  * page has something to show (a list row, a task with messages, a pending template).
  */
-import { startBrowserHarness, type BrowserHarness, type BrowserSession } from '../helpers/browser';
+import { startBrowserHarness, failOnBrowserErrors, type BrowserHarness, type BrowserSession } from '../helpers/browser';
 import { addUser, PASSWORD } from '../helpers/app';
+
 import { axeViolations } from '../helpers/axe';
 import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
 import { insertTaskRow } from '../helpers/task-rows';
@@ -88,9 +89,7 @@ afterAll(async () => {
   await harness?.close();
 });
 
-afterEach(() => {
-  expect(harness.takeErrors()).toEqual([]);
-});
+failOnBrowserErrors(() => harness);
 
 async function logIn(session: BrowserSession): Promise<void> {
   const { page } = session;

@@ -4,8 +4,9 @@
  * code. The QR image must load under the CSP, the admin requirement holds in the browser, and the pages pass axe
  * in both languages.
  */
-import { startBrowserHarness, type BrowserHarness, type BrowserSession } from '../helpers/browser';
+import { startBrowserHarness, failOnBrowserErrors, type BrowserHarness, type BrowserSession } from '../helpers/browser';
 import { addUser, PASSWORD } from '../helpers/app';
+
 import { axeViolations } from '../helpers/axe';
 import { codeFor } from '../helpers/two-factor';
 import { saveSettings } from '../../src/services/settings.service';
@@ -23,9 +24,7 @@ afterAll(async () => {
   await harness?.close();
 });
 
-afterEach(() => {
-  expect(harness.takeErrors()).toEqual([]);
-});
+failOnBrowserErrors(() => harness);
 
 async function passwordStep(session: BrowserSession, username: string): Promise<void> {
   const { page } = session;
