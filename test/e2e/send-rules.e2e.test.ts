@@ -57,7 +57,7 @@ test('opt-outs: a refused number keeps what was typed; a number added; a file im
   await page.locator('#file').setInputFiles({ name: 'list.csv', mimeType: 'text/csv', buffer: Buffer.from('13700137000\n13700137001\nnot a number\n') });
   await page.getByLabel('Reason').nth(1).fill('complaints');
   await navigateBy(page, () => page.getByRole('button', { name: 'Import' }).click());
-  expect(await text(page, '.flash')).toBe('Imported: 2 added, 0 already on the list, 1 rows refused.');
+  expect(await text(page, '.flash')).toBe('Imported: 2 added, 0 already on the list, 1 row refused.');
   expect(await page.locator('tr[data-opt-out]').count()).toBe(3);
 
   await page.getByLabel('Reason for removing 13700137001').fill('asked to be added back');
