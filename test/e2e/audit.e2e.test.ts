@@ -5,7 +5,6 @@
 import type { Page } from 'playwright-core';
 import { startBrowserHarness, failOnBrowserErrors, navigateBy, signedInSession, type BrowserHarness, type BrowserSession } from '../helpers/browser';
 import { addUser } from '../helpers/app';
-
 import { AUDIT_PAGE_SIZE, recordAudit } from '../../src/services/audit.service';
 
 let harness: BrowserHarness;

@@ -7,7 +7,6 @@
 import type { Page } from 'playwright-core';
 import { startBrowserHarness, failOnBrowserErrors, navigateBy, signedInSession, type BrowserHarness, type BrowserSession } from '../helpers/browser';
 import { addUser } from '../helpers/app';
-
 import { TestSmsc } from '../helpers/smsc';
 
 let harness: BrowserHarness;

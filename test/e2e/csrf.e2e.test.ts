@@ -6,7 +6,6 @@ import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startBrowserHarness, signedInSession, type BrowserHarness, type BrowserSession } from '../helpers/browser';
 import { addUser } from '../helpers/app';
-
 import { createApiKey } from '../../src/services/api-keys.service';
 
 let harness: BrowserHarness;

@@ -5,7 +5,6 @@
 import type { Page } from 'playwright-core';
 import { startBrowserHarness, failOnBrowserErrors, type BrowserHarness } from '../helpers/browser';
 import { addUser, PASSWORD } from '../helpers/app';
-
 import { seedTask } from '../helpers/tasks';
 import { numbersWithOutcome, runDueTasks } from '../helpers/outcomes';
 

@@ -5,7 +5,6 @@
  */
 import { startBrowserHarness, failOnBrowserErrors, navigateBy, signedInSession, type BrowserHarness } from '../helpers/browser';
 import { addUser } from '../helpers/app';
-
 import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
 import { saveSettings, defaultSettings } from '../../src/services/settings.service';
 

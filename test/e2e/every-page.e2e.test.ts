@@ -5,7 +5,6 @@
  */
 import { startBrowserHarness, failOnBrowserErrors, type BrowserHarness, type BrowserSession } from '../helpers/browser';
 import { addUser, PASSWORD } from '../helpers/app';
-
 import { axeViolations } from '../helpers/axe';
 import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
 import { insertTaskRow } from '../helpers/task-rows';

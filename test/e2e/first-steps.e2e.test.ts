@@ -8,7 +8,6 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startBrowserHarness, failOnBrowserErrors, signIn, type BrowserHarness, type BrowserSession } from '../helpers/browser';
 import { addUser } from '../helpers/app';
-
 import { axeViolations } from '../helpers/axe';
 
 const SHOTS = path.join(__dirname, '../../docs/screenshots');

@@ -5,7 +5,6 @@
 import type { Page } from 'playwright-core';
 import { startBrowserHarness, failOnBrowserErrors, signedInSession, type BrowserHarness, type BrowserSession } from '../helpers/browser';
 import { addUser } from '../helpers/app';
-
 import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
 import type { AppDeps } from '../../src/app';
 import { csvOf, recipientRows } from '../fixtures/imports/build';

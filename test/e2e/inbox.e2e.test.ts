@@ -6,7 +6,6 @@
 import type { Page } from 'playwright-core';
 import { startBrowserHarness, failOnBrowserErrors, navigateBy, signedInSession, type BrowserHarness, type BrowserSession } from '../helpers/browser';
 import { addUser } from '../helpers/app';
-
 import { recordInboundMessage } from '../../src/services/inbound-messages.service';
 
 let harness: BrowserHarness;

@@ -5,7 +5,6 @@
 import type { Page } from 'playwright-core';
 import { startBrowserHarness, failOnBrowserErrors, navigateBy, signedInSession, type BrowserHarness, type BrowserSession } from '../helpers/browser';
 import { addUser } from '../helpers/app';
-
 import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
 import { switchQuietHoursOff } from '../helpers/send-rules';
 import { toLocalInputValue } from '../../src/time/zoned-time';

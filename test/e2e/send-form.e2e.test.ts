@@ -11,7 +11,6 @@ import * as XLSX from 'xlsx';
 import type { Locator, Page } from 'playwright-core';
 import { startBrowserHarness, failOnBrowserErrors, navigateBy, signedInSession, type BrowserHarness, type BrowserSession } from '../helpers/browser';
 import { addUser } from '../helpers/app';
-
 import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
 
 const MEMBER = 'mia';

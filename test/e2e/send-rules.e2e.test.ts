@@ -6,7 +6,6 @@
 import type { Page } from 'playwright-core';
 import { startBrowserHarness, failOnBrowserErrors, navigateBy, signedInSession, type BrowserHarness, type BrowserSession } from '../helpers/browser';
 import { addUser } from '../helpers/app';
-
 import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
 import { daysBefore, localDay } from '../../src/opt-outs/cap-days';
 

@@ -9,7 +9,6 @@ import os from 'node:os';
 import nodePath from 'node:path';
 import { startBrowserHarness, failOnBrowserErrors, navigateBy, signedInSession, type BrowserHarness, type BrowserSession } from '../helpers/browser';
 import { addUser } from '../helpers/app';
-
 import { seedTask } from '../helpers/tasks';
 import { numbersWithOutcome, runDueTasks } from '../helpers/outcomes';
 

@@ -6,7 +6,6 @@
 import type { Locator, Page } from 'playwright-core';
 import { startBrowserHarness, failOnBrowserErrors, navigateBy, signedInSession, type BrowserHarness, type BrowserSession } from '../helpers/browser';
 import { addUser } from '../helpers/app';
-
 import { insertTaskRow } from '../helpers/task-rows';
 
 /** The script polls every 3 s while a task is sending; allow a few rounds. */

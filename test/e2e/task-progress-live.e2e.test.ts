@@ -5,7 +5,6 @@
  */
 import { startBrowserHarness, failOnBrowserErrors, signedInSession, type BrowserHarness } from '../helpers/browser';
 import { addUser } from '../helpers/app';
-
 import { phones, seedTask } from '../helpers/tasks';
 import { defaultSettings, saveSettings } from '../../src/services/settings.service';
 

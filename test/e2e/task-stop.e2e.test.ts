@@ -5,7 +5,6 @@
  */
 import { startBrowserHarness, failOnBrowserErrors, navigateBy, signedInSession, type BrowserHarness, type BrowserSession } from '../helpers/browser';
 import { addUser } from '../helpers/app';
-
 import { phones, seedTask } from '../helpers/tasks';
 
 const MEMBER = 'mia';

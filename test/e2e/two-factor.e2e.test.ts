@@ -6,7 +6,6 @@
  */
 import { startBrowserHarness, failOnBrowserErrors, type BrowserHarness, type BrowserSession } from '../helpers/browser';
 import { addUser, PASSWORD } from '../helpers/app';
-
 import { axeViolations } from '../helpers/axe';
 import { codeFor } from '../helpers/two-factor';
 import { saveSettings } from '../../src/services/settings.service';
