@@ -110,12 +110,15 @@ export async function navigateBy(page: Page, action: (() => Promise<unknown>) | 
   return response;
 }
 
-/** Signs in on /login with the password every test user has (addUser); the page is left where the login leads. */
+/**
+ * Signs in on /login with the password every test user has (addUser); the page is left where the login leads (the
+ * code step, for a user with two-factor sign-in). The form is found by its ids, so this works in every language.
+ */
 export async function signIn(page: Page, username: string): Promise<Response> {
   await page.goto('/login');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(PASSWORD);
-  const response = await navigateBy(page, () => page.getByRole('button', { name: 'Log in' }).click());
+  await page.locator('#username').fill(username);
+  await page.locator('#password').fill(PASSWORD);
+  const response = await navigateBy(page, page.locator('form[action="/login"] button[type=submit]'));
   // A refused sign-in re-renders /login; failing here names the cause instead of a missing link later on.
   if (new URL(page.url()).pathname === '/login') throw new Error(`signing in as ${username} was refused`);
   return response;
