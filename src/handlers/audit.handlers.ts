@@ -7,6 +7,7 @@ import type { Settings } from '../services/settings.service';
 import { auditQueryString, parseAuditQuery, type AuditQuery } from '../validators/audit.validators';
 import { hasErrors } from '../validators/validation';
 import { auditContext } from './audit-context';
+import { streamRecordedDownload } from './recorded-download';
 
 /** `/audit` (admins): the filtered records by keyset pages, and their CSV export. */
 export function auditHandlers({ db }: AppDeps) {
@@ -55,17 +56,7 @@ export function auditHandlers({ db }: AppDeps) {
       const filter = Object.fromEntries(Object.entries(query.values).filter(([, v]) => v !== ''));
       const record = (completed: boolean) =>
         recordAudit(db, { ...auditContext(req, res), action: 'export.audit', object: { type: 'audit', id: null }, summary: { after: { format: 'csv', filter, rows: progress.rows, completed } } });
-      try {
-        await writeAuditCsv(db, query.filter, res, { t: res.locals.t, timeZone: settings.timeZone }, progress);
-      } catch (err) {
-        // The person cancelled the download; what they did get is still recorded.
-        if (res.destroyed) return record(false);
-        // What left before the failure was still exported; the record must not hide the real error, though.
-        await record(false).catch(() => undefined);
-        throw err;
-      }
-      res.end();
-      await record(true);
+      await streamRecordedDownload(res, () => writeAuditCsv(db, query.filter, res, { t: res.locals.t, timeZone: settings.timeZone }, progress), record);
     },
   };
 }

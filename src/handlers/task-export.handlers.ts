@@ -6,6 +6,7 @@ import type { Settings } from '../services/settings.service';
 import { writeCsvExport, writeXlsxExport, type ExportContext, type ExportProgress } from '../services/task-export.service';
 import { recordAudit } from '../services/audit.service';
 import { auditContext } from './audit-context';
+import { streamRecordedDownload } from './recorded-download';
 import { variableCount } from '../sms/template';
 import { hasFilterErrors, parseMessageQuery } from '../validators/message-filters.validators';
 
@@ -42,16 +43,6 @@ export function taskExportHandlers({ db }: AppDeps) {
         object: { type: 'task', id: task.id },
         summary: { after: { format, filter: Object.fromEntries(Object.entries(query.values).filter(([, v]) => v !== '')), masked: ctx.mask, rows: progress.rows, completed } },
       });
-    try {
-      await write(db, { taskId: task.id, ...query.filter }, res, ctx, progress);
-    } catch (err) {
-      // The person cancelled the download: nothing is wrong and nobody is left to tell.
-      if (res.destroyed) return record(false);
-      // What left before the failure was still exported; the record must not hide the real error, though.
-      await record(false).catch(() => undefined);
-      throw err;
-    }
-    res.end();
-    await record(true);
+    await streamRecordedDownload(res, () => write(db, { taskId: task.id, ...query.filter }, res, ctx, progress), record);
   };
 }

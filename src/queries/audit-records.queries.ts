@@ -38,7 +38,7 @@ export interface AuditCursor {
   afterId?: number;
 }
 
-interface AuditRow {
+export interface AuditRow {
   id: number;
   created_at: string;
   actor_user_id: number | null;

@@ -3,8 +3,9 @@
  * never makes a second key; the copy button (public/js/app.js) puts the key on the clipboard; the revoke prompt
  * names the key's prefix as well as its name.
  */
-import { startBrowserHarness, type BrowserHarness, type BrowserSession } from '../helpers/browser';
-import { addUser, PASSWORD } from '../helpers/app';
+import { startBrowserHarness, failOnBrowserErrors, signIn, type BrowserHarness, type BrowserSession } from '../helpers/browser';
+import { addUser } from '../helpers/app';
+
 
 const KEY = /^qf_([0-9a-f]{8})_[A-Za-z0-9_-]{43}$/;
 
@@ -16,19 +17,14 @@ beforeAll(async () => {
   await addUser(harness.testApp.db, 'admin', 'admin');
   admin = await harness.newSession();
   await admin.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: harness.baseUrl });
-  await admin.page.goto('/login');
-  await admin.page.getByLabel('Username').fill('admin');
-  await admin.page.getByLabel('Password').fill(PASSWORD);
-  await Promise.all([admin.page.waitForURL('**/tasks'), admin.page.getByRole('button', { name: 'Log in' }).click()]);
+  await signIn(admin.page, 'admin');
 });
 
 afterAll(async () => {
   await harness?.close();
 });
 
-afterEach(() => {
-  expect(harness.takeErrors()).toEqual([]);
-});
+failOnBrowserErrors(() => harness);
 
 test('a new key is shown once with a copy button; a reload shows the list and creates no second key; revoke names the prefix', async () => {
   const { page } = admin;

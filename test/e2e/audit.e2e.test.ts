@@ -2,9 +2,9 @@
  * /audit in a real browser, as an admin: reached from the nav, filtered with its form, a malformed filter answered
  * on the page (422, the filters kept), walked by keyset pages, and exported with the filter the page shows.
  */
-import type { Page, Response } from 'playwright-core';
-import { startBrowserHarness, type BrowserHarness, type BrowserSession } from '../helpers/browser';
-import { addUser, PASSWORD } from '../helpers/app';
+import type { Page } from 'playwright-core';
+import { startBrowserHarness, failOnBrowserErrors, navigateBy, signedInSession, type BrowserHarness, type BrowserSession } from '../helpers/browser';
+import { addUser } from '../helpers/app';
 import { AUDIT_PAGE_SIZE, recordAudit } from '../../src/services/audit.service';
 
 let harness: BrowserHarness;
@@ -18,27 +18,14 @@ beforeAll(async () => {
     await recordAudit(db, { actor: { userId: 1, label: 'admin' }, ip: '198.51.100.7', action: 'export.task_messages', object: { type: 'task', id: `T${1000 + i}` }, summary: { after: { rows: i } } });
   }
   await recordAudit(db, { actor: { userId: 1, label: 'admin' }, ip: '198.51.100.7', action: 'user.role_changed', object: { type: 'user', id: 5 }, summary: { before: { role: 'member' }, after: { role: 'admin' } } });
-  admin = await harness.newSession();
-  const { page } = admin;
-  await page.goto('/login');
-  await page.getByLabel('Username').fill('admin');
-  await page.getByLabel('Password').fill(PASSWORD);
-  await navigateBy(page, () => page.getByRole('button', { name: 'Log in' }).click());
+  admin = await signedInSession(harness, 'admin');
 }, 30_000);
 
 afterAll(async () => {
   await harness?.close();
 });
 
-afterEach(() => {
-  expect(harness.takeErrors()).toEqual([]);
-});
-
-async function navigateBy(page: Page, action: () => Promise<unknown>): Promise<Response> {
-  const [response] = await Promise.all([page.waitForNavigation(), action()]);
-  if (!response) throw new Error('the action did not load a page');
-  return response;
-}
+failOnBrowserErrors(() => harness);
 
 const actions = (page: Page) => page.locator('tr[data-action]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-action')));
 

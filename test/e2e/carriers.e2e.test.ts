@@ -4,9 +4,9 @@
  * account a route uses. Then, with the connector running against the test SMSC: an account that connects, a test
  * send, and its receipt showing up.
  */
-import type { Page, Response } from 'playwright-core';
-import { startBrowserHarness, type BrowserHarness, type BrowserSession } from '../helpers/browser';
-import { addUser, PASSWORD } from '../helpers/app';
+import type { Page } from 'playwright-core';
+import { startBrowserHarness, failOnBrowserErrors, navigateBy, signedInSession, type BrowserHarness, type BrowserSession } from '../helpers/browser';
+import { addUser } from '../helpers/app';
 import { TestSmsc } from '../helpers/smsc';
 
 let harness: BrowserHarness;
@@ -15,27 +15,14 @@ let admin: BrowserSession;
 beforeAll(async () => {
   harness = await startBrowserHarness();
   await addUser(harness.testApp.db, 'admin', 'admin');
-  admin = await harness.newSession();
-  const { page } = admin;
-  await page.goto('/login');
-  await page.getByLabel('Username').fill('admin');
-  await page.getByLabel('Password').fill(PASSWORD);
-  await navigateBy(page, () => page.getByRole('button', { name: 'Log in' }).click());
+  admin = await signedInSession(harness, 'admin');
 });
 
 afterAll(async () => {
   await harness?.close();
 });
 
-afterEach(() => {
-  expect(harness.takeErrors()).toEqual([]);
-});
-
-async function navigateBy(page: Page, action: () => Promise<unknown>): Promise<Response> {
-  const [response] = await Promise.all([page.waitForNavigation(), action()]);
-  if (!response) throw new Error('the action did not load a page');
-  return response;
-}
+failOnBrowserErrors(() => harness);
 
 const flash = (page: Page) => page.locator('.flash').first().textContent().then((t) => (t ?? '').trim());
 
@@ -98,16 +85,10 @@ describe('with the connector running, against the test SMSC', () => {
     await smsc?.close();
   });
 
-  afterEach(() => {
-    expect(live.takeErrors()).toEqual([]);
-  });
+  failOnBrowserErrors(() => live);
 
   test('create an SMPP account, see it connect, send a test message and see its receipt arrive', async () => {
-    const { page } = await live.newSession();
-    await page.goto('/login');
-    await page.getByLabel('Username').fill('admin');
-    await page.getByLabel('Password').fill(PASSWORD);
-    await navigateBy(page, () => page.getByRole('button', { name: 'Log in' }).click());
+    const { page } = await signedInSession(live, 'admin');
     await page.goto('/carriers/new');
     await page.getByLabel('Name').fill('local smsc');
     await page.getByLabel('Host').fill('127.0.0.1');

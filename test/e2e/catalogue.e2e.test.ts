@@ -3,9 +3,10 @@
  * a failed form that keeps what was typed, and the language switch. The tests run in order and share one app,
  * one database and the sessions they log in, as a real installation would.
  */
-import type { Dialog, Locator, Page, Response } from 'playwright-core';
-import { startBrowserHarness, type BrowserHarness, type BrowserSession } from '../helpers/browser';
+import type { Dialog, Locator, Page } from 'playwright-core';
+import { startBrowserHarness, failOnBrowserErrors, navigateBy, signIn, type BrowserHarness, type BrowserSession } from '../helpers/browser';
 import { PASSWORD } from '../helpers/app';
+
 
 const ADMIN = 'admin';
 const MEMBER = 'alice';
@@ -29,16 +30,7 @@ afterAll(async () => {
   await harness?.close();
 });
 
-afterEach(() => {
-  expect(harness.takeErrors()).toEqual([]);
-});
-
-/** Clicks something that submits a form or follows a link and waits for the resulting page to load. */
-async function navigateBy(page: Page, target: Locator): Promise<Response> {
-  const [response] = await Promise.all([page.waitForNavigation(), target.click()]);
-  if (!response) throw new Error('the click did not load a page');
-  return response;
-}
+failOnBrowserErrors(() => harness);
 
 function path(page: Page): string {
   return new URL(page.url()).pathname;
@@ -49,12 +41,8 @@ async function text(locator: Locator): Promise<string> {
 }
 
 async function logIn(page: Page, username: string): Promise<void> {
-  await page.goto('/login');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(PASSWORD);
-  const response = await navigateBy(page, page.getByRole('button', { name: 'Log in' }));
+  const response = await signIn(page, username);
   expect(response.status()).toBe(200);
-  expect(path(page)).not.toBe('/login');
 }
 
 test('first run: / leads to /setup, which creates the admin; the admin creates a member', async () => {

@@ -4,8 +4,8 @@
  */
 import http, { type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startBrowserHarness, type BrowserHarness, type BrowserSession } from '../helpers/browser';
-import { addUser, PASSWORD } from '../helpers/app';
+import { startBrowserHarness, signedInSession, type BrowserHarness, type BrowserSession } from '../helpers/browser';
+import { addUser } from '../helpers/app';
 import { createApiKey } from '../../src/services/api-keys.service';
 
 let harness: BrowserHarness;
@@ -33,11 +33,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
   attackerUrl = `http://127.0.0.1:${(attacker.address() as AddressInfo).port}/`;
-  admin = await harness.newSession();
-  await admin.page.goto('/login');
-  await admin.page.getByLabel('Username').fill('admin');
-  await admin.page.getByLabel('Password').fill(PASSWORD);
-  await Promise.all([admin.page.waitForURL('**/tasks'), admin.page.getByRole('button', { name: 'Log in' }).click()]);
+  admin = await signedInSession(harness, 'admin');
 });
 
 afterAll(async () => {

@@ -3,9 +3,10 @@
  * nothing was saved and offers the same form again; once the lock is gone, "Try again" saves it, once.
  */
 import Database from 'better-sqlite3';
-import type { Locator, Page, Response } from 'playwright-core';
-import { startBrowserHarness, type BrowserHarness, type BrowserSession } from '../helpers/browser';
-import { addUser, PASSWORD } from '../helpers/app';
+import type { Response } from 'playwright-core';
+import { startBrowserHarness, navigateBy, signIn, type BrowserHarness, type BrowserSession } from '../helpers/browser';
+import { addUser } from '../helpers/app';
+
 
 let harness: BrowserHarness;
 let admin: BrowserSession;
@@ -19,18 +20,9 @@ afterAll(async () => {
   await harness?.close();
 });
 
-async function navigateBy(page: Page, target: Locator): Promise<Response> {
-  const [response] = await Promise.all([page.waitForNavigation(), target.click()]);
-  if (!response) throw new Error('the click did not load a page');
-  return response;
-}
-
 test('a form that met a locked database is offered again, and "Try again" saves it once the lock is gone', async () => {
   const { page } = admin;
-  await page.goto('/login');
-  await page.getByLabel('Username').fill('admin');
-  await page.getByLabel('Password').fill(PASSWORD);
-  await navigateBy(page, page.getByRole('button', { name: 'Log in' }));
+  await signIn(page, 'admin');
   await page.goto('/signatures/new');
   await page.getByLabel('Signature').fill('锁住的签名');
 

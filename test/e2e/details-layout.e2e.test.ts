@@ -3,8 +3,8 @@
  * on the task list and the task details, at desktop and phone width, in English and in Chinese.
  */
 import type { Page } from 'playwright-core';
-import { startBrowserHarness, type BrowserHarness } from '../helpers/browser';
-import { addUser, PASSWORD } from '../helpers/app';
+import { startBrowserHarness, failOnBrowserErrors, signIn, type BrowserHarness } from '../helpers/browser';
+import { addUser } from '../helpers/app';
 import { seedTask } from '../helpers/tasks';
 import { numbersWithOutcome, runDueTasks } from '../helpers/outcomes';
 
@@ -26,16 +26,7 @@ afterAll(async () => {
   await harness?.close();
 });
 
-afterEach(() => {
-  expect(harness.takeErrors()).toEqual([]);
-});
-
-async function login(page: Page): Promise<void> {
-  await page.goto('/login');
-  await page.locator('#username').fill(MEMBER);
-  await page.locator('#password').fill(PASSWORD);
-  await Promise.all([page.waitForNavigation(), page.locator('form[action="/login"] button[type=submit]').click()]);
-}
+failOnBrowserErrors(() => harness);
 
 /** Every status pill on the page: its text, its white-space, and how many lines it takes. */
 function pills(page: Page) {
@@ -56,7 +47,7 @@ describe.each([
   test('status pills stay on one line on the list and the details', async () => {
     const { page, context } = await harness.newSession({ locale });
     await page.setViewportSize({ width, height: 844 });
-    await login(page);
+    await signIn(page, MEMBER);
     for (const url of ['/tasks', `/tasks/${taskId}`]) {
       await page.goto(url);
       const found = (await pills(page)).filter((p) => p.text !== '');
@@ -69,7 +60,7 @@ describe.each([
   test('the message table keeps readable widths: content at least 16 characters wide, numbers and times on one line', async () => {
     const { page, context } = await harness.newSession({ locale });
     await page.setViewportSize({ width, height: 844 });
-    await login(page);
+    await signIn(page, MEMBER);
     await page.goto(`/tasks/${taskId}`);
     const cells = await page.locator('[data-message-id]').first().evaluate((row) => {
       const cellsOf = Array.from(row.children) as HTMLElement[];

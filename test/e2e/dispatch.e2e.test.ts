@@ -3,9 +3,8 @@
  * task page reach "Completed" with the stub's predictable outcomes (numbers ending 0001 fail, 0002 are
  * rejected at submit, the others are delivered).
  */
-import type { Page } from 'playwright-core';
-import { startBrowserHarness, type BrowserHarness } from '../helpers/browser';
-import { addUser, PASSWORD } from '../helpers/app';
+import { startBrowserHarness, failOnBrowserErrors, navigateBy, signedInSession, type BrowserHarness } from '../helpers/browser';
+import { addUser } from '../helpers/app';
 import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
 import { saveSettings, defaultSettings } from '../../src/services/settings.service';
 
@@ -22,27 +21,19 @@ beforeAll(async () => {
   await saveSettings(db, { stubCarrier: { ...stub, delayMinMs: 100, delayMaxMs: 400, failureMix: {} } });
 });
 afterAll(() => harness?.close());
-afterEach(() => expect(harness.takeErrors()).toEqual([]));
-
-async function go(page: Page, action: () => Promise<unknown>) {
-  await Promise.all([page.waitForNavigation(), action()]);
-}
+failOnBrowserErrors(() => harness);
 
 test('confirm a send-now task and watch it complete with delivered / failed counts', async () => {
-  const { page } = await harness.newSession();
-  await page.goto('/login');
-  await page.getByLabel('Username').fill('mia');
-  await page.getByLabel('Password').fill(PASSWORD);
-  await go(page, () => page.getByRole('button', { name: 'Log in' }).click());
+  const { page } = await signedInSession(harness, 'mia');
 
   await page.goto('/tasks/new?smsType=notification');
-  await go(page, () => page.getByLabel('Template', { exact: true }).selectOption({ label: '取件提醒' }));
+  await navigateBy(page, () => page.getByLabel('Template', { exact: true }).selectOption({ label: '取件提醒' }));
   await page.getByLabel('Signature', { exact: true }).selectOption({ label: '【腾讯云】' });
   await page.getByLabel('Manual addition').check();
   await page.getByLabel('Phone numbers').fill('13800000000\n13800000001, 13800000002\n13900000017');
-  await go(page, () => page.getByRole('button', { name: 'Check recipients' }).click());
+  await navigateBy(page, () => page.getByRole('button', { name: 'Check recipients' }).click());
   expect(page.url()).toMatch(/\/tasks\/D[0-9a-f]{12}\/check$/);
-  await go(page, () => page.getByRole('button', { name: 'Confirm and send' }).click());
+  await navigateBy(page, () => page.getByRole('button', { name: 'Confirm and send' }).click());
   const id = /\/tasks\/(T\d+)$/.exec(page.url())![1];
 
   const count = (status: string) => page.locator(`[data-status-counts] [data-count="${status}"]`).innerText();

@@ -3,8 +3,8 @@
  * phone width (390×844) no page is wider than the viewport. Data is written straight into the database so each
  * page has something to show (a list row, a task with messages, a pending template).
  */
-import { startBrowserHarness, type BrowserHarness, type BrowserSession } from '../helpers/browser';
-import { addUser, PASSWORD } from '../helpers/app';
+import { startBrowserHarness, failOnBrowserErrors, signIn, type BrowserHarness, type BrowserSession } from '../helpers/browser';
+import { addUser } from '../helpers/app';
 import { axeViolations } from '../helpers/axe';
 import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
 import { insertTaskRow } from '../helpers/task-rows';
@@ -88,25 +88,14 @@ afterAll(async () => {
   await harness?.close();
 });
 
-afterEach(() => {
-  expect(harness.takeErrors()).toEqual([]);
-});
-
-async function logIn(session: BrowserSession): Promise<void> {
-  const { page } = session;
-  await page.goto('/login');
-  await page.locator('#username').fill('admin');
-  await page.locator('#password').fill(PASSWORD);
-  await Promise.all([page.waitForNavigation(), page.locator('form[action="/login"] button[type=submit]').click()]);
-  expect(new URL(page.url()).pathname).not.toBe('/login');
-}
+failOnBrowserErrors(() => harness);
 
 describe.each([['en-US'], ['zh-CN']])('every page in %s', (locale) => {
   let session: BrowserSession;
 
   beforeAll(async () => {
     session = await harness.newSession({ locale });
-    await logIn(session);
+    await signIn(session.page, 'admin');
   });
 
   test('axe finds no WCAG 2 A/AA violation', async () => {
@@ -143,10 +132,7 @@ describe.each([['en-US'], ['zh-CN']])('every page in %s', (locale) => {
     const context = await harness.browser.newContext({ baseURL: harness.baseUrl, locale, viewport: PHONE, javaScriptEnabled: false });
     try {
       const page = await context.newPage();
-      await page.goto('/login');
-      await page.locator('#username').fill('admin');
-      await page.locator('#password').fill(PASSWORD);
-      await Promise.all([page.waitForNavigation(), page.locator('form[action="/login"] button[type=submit]').click()]);
+      await signIn(page, 'admin');
       await page.goto('/tasks/new');
       const inlineNav = page.locator('.topbar > .nav');
       const menuNav = page.locator('.topbar-menu .nav');
@@ -169,7 +155,7 @@ describe.each([['en-US'], ['zh-CN']])('every page in %s', (locale) => {
 
 test('the template editor counts with the longest approved signature as it is typed, and warns when it cannot fit', async () => {
   const session = await harness.newSession();
-  await logIn(session);
+  await signIn(session.page, 'admin');
   const { page } = session;
   await page.goto('/templates/new');
   const count = page.locator('[data-fit-count]');

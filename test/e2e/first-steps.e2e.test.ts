@@ -6,8 +6,8 @@
  */
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { startBrowserHarness, type BrowserHarness, type BrowserSession } from '../helpers/browser';
-import { addUser, PASSWORD } from '../helpers/app';
+import { startBrowserHarness, failOnBrowserErrors, signIn, type BrowserHarness, type BrowserSession } from '../helpers/browser';
+import { addUser } from '../helpers/app';
 import { axeViolations } from '../helpers/axe';
 
 const SHOTS = path.join(__dirname, '../../docs/screenshots');
@@ -27,9 +27,7 @@ afterAll(async () => {
   await harness?.close();
 });
 
-afterEach(() => {
-  expect(harness.takeErrors()).toEqual([]);
-});
+failOnBrowserErrors(() => harness);
 
 async function click(page: Page, name: string): Promise<void> {
   await Promise.all([page.waitForNavigation(), page.getByRole('button', { name, exact: true }).click()]);
@@ -43,10 +41,7 @@ test('signature → template → approve → send, as the README tells it', asyn
   const { page } = admin;
   // "Approve" asks for confirmation; the README's reader says yes.
   page.on('dialog', (dialog) => void dialog.accept());
-  await page.goto('/login');
-  await page.getByLabel('Username').fill('admin');
-  await page.getByLabel('Password').fill(PASSWORD);
-  await click(page, 'Log in');
+  await signIn(page, 'admin');
   expect(await page.locator('[data-simulator-notice]').isVisible()).toBe(true);
 
   await page.goto('/signatures/new');

@@ -3,8 +3,8 @@
  * import is waiting for another one, then goes on to the check page once a worker is free.
  */
 import type { Page } from 'playwright-core';
-import { startBrowserHarness, type BrowserHarness, type BrowserSession } from '../helpers/browser';
-import { addUser, PASSWORD } from '../helpers/app';
+import { startBrowserHarness, failOnBrowserErrors, signedInSession, type BrowserHarness, type BrowserSession } from '../helpers/browser';
+import { addUser } from '../helpers/app';
 import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
 import type { AppDeps } from '../../src/app';
 import { csvOf, recipientRows } from '../fixtures/imports/build';
@@ -20,21 +20,14 @@ beforeAll(async () => {
   await addUser(db, 'mia', 'member');
   await approvedSignature(db, '腾讯云', adminId);
   await approvedTemplate(db, '尊敬的{1}，您的订单{2}已发货，请注意查收。', 'notification', TWO_VARS_NAME, adminId);
-  member = await harness.newSession();
-  const { page } = member;
-  await page.goto('/login');
-  await page.getByLabel('Username').fill('mia');
-  await page.getByLabel('Password').fill(PASSWORD);
-  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Log in' }).click()]);
+  member = await signedInSession(harness, 'mia');
 });
 
 afterAll(async () => {
   await harness?.close();
 });
 
-afterEach(() => {
-  expect(harness.takeErrors()).toEqual([]);
-});
+failOnBrowserErrors(() => harness);
 
 async function fillImportForm(page: Page): Promise<void> {
   await page.goto('/tasks/new');

@@ -3,9 +3,9 @@
  * entry point the carriers use), then filtered by text, number and date in the page, and a bad date answered beside
  * its field.
  */
-import type { Page, Response } from 'playwright-core';
-import { startBrowserHarness, type BrowserHarness, type BrowserSession } from '../helpers/browser';
-import { addUser, PASSWORD } from '../helpers/app';
+import type { Page } from 'playwright-core';
+import { startBrowserHarness, failOnBrowserErrors, navigateBy, signedInSession, type BrowserHarness, type BrowserSession } from '../helpers/browser';
+import { addUser } from '../helpers/app';
 import { recordInboundMessage } from '../../src/services/inbound-messages.service';
 
 let harness: BrowserHarness;
@@ -22,27 +22,14 @@ beforeAll(async () => {
     ['13800138111', 'T', '2026-12-03T04:00:00.000Z'],
   ];
   for (const [phone, text, receivedAt] of replies) await recordInboundMessage(db, { accountId, phone, text, receivedAt });
-  admin = await harness.newSession();
-  const { page } = admin;
-  await page.goto('/login');
-  await page.getByLabel('Username').fill('admin');
-  await page.getByLabel('Password').fill(PASSWORD);
-  await navigateBy(page, () => page.getByRole('button', { name: 'Log in' }).click());
+  admin = await signedInSession(harness, 'admin');
 });
 
 afterAll(async () => {
   await harness?.close();
 });
 
-afterEach(() => {
-  expect(harness.takeErrors()).toEqual([]);
-});
-
-async function navigateBy(page: Page, action: () => Promise<unknown>): Promise<Response> {
-  const [response] = await Promise.all([page.waitForNavigation(), action()]);
-  if (!response) throw new Error('the action did not load a page');
-  return response;
-}
+failOnBrowserErrors(() => harness);
 
 const numbers = (page: Page) => page.locator('[data-inbox] tbody td.phone-cell').allTextContents();
 

@@ -2,9 +2,9 @@
  * The marketing-at-night notice in a real browser, as a member: it appears and goes as the send time is typed
  * (without a reload), it does not stop the check, and the check page says it again.
  */
-import type { Page, Response } from 'playwright-core';
-import { startBrowserHarness, type BrowserHarness, type BrowserSession } from '../helpers/browser';
-import { addUser, PASSWORD } from '../helpers/app';
+import type { Page } from 'playwright-core';
+import { startBrowserHarness, failOnBrowserErrors, navigateBy, signedInSession, type BrowserHarness, type BrowserSession } from '../helpers/browser';
+import { addUser } from '../helpers/app';
 import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
 import { switchQuietHoursOff } from '../helpers/send-rules';
 import { toLocalInputValue } from '../../src/time/zoned-time';
@@ -25,27 +25,14 @@ beforeAll(async () => {
   // Enforced quiet hours would refuse the night schedule: the notice is what remains once an admin switched them off.
   await switchQuietHoursOff(db);
   await approvedTemplate(db, '春季大促，全场五折！拒收请回复R', 'marketing', '春季促销', adminId);
-  member = await harness.newSession();
-  const { page } = member;
-  await page.goto('/login');
-  await page.getByLabel('Username').fill('mia');
-  await page.getByLabel('Password').fill(PASSWORD);
-  await navigateBy(page, () => page.getByRole('button', { name: 'Log in' }).click());
+  member = await signedInSession(harness, 'mia');
 });
 
 afterAll(async () => {
   await harness?.close();
 });
 
-afterEach(() => {
-  expect(harness.takeErrors()).toEqual([]);
-});
-
-async function navigateBy(page: Page, action: () => Promise<unknown>): Promise<Response> {
-  const [response] = await Promise.all([page.waitForNavigation(), action()]);
-  if (!response) throw new Error('the action did not load a page');
-  return response;
-}
+failOnBrowserErrors(() => harness);
 
 /** A wall-clock time two days ahead in the app's zone, as the datetime-local input holds it. */
 const inTwoDays = (hhmm: string) => `${toLocalInputValue(new Date(Date.now() + 2 * 86_400_000), ZONE).slice(0, 10)}T${hhmm}`;

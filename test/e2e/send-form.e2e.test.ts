@@ -8,9 +8,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import nodePath from 'node:path';
 import * as XLSX from 'xlsx';
-import type { Locator, Page, Response } from 'playwright-core';
-import { startBrowserHarness, type BrowserHarness, type BrowserSession } from '../helpers/browser';
-import { addUser, PASSWORD } from '../helpers/app';
+import type { Locator, Page } from 'playwright-core';
+import { startBrowserHarness, failOnBrowserErrors, navigateBy, signedInSession, type BrowserHarness, type BrowserSession } from '../helpers/browser';
+import { addUser } from '../helpers/app';
 import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
 
 const MEMBER = 'mia';
@@ -46,12 +46,7 @@ beforeAll(async () => {
   await approvedTemplate(db, '春季大促，全场五折！拒收请回复R', 'marketing', MARKETING_NAME, adminId);
   tmpDir = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'qunfa-e2e-'));
 
-  member = await harness.newSession();
-  const { page } = member;
-  await page.goto('/login');
-  await page.getByLabel('Username').fill(MEMBER);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await navigateBy(page, () => page.getByRole('button', { name: 'Log in' }).click());
+  member = await signedInSession(harness, MEMBER);
 });
 
 afterAll(async () => {
@@ -59,9 +54,7 @@ afterAll(async () => {
   if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
 });
 
-afterEach(() => {
-  expect(harness.takeErrors().filter((e) => !isRefusedCheck(e))).toEqual([]);
-});
+failOnBrowserErrors(() => harness, isRefusedCheck);
 
 /**
  * "Check recipients" posts the form by XHR and shows the server's answer; a refused form is that XHR answered
@@ -69,13 +62,6 @@ afterEach(() => {
  */
 function isRefusedCheck(error: string): boolean {
   return error.endsWith(`: Failed to load resource: the server responded with a status of 422 (Unprocessable Entity) (${harness.baseUrl}/tasks)`);
-}
-
-/** Does something that loads a new page (a submit, a link, a select that reloads the form) and waits for it. */
-async function navigateBy(page: Page, action: () => Promise<unknown>): Promise<Response> {
-  const [response] = await Promise.all([page.waitForNavigation(), action()]);
-  if (!response) throw new Error('the action did not load a page');
-  return response;
 }
 
 /**

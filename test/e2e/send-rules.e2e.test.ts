@@ -3,9 +3,9 @@
  * rules on /settings (an overlapping window refused on its field, then saved), and the send form refusing a marketing
  * task scheduled inside quiet hours with the first allowed time.
  */
-import type { Page, Response } from 'playwright-core';
-import { startBrowserHarness, type BrowserHarness, type BrowserSession } from '../helpers/browser';
-import { addUser, PASSWORD } from '../helpers/app';
+import type { Page } from 'playwright-core';
+import { startBrowserHarness, failOnBrowserErrors, navigateBy, signedInSession, type BrowserHarness, type BrowserSession } from '../helpers/browser';
+import { addUser } from '../helpers/app';
 import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
 import { daysBefore, localDay } from '../../src/opt-outs/cap-days';
 
@@ -13,22 +13,6 @@ const ZONE = 'Asia/Shanghai';
 let harness: BrowserHarness;
 let admin: BrowserSession;
 let member: BrowserSession;
-
-async function navigateBy(page: Page, action: () => Promise<unknown>): Promise<Response> {
-  const [response] = await Promise.all([page.waitForNavigation(), action()]);
-  if (!response) throw new Error('the action did not load a page');
-  return response;
-}
-
-async function logIn(username: string): Promise<BrowserSession> {
-  const session = await harness.newSession();
-  const { page } = session;
-  await page.goto('/login');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await navigateBy(page, () => page.getByRole('button', { name: 'Log in' }).click());
-  return session;
-}
 
 const text = async (page: Page, selector: string) => ((await page.locator(selector).first().textContent()) ?? '').trim();
 
@@ -39,8 +23,8 @@ beforeAll(async () => {
   await addUser(db, 'mia', 'member');
   await approvedSignature(db, '腾讯云', adminId);
   await approvedTemplate(db, '春季大促，全场五折！回T退订', 'marketing', '春季促销', adminId);
-  admin = await logIn('admin');
-  member = await logIn('mia');
+  admin = await signedInSession(harness, 'admin');
+  member = await signedInSession(harness, 'mia');
 });
 
 afterAll(async () => {
@@ -50,9 +34,7 @@ afterAll(async () => {
 /** The send form posts by XHR, so its refusal (422, rendered in place) is logged like a failed load; only that one is forgiven. */
 const isRefusedCheck = (error: string) => error.endsWith(`: Failed to load resource: the server responded with a status of 422 (Unprocessable Entity) (${harness.baseUrl}/tasks)`);
 
-afterEach(() => {
-  expect(harness.takeErrors().filter((e) => !isRefusedCheck(e))).toEqual([]);
-});
+failOnBrowserErrors(() => harness, isRefusedCheck);
 
 test('opt-outs: a refused number keeps what was typed; a number added; a file imported; removed by an admin with a reason', async () => {
   const { page } = admin;

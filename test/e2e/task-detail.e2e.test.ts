@@ -7,9 +7,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import nodePath from 'node:path';
-import type { Page, Response } from 'playwright-core';
-import { startBrowserHarness, type BrowserHarness, type BrowserSession } from '../helpers/browser';
-import { addUser, PASSWORD } from '../helpers/app';
+import { startBrowserHarness, failOnBrowserErrors, navigateBy, signedInSession, type BrowserHarness, type BrowserSession } from '../helpers/browser';
+import { addUser } from '../helpers/app';
 import { seedTask } from '../helpers/tasks';
 import { numbersWithOutcome, runDueTasks } from '../helpers/outcomes';
 
@@ -24,12 +23,6 @@ let member: BrowserSession;
 let taskId: string;
 let tmpDir: string;
 
-async function navigateBy(page: Page, action: () => Promise<unknown>): Promise<Response> {
-  const [response] = await Promise.all([page.waitForNavigation(), action()]);
-  if (!response) throw new Error('the action did not load a page');
-  return response;
-}
-
 beforeAll(async () => {
   harness = await startBrowserHarness();
   const { db } = harness.testApp;
@@ -39,12 +32,7 @@ beforeAll(async () => {
   await runDueTasks(db);
   tmpDir = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'qunfa-e2e-detail-'));
 
-  member = await harness.newSession();
-  const { page } = member;
-  await page.goto('/login');
-  await page.getByLabel('Username').fill(MEMBER);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await navigateBy(page, () => page.getByRole('button', { name: 'Log in' }).click());
+  member = await signedInSession(harness, MEMBER);
 });
 
 afterAll(async () => {
@@ -52,9 +40,7 @@ afterAll(async () => {
   if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
 });
 
-afterEach(() => {
-  expect(harness.takeErrors()).toEqual([]);
-});
+failOnBrowserErrors(() => harness);
 
 test('open a completed task, filter by failed, export the CSV, resend to failed, reach the check page', async () => {
   const { page } = member;

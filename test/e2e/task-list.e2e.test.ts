@@ -3,9 +3,9 @@
  * button, keyset pages forward and back, and a sending task whose counts follow the database without a reload,
  * on the list and on the task's own page. Tasks are written straight into the database.
  */
-import type { Locator, Page, Response } from 'playwright-core';
-import { startBrowserHarness, type BrowserHarness, type BrowserSession } from '../helpers/browser';
-import { addUser, PASSWORD } from '../helpers/app';
+import type { Locator, Page } from 'playwright-core';
+import { startBrowserHarness, failOnBrowserErrors, navigateBy, signedInSession, type BrowserHarness, type BrowserSession } from '../helpers/browser';
+import { addUser } from '../helpers/app';
 import { insertTaskRow } from '../helpers/task-rows';
 
 /** The script polls every 3 s while a task is sending; allow a few rounds. */
@@ -29,27 +29,14 @@ beforeAll(async () => {
   sendingId = await insertTaskRow(db, { status: 'sending', createdBy: memberId, recipients: 100_000, submitted: 12_000, delivered: 11_000, failed: 500, rejected: 400 });
   created.unshift(sendingId);
 
-  member = await harness.newSession();
-  const { page } = member;
-  await page.goto('/login');
-  await page.getByLabel('Username').fill('mia');
-  await page.getByLabel('Password').fill(PASSWORD);
-  await navigateBy(page, () => page.getByRole('button', { name: 'Log in' }).click());
+  member = await signedInSession(harness, 'mia');
 });
 
 afterAll(async () => {
   await harness?.close();
 });
 
-afterEach(() => {
-  expect(harness.takeErrors()).toEqual([]);
-});
-
-async function navigateBy(page: Page, action: () => Promise<unknown>): Promise<Response> {
-  const [response] = await Promise.all([page.waitForNavigation(), action()]);
-  if (!response) throw new Error('the action did not load a page');
-  return response;
-}
+failOnBrowserErrors(() => harness);
 
 async function text(locator: Locator): Promise<string> {
   return ((await locator.textContent()) ?? '').trim();

@@ -3,8 +3,8 @@
  * carrier, and no reload: each poll moves the counts, and with them their percentages and bars (all of the one
  * total, the recipients), the send-per-day table and, once a receipt is in, the delivery rate ("—" before).
  */
-import { startBrowserHarness, type BrowserHarness } from '../helpers/browser';
-import { addUser, PASSWORD } from '../helpers/app';
+import { startBrowserHarness, failOnBrowserErrors, signedInSession, type BrowserHarness } from '../helpers/browser';
+import { addUser } from '../helpers/app';
 import { phones, seedTask } from '../helpers/tasks';
 import { defaultSettings, saveSettings } from '../../src/services/settings.service';
 
@@ -32,16 +32,12 @@ beforeAll(async () => {
   await saveSettings(db, { carrierRatePerSecond: 100, dispatchBatchSize: 50, stubCarrier: { ...stub, delayMinMs: 4000, delayMaxMs: 5000, failureMix: {} } });
 });
 afterAll(() => harness?.close());
-afterEach(() => expect(harness.takeErrors()).toEqual([]));
+failOnBrowserErrors(() => harness);
 
 test('during a rate-limited send the percentages add up and move with the counts; the rate is "—" before any outcome', async () => {
   const { db } = harness.testApp;
   const { taskId } = await seedTask(db, phones(RECIPIENTS), { sendAt: new Date(Date.now() + 30_000) });
-  const { page } = await harness.newSession();
-  await page.goto('/login');
-  await page.getByLabel('Username').fill('admin');
-  await page.getByLabel('Password').fill(PASSWORD);
-  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Log in' }).click()]);
+  const { page } = await signedInSession(harness, 'admin');
   await page.goto(`/tasks/${taskId}`);
 
   // One snapshot of everything the poll redraws, taken between two of the page's own tasks (so never half-drawn).

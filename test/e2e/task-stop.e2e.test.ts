@@ -3,9 +3,8 @@
  * "Stopped" at once (and keeps saying so while the page polls), with the stop time and the billed segments of what
  * was sent; once the batch is back, "Send the rest" leads to a draft's check page with the unsent recipients.
  */
-import type { Page, Response } from 'playwright-core';
-import { startBrowserHarness, type BrowserHarness, type BrowserSession } from '../helpers/browser';
-import { addUser, PASSWORD } from '../helpers/app';
+import { startBrowserHarness, failOnBrowserErrors, navigateBy, signedInSession, type BrowserHarness, type BrowserSession } from '../helpers/browser';
+import { addUser } from '../helpers/app';
 import { phones, seedTask } from '../helpers/tasks';
 
 const MEMBER = 'mia';
@@ -13,12 +12,6 @@ const MEMBER = 'mia';
 let harness: BrowserHarness;
 let member: BrowserSession;
 let taskId: string;
-
-async function navigateBy(page: Page, action: () => Promise<unknown>): Promise<Response> {
-  const [response] = await Promise.all([page.waitForNavigation(), action()]);
-  if (!response) throw new Error('the action did not load a page');
-  return response;
-}
 
 beforeAll(async () => {
   harness = await startBrowserHarness();
@@ -31,21 +24,14 @@ beforeAll(async () => {
   await db('messages').whereIn('id', ids.slice(0, 4)).update({ status: 'submitted' });
   await db('messages').whereIn('id', ids.slice(4, 6)).update({ status: 'submitting' });
 
-  member = await harness.newSession();
-  const { page } = member;
-  await page.goto('/login');
-  await page.getByLabel('Username').fill(MEMBER);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await navigateBy(page, () => page.getByRole('button', { name: 'Log in' }).click());
+  member = await signedInSession(harness, MEMBER);
 });
 
 afterAll(async () => {
   await harness?.close();
 });
 
-afterEach(() => {
-  expect(harness.takeErrors()).toEqual([]);
-});
+failOnBrowserErrors(() => harness);
 
 test('stop: "Stopped" at once, its stop time, billed for what was sent; then send the rest', async () => {
   const { page } = member;

@@ -4,8 +4,8 @@
  * code. The QR image must load under the CSP, the admin requirement holds in the browser, and the pages pass axe
  * in both languages.
  */
-import { startBrowserHarness, type BrowserHarness, type BrowserSession } from '../helpers/browser';
-import { addUser, PASSWORD } from '../helpers/app';
+import { startBrowserHarness, failOnBrowserErrors, signIn, type BrowserHarness } from '../helpers/browser';
+import { addUser } from '../helpers/app';
 import { axeViolations } from '../helpers/axe';
 import { codeFor } from '../helpers/two-factor';
 import { saveSettings } from '../../src/services/settings.service';
@@ -23,22 +23,12 @@ afterAll(async () => {
   await harness?.close();
 });
 
-afterEach(() => {
-  expect(harness.takeErrors()).toEqual([]);
-});
-
-async function passwordStep(session: BrowserSession, username: string): Promise<void> {
-  const { page } = session;
-  await page.goto('/login');
-  await page.locator('#username').fill(username);
-  await page.locator('#password').fill(PASSWORD);
-  await Promise.all([page.waitForNavigation(), page.locator('form[action="/login"] button[type=submit]').click()]);
-}
+failOnBrowserErrors(() => harness);
 
 test('enrol by reading the key from the page, sign out, sign in with a code', async () => {
   const session = await harness.newSession();
   const { page } = session;
-  await passwordStep(session, 'admin');
+  await signIn(session.page, 'admin');
   expect(new URL(page.url()).pathname).toBe('/tasks');
 
   await Promise.all([page.waitForURL('**/account/two-factor'), page.locator('.topbar-end a[href="/account/two-factor"]').click()]);
@@ -66,7 +56,7 @@ test('enrol by reading the key from the page, sign out, sign in with a code', as
   expect(await axeViolations(page)).toEqual([]);
 
   await Promise.all([page.waitForURL('**/login'), page.locator('.topbar-end').getByRole('button', { name: 'Log out' }).click()]);
-  await passwordStep(session, 'admin');
+  await signIn(session.page, 'admin');
   expect(new URL(page.url()).pathname).toBe('/login/code');
   // The code the app will show next: the current one was spent on the enrolment.
   await page.getByLabel('Code').fill(codeFor(secret, 1));
@@ -75,7 +65,7 @@ test('enrol by reading the key from the page, sign out, sign in with a code', as
 
   // And once more with a recovery code, which the flash then counts down.
   await Promise.all([page.waitForURL('**/login'), page.locator('.topbar-end').getByRole('button', { name: 'Log out' }).click()]);
-  await passwordStep(session, 'admin');
+  await signIn(session.page, 'admin');
   await page.getByLabel('Code').fill(codes[0]);
   await Promise.all([page.waitForURL('**/tasks'), page.getByRole('button', { name: 'Sign in' }).click()]);
   await expect(page.locator('.flash').textContent()).resolves.toContain('9 left');
@@ -86,7 +76,7 @@ test('with two-factor sign-in required, an admin without it lands on enrolment a
   try {
     const session = await harness.newSession();
     const { page } = session;
-    await passwordStep(session, 'gail');
+    await signIn(session.page, 'gail');
     expect(new URL(page.url()).pathname).toBe('/account/two-factor');
     await expect(page.getByRole('alert').first().textContent()).resolves.toContain('Administrators must use two-factor sign-in here.');
     await Promise.all([page.waitForNavigation(), page.locator('.topbar > .nav a[href="/settings"]').click()]);
@@ -108,7 +98,7 @@ describe.each([['en-US'], ['zh-CN']])('the two-factor pages in %s', (locale) => 
   test('axe finds no WCAG 2 A/AA violation, and none is wider than a phone', async () => {
     const session = await harness.newSession({ locale });
     const { page } = session;
-    await passwordStep(session, 'lin');
+    await signIn(session.page, 'lin');
     const found: Record<string, string[]> = {};
     const tooWide: Record<string, number> = {};
     const check = async (name: string) => {
@@ -133,7 +123,7 @@ describe.each([['en-US'], ['zh-CN']])('the two-factor pages in %s', (locale) => 
 
   test('the code step page passes axe', async () => {
     const session = await harness.newSession({ locale });
-    await passwordStep(session, 'admin');
+    await signIn(session.page, 'admin');
     expect(new URL(session.page.url()).pathname).toBe('/login/code');
     expect(await axeViolations(session.page)).toEqual([]);
     await session.context.close();

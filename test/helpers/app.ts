@@ -112,6 +112,14 @@ export async function loginAs(app: Express, username: string, password = PASSWOR
   return agent;
 }
 
+/** Whether the agent's session still carries its login (a page answers, rather than sending to /login). */
+export async function loggedIn(agent: Agent): Promise<boolean> {
+  const res = await agent.get('/signatures');
+  if (res.status === 200) return true;
+  expect([res.status, res.headers.location]).toEqual([303, '/login?next=%2Fsignatures']);
+  return false;
+}
+
 /** POSTs a form with a fresh CSRF token taken from `from` (the page the form is on). */
 export async function postForm(agent: Agent, url: string, body: Record<string, string>, from = url): Promise<request.Response> {
   const _csrf = await tokenFor(agent, from);

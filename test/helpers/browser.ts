@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
-import { makeTestApp, type TestApp } from './app';
+import { chromium, type Browser, type BrowserContext, type ConsoleMessage, type Locator, type Page, type Response } from 'playwright-core';
+import { makeTestApp, PASSWORD, type TestApp } from './app';
 import type { DbOptions } from '../../src/db/knex';
 
 /** Debian's chromium; CI installs it with apt-get when it is missing. */
@@ -98,4 +98,45 @@ export async function startBrowserHarness(options: { dispatch?: boolean | 'accou
       await testApp.close();
     },
   };
+}
+
+/**
+ * Runs something that loads a page (a click that submits a form or follows a link, a select that submits, a goto)
+ * and waits for that page, so the next step never reads the page being left. A locator is clicked.
+ */
+export async function navigateBy(page: Page, action: (() => Promise<unknown>) | Locator): Promise<Response> {
+  const [response] = await Promise.all([page.waitForNavigation(), typeof action === 'function' ? action() : action.click()]);
+  if (!response) throw new Error('the action did not load a page');
+  return response;
+}
+
+/**
+ * Signs in on /login with the password every test user has (addUser); the page is left where the login leads (the
+ * code step, for a user with two-factor sign-in). The form is found by its ids, so this works in every language.
+ */
+export async function signIn(page: Page, username: string): Promise<Response> {
+  await page.goto('/login');
+  await page.locator('#username').fill(username);
+  await page.locator('#password').fill(PASSWORD);
+  const response = await navigateBy(page, page.locator('form[action="/login"] button[type=submit]'));
+  // A refused sign-in re-renders /login; failing here names the cause instead of a missing link later on.
+  if (new URL(page.url()).pathname === '/login') throw new Error(`signing in as ${username} was refused`);
+  return response;
+}
+
+/** A new browser user (its own context) already signed in as username. */
+export async function signedInSession(harness: BrowserHarness, username: string, options: { locale?: string } = {}): Promise<BrowserSession> {
+  const session = await harness.newSession(options);
+  await signIn(session.page, username);
+  return session;
+}
+
+/**
+ * Fails every test after which the browser reported a page or console error. The harness is read when each test
+ * ends, since beforeAll starts it after this is called; `expected` lets through the errors a test means to cause.
+ */
+export function failOnBrowserErrors(harness: () => BrowserHarness, expected: (error: string) => boolean = () => false): void {
+  afterEach(() => {
+    expect(harness().takeErrors().filter((error) => !expected(error))).toEqual([]);
+  });
 }

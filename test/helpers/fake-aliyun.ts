@@ -1,5 +1,5 @@
 import { aliyunSignature } from '../../src/carrier/cloud/aliyun.signature';
-import { startFakeHttp, type FakeAnswer, type FakeRequest } from './fake-http';
+import { FakeHttpServer, type FakeAnswer, type FakeRequest } from './fake-http';
 
 /**
  * A local Alibaba Cloud SMS (dysmsapi 2017-05-25, RPC style) for the tests. It recomputes each request's HMAC-SHA1
@@ -21,10 +21,9 @@ export interface FakeAliyunSent {
   errCode: string;
 }
 
-export class FakeAliyun {
+export class FakeAliyun extends FakeHttpServer {
   readonly accessKeyId = 'LTAIfakeAccessKeyId';
   readonly accessKeySecret = 'fakeAccessKeySecret0000';
-  url = '';
   readonly sent: FakeAliyunSent[] = [];
   readonly calls: Record<string, number> = {};
   readonly badNumbers = new Set<string>();
@@ -39,24 +38,12 @@ export class FakeAliyun {
   templates: { TemplateCode: string; TemplateName: string; TemplateContent: string; AuditStatus: string }[] = [];
   signs: { SignName: string; AuditStatus: string }[] = [];
   private biz = 0;
-  private stop: (() => Promise<void>) | null = null;
-
-  async start(): Promise<this> {
-    const server = await startFakeHttp((request) => this.handle(request));
-    this.url = server.url;
-    this.stop = () => server.close();
-    return this;
-  }
-
-  async close(): Promise<void> {
-    await this.stop?.();
-  }
 
   private error(code: string, message: string, status = 400): FakeAnswer {
     return { status, json: { Code: code, Message: message, RequestId: 'fake' } };
   }
 
-  private handle(request: FakeRequest): FakeAnswer {
+  protected handle(request: FakeRequest): FakeAnswer {
     const params = Object.fromEntries(new URLSearchParams(request.body));
     const action = params.Action ?? '';
     this.calls[action] = (this.calls[action] ?? 0) + 1;

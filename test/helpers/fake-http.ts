@@ -52,3 +52,25 @@ export async function startFakeHttp(handle: (request: FakeRequest) => FakeAnswer
     },
   };
 }
+
+/**
+ * A fake provider's life, the same for each of them: start() listens on a free port and sets url, close() stops
+ * it (releasing held answers); the provider itself only answers, in handle().
+ */
+export abstract class FakeHttpServer {
+  url = '';
+  private stop: (() => Promise<void>) | null = null;
+
+  protected abstract handle(request: FakeRequest): FakeAnswer;
+
+  async start(): Promise<this> {
+    const server = await startFakeHttp((request) => this.handle(request));
+    this.url = server.url;
+    this.stop = () => server.close();
+    return this;
+  }
+
+  async close(): Promise<void> {
+    await this.stop?.();
+  }
+}

@@ -1,5 +1,5 @@
 import { tc3Signature } from '../../src/carrier/cloud/tencent.signature';
-import { startFakeHttp, type FakeRequest, type FakeAnswer } from './fake-http';
+import { FakeHttpServer, type FakeRequest, type FakeAnswer } from './fake-http';
 
 /**
  * A local Tencent Cloud SMS (API 2021-01-11) for the tests. It recomputes every request's TC3-HMAC-SHA256 signature
@@ -24,11 +24,10 @@ export interface FakeTencentOptions {
   sdkAppId?: string;
 }
 
-export class FakeTencent {
+export class FakeTencent extends FakeHttpServer {
   readonly secretId: string;
   readonly secretKey: string;
   readonly sdkAppId: string;
-  url = '';
   readonly sent: FakeTencentSent[] = [];
   readonly calls: Record<string, number> = {};
   /** Per-number code for SendSms (e.g. InvalidParameterValue.IncorrectPhoneNumber). */
@@ -50,23 +49,12 @@ export class FakeTencent {
   private reports: Record<string, unknown>[] = [];
   private replies: Record<string, unknown>[] = [];
   private serial = 0;
-  private stop: (() => Promise<void>) | null = null;
 
   constructor(options: FakeTencentOptions = {}) {
+    super();
     this.secretId = options.secretId ?? 'AKIDfakeSecretId0000000000000000';
     this.secretKey = options.secretKey ?? 'fakeSecretKey000000000000000000';
     this.sdkAppId = options.sdkAppId ?? '1400000001';
-  }
-
-  async start(): Promise<this> {
-    const server = await startFakeHttp((request) => this.handle(request));
-    this.url = server.url;
-    this.stop = () => server.close();
-    return this;
-  }
-
-  async close(): Promise<void> {
-    await this.stop?.();
   }
 
   addReply(phone: string, text: string, unixTime = Math.floor(Date.now() / 1000)): void {
@@ -90,7 +78,7 @@ export class FakeTencent {
     return { json: { Response: { Error: { Code: code, Message: message }, RequestId: `req-${this.serial}` } } };
   }
 
-  private handle(request: FakeRequest): FakeAnswer {
+  protected handle(request: FakeRequest): FakeAnswer {
     const action = String(request.headers['x-tc-action'] ?? '');
     this.calls[action] = (this.calls[action] ?? 0) + 1;
     const auth = /^TC3-HMAC-SHA256 Credential=([^/]+)\/(\d{4}-\d{2}-\d{2})\/sms\/tc3_request, SignedHeaders=content-type;host, Signature=([0-9a-f]{64})$/.exec(

@@ -1,5 +1,5 @@
 import { ucloudSignature } from '../../src/carrier/cloud/ucloud.signature';
-import { startFakeHttp, type FakeAnswer, type FakeRequest } from './fake-http';
+import { FakeHttpServer, type FakeAnswer, type FakeRequest } from './fake-http';
 
 /**
  * A local UCloud USMS for the tests. It recomputes each request's SHA-1 signature (sorted parameters, private key)
@@ -17,11 +17,10 @@ export interface FakeUcloudSent {
   userId: string;
 }
 
-export class FakeUcloud {
+export class FakeUcloud extends FakeHttpServer {
   readonly publicKey = 'fakePublicKey@example.com0000000001';
   readonly privateKey = 'fakePrivateKey000000000000000000000000000';
   readonly projectId = 'org-fake';
-  url = '';
   readonly sent: FakeUcloudSent[] = [];
   readonly calls: Record<string, number> = {};
   /** Numbers SendBatchUSMSMessage refuses (FailContent). */
@@ -38,20 +37,8 @@ export class FakeUcloud {
   hangNextSends = 0;
   balance = Number.POSITIVE_INFINITY;
   private session = 0;
-  private stop: (() => Promise<void>) | null = null;
 
-  async start(): Promise<this> {
-    const server = await startFakeHttp((request) => this.handle(request));
-    this.url = server.url;
-    this.stop = () => server.close();
-    return this;
-  }
-
-  async close(): Promise<void> {
-    await this.stop?.();
-  }
-
-  private handle(request: FakeRequest): FakeAnswer {
+  protected handle(request: FakeRequest): FakeAnswer {
     const params = Object.fromEntries(new URLSearchParams(request.body));
     const action = params.Action ?? '';
     this.calls[action] = (this.calls[action] ?? 0) + 1;

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { addUser, fieldError, flashText, loginAs, makeTestApp, PASSWORD, postForm, type Agent, type TestApp } from '../helpers/app';
+import { addUser, fieldError, flashText, loggedIn, loginAs, makeTestApp, PASSWORD, postForm, type Agent, type TestApp } from '../helpers/app';
 
 const NEW_PASSWORD = 'my own new passphrase';
 
@@ -9,13 +9,6 @@ beforeAll(async () => {
   await addUser(t.db, 'admin', 'admin');
 });
 afterAll(() => t.close());
-
-async function loggedIn(agent: Agent): Promise<boolean> {
-  const res = await agent.get('/signatures');
-  if (res.status === 200) return true;
-  expect([res.status, res.headers.location]).toEqual([303, '/login?next=%2Fsignatures']);
-  return false;
-}
 
 const changeOwn = (agent: Agent, body: Record<string, string>) => postForm(agent, '/account/password', body);
 

@@ -3,7 +3,8 @@
  * the actor, the IP, the object and a before/after summary, and never a secret.
  */
 import request from 'supertest';
-import { addUser, formFields, loginAs, makeTestApp, PASSWORD, postForm, tokenFor, type Agent, type TestApp } from '../helpers/app';
+import { formFields, PASSWORD, postForm, tokenFor, type Agent, type TestApp } from '../helpers/app';
+import { appWithAdminAndMember, auditReaders, type AuditRow } from '../helpers/audit';
 import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
 import { phones, seedTask } from '../helpers/tasks';
 import { numbersWithOutcome, runDueTasks } from '../helpers/outcomes';
@@ -19,32 +20,11 @@ let admin: Agent;
 let member: Agent;
 
 beforeAll(async () => {
-  t = await makeTestApp();
-  await addUser(t.db, 'admin', 'admin');
-  await addUser(t.db, 'mia', 'member');
-  [admin, member] = await Promise.all([loginAs(t.app, 'admin'), loginAs(t.app, 'mia')]);
+  ({ t, admin, member } = await appWithAdminAndMember());
 });
 afterAll(() => t.close());
 
-interface Row {
-  id: number;
-  actor_user_id: number | null;
-  actor_api_key_id: number | null;
-  actor_label: string;
-  ip: string | null;
-  action: string;
-  object_type: string | null;
-  object_id: string | null;
-  summary: string | null;
-}
-
-/** The records of `action` made since `sinceId`, oldest first, with the summary parsed. */
-async function recorded(action: string, sinceId = 0) {
-  const rows: Row[] = await t.db('audit_records').where({ action }).where('id', '>', sinceId).orderBy('id');
-  return rows.map((r) => ({ ...r, summary: r.summary ? JSON.parse(r.summary) : null }));
-}
-const lastId = async (): Promise<number> => (await t.db('audit_records').max({ m: 'id' }))[0].m ?? 0;
-const allText = async () => JSON.stringify(await t.db('audit_records').select());
+const { recorded, lastId, allText } = auditReaders(() => t.db);
 
 describe('sign-in', () => {
   test('a success and each kind of failure are recorded with the name typed, the IP and the reason', async () => {
@@ -92,7 +72,7 @@ describe('users', () => {
     await postForm(admin, `/users/${id}/disable`, {}, `/users/${id}`);
     await postForm(admin, `/users/${id}/enable`, {}, `/users/${id}`);
 
-    const rows = (await t.db('audit_records').where('id', '>', since).where('action', 'like', 'user.%').orderBy('id')) as Row[];
+    const rows = (await t.db('audit_records').where('id', '>', since).where('action', 'like', 'user.%').orderBy('id')) as AuditRow[];
     expect(rows.map((r) => [r.action, r.actor_label, r.actor_user_id, r.object_type, r.object_id])).toEqual([
       ['user.created', 'admin', 1, 'user', String(id)],
       ['user.role_changed', 'admin', 1, 'user', String(id)],
@@ -128,7 +108,7 @@ describe('signatures and templates', () => {
     await postForm(admin, `/templates/${tpl}/approve`, {}, `/templates/${tpl}`);
     await postForm(admin, `/templates/${tpl}/disable`, {}, `/templates/${tpl}`);
 
-    const rows = (await t.db('audit_records').where('id', '>', since).orderBy('id')) as Row[];
+    const rows = (await t.db('audit_records').where('id', '>', since).orderBy('id')) as AuditRow[];
     const summary = (i: number) => JSON.parse(rows[i].summary!);
     expect(rows.map((r) => [r.action, r.actor_label, r.object_type])).toEqual([
       ['signature.created', 'mia', 'signature'],

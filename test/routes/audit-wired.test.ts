@@ -4,7 +4,8 @@
  * its recordAudit call is removed; none finds a secret in the log.
  */
 import request from 'supertest';
-import { addUser, formFields, loginAs, makeTestApp, PASSWORD, postForm, tokenFor, type Agent, type TestApp } from '../helpers/app';
+import { addUser, formFields, loginAs, PASSWORD, postForm, tokenFor, type Agent, type TestApp } from '../helpers/app';
+import { appWithAdminAndMember, auditReaders } from '../helpers/audit';
 import { codeAtStep, codeFor, enrol, passwordStep, submitCode } from '../helpers/two-factor';
 import { MAX_FAILURES } from '../../src/services/auth.service';
 import { createApiKey } from '../../src/services/api-keys.service';
@@ -16,32 +17,11 @@ let admin: Agent;
 let member: Agent;
 
 beforeAll(async () => {
-  t = await makeTestApp();
-  await addUser(t.db, 'admin', 'admin');
-  await addUser(t.db, 'mia', 'member');
-  [admin, member] = await Promise.all([loginAs(t.app, 'admin'), loginAs(t.app, 'mia')]);
+  ({ t, admin, member } = await appWithAdminAndMember());
 });
 afterAll(() => t.close());
 
-interface Row {
-  id: number;
-  actor_user_id: number | null;
-  actor_api_key_id: number | null;
-  actor_label: string;
-  ip: string | null;
-  action: string;
-  object_type: string | null;
-  object_id: string | null;
-  summary: string | null;
-}
-
-/** The records of `action` made since `sinceId`, oldest first, with the summary parsed. */
-async function recorded(action: string, sinceId = 0) {
-  const rows: Row[] = await t.db('audit_records').where({ action }).where('id', '>', sinceId).orderBy('id');
-  return rows.map((r) => ({ ...r, summary: r.summary ? JSON.parse(r.summary) : null }));
-}
-const lastId = async (): Promise<number> => (await t.db('audit_records').max({ m: 'id' }))[0].m ?? 0;
-const allText = async () => JSON.stringify(await t.db('audit_records').select());
+const { recorded, lastId, allText } = auditReaders(() => t.db);
 const wrongCodeFor = (secret: string, stepsAhead = 0) => String((Number(codeFor(secret, stepsAhead)) + 1) % 1_000_000).padStart(6, '0');
 
 describe('own password', () => {

@@ -1,5 +1,6 @@
 import request from 'supertest';
-import { addUser, fieldError, formFields, inputValue, loginAs, makeTestApp, postForm, selectedOption, tokenFor, unescapeHtml, type Agent, type TestApp } from '../helpers/app';
+import { fieldError, formFields, inputValue, postForm, selectedOption, tokenFor, unescapeHtml, type Agent, type TestApp } from '../helpers/app';
+import { appWithAdminAndMember } from '../helpers/audit';
 import { AUDIT_PAGE_SIZE, recordAudit } from '../../src/services/audit.service';
 
 let t: TestApp;
@@ -7,10 +8,7 @@ let admin: Agent;
 let member: Agent;
 
 beforeAll(async () => {
-  t = await makeTestApp();
-  await addUser(t.db, 'admin', 'admin');
-  await addUser(t.db, 'mia', 'member');
-  [admin, member] = await Promise.all([loginAs(t.app, 'admin'), loginAs(t.app, 'mia')]);
+  ({ t, admin, member } = await appWithAdminAndMember());
 });
 afterAll(() => t.close());
 

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { addUser, loginAs, makeTestApp, PASSWORD, postForm, type Agent, type TestApp } from '../helpers/app';
+import { addUser, loggedIn, loginAs, makeTestApp, PASSWORD, postForm, type Agent, type TestApp } from '../helpers/app';
 import { createApiKey } from '../../src/services/api-keys.service';
 
 const NEW_PASSWORD = 'a brand new passphrase';
@@ -10,14 +10,6 @@ beforeAll(async () => {
   await addUser(t.db, 'admin', 'admin');
 });
 afterAll(() => t.close());
-
-/** Whether the agent's session still carries its login (a page answers, rather than sending to /login). */
-async function loggedIn(agent: Agent): Promise<boolean> {
-  const res = await agent.get('/signatures');
-  if (res.status === 200) return true;
-  expect([res.status, res.headers.location]).toEqual([303, '/login?next=%2Fsignatures']);
-  return false;
-}
 
 const change = (admin: Agent, userId: number, action: string, body: Record<string, string> = {}) =>
   postForm(admin, `/users/${userId}/${action}`, body, `/users/${userId}`);
