@@ -155,7 +155,10 @@ test('a long task is handed back when another comes due: the other is sent first
   expect(order[0]).toBe(`dispatch started ${big.taskId}`);
   expect(order).toContain(`dispatch paused for another due task ${big.taskId}`);
   expect(done(small.taskId)).toBeGreaterThan(-1);
-  expect(done(small.taskId)).toBeLessThan(done(big.taskId));
+  // The small task gets its turn before the big one ends. Not necessarily its end: with a zero time slice it hands
+  // back in turn after any batch that leaves a message waiting (a retry on a loaded machine), and then the big one,
+  // older, may finish first.
+  expect(order.indexOf(`dispatch started ${small.taskId}`)).toBeLessThan(done(big.taskId));
   for (const { taskId } of [big, small]) expect((await t.db('tasks').where({ id: taskId }).first()).status).toBe('completed');
   expect(await statusCounts(big.taskId)).toEqual({ submitted: 600 });
   expect(Number((await t.db('stub_carrier_ledger').count({ n: '*' }))[0].n)).toBe(605);
