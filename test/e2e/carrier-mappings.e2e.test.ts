@@ -6,13 +6,11 @@
  * sent through the fake (a dispatcher given the account's cloudCarrierFor carrier, run by the test), and shown
  * completed.
  */
-import type { Page, Response } from 'playwright-core';
-import { startBrowserHarness, type BrowserHarness, type BrowserSession } from '../helpers/browser';
-import { addUser, PASSWORD } from '../helpers/app';
-import { approvedTemplate } from '../helpers/catalogue';
+import { failOnBrowserErrors, navigateBy, signedInSession, startBrowserHarness, type BrowserHarness, type BrowserSession } from '../helpers/browser';
+import { addUser } from '../helpers/app';
 import { FakeTencent } from '../helpers/fake-tencent';
 import { findMapping } from '../../src/queries/carrier-mappings.queries';
-import { approvedSignature } from '../helpers/catalogue';
+import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
 import { saveRoutes } from '../../src/queries/carrier-routes.queries';
 import { findCarrierAccount } from '../../src/queries/carrier-accounts.queries';
 import { cloudCarrierFor } from '../../src/services/cloud-carriers.service';
@@ -35,12 +33,7 @@ beforeAll(async () => {
   templateId = await approvedTemplate(harness.testApp.db, CONTENT, 'notification', '取件通知');
   plainId = await approvedTemplate(harness.testApp.db, '本周六小区停水，请提前储水。', 'notification', '停水通知');
   await approvedSignature(harness.testApp.db, '物业中心');
-  admin = await harness.newSession();
-  const { page } = admin;
-  await page.goto('/login');
-  await page.getByLabel('Username').fill('admin');
-  await page.getByLabel('Password').fill(PASSWORD);
-  await navigateBy(page, () => page.getByRole('button', { name: 'Log in' }).click());
+  admin = await signedInSession(harness, 'admin');
 });
 
 afterAll(async () => {
@@ -48,15 +41,7 @@ afterAll(async () => {
   await fake?.close();
 });
 
-afterEach(() => {
-  expect(harness.takeErrors()).toEqual([]);
-});
-
-async function navigateBy(page: Page, action: () => Promise<unknown>): Promise<Response> {
-  const [response] = await Promise.all([page.waitForNavigation(), action()]);
-  if (!response) throw new Error('the action did not load a page');
-  return response;
-}
+failOnBrowserErrors(() => harness);
 
 test('a Tencent account, then its provider template fetched for a Qunfa template, then typed by hand', async () => {
   const { page } = admin;

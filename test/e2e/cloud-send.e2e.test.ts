@@ -10,9 +10,9 @@
  * Without the cloud kinds registered in the pool the account has no carrier: the task never leaves pending and the
  * wait for "Completed" fails.
  */
-import type { Page, Response } from 'playwright-core';
-import { startBrowserHarness, type BrowserHarness, type BrowserSession } from '../helpers/browser';
-import { addUser, PASSWORD } from '../helpers/app';
+import type { Page } from 'playwright-core';
+import { failOnBrowserErrors, navigateBy, signedInSession, startBrowserHarness, type BrowserHarness, type BrowserSession } from '../helpers/browser';
+import { addUser } from '../helpers/app';
 import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
 import { FakeTencent } from '../helpers/fake-tencent';
 import { runCloudReplies } from '../../src/jobs/cloud-replies.job';
@@ -39,8 +39,8 @@ beforeAll(async () => {
   await addUser(db, 'mia', 'member');
   templateId = await approvedTemplate(db, CONTENT, 'notification', '停水通知', adminId);
   await approvedSignature(db, '物业中心', adminId);
-  admin = await loggedIn('admin');
-  member = await loggedIn('mia');
+  admin = await signedInSession(harness, 'admin');
+  member = await signedInSession(harness, 'mia');
 });
 
 afterAll(async () => {
@@ -48,25 +48,7 @@ afterAll(async () => {
   await fake?.close();
 });
 
-afterEach(() => {
-  expect(harness.takeErrors()).toEqual([]);
-});
-
-async function navigateBy(page: Page, action: () => Promise<unknown>): Promise<Response> {
-  const [response] = await Promise.all([page.waitForNavigation(), action()]);
-  if (!response) throw new Error('the action did not load a page');
-  return response;
-}
-
-async function loggedIn(username: string): Promise<BrowserSession> {
-  const session = await harness.newSession();
-  const { page } = session;
-  await page.goto('/login');
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await navigateBy(page, () => page.getByRole('button', { name: 'Log in' }).click());
-  return session;
-}
+failOnBrowserErrors(() => harness);
 
 const flash = (page: Page) => page.locator('.flash').first().textContent().then((t) => (t ?? '').trim());
 
