@@ -6,19 +6,12 @@
  * (a restart) on the same database. The pool's own wiring is test/carriers/cloud-pool.test.ts.
  */
 import { addUser, makeTestApp, type TestApp } from '../helpers/app';
-import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
+import { cloudAccount, confirmedCloudTask, routeNotificationsTo } from '../helpers/cloud-task';
 import { FakeTencent } from '../helpers/fake-tencent';
 import { FakeAliyun } from '../helpers/fake-aliyun';
 import { FakeUcloud } from '../helpers/fake-ucloud';
-import { createAccount, updateAccount } from '../../src/services/carriers.service';
+import { updateAccount } from '../../src/services/carriers.service';
 import { findCarrierAccount } from '../../src/queries/carrier-accounts.queries';
-import { saveRoutes } from '../../src/queries/carrier-routes.queries';
-import { upsertMapping } from '../../src/queries/carrier-mappings.queries';
-import { findSignature, findTemplate } from '../../src/queries/catalogue.queries';
-import { findUserById } from '../../src/queries/users.queries';
-import { checkRecipients } from '../../src/sms/recipient-check';
-import { packRecipients } from '../../src/drafts/recipient-chunks';
-import { confirmDraft, createDraft } from '../../src/services/drafts.service';
 import { cloudCarrierFor, pullCloudReplies } from '../../src/services/cloud-carriers.service';
 import { applyCallback } from '../../src/services/carrier-callbacks.service';
 import type { Carrier, OutgoingMessage } from '../../src/carrier/carrier';
@@ -45,30 +38,15 @@ beforeEach(async () => {
 afterEach(() => t.close());
 
 async function account(name: string, kind: CarrierKind, endpoint: string, cloudSecrets: Record<string, string>, extra: Record<string, string> = {}) {
-  const saved = await createAccount(t.db, t.config.secretKey, {
-    name, kind, password: undefined, cloudSecrets,
-    settings: { endpoint, region: 'ap-guangzhou', sdk_app_id: extra.sdk_app_id ?? '', project_id: extra.project_id ?? '', poll_seconds: 30 },
-  });
-  if (!saved.ok) throw new Error('account');
-  return (await findCarrierAccount(t.db, saved.id))!;
+  const id = await cloudAccount(t, { name, kind, endpoint, cloudSecrets, sdkAppId: extra.sdk_app_id, projectId: extra.project_id, pollSeconds: 30 });
+  return (await findCarrierAccount(t.db, id))!;
 }
 
 /** A confirmed task of RECIPIENTS routed to the account, its template mapped to `providerTemplate`. */
 async function confirmedTask(accountId: number, providerTemplate: string, paramNames: string[] | null = null): Promise<string> {
-  const user = (await findUserById(t.db, 1))!;
-  const signature = (await findSignature(t.db, await approvedSignature(t.db, `云签名${templateSeq}`)))!;
-  const template = (await findTemplate(t.db, await approvedTemplate(t.db, CONTENT, 'notification', `code ${templateSeq++}`)))!;
-  await upsertMapping(t.db, { accountId, item: 'template', name: template.name, providerRef: providerTemplate, paramNames });
-  const stub = (await t.db('carrier_accounts').where({ kind: 'stub' }).first()).id as number;
-  await saveRoutes(t.db, { verification: { primary: stub, fallback: null }, notification: { primary: accountId, fallback: null }, marketing: { primary: stub, fallback: null } });
-  const report = checkRecipients(RECIPIENTS.map((cells, i) => ({ rowNumber: i + 1, cells })), { signature: signature.name, templateContent: template.content });
-  const draft = await createDraft(t.db, {
-    user, signature, template, sendMode: 'now', sendAt: null, source: 'manual', fileName: null, report,
-    recipients: packRecipients(report.valid), formState: {}, timeZone: 'Asia/Shanghai',
-  });
-  const outcome = await confirmDraft(t.db, draft, user, 'Asia/Shanghai');
-  if (!outcome.ok) throw new Error(outcome.refusal.key);
-  const taskId = outcome.taskId;
+  await routeNotificationsTo(t, accountId);
+  const seq = templateSeq++;
+  const taskId = await confirmedCloudTask(t, { accountId, providerTemplate, paramNames, content: CONTENT, recipients: RECIPIENTS, signatureName: `云签名${seq}`, templateName: `code ${seq}` });
   expect((await t.db('tasks').where({ id: taskId }).first()).carrier_account_id).toBe(accountId);
   return taskId;
 }

@@ -5,18 +5,10 @@
  * Tencent or Alibaba ends with every receipt applied, with nothing handed to the stub.
  */
 import { addUser, makeTestApp, type TestApp } from '../helpers/app';
-import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
 import { waitUntil } from '../helpers/app-process';
+import { cloudAccount, confirmedCloudTask, routeNotificationsTo } from '../helpers/cloud-task';
 import { FakeTencent } from '../helpers/fake-tencent';
 import { FakeAliyun } from '../helpers/fake-aliyun';
-import { createAccount } from '../../src/services/carriers.service';
-import { saveRoutes } from '../../src/queries/carrier-routes.queries';
-import { upsertMapping } from '../../src/queries/carrier-mappings.queries';
-import { findSignature, findTemplate } from '../../src/queries/catalogue.queries';
-import { findUserById } from '../../src/queries/users.queries';
-import { checkRecipients } from '../../src/sms/recipient-check';
-import { packRecipients } from '../../src/drafts/recipient-chunks';
-import { confirmDraft, createDraft } from '../../src/services/drafts.service';
 import type { CarrierKind } from '../../src/carrier/carrier-account.fields';
 
 const CONTENT = '尊敬的{1}，您的验证码是{2}。';
@@ -34,32 +26,17 @@ beforeEach(async () => {
 });
 afterEach(() => t.close());
 
-async function routedAccount(name: string, kind: CarrierKind, endpoint: string, cloudSecrets: Record<string, string>, extra: Record<string, string> = {}): Promise<number> {
-  const saved = await createAccount(t.db, t.config.secretKey, {
-    name, kind, password: undefined, cloudSecrets,
-    // Asked every second, so the test does not wait for the default poll.
-    settings: { endpoint, region: 'ap-guangzhou', sdk_app_id: extra.sdk_app_id ?? '', project_id: '', poll_seconds: 1 },
-  });
-  if (!saved.ok) throw new Error('account');
-  const stub = (await t.db('carrier_accounts').where({ kind: 'stub' }).first()).id as number;
-  await saveRoutes(t.db, { verification: { primary: stub, fallback: null }, notification: { primary: saved.id, fallback: null }, marketing: { primary: stub, fallback: null } });
-  return saved.id;
+async function routedAccount(name: string, kind: CarrierKind, endpoint: string, cloudSecrets: Record<string, string>, extra: { sdk_app_id?: string } = {}): Promise<number> {
+  // Asked every second, so the test does not wait for the default poll.
+  const id = await cloudAccount(t, { name, kind, endpoint, cloudSecrets, sdkAppId: extra.sdk_app_id, pollSeconds: 1 });
+  await routeNotificationsTo(t, id);
+  return id;
 }
 
 async function confirmTask(accountId: number, providerTemplate: string, paramNames: string[] | null = null): Promise<string> {
-  const user = (await findUserById(t.db, 1))!;
-  const signature = (await findSignature(t.db, await approvedSignature(t.db, '云签名')))!;
-  const template = (await findTemplate(t.db, await approvedTemplate(t.db, CONTENT, 'notification', 'code')))!;
-  await upsertMapping(t.db, { accountId, item: 'template', name: template.name, providerRef: providerTemplate, paramNames });
-  const report = checkRecipients(RECIPIENTS.map((cells, i) => ({ rowNumber: i + 1, cells })), { signature: signature.name, templateContent: template.content });
-  const draft = await createDraft(t.db, {
-    user, signature, template, sendMode: 'now', sendAt: null, source: 'manual', fileName: null, report,
-    recipients: packRecipients(report.valid), formState: {}, timeZone: 'Asia/Shanghai',
-  });
-  const outcome = await confirmDraft(t.db, draft, user, 'Asia/Shanghai');
-  if (!outcome.ok) throw new Error(outcome.refusal.key);
+  const taskId = await confirmedCloudTask(t, { accountId, providerTemplate, paramNames, content: CONTENT, recipients: RECIPIENTS, signatureName: '云签名', templateName: 'code' });
   t.dispatcher!.wake();
-  return outcome.taskId;
+  return taskId;
 }
 
 async function finalStatuses(taskId: string): Promise<Record<string, string>> {
