@@ -9,7 +9,7 @@
  */
 import type { Knex } from 'knex';
 import { isSqlite } from './dialect';
-import { runEachRow } from './sqlite-statements';
+import { getEachRow, runEachRow } from './sqlite-statements';
 
 export interface BatchColumn {
   name: string;
@@ -18,9 +18,11 @@ export interface BatchColumn {
 }
 
 export interface RowsUpdate {
-  /** A table with an `id` key; it is `t` in `set` and `where`. */
+  /** The table; it is `t` in `set` and `where`. */
   table: string;
-  /** The value columns of each row, in order; the first is the row's id. */
+  /** The table's column the first value of each row picks the row by (`id` unless said). */
+  key?: string;
+  /** The value columns of each row, in order; the first is the key's value. */
   columns: readonly BatchColumn[];
   /** Column = SQL expression; `v.<name>` is this row's value of that column, `t.<column>` the row's current one. */
   set: Readonly<Record<string, string>>;
@@ -50,8 +52,14 @@ function sqliteUpdate(spec: RowsUpdate): { sql: string; order: number[] } {
   const order: number[] = [];
   const sets = Object.entries(spec.set).map(([column, expr]) => `${column} = ${expr.replace(VALUE, (_, name: string) => (order.push(columnIndex(spec.columns, name)), '?'))}`);
   order.push(0);
-  const sql = `update ${spec.table} as t set ${sets.join(', ')} where t.id = ?${spec.where ? ` and (${spec.where})` : ''}`;
+  const sql = `update ${spec.table} as t set ${sets.join(', ')} where t.${spec.key ?? 'id'} = ?${spec.where ? ` and (${spec.where})` : ''}`;
   return { sql, order };
+}
+
+/** PostgreSQL: `update … set … from unnest(…) as v(…) where t.<key> = v.<first>`, the whole batch in one statement. */
+function pgUpdate(spec: RowsUpdate, columns: readonly BatchColumn[]): string {
+  const sets = Object.entries(spec.set).map(([column, expr]) => `${column} = ${expr}`);
+  return `update ${spec.table} as t set ${sets.join(', ')} from ${unnestOf(columns)} where t.${spec.key ?? 'id'} = v.${columns[0].name}${spec.where ? ` and (${spec.where})` : ''}`;
 }
 
 function unnestOf(columns: readonly BatchColumn[]): string {
@@ -69,10 +77,31 @@ export async function updateRows(trx: Knex.Transaction, spec: RowsUpdate): Promi
     const { sql, order } = sqliteUpdate(spec);
     return runEachRow(trx, sql, spec.rows.map((r) => order.map((i) => r[i])));
   }
-  const sets = Object.entries(spec.set).map(([column, expr]) => `${column} = ${expr}`);
-  const sql = `update ${spec.table} as t set ${sets.join(', ')} from ${unnestOf(spec.columns)} where t.id = v.${spec.columns[0].name}${spec.where ? ` and (${spec.where})` : ''}`;
-  const result = (await trx.raw(sql, arraysOf(spec) as Knex.RawBinding[])) as { rowCount: number | null };
+  const result = (await trx.raw(pgUpdate(spec, spec.columns), arraysOf(spec) as Knex.RawBinding[])) as { rowCount: number | null };
   return Number(result.rowCount ?? 0);
+}
+
+/**
+ * As updateRows, answering per row what it changed: the `returning` columns of the row it updated, or undefined.
+ * The rows apply in order, so of several rows with one key only the first can change it (the later ones find it
+ * changed); on PostgreSQL, where one statement applies them all, the later ones are left out and answer undefined.
+ */
+export async function updateRowsReturning(trx: Knex.Transaction, spec: RowsUpdate, returning: readonly string[]): Promise<(Record<string, unknown> | undefined)[]> {
+  if (spec.rows.length === 0) return [];
+  if (isSqlite(trx)) {
+    const { sql, order } = sqliteUpdate(spec);
+    return getEachRow(trx, `${sql} returning ${returning.join(', ')}`, spec.rows.map((r) => order.map((i) => r[i])));
+  }
+  const firstOfKey = new Map<unknown, number>();
+  spec.rows.forEach((r, i) => firstOfKey.has(r[0]) || firstOfKey.set(r[0], i));
+  const firsts = [...firstOfKey.values()];
+  const columns = [...spec.columns, { name: 'ord', pgType: 'integer' as const }];
+  const sql = `${pgUpdate(spec, columns)} returning v.ord, ${returning.map((c) => `t.${c}`).join(', ')}`;
+  const bindings = arraysOf({ columns, rows: firsts.map((i) => [...spec.rows[i], i]) });
+  const { rows } = (await trx.raw(sql, bindings as Knex.RawBinding[])) as { rows: (Record<string, unknown> & { ord: number })[] };
+  const answers: (Record<string, unknown> | undefined)[] = spec.rows.map(() => undefined);
+  for (const { ord, ...row } of rows) answers[ord] = row;
+  return answers;
 }
 
 /** Inserts a batch of rows in the caller's transaction, skipping those that conflict on the key; returns the rows inserted. */

@@ -38,10 +38,20 @@ export function keepStatements(conn: { prepare(sql: string): unknown }): void {
  * then refuse to run; these statements would run outside any transaction, so they check first.
  */
 export async function runEachRow(trx: Knex.Transaction, sql: string, rows: readonly (readonly unknown[])[]): Promise<number> {
-  const connection = (await trx.client.acquireConnection()) as Database.Database;
-  if (trx.isCompleted() || !connection.inTransaction) throw new Error('the transaction did not begin or is over');
-  const statement = connection.prepare(sql);
+  const statement = await prepareInTransaction(trx, sql);
   let changes = 0;
   for (const bindings of rows) changes += statement.run(...bindings).changes;
   return changes;
+}
+
+/** As runEachRow, for a statement with RETURNING: per row of bindings, the row it returned (undefined: none changed). */
+export async function getEachRow(trx: Knex.Transaction, sql: string, rows: readonly (readonly unknown[])[]): Promise<(Record<string, unknown> | undefined)[]> {
+  const statement = await prepareInTransaction(trx, sql);
+  return rows.map((bindings) => statement.get(...bindings) as Record<string, unknown> | undefined);
+}
+
+async function prepareInTransaction(trx: Knex.Transaction, sql: string): Promise<Database.Statement> {
+  const connection = (await trx.client.acquireConnection()) as Database.Database;
+  if (trx.isCompleted() || !connection.inTransaction) throw new Error('the transaction did not begin or is over');
+  return connection.prepare(sql);
 }

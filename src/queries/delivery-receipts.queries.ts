@@ -14,7 +14,7 @@ export interface ReceiptUpdate {
  * receipt changes nothing. A receipt whose carrier id we do not know yet is kept as an orphan (see the migration) and
  * adopted when the message's acceptance is recorded. Returns the carrier ids ignored as already final.
  */
-export async function applyDeliveryReceipts(trx: Knex, updates: readonly ReceiptUpdate[], nowIso: string): Promise<string[]> {
+export async function applyDeliveryReceipts(trx: Knex.Transaction, updates: readonly ReceiptUpdate[], nowIso: string): Promise<string[]> {
   const ignored: string[] = [];
   const targets: ReceiptTarget[] = [];
   for (const u of updates) {
@@ -60,7 +60,7 @@ async function applyPartReceipt(trx: Knex, u: ReceiptUpdate): Promise<number | n
  * (adoptOrphanReceipts), but a run that died or failed between those two steps left them waiting, and the carrier
  * will not send them again: each receipt pull picks them up, so they are applied late instead of never.
  */
-export async function adoptKnownOrphans(db: Knex, nowIso: string, limit = 500): Promise<number> {
+export async function adoptKnownOrphans(db: Knex.Transaction, nowIso: string, limit = 500): Promise<number> {
   // EXISTS, not a join: SQLite (with no statistics) would otherwise drive the join from the messages side and walk
   // the carrier-id index of every message ever sent on each receipt pull, to find the few orphans.
   const carrierIds = (await db('orphan_receipts as o')
@@ -75,7 +75,7 @@ export async function adoptKnownOrphans(db: Knex, nowIso: string, limit = 500): 
 }
 
 /** Applies orphan receipts that belong to messages whose carrier ids were just recorded, in the caller's transaction. */
-export async function adoptOrphanReceipts(trx: Knex, carrierIds: readonly string[], nowIso: string): Promise<number> {
+export async function adoptOrphanReceipts(trx: Knex.Transaction, carrierIds: readonly string[], nowIso: string): Promise<number> {
   if (carrierIds.length === 0) return 0;
   const orphans = await trx('orphan_receipts').whereIn('carrier_message_id', carrierIds as string[]);
   if (orphans.length === 0) return 0;

@@ -9,7 +9,7 @@
  * statements here may read before they write in any order.
  */
 import type { Knex } from 'knex';
-import { insertRows, updateRows } from '../db/batch-update';
+import { insertRows, updateRows, updateRowsReturning } from '../db/batch-update';
 
 export type TaskCounter =
   | 'submitted_count'
@@ -206,17 +206,33 @@ const RECEIPT_ROWS_PER_INSERT = 500;
  * statement per task and column, and the feed one per run of the same task, instead of two for every receipt
  * (which made 100,000 receipts take about 8 s); the feed keeps the batch's order between tasks.
  */
-export async function applyReceipts(trx: Knex, targets: readonly ReceiptTarget[]): Promise<boolean[]> {
-  const applied: { taskId: string; id: number; status: ReceiptTarget['status'] }[] = [];
-  const changed: boolean[] = [];
-  for (const u of targets) {
-    const [msg] = (await trx('messages')
-      .where(u.messageId === null ? { carrier_message_id: u.carrierMessageId, status: 'submitted' } : { id: u.messageId, status: 'submitted' })
-      .update({ status: u.status, code: u.code, description: u.description, reported_at: u.reportedAtIso })
-      .returning(['id', 'task_id'])) as { id: number; task_id: string }[];
-    changed.push(msg !== undefined);
-    if (msg) applied.push({ taskId: msg.task_id, id: msg.id, status: u.status });
-  }
+export async function applyReceipts(trx: Knex.Transaction, targets: readonly ReceiptTarget[]): Promise<boolean[]> {
+  const outcome = (u: ReceiptTarget) => [u.status, u.code, u.description, u.reportedAtIso];
+  const outcomeColumns = [
+    { name: 'status', pgType: 'text' },
+    { name: 'code', pgType: 'text' },
+    { name: 'description', pgType: 'text' },
+    { name: 'reported_at', pgType: 'text' },
+  ] as const;
+  const receipt = { table: 'messages', set: { status: 'v.status', code: 'v.code', description: 'v.description', reported_at: 'v.reported_at' }, where: "t.status = 'submitted'" };
+  // By message id (the last part of a several-part message) or by carrier id: two statements, each in batch order.
+  const byId = targets.flatMap((u, i) => (u.messageId === null ? [] : [i]));
+  const byCarrier = targets.flatMap((u, i) => (u.messageId === null ? [i] : []));
+  const changedRows: ({ id: number; task_id: string } | undefined)[] = targets.map(() => undefined);
+  const answersById = await updateRowsReturning(
+    trx,
+    { ...receipt, columns: [{ name: 'id', pgType: 'bigint' }, ...outcomeColumns], rows: byId.map((i) => [targets[i].messageId, ...outcome(targets[i])]) },
+    ['id', 'task_id'],
+  );
+  const answersByCarrier = await updateRowsReturning(
+    trx,
+    { ...receipt, key: 'carrier_message_id', columns: [{ name: 'carrier_id', pgType: 'text' }, ...outcomeColumns], rows: byCarrier.map((i) => [targets[i].carrierMessageId, ...outcome(targets[i])]) },
+    ['id', 'task_id'],
+  );
+  byId.forEach((i, k) => (changedRows[i] = answersById[k] as { id: number; task_id: string } | undefined));
+  byCarrier.forEach((i, k) => (changedRows[i] = answersByCarrier[k] as { id: number; task_id: string } | undefined));
+  const applied = changedRows.flatMap((msg, i) => (msg ? [{ taskId: msg.task_id, id: msg.id, status: targets[i].status }] : []));
+  const changed = changedRows.map((msg) => msg !== undefined);
   const counts = new Map<string, { delivered: number; failed: number }>();
   for (const a of applied) {
     const c = counts.get(a.taskId) ?? { delivered: 0, failed: 0 };

@@ -36,6 +36,19 @@ export interface DispatchRun {
   /** Processes seen holding a task's lease. */
   owners: number;
   messages: number;
+  /** What the instances' connections were doing, sampled every 20 ms: `wait event — statement`, most seen first. */
+  activity: [string, number][];
+}
+
+/** One look at the other connections' work: each active one's wait (or CPU) and the start of its statement. */
+async function sampleActivity(db: Knex, into: Map<string, number>): Promise<void> {
+  const rows = (
+    await db.raw(
+      `select coalesce(wait_event_type || ':' || wait_event, 'running') as wait, regexp_replace(left(query, 70), '\\s+', ' ', 'g') as query
+       from pg_stat_activity where state = 'active' and pid <> pg_backend_pid() and datname = current_database()`,
+    )
+  ).rows as { wait: string; query: string }[];
+  for (const r of rows) into.set(`${r.wait} — ${r.query}`, (into.get(`${r.wait} — ${r.query}`) ?? 0) + 1);
 }
 
 /** Splits `total` into `parts` nearly equal sizes. */
@@ -91,6 +104,7 @@ export async function dispatchWith(db: Knex, url: string, instances: number, tot
       procs.push(await startServer(dataDir, { compiled: true, readyTimeoutMs: 60_000, env: { DATABASE_URL: url, SESSION_SECRET, DISPATCH_LEASE_SECONDS: '10', LOG_LEVEL: 'warn' } }));
     }
     const owners = new Set<string>();
+    const activity = new Map<string, number>();
     const t0 = performance.now();
     await db('tasks').whereIn('id', taskIds).update({ send_at: new Date(Date.now() - 1000).toISOString() });
     await waitUntil(
@@ -99,6 +113,7 @@ export async function dispatchWith(db: Knex, url: string, instances: number, tot
         for (const p of procs) if (p.hasExited()) throw new Error(`an instance exited:\n${p.output.slice(-20).join('\n')}`);
         const rows = (await db('tasks').whereIn('id', taskIds).select('status', 'lease_owner')) as { status: string; lease_owner: string | null }[];
         for (const r of rows) if (r.lease_owner) owners.add(r.lease_owner);
+        await sampleActivity(db, activity);
         return rows.every((r) => r.status === 'completed');
       },
       { timeoutMs: 600_000, intervalMs: 20 },
@@ -107,7 +122,7 @@ export async function dispatchWith(db: Knex, url: string, instances: number, tot
     const span = (await db('messages').whereIn('task_id', taskIds).first(db.raw('min(submitted_at) as first, max(submitted_at) as last, count(*) as n'))) as { first: string; last: string; n: number };
     const submitted = Number((await db('messages').whereIn('task_id', taskIds).whereNotNull('submitted_at').count({ n: '*' }))[0].n);
     if (submitted !== total) throw new Error(`${submitted} of ${total} messages were submitted`);
-    return { instances, spanMs: Date.parse(span.last) - Date.parse(span.first), wallMs, owners: owners.size, messages: submitted };
+    return { instances, spanMs: Date.parse(span.last) - Date.parse(span.first), wallMs, owners: owners.size, messages: submitted, activity: [...activity].sort((a, b) => b[1] - a[1]).slice(0, 8) };
   } finally {
     await killAllProcesses();
     removeTempDirs();

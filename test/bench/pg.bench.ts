@@ -50,6 +50,7 @@ async function dispatchPart(serverUrl: string, rows: Cell[][], pass: boolean[]):
         const r = await dispatchWith(db, url, n, ROWS);
         runs[n].push(r);
         log(`  dispatch #${i + 1}, ${n} instance${n > 1 ? 's' : ''}: ${ROWS.toLocaleString('en')} messages, first → last submitted ${ms(r.spanMs)} (${Math.round(ROWS / (r.spanMs / 1000)).toLocaleString('en')}/s), due → all completed ${ms(r.wallMs)}; ${r.owners} instance(s) held a task; load ${load()}`);
+        log(`    the instances' connections, sampled every 20 ms (samples — wait event — statement): ${r.activity.map(([what, n]) => `\n      ${n} — ${what}`).join('')}`);
       }
       const f = await dispatchFloor(db, url, ROWS);
       floors.push(f);
