@@ -71,14 +71,15 @@ export async function submitAndRecord(ctx: SubmitContext, taskId: string, carrie
   }
   const nowMs = ctx.now().getTime();
   const laterAt = new Date(nowMs + backoffMs(Math.min(...retryLater.map((id) => attempts.get(id) ?? 1)))).toISOString();
+  const carrierIds = accepted.flatMap((a) => a.partIds ?? [a.carrierMessageId]);
+  // One transaction: the answers, the retries, and the receipts that arrived before the acceptance was recorded.
   await db.transaction(async (trx) => {
     await recordBatchResults(trx, taskId, accepted, finals, new Date(nowMs).toISOString());
     if (retryNow.length) await deferMessages(trx, taskId, retryNow, new Date(nowMs).toISOString());
     if (retryLater.length) await deferMessages(trx, taskId, retryLater, laterAt);
+    await adoptOrphanReceipts(trx, carrierIds, new Date(nowMs).toISOString());
   });
   if (retryNow.length + retryLater.length) logger.info('carrier gave messages back to retry', { task: taskId, notSent: retryNow.length, later: retryLater.length });
-  const carrierIds = accepted.flatMap((a) => a.partIds ?? [a.carrierMessageId]);
-  await db.transaction((trx) => adoptOrphanReceipts(trx, carrierIds, ctx.now().toISOString()));
 }
 
 const UNANSWERED_CHUNK = 500;
