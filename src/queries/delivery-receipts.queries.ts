@@ -17,8 +17,9 @@ export interface ReceiptUpdate {
 export async function applyDeliveryReceipts(trx: Knex.Transaction, updates: readonly ReceiptUpdate[], nowIso: string): Promise<string[]> {
   const ignored: string[] = [];
   const targets: ReceiptTarget[] = [];
+  const partIds = await partCarrierIds(trx, updates.map((u) => u.carrierMessageId));
   for (const u of updates) {
-    const part = await applyPartReceipt(trx, u);
+    const part = partIds.has(u.carrierMessageId) ? await applyPartReceipt(trx, u) : null;
     if (part === 'repeat') ignored.push(u.carrierMessageId);
     if (part !== 'waiting' && part !== 'repeat') targets.push({ ...u, messageId: part });
   }
@@ -35,6 +36,21 @@ export async function applyDeliveryReceipts(trx: Knex.Transaction, updates: read
       .ignore();
   }
   return ignored;
+}
+
+const PART_LOOKUP_CHUNK = 500;
+
+/**
+ * Which of these carrier ids are a part's (message_parts): one look-up for the batch, so that the receipts of
+ * single-part messages, nearly all of them, cost no statement of their own here (on PostgreSQL each is a round trip).
+ */
+async function partCarrierIds(trx: Knex, carrierIds: readonly string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (let i = 0; i < carrierIds.length; i += PART_LOOKUP_CHUNK) {
+    const ids = (await trx('message_parts').whereIn('carrier_message_id', carrierIds.slice(i, i + PART_LOOKUP_CHUNK) as string[]).distinct().pluck('carrier_message_id')) as string[];
+    for (const id of ids) found.add(id);
+  }
+  return found;
 }
 
 /**
