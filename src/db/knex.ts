@@ -5,35 +5,12 @@ import { ROOT_DIR } from '../config';
 import { BUSY_TIMEOUT_MS, DEFAULT_BUSY_WAIT_MS } from './busy-retry';
 import { adjustSqliteTransactions } from './sqlite-transactions';
 import { routeStatements } from './statement-routing';
+import { keepStatements } from './sqlite-statements';
 import { createPostgresDb, isPostgresUrl } from './postgres';
 
 export type Db = Knex;
 
 adjustSqliteTransactions();
-
-/**
- * knex prepares every query afresh (its better-sqlite3 client calls `connection.prepare(sql)` each time), and a page
- * runs eight or nine of them: preparing is a good part of each one's cost. The connection keeps its statements
- * by SQL text instead (the most recent 500), as SQLite's own API intends; a statement is reset after each use and
- * re-prepared by SQLite itself if the schema changes. knex never streams from better-sqlite3 nor sets per-query
- * statement modes (safeIntegers), so a statement is never busy or altered when it is handed out again.
- */
-const STATEMENTS_KEPT = 500;
-
-function keepStatements(conn: { prepare(sql: string): unknown }): void {
-  const prepare = conn.prepare.bind(conn);
-  const kept = new Map<string, unknown>();
-  conn.prepare = (sql: string) => {
-    let statement = kept.get(sql);
-    if (statement === undefined) {
-      statement = prepare(sql);
-      if (kept.size >= STATEMENTS_KEPT) kept.delete(kept.keys().next().value!);
-    } else kept.delete(sql);
-    // Re-inserted, so the map's order is least recently used first.
-    kept.set(sql, statement);
-    return statement;
-  };
-}
 
 export const MIGRATIONS_DIR = path.join(ROOT_DIR, 'migrations');
 

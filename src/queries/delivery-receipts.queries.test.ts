@@ -1,6 +1,6 @@
 import { makeTestApp, addUser, type TestApp } from '../../test/helpers/app';
 import { insertTaskRow } from '../../test/helpers/task-rows';
-import { applyDeliveryReceipts, type ReceiptUpdate } from './delivery-receipts.queries';
+import { applyDeliveryReceipts as applyInTransaction, type ReceiptUpdate } from './delivery-receipts.queries';
 
 let t: TestApp;
 let T1: string;
@@ -21,6 +21,9 @@ beforeEach(async () => {
   }
 });
 afterEach(() => t.close());
+
+/** The query takes the caller's transaction (services own them). */
+const applyDeliveryReceipts = (db: TestApp['db'], updates: readonly ReceiptUpdate[], nowIso: string) => db.transaction((trx) => applyInTransaction(trx, updates, nowIso));
 
 const receipt = (id: string, status: ReceiptUpdate['status']): ReceiptUpdate => ({
   carrierMessageId: id, status, code: status === 'delivered' ? 'DELIVRD' : 'UNDELIV', description: '', reportedAtIso: NOW,

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { bumpCounter, insertReceipts } from './dispatch.queries';
+import { applyReceipts, type ReceiptTarget } from './message-transitions.queries';
 
 export interface ReceiptUpdate {
   carrierMessageId: string;
@@ -10,41 +10,47 @@ export interface ReceiptUpdate {
 }
 
 /**
- * Applies delivery receipts in one transaction. Only messages still `submitted` change, so a repeated receipt
- * changes nothing. A receipt whose carrier id we do not know yet is kept as an orphan (see the migration) and
+ * Applies delivery receipts in the caller's transaction. Only messages still `submitted` change, so a repeated
+ * receipt changes nothing. A receipt whose carrier id we do not know yet is kept as an orphan (see the migration) and
  * adopted when the message's acceptance is recorded. Returns the carrier ids ignored as already final.
  */
-export async function applyDeliveryReceipts(db: Knex, updates: readonly ReceiptUpdate[], nowIso: string): Promise<string[]> {
-  return db.transaction(async (trx) => {
-    const ignored: string[] = [];
-    const applied: { taskId: string; id: number; status: ReceiptUpdate['status'] }[] = [];
-    for (const u of updates) {
-      const part = await applyPartReceipt(trx, u);
-      if (part === 'waiting' || part === 'repeat') {
-        if (part === 'repeat') ignored.push(u.carrierMessageId);
-        continue;
-      }
-      // The update comes first, not a look-up: see WRITE FIRST in dispatch.queries.ts.
-      const [msg] = (await trx('messages')
-        .where(part === null ? { carrier_message_id: u.carrierMessageId, status: 'submitted' } : { id: part, status: 'submitted' })
-        .update({ status: u.status, code: u.code, description: u.description, reported_at: u.reportedAtIso })
-        .returning(['id', 'task_id'])) as { id: number; task_id: string }[];
-      if (msg) {
-        applied.push({ taskId: msg.task_id, id: msg.id, status: u.status });
-        continue;
-      }
-      if (part !== null || (await trx('messages').where({ carrier_message_id: u.carrierMessageId }).first('id'))) {
-        ignored.push(u.carrierMessageId);
-        continue;
-      }
-      await trx('orphan_receipts')
-        .insert({ carrier_message_id: u.carrierMessageId, status: u.status, code: u.code, description: u.description, reported_at: u.reportedAtIso, received_at: nowIso })
-        .onConflict('carrier_message_id')
-        .ignore();
+export async function applyDeliveryReceipts(trx: Knex.Transaction, updates: readonly ReceiptUpdate[], nowIso: string): Promise<string[]> {
+  const ignored: string[] = [];
+  const targets: ReceiptTarget[] = [];
+  const partIds = await partCarrierIds(trx, updates.map((u) => u.carrierMessageId));
+  for (const u of updates) {
+    const part = partIds.has(u.carrierMessageId) ? await applyPartReceipt(trx, u) : null;
+    if (part === 'repeat') ignored.push(u.carrierMessageId);
+    if (part !== 'waiting' && part !== 'repeat') targets.push({ ...u, messageId: part });
+  }
+  const changed = await applyReceipts(trx, targets);
+  for (const [i, u] of targets.entries()) {
+    if (changed[i]) continue;
+    if (u.messageId !== null || (await trx('messages').where({ carrier_message_id: u.carrierMessageId }).first('id'))) {
+      ignored.push(u.carrierMessageId);
+      continue;
     }
-    await recordApplied(trx, applied);
-    return ignored;
-  });
+    await trx('orphan_receipts')
+      .insert({ carrier_message_id: u.carrierMessageId, status: u.status, code: u.code, description: u.description, reported_at: u.reportedAtIso, received_at: nowIso })
+      .onConflict('carrier_message_id')
+      .ignore();
+  }
+  return ignored;
+}
+
+const PART_LOOKUP_CHUNK = 500;
+
+/**
+ * Which of these carrier ids are a part's (message_parts): one look-up for the batch, so that the receipts of
+ * single-part messages, nearly all of them, cost no statement of their own here (on PostgreSQL each is a round trip).
+ */
+async function partCarrierIds(trx: Knex, carrierIds: readonly string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (let i = 0; i < carrierIds.length; i += PART_LOOKUP_CHUNK) {
+    const ids = (await trx('message_parts').whereIn('carrier_message_id', carrierIds.slice(i, i + PART_LOOKUP_CHUNK) as string[]).distinct().pluck('carrier_message_id')) as string[];
+    for (const id of ids) found.add(id);
+  }
+  return found;
 }
 
 /**
@@ -65,40 +71,12 @@ async function applyPartReceipt(trx: Knex, u: ReceiptUpdate): Promise<number | n
   return open ? 'waiting' : part.message_id;
 }
 
-/** Receipt rows per group of consecutive messages of one task: this many ids to a statement at most. */
-const RECEIPT_ROWS_PER_INSERT = 500;
-
-/**
- * The task counters and the receipt feed for a batch of applied receipts, a statement per task and column and one
- * per run of the same task, instead of two for every receipt (which made 100,000 receipts take about 8 s).
- * Same transaction, same totals; the feed keeps the batch's order between tasks.
- */
-async function recordApplied(trx: Knex, applied: readonly { taskId: string; id: number; status: ReceiptUpdate['status'] }[]): Promise<void> {
-  const counts = new Map<string, { delivered: number; failed: number }>();
-  for (const a of applied) {
-    const c = counts.get(a.taskId) ?? { delivered: 0, failed: 0 };
-    c[a.status] += 1;
-    counts.set(a.taskId, c);
-  }
-  for (const [taskId, c] of counts) {
-    await bumpCounter(trx, taskId, 'delivered_count', c.delivered);
-    await bumpCounter(trx, taskId, 'failed_count', c.failed);
-  }
-  for (let from = 0; from < applied.length; ) {
-    const taskId = applied[from].taskId;
-    let to = from;
-    while (to < applied.length && to - from < RECEIPT_ROWS_PER_INSERT && applied[to].taskId === taskId) to += 1;
-    await insertReceipts(trx, taskId, applied.slice(from, to).map((a) => a.id));
-    from = to;
-  }
-}
-
 /**
  * Orphan receipts whose message is known by now. The run that recorded the acceptance adopts them at once
  * (adoptOrphanReceipts), but a run that died or failed between those two steps left them waiting, and the carrier
  * will not send them again: each receipt pull picks them up, so they are applied late instead of never.
  */
-export async function adoptKnownOrphans(db: Knex, nowIso: string, limit = 500): Promise<number> {
+export async function adoptKnownOrphans(db: Knex.Transaction, nowIso: string, limit = 500): Promise<number> {
   // EXISTS, not a join: SQLite (with no statistics) would otherwise drive the join from the messages side and walk
   // the carrier-id index of every message ever sent on each receipt pull, to find the few orphans.
   const carrierIds = (await db('orphan_receipts as o')
@@ -112,13 +90,13 @@ export async function adoptKnownOrphans(db: Knex, nowIso: string, limit = 500): 
   return adoptOrphanReceipts(db, carrierIds, nowIso);
 }
 
-/** Applies orphan receipts that belong to messages whose carrier ids were just recorded. */
-export async function adoptOrphanReceipts(db: Knex, carrierIds: readonly string[], nowIso: string): Promise<number> {
+/** Applies orphan receipts that belong to messages whose carrier ids were just recorded, in the caller's transaction. */
+export async function adoptOrphanReceipts(trx: Knex.Transaction, carrierIds: readonly string[], nowIso: string): Promise<number> {
   if (carrierIds.length === 0) return 0;
-  const orphans = await db('orphan_receipts').whereIn('carrier_message_id', carrierIds as string[]);
+  const orphans = await trx('orphan_receipts').whereIn('carrier_message_id', carrierIds as string[]);
   if (orphans.length === 0) return 0;
   await applyDeliveryReceipts(
-    db,
+    trx,
     orphans.map((o: Record<string, string>) => ({
       carrierMessageId: o.carrier_message_id,
       status: o.status as ReceiptUpdate['status'],
@@ -128,6 +106,6 @@ export async function adoptOrphanReceipts(db: Knex, carrierIds: readonly string[
     })),
     nowIso,
   );
-  await db('orphan_receipts').whereIn('carrier_message_id', orphans.map((o: Record<string, string>) => o.carrier_message_id)).delete();
+  await trx('orphan_receipts').whereIn('carrier_message_id', orphans.map((o: Record<string, string>) => o.carrier_message_id)).delete();
   return orphans.length;
 }

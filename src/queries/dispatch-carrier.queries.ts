@@ -1,6 +1,4 @@
 import type { Knex } from 'knex';
-import { SUBMIT_UNKNOWN, type UnansweredPolicy } from '../carrier/carrier';
-import { recordBatchResults } from './dispatch.queries';
 
 /** The account a task was frozen to at confirm (null for tasks confirmed before routing existed) and its SMS type. */
 export async function taskCarrierAccount(db: Knex, taskId: string): Promise<{ accountId: number | null; smsType: string } | undefined> {
@@ -8,23 +6,9 @@ export async function taskCarrierAccount(db: Knex, taskId: string): Promise<{ ac
   return row ? { accountId: (row.carrier_account_id as number) ?? null, smsType: row.sms_type as string } : undefined;
 }
 
-/**
- * Messages a run left `submitting` (it ended before recording the carrier's answer: a killed process, a failed
- * write). With an idempotent carrier, or an account that chose at-least-once, they go back to pending and are sent
- * again under the same id; otherwise the carrier may have them and cannot tell, so they end `unknown`
- * (SUBMIT_UNKNOWN) and are never sent twice. Returns how many were settled.
- */
-export async function settleUnanswered(db: Knex, taskId: string, policy: UnansweredPolicy, nowIso: string): Promise<number> {
-  if (policy === 'resubmit') {
-    return db('messages').where({ task_id: taskId, status: 'submitting' }).update({ status: 'pending', next_attempt_at: null });
-  }
-  const ids = (await db('messages').where({ task_id: taskId, status: 'submitting' }).pluck('id')) as number[];
-  const description = 'the run sending it ended before the carrier answered; not sent again, to avoid a duplicate';
-  for (let from = 0; from < ids.length; from += 500) {
-    const finals = ids.slice(from, from + 500).map((id) => ({ id, status: 'unknown' as const, code: SUBMIT_UNKNOWN, description }));
-    await recordBatchResults(db, taskId, [], finals, nowIso);
-  }
-  return ids.length;
+/** The task's messages left `submitting` by a run that ended before the carrier answered (dispatch-submit.service.ts settles them). */
+export async function submittingIds(db: Knex, taskId: string): Promise<number[]> {
+  return (await db('messages').where({ task_id: taskId, status: 'submitting' }).pluck('id')) as number[];
 }
 
 /**

@@ -32,25 +32,6 @@ export async function bumpSendCounts(trx: Knex, phones: readonly string[], day: 
   }
 }
 
-export type SkipStatus = 'suppressed' | 'capped';
-
-/**
- * Messages of a batch (marked `submitting` by takeBatch) that must not go out after all: final with this status,
- * counted on the task in the same transaction. Only rows still `submitting` change.
- */
-export async function skipMessages(trx: Knex, taskId: string, ids: readonly number[], status: SkipStatus, nowIso: string): Promise<number> {
-  if (ids.length === 0) return 0;
-  let changed = 0;
-  for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
-    changed += await trx('messages')
-      .whereIn('id', ids.slice(i, i + LOOKUP_CHUNK))
-      .where('status', 'submitting')
-      .update({ status, code: status === 'suppressed' ? 'OPTED_OUT' : 'FREQUENCY_CAP', reported_at: nowIso, next_attempt_at: null });
-  }
-  if (changed > 0) await trx('tasks').where({ id: taskId }).increment(status === 'suppressed' ? 'suppressed_count' : 'capped_count', changed);
-  return changed;
-}
-
 /** The task's SMS type, for the rules that apply to marketing only. */
 export async function taskSmsType(db: Knex, taskId: string): Promise<string | undefined> {
   return (await taskSendState(db, taskId))?.smsType;

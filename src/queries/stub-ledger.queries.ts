@@ -14,7 +14,7 @@ export interface LedgerEntry {
  * Records accepted messages once per idempotency key. A key seen before keeps its first carrier id and
  * outcome (only its submission count grows), which is how the stub de-duplicates resubmissions.
  *
- * One upsert, which writes first (see WRITE FIRST in dispatch.queries.ts): a new key is inserted, a known one only
+ * One upsert: a new key is inserted, a known one only
  * has `submissions` incremented, and RETURNING answers the carrier id each key holds now, i.e. its first. The
  * entries go in as one JSON array read by json_each (jsonb_array_elements on PostgreSQL), so the statement's text does not grow with the batch: SQLite
  * parsed a multi-row insert (a `select … union all select …` of 7 bound values a row, in chunks) for about as long

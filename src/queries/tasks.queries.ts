@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { isPostgres } from '../db/dialect';
-import { cancelMessages } from './dispatch.queries';
+import { cancelMessages } from './message-transitions.queries';
 
 export type TaskStatus = 'draft' | 'scheduled' | 'sending' | 'completed' | 'cancelled';
 export const TASK_STATUSES: readonly TaskStatus[] = ['draft', 'scheduled', 'sending', 'completed', 'cancelled'];
@@ -248,8 +248,6 @@ export async function cancelScheduledTask(db: Knex, id: string, nowIso: string):
  */
 export async function stopSendingTask(db: Knex, id: string, nowIso: string): Promise<boolean> {
   return db.transaction(async (trx) => {
-    // Write first: a transaction that reads before its first write fails at once (SQLITE_BUSY) when another
-    // process wrote in between; one that starts by writing waits for the lock instead.
     const marked = await trx('tasks').where({ id, status: 'sending' }).update({ cancelled_at: nowIso, updated_at: nowIso });
     if (marked === 0) return false;
     await cancelMessages(trx, id, (q) => q.where('status', 'pending'));

@@ -28,9 +28,10 @@ export async function callbackAccount(db: Knex, secretKey: Buffer, accountId: nu
 export async function applyCallback(db: Knex, accountId: number, receipts: readonly CloudReceipt[], replies: readonly CloudReply[]): Promise<{ receipts: number; replies: number }> {
   const now = new Date().toISOString();
   if (receipts.length > 0) {
-    await applyDeliveryReceipts(db, receipts.map((r) => ({
-      carrierMessageId: r.ref, status: r.delivered ? 'delivered' : 'failed', code: r.code, description: r.description, reportedAtIso: r.reportedAt.toISOString(),
-    })), now);
+    const updates = receipts.map((r) => ({
+      carrierMessageId: r.ref, status: r.delivered ? ('delivered' as const) : ('failed' as const), code: r.code, description: r.description, reportedAtIso: r.reportedAt.toISOString(),
+    }));
+    await db.transaction((trx) => applyDeliveryReceipts(trx, updates, now));
     // Pushed, so no longer to be asked about (a pull that comes anyway is ignored as a repeat for a final message).
     await removeReceiptWaits(db, accountId, receipts.map((r) => r.ref));
   }

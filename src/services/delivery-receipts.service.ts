@@ -12,22 +12,19 @@ const RECEIPT_BATCH = 500;
  */
 export async function applyReceipts(db: Knex, carrier: ReceiptSource, logger: Logger, budgetMs = Infinity): Promise<number> {
   const started = Date.now();
-  await adoptKnownOrphans(db, new Date().toISOString());
+  await db.transaction((trx) => adoptKnownOrphans(trx, new Date().toISOString()));
   let total = 0;
   for (;;) {
     const receipts = await carrier.pullReceipts(RECEIPT_BATCH);
     if (receipts.length === 0) return total;
-    const ignored = await applyDeliveryReceipts(
-      db,
-      receipts.map((r) => ({
-        carrierMessageId: r.carrierMessageId,
-        status: r.delivered ? 'delivered' : 'failed',
-        code: r.code,
-        description: r.description,
-        reportedAtIso: r.reportedAt.toISOString(),
-      })),
-      new Date().toISOString(),
-    );
+    const updates = receipts.map((r) => ({
+      carrierMessageId: r.carrierMessageId,
+      status: r.delivered ? ('delivered' as const) : ('failed' as const),
+      code: r.code,
+      description: r.description,
+      reportedAtIso: r.reportedAt.toISOString(),
+    }));
+    const ignored = await db.transaction((trx) => applyDeliveryReceipts(trx, updates, new Date().toISOString()));
     if (ignored.length) logger.warn('receipts for unknown or final messages ignored', { count: ignored.length, sample: ignored.slice(0, 3) });
     await carrier.ackReceipts(receipts.map((r) => r.receiptId));
     total += receipts.length;

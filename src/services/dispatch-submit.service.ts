@@ -1,7 +1,10 @@
 import type { Knex } from 'knex';
 import type { Logger } from '../log';
 import { CarrierTemporaryError, type Carrier, type SubmitResult } from '../carrier/carrier';
-import { deferBatch, failMessages, recordBatchResults, type BatchMessage } from '../queries/dispatch.queries';
+import { SUBMIT_UNKNOWN, type UnansweredPolicy } from '../carrier/carrier';
+import type { BatchMessage } from '../queries/dispatch.queries';
+import { deferMessages, failMessages, recordBatchResults, recordFinals, resubmitUnanswered, type AcceptedResult, type FinalResult } from '../queries/message-transitions.queries';
+import { submittingIds } from '../queries/dispatch-carrier.queries';
 import { adoptOrphanReceipts } from '../queries/delivery-receipts.queries';
 import type { Settings } from './settings.service';
 
@@ -48,17 +51,17 @@ export async function submitAndRecord(ctx: SubmitContext, taskId: string, carrie
     const exhausted = batch.filter((m) => m.attempts >= s.maxAttempts).map((m) => m.id);
     const retry = batch.filter((m) => m.attempts < s.maxAttempts);
     const nowIso = ctx.now().toISOString();
-    if (exhausted.length) await failMessages(db, taskId, exhausted, 'RETRY_EXHAUSTED', `${err.code}: ${err.message}`, nowIso);
-    if (retry.length) {
-      const delay = backoffMs(Math.min(...retry.map((m) => m.attempts)));
-      await deferBatch(db, taskId, retry.map((m) => m.id), new Date(ctx.now().getTime() + delay).toISOString());
-    }
+    const retryAt = retry.length ? new Date(ctx.now().getTime() + backoffMs(Math.min(...retry.map((m) => m.attempts)))).toISOString() : nowIso;
+    await db.transaction(async (trx) => {
+      if (exhausted.length) await failMessages(trx, taskId, exhausted, 'RETRY_EXHAUSTED', `${err.code}: ${err.message}`, nowIso);
+      if (retry.length) await deferMessages(trx, taskId, retry.map((m) => m.id), retryAt);
+    });
     logger.warn('carrier call failed; will retry', { task: taskId, code: err.code, retry: retry.length, failed: exhausted.length });
     return;
   }
   const attempts = new Map(batch.map((m) => [m.id, m.attempts]));
-  const accepted = [];
-  const finals = [];
+  const accepted: AcceptedResult[] = [];
+  const finals: FinalResult[] = [];
   const retryNow: number[] = [];
   const retryLater: number[] = [];
   for (const r of results) {
@@ -67,12 +70,33 @@ export async function submitAndRecord(ctx: SubmitContext, taskId: string, carrie
     else finals.push({ id: r.id, status: r.outcome === 'unknown' ? ('unknown' as const) : ('rejected' as const), code: r.code, description: r.description });
   }
   const nowMs = ctx.now().getTime();
-  await recordBatchResults(db, taskId, accepted, finals, new Date(nowMs).toISOString());
-  if (retryNow.length) await deferBatch(db, taskId, retryNow, new Date(nowMs).toISOString());
-  if (retryLater.length) {
-    const delay = backoffMs(Math.min(...retryLater.map((id) => attempts.get(id) ?? 1)));
-    await deferBatch(db, taskId, retryLater, new Date(nowMs + delay).toISOString());
-  }
+  const laterAt = new Date(nowMs + backoffMs(Math.min(...retryLater.map((id) => attempts.get(id) ?? 1)))).toISOString();
+  const carrierIds = accepted.flatMap((a) => a.partIds ?? [a.carrierMessageId]);
+  // One transaction: the answers, the retries, and the receipts that arrived before the acceptance was recorded.
+  await db.transaction(async (trx) => {
+    await recordBatchResults(trx, taskId, accepted, finals, new Date(nowMs).toISOString());
+    if (retryNow.length) await deferMessages(trx, taskId, retryNow, new Date(nowMs).toISOString());
+    if (retryLater.length) await deferMessages(trx, taskId, retryLater, laterAt);
+    await adoptOrphanReceipts(trx, carrierIds, new Date(nowMs).toISOString());
+  });
   if (retryNow.length + retryLater.length) logger.info('carrier gave messages back to retry', { task: taskId, notSent: retryNow.length, later: retryLater.length });
-  await adoptOrphanReceipts(db, accepted.flatMap((a) => a.partIds ?? [a.carrierMessageId]), ctx.now().toISOString());
+}
+
+const UNANSWERED_CHUNK = 500;
+
+/**
+ * Messages a run left `submitting` (it ended before recording the carrier's answer: a killed process, a failed
+ * write). With an idempotent carrier, or an account that chose at-least-once, they go back to pending and are sent
+ * again under the same id; otherwise the carrier may have them and cannot tell, so they end `unknown`
+ * (SUBMIT_UNKNOWN) and are never sent twice. Returns how many were settled.
+ */
+export async function settleUnanswered(db: Knex, taskId: string, policy: UnansweredPolicy, nowIso: string): Promise<number> {
+  if (policy === 'resubmit') return db.transaction((trx) => resubmitUnanswered(trx, taskId));
+  const ids = await submittingIds(db, taskId);
+  const description = 'the run sending it ended before the carrier answered; not sent again, to avoid a duplicate';
+  for (let from = 0; from < ids.length; from += UNANSWERED_CHUNK) {
+    const finals = ids.slice(from, from + UNANSWERED_CHUNK).map((id) => ({ id, status: 'unknown' as const, code: SUBMIT_UNKNOWN, description }));
+    await db.transaction((trx) => recordFinals(trx, taskId, finals, nowIso));
+  }
+  return ids.length;
 }

@@ -4,11 +4,11 @@ import type { Knex } from 'knex';
 import type { Logger } from '../log';
 import { isCarrierSet, singleCarrierSet, type Carrier, type CarrierSet } from '../carrier/carrier';
 import { claimDueTask, earliestRetry, finishIfDone, otherTaskDue, releaseLease, renewLease, takeBatch, type BatchMessage } from '../queries/dispatch.queries';
-import { settleUnanswered, stopWaitingForCarrier, waitForCarrier } from '../queries/dispatch-carrier.queries';
+import { stopWaitingForCarrier, waitForCarrier } from '../queries/dispatch-carrier.queries';
 import type { Settings } from './settings.service';
 import { applyReceipts } from './delivery-receipts.service';
 import { applySendRules, holdForQuietHours } from './send-rules.service';
-import { backoffMs, submitAndRecord } from './dispatch-submit.service';
+import { backoffMs, settleUnanswered, submitAndRecord } from './dispatch-submit.service';
 
 export { backoffMs };
 

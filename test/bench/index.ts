@@ -13,6 +13,7 @@ import { runWalBench } from './wal.bench';
 import { runSmppBench } from './smpp.bench';
 import { runAuditBench } from './audit.bench';
 import { runCloudBench } from './cloud.bench';
+import { runPgBench } from './pg.bench';
 
 const SUITES: Record<string, () => Promise<void>> = {
   imports: runImportsBench,
@@ -25,6 +26,7 @@ const SUITES: Record<string, () => Promise<void>> = {
   smpp: runSmppBench,
   audit: runAuditBench,
   cloud: runCloudBench,
+  pg: runPgBench,
 };
 
 async function main(): Promise<void> {

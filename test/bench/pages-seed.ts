@@ -93,43 +93,30 @@ function statusOf(i: number, rand: () => number): TaskStatus {
   return u < 0.94 ? 'completed' : 'cancelled';
 }
 
-/** Seeds the migrated file (users, signatures and templates already in it); returns the counts and the big tasks. */
-export function seedPagesDb(file: string, cat: Catalogue): SeedResult {
-  const started = performance.now();
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('synchronous = OFF');
-  db.pragma('cache_size = -262144');
+/** A task row: the named values of TASK_INSERT. */
+export type SeedTask = Record<string, string | number | null>;
+
+/** What the seed writes, in order: each task, then its messages (values in MESSAGE_COLUMNS order), then its counters. */
+export type SeedRow =
+  | { kind: 'task'; task: SeedTask }
+  | { kind: 'message'; values: unknown[] }
+  /** submitted, delivered, failed, rejected, cancelled, total_chars, total_segments, max_chars, max_segments, then the task id. */
+  | { kind: 'counters'; values: unknown[] };
+
+export const TASK_COLUMNS =
+  'id, status, sms_type, signature_id, template_id, signature_text, template_name, template_content, source, file_name, send_mode, send_at, rows_read, recipient_count, form_state, created_by, created_at, updated_at, expires_at, confirmed_at, started_at, completed_at, cancelled_at';
+/** TASK_COLUMNS' values, by SeedTask key (`n` is both rows_read and recipient_count). */
+export const TASK_VALUES = ['id', 'status', 'smsType', 'signatureId', 'templateId', 'signatureText', 'templateName', 'templateContent', 'source', 'fileName', 'sendMode', 'sendAt', 'n', 'n', 'formState', 'createdBy', 'createdAt', 'createdAt', 'expiresAt', 'confirmedAt', 'startedAt', 'completedAt', 'cancelledAt'] as const;
+export const MESSAGE_COLUMNS = 'task_id, row_number, phone, params, content, chars, segments, status, carrier_message_id, attempts, submitted_at, reported_at, code, description';
+export const COUNTER_SETS = 'submitted_count = ?, delivered_count = ?, failed_count = ?, rejected_count = ?, cancelled_count = ?, total_chars = ?, total_segments = ?, max_chars = ?, max_segments = ?';
+
+/**
+ * The rows of the seed, the same on either engine (this file writes them to SQLite, pg-pages.ts to PostgreSQL);
+ * `result` gets the big tasks' ids as they are made.
+ */
+export function* seedRows(cat: Catalogue, result: SeedResult): Generator<SeedRow> {
   const rand = prng(20261125);
-  const insertTask = db.prepare(
-    `INSERT INTO tasks (id, status, sms_type, signature_id, template_id, signature_text, template_name, template_content, source, file_name,
-       send_mode, send_at, rows_read, recipient_count, form_state, created_by, created_at, updated_at, expires_at, confirmed_at,
-       started_at, completed_at, cancelled_at)
-     VALUES (@id, @status, @smsType, @signatureId, @templateId, @signatureText, @templateName, @templateContent, @source, @fileName,
-       @sendMode, @sendAt, @n, @n, '{}', @createdBy, @createdAt, @createdAt, @expiresAt, @confirmedAt, @startedAt, @completedAt, @cancelledAt)`,
-  );
-  const setCounters = db.prepare(
-    `UPDATE tasks SET submitted_count = ?, delivered_count = ?, failed_count = ?, rejected_count = ?, cancelled_count = ?,
-       total_chars = ?, total_segments = ?, max_chars = ?, max_segments = ? WHERE id = ?`,
-  );
-  const insertMessage = db.prepare(
-    `INSERT INTO messages (task_id, row_number, phone, params, content, chars, segments, status, carrier_message_id, attempts,
-       submitted_at, reported_at, code, description) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
-  let inTx = 0;
-  let messages = 0;
   let carrierSeq = 0;
-  db.exec('BEGIN');
-  const commitEvery = () => {
-    inTx += 1;
-    if (inTx >= BATCH_ROWS) {
-      db.exec('COMMIT');
-      db.exec('BEGIN');
-      inTx = 0;
-    }
-  };
-  const result: SeedResult = { tasks: TASKS, messages: 0, ms: 0, bigTaskId: '', hundredKTaskIds: [] };
   let searchPlanted = 0;
 
   for (let i = 0; i < TASKS; i += 1) {
@@ -148,19 +135,21 @@ export function seedPagesDb(file: string, cat: Catalogue): SeedResult {
     const startedAt = sendAt !== null && status !== 'scheduled' ? sendAt + 2_000 : null;
     const durationMs = hours * 3_600_000;
     const stoppedAt = status === 'cancelled' && startedAt !== null ? startedAt + durationMs * 0.7 : null;
-    insertTask.run({
-      id, status, smsType, signatureId: sig.id, templateId: tpl.id, signatureText: sig.name, templateName: tpl.name, templateContent: tpl.content,
-      source: big || rand() < 0.7 ? 'import' : 'manual', fileName: big ? `客户名单-${i}.xlsx` : null,
-      sendMode: scheduled ? 'scheduled' : 'now', sendAt: sendAt === null ? null : iso(sendAt), n,
-      createdBy: weighted(rand, cat.userIds, cat.userWeights), createdAt: iso(createdAt),
-      expiresAt: status === 'draft' ? iso(createdAt + 86_400_000) : null, confirmedAt: sendAt === null ? null : iso(createdAt + 30_000),
-      startedAt: startedAt === null ? null : iso(startedAt),
-      completedAt: status === 'completed' ? iso(startedAt! + durationMs) : stoppedAt !== null ? iso(stoppedAt) : null,
-      cancelledAt: stoppedAt !== null ? iso(stoppedAt) : null,
-    });
+    yield {
+      kind: 'task',
+      task: {
+        id, status, smsType, signatureId: sig.id, templateId: tpl.id, signatureText: sig.name, templateName: tpl.name, templateContent: tpl.content,
+        source: big || rand() < 0.7 ? 'import' : 'manual', fileName: big ? `客户名单-${i}.xlsx` : null,
+        sendMode: scheduled ? 'scheduled' : 'now', sendAt: sendAt === null ? null : iso(sendAt), n, formState: '{}',
+        createdBy: weighted(rand, cat.userIds, cat.userWeights), createdAt: iso(createdAt),
+        expiresAt: status === 'draft' ? iso(createdAt + 86_400_000) : null, confirmedAt: sendAt === null ? null : iso(createdAt + 30_000),
+        startedAt: startedAt === null ? null : iso(startedAt),
+        completedAt: status === 'completed' ? iso(startedAt! + durationMs) : stoppedAt !== null ? iso(stoppedAt) : null,
+        cancelledAt: stoppedAt !== null ? iso(stoppedAt) : null,
+      },
+    };
     if (big && big.messages === 1_000_000) result.bigTaskId = id;
     else if (big) result.hundredKTaskIds.push(id);
-
     const c = { submitted: 0, delivered: 0, failed: 0, rejected: 0, cancelled: 0, chars: 0, segments: 0, maxChars: 0, maxSegments: 0 };
     // Which part of the rows got an outcome: all of a completed task, the first 70% of a stopped one, 60% of one sending.
     const settled = status === 'completed' ? n : status === 'cancelled' ? Math.floor(n * 0.7) : status === 'sending' ? Math.floor(n * 0.6) : 0;
@@ -214,17 +203,45 @@ export function seedPagesDb(file: string, cat: Catalogue): SeedResult {
       else if (st === 'failed') c.failed += 1;
       else if (st === 'rejected') c.rejected += 1;
       else if (st === 'cancelled') c.cancelled += 1;
-      insertMessage.run(id, r + 1, phoneOf(j), JSON.stringify([name, order]), content, chars, segments, st, carrierId, carrierId || st === 'rejected' ? 1 : 0, submittedAt, reportedAt, code, description);
-      messages += 1;
-      commitEvery();
+      yield { kind: 'message', values: [id, r + 1, phoneOf(j), JSON.stringify([name, order]), content, chars, segments, st, carrierId, carrierId || st === 'rejected' ? 1 : 0, submittedAt, reportedAt, code, description] };
+      result.messages += 1;
     }
-    setCounters.run(c.submitted, c.delivered, c.failed, c.rejected, c.cancelled, c.chars, c.segments, c.maxChars, c.maxSegments, id);
+    yield { kind: 'counters', values: [c.submitted, c.delivered, c.failed, c.rejected, c.cancelled, c.chars, c.segments, c.maxChars, c.maxSegments, id] };
+  }
+  if (searchPlanted === 0) throw new Error('seed: the search number was planted in no small task');
+}
+
+/** Seeds the migrated file (users, signatures and templates already in it); returns the counts and the big tasks. */
+export function seedPagesDb(file: string, cat: Catalogue): SeedResult {
+  const started = performance.now();
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('synchronous = OFF');
+  db.pragma('cache_size = -262144');
+  const insertTask = db.prepare(`INSERT INTO tasks (${TASK_COLUMNS}) VALUES (${TASK_VALUES.map(() => '?').join(', ')})`);
+  const setCounters = db.prepare(`UPDATE tasks SET ${COUNTER_SETS} WHERE id = ?`);
+  const insertMessage = db.prepare(`INSERT INTO messages (${MESSAGE_COLUMNS}) VALUES (${MESSAGE_COLUMNS.split(',').map(() => '?').join(', ')})`);
+  const result: SeedResult = { tasks: TASKS, messages: 0, ms: 0, bigTaskId: '', hundredKTaskIds: [] };
+  let inTx = 0;
+  db.exec('BEGIN');
+  for (const row of seedRows(cat, result)) {
+    if (row.kind === 'task') insertTask.run(...TASK_VALUES.map((k) => row.task[k]));
+    else if (row.kind === 'counters') setCounters.run(...row.values);
+    else {
+      insertMessage.run(...row.values);
+      inTx += 1;
+      if (inTx >= BATCH_ROWS) {
+        db.exec('COMMIT');
+        db.exec('BEGIN');
+        inTx = 0;
+      }
+    }
   }
   db.exec('COMMIT');
   db.pragma('wal_checkpoint(TRUNCATE)');
   db.close();
-  if (searchPlanted === 0) throw new Error('seed: the search number was planted in no small task');
-  return { ...result, messages, ms: performance.now() - started };
+  return { ...result, ms: performance.now() - started };
 }
 
 /**

@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Knex } from 'knex';
 import { makeTestApp, addUser, PASSWORD } from '../helpers/app';
 import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
 import { createDb, migrateLatest } from '../../src/db/knex';
@@ -38,7 +39,7 @@ const TARGET = { p95Ms: 50, ratio: 3, csvMs: 3000, csvRssMb: 100, xlsxMs: 10_000
 /** Sub-millisecond figures matter here (a floor is often 0.1 ms). */
 const ms = (v: number) => (v >= 10 ? fmtMs(v) : `${v.toFixed(2)} ms`);
 
-interface PageCase {
+export interface PageCase {
   group: 'list' | 'details';
   name: string;
   start: string;
@@ -46,10 +47,8 @@ interface PageCase {
   hops: number;
 }
 
-async function setUp(dir: string): Promise<{ file: string; catalogue: Catalogue; memberId: number }> {
-  const file = path.join(dir, 'qunfa.sqlite');
-  const knex = createDb(file);
-  await migrateLatest(knex);
+/** The users, signatures and templates the seed draws from, in a migrated database (SQLite here, or PostgreSQL: pg-pages.ts). */
+export async function createCatalogue(knex: Knex): Promise<{ catalogue: Catalogue; memberId: number }> {
   const userIds = [await addUser(knex, 'admin', 'admin')];
   for (const name of ['mia', 'leo', 'zoe', 'kai']) userIds.push(await addUser(knex, name, 'member'));
   const signatures = [];
@@ -63,12 +62,20 @@ async function setUp(dir: string): Promise<{ file: string; catalogue: Catalogue;
   ] as const) {
     templates.push({ id: await approvedTemplate(knex, content, smsType, name), name, smsType, content });
   }
-  await knex.destroy();
   // Half the tasks are mia's, so her "created by" list has about 50 pages of 20.
-  return { file, catalogue: { userIds, userWeights: [0.15, 0.5, 0.15, 0.1, 0.1], signatures, templates }, memberId: userIds[1] };
+  return { catalogue: { userIds, userWeights: [0.15, 0.5, 0.15, 0.1, 0.1], signatures, templates }, memberId: userIds[1] };
 }
 
-function cases(bigTaskId: string, memberId: number): PageCase[] {
+async function setUp(dir: string): Promise<{ file: string; catalogue: Catalogue; memberId: number }> {
+  const file = path.join(dir, 'qunfa.sqlite');
+  const knex = createDb(file);
+  await migrateLatest(knex);
+  const made = await createCatalogue(knex);
+  await knex.destroy();
+  return { file, ...made };
+}
+
+export function cases(bigTaskId: string, memberId: number): PageCase[] {
   const list = (name: string, query: string, hops = 0): PageCase => ({ group: 'list', name, start: `/tasks${query}`, hops });
   const details = (name: string, query: string, hops = 0): PageCase => ({ group: 'details', name, start: `/tasks/${bigTaskId}${query}`, hops });
   const all = `?status=completed&smsType=notification&createdBy=${memberId}`;

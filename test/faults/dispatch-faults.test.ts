@@ -13,7 +13,8 @@ import { StubCarrier } from '../../src/carrier/stub.carrier';
 import { CarrierTemporaryError, type Carrier } from '../../src/carrier/carrier';
 import { getSettings, saveSettings } from '../../src/services/settings.service';
 import { createLogger } from '../../src/log';
-import { recordBatchResults, takeBatch, claimDueTask } from '../../src/queries/dispatch.queries';
+import { takeBatch, claimDueTask } from '../../src/queries/dispatch.queries';
+import { recordBatchResults } from '../../src/queries/message-transitions.queries';
 import { createApiKey } from '../../src/services/api-keys.service';
 import { stopSendingTask } from '../../src/queries/tasks.queries';
 import { parseLocalDateTime } from '../../src/time/zoned-time';
@@ -478,7 +479,7 @@ describe('in process', () => {
     await claimDueTask(db, 'dead:2', now(), soon());
     const again = (await takeBatch(db, taskId, 'dead:2', 50, now(), soon()))!;
     const results = await stub.submitBatch(again);
-    await recordBatchResults(db, taskId, results.map((r) => ({ id: r.id, carrierMessageId: (r as { carrierMessageId: string }).carrierMessageId })), [], now());
+    await db.transaction((trx) => recordBatchResults(trx, taskId, results.map((r) => ({ id: r.id, carrierMessageId: (r as { carrierMessageId: string }).carrierMessageId })), [], now()));
     // A live process takes over: the task completes and the waiting receipts are applied.
     await db('tasks').where({ id: taskId }).update({ lease_until: '1970-01-01T00:00:00.000Z' });
     await d.tick();

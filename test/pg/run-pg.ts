@@ -8,72 +8,12 @@
  * Each test gets a database of its own (test/helpers/test-db.ts), copied from a template migrated here once.
  * Arguments are passed to jest (`npm run test:pg -- test/routes/users.test.ts`).
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { ROOT_DIR } from '../../src/config';
 import { createDb, migrateLatest } from '../../src/db/knex';
 import { BY_NAME_ONLY, PG_SUITE, SQLITE_ONLY, TEMPLATE_DATABASE } from './suite';
-
-const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Runs a postgres binary, as `postgres` when we are root; throws with its output when it fails. */
-function pgTool(tool: string, args: string[]): void {
-  const binary = path.join(PG_BIN, tool);
-  const asRoot = process.getuid?.() === 0;
-  const result = asRoot
-    ? spawnSync('runuser', ['-u', 'postgres', '--', binary, ...args], { encoding: 'utf8' })
-    : spawnSync(binary, args, { encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`${tool} failed: ${result.stderr || result.stdout || result.error}`);
-}
-
-interface Cluster {
-  url: string;
-  stop(): void;
-}
-
-async function startCluster(): Promise<Cluster> {
-  if (!fs.existsSync(path.join(PG_BIN, 'initdb'))) {
-    throw new Error(`no PostgreSQL binaries in ${PG_BIN}: apt-get install postgresql, or set TEST_DATABASE_URL`);
-  }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qunfa-pg-'));
-  if (process.getuid?.() === 0) spawnSync('chown', ['postgres:postgres', dir]);
-  const data = path.join(dir, 'data');
-  const port = await freePort();
-  let stopped = false;
-  const stop = () => {
-    if (stopped) return;
-    stopped = true;
-    try {
-      pgTool('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-s']);
-    } catch {
-      // Not started, or already gone: the directory goes anyway.
-    }
-    fs.rmSync(dir, { recursive: true, force: true });
-  };
-  try {
-    pgTool('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
-    const options = `-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c listen_addresses=127.0.0.1 -p ${port} -k ${dir}`;
-    pgTool('pg_ctl', ['start', '-D', data, '-w', '-s', '-l', path.join(dir, 'server.log'), '-o', options]);
-  } catch (err) {
-    stop();
-    throw err;
-  }
-  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, stop };
-}
+import { startCluster } from './cluster';
 
 /** The template every test database is copied from: all migrations applied once. */
 async function prepareTemplate(adminUrl: string): Promise<void> {
