@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import type { Logger } from '../log';
 import { CarrierTemporaryError, type Carrier, type SubmitResult } from '../carrier/carrier';
-import { deferBatch, failMessages, recordBatchResults, type BatchMessage } from '../queries/dispatch.queries';
+import { deferBatch, failMessages, recordBatchResults } from '../queries/dispatch.queries';
+import type { BatchMessage } from '../queries/dispatch-claims.queries';
 import { adoptOrphanReceipts } from '../queries/delivery-receipts.queries';
 import type { Settings } from './settings.service';
 
