@@ -51,8 +51,10 @@ export async function claimDueTask(db: Knex, owner: string, nowIso: string, leas
     .orderByRaw("case when status = 'scheduled' then 0 else 1 end")
     .orderBy('send_at')
     .limit(1);
+  // `id = (…)`, a scalar subquery PostgreSQL runs once, not `id in (…)`: as a semi-join it can be run again for each
+  // row, and SKIP LOCKED then passes over the row this statement just updated and picks the next task too.
   const rows = await db('tasks')
-    .whereIn('id', skipLocked(db, due))
+    .where('id', skipLocked(db, due))
     .where(claimable(db, nowIso))
     .update({
       status: 'sending',

@@ -59,8 +59,12 @@ export async function dueReports(db: Knex, nowIso: string, limit: number): Promi
     .where((q) => q.whereNull('claimed_until').orWhere('claimed_until', '<', dbClockIso(db)))
     .orderBy('report_at')
     .limit(limit);
-  const rows = await db('stub_carrier_ledger')
-    .whereIn('id', skipLocked(db, due))
+  // Picked once, as a materialized CTE: a subquery in `id in (…)` may be run again per row, and SKIP LOCKED then
+  // passes over the rows this statement just claimed and takes others beyond the limit.
+  const rows = await db
+    .withMaterialized('due', skipLocked(db, due))
+    .from('stub_carrier_ledger')
+    .whereIn('id', db.select('id').from('due'))
     .update({ claimed_until: dbClockIso(db, REPORT_CLAIM_MS) })
     .returning(['id', 'carrier_message_id', 'outcome_code', 'report_at']);
   return rows
