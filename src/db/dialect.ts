@@ -89,3 +89,19 @@ export function dbClockIso(db: Knex, offsetMs = 0): Knex.Raw {
 export function skipLocked(db: Knex, q: Knex.QueryBuilder): Knex.QueryBuilder {
   return isPostgres(db) ? q.forUpdate().skipLocked() : q;
 }
+
+/** Seconds from one ISO-8601 text time to another (columns or expressions), as a fractional number. */
+export function secondsBetween(db: Knex, fromIso: string, toIso: string): string {
+  return isPostgres(db)
+    ? `extract(epoch from (cast(${toIso} as timestamptz) - cast(${fromIso} as timestamptz)))`
+    : `((julianday(${toIso}) - julianday(${fromIso})) * 86400.0)`;
+}
+
+/** The smaller and the larger of two values: PostgreSQL's least/greatest, SQLite's two-argument min/max. */
+export function smallerOf(db: Knex, a: string, b: string): string {
+  return `${isPostgres(db) ? 'least' : 'min'}(${a}, ${b})`;
+}
+
+export function largerOf(db: Knex, a: string, b: string): string {
+  return `${isPostgres(db) ? 'greatest' : 'max'}(${a}, ${b})`;
+}

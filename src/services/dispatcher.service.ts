@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import type { Logger } from '../log';
 import { isCarrierSet, singleCarrierSet, type Carrier, type CarrierSet } from '../carrier/carrier';
 import { earliestRetry } from '../queries/dispatch.queries';
+import { takeTokens } from '../queries/carrier-rate-buckets.queries';
 import { claimDueTask, finishIfDone, otherTaskDue, releaseLease, renewLease, takeBatch, type BatchMessage } from '../queries/dispatch-claims.queries';
 import { settleUnanswered, stopWaitingForCarrier, waitForCarrier } from '../queries/dispatch-carrier.queries';
 import type { Settings } from './settings.service';
@@ -67,7 +68,6 @@ export class Dispatcher {
   private running: Promise<void> | null = null;
   private again = false;
   private stopping = false;
-  private lastSubmitAt = 0;
   private lastReceiptPullAt = 0;
   readonly carriers: CarrierSet;
 
@@ -280,19 +280,23 @@ export class Dispatcher {
     }
   }
 
-  private async throttle(count: number, perSecond: number): Promise<void> {
+  /**
+   * The messages-per-second limit, held across every instance (issue 13): the batch takes its tokens from the
+   * carrier's bucket in the database, which answers how long it waits (a burst of one batch, then one batch every
+   * count / perSecond seconds, whichever instance sends it).
+   */
+  private async throttle(carrier: Carrier, count: number, perSecond: number): Promise<void> {
     if (perSecond <= 0) return;
-    const spacing = (count / perSecond) * 1000;
-    const waitFor = () => this.lastSubmitAt + spacing - Date.now();
+    const sendAt = Date.now() + (await takeTokens(this.db, `carrier:${carrier.name}`, count, perSecond, count));
+    const waitFor = () => sendAt - Date.now();
     // The wait is idle time: receipts due meanwhile are applied in it (the budget is checked between groups of 500).
     if (waitFor() >= RECEIPT_MIN_WAIT_MS) await this.pullReceipts(waitFor() * 0.8);
     const wait = waitFor();
     if (wait > 0) await sleep(wait);
-    this.lastSubmitAt = Date.now();
   }
 
   private async submit(taskId: string, carrier: Carrier, batch: BatchMessage[], s: Settings): Promise<void> {
-    await this.throttle(batch.length, s.carrierRatePerSecond);
+    await this.throttle(carrier, batch.length, s.carrierRatePerSecond);
     await submitAndRecord({ db: this.db, logger: this.logger, now: () => this.now(), submitTimeoutMs: this.options.submitTimeoutMs }, taskId, carrier, batch, s);
   }
 }
