@@ -67,3 +67,41 @@ export function containsIgnoringCase(db: Knex, column: string): string {
 export function jsonTextValues(db: Knex, alias = 'j'): string {
   return isPostgres(db) ? `jsonb_array_elements_text(cast(? as jsonb)) as ${alias}(value)` : `json_each(?) as ${alias}`;
 }
+
+/**
+ * The database's own clock as ISO-8601 UTC text (the form every time column holds), `offsetMs` ahead: what leases
+ * are written and compared with (issue 13), so every instance reads one clock and a box whose clock runs fast
+ * cannot take a lease that is still live. PostgreSQL's clock_timestamp() (not now(), fixed at the transaction's
+ * start); SQLite's 'now', the clock of the one box its file lives on.
+ */
+export function dbClockIso(db: Knex, offsetMs = 0): Knex.Raw {
+  const seconds = (offsetMs / 1000).toFixed(3);
+  return isPostgres(db)
+    ? db.raw(`to_char((clock_timestamp() + make_interval(secs => cast(? as double precision))) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`, [seconds])
+    : db.raw(`strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)`, [`${offsetMs < 0 ? '' : '+'}${seconds} seconds`]);
+}
+
+/**
+ * PostgreSQL: the rows a claim reads are locked FOR UPDATE, and rows another transaction holds are skipped, not
+ * waited for (SKIP LOCKED): instances claiming at once each get a different row. SQLite has one writer, whose write
+ * statement takes the lock before it reads; the query is left as it is there.
+ */
+export function skipLocked(db: Knex, q: Knex.QueryBuilder): Knex.QueryBuilder {
+  return isPostgres(db) ? q.forUpdate().skipLocked() : q;
+}
+
+/** Seconds from one ISO-8601 text time to another (columns or expressions), as a fractional number. */
+export function secondsBetween(db: Knex, fromIso: string, toIso: string): string {
+  return isPostgres(db)
+    ? `extract(epoch from (cast(${toIso} as timestamptz) - cast(${fromIso} as timestamptz)))`
+    : `((julianday(${toIso}) - julianday(${fromIso})) * 86400.0)`;
+}
+
+/** The smaller and the larger of two values: PostgreSQL's least/greatest, SQLite's two-argument min/max. */
+export function smallerOf(db: Knex, a: string, b: string): string {
+  return `${isPostgres(db) ? 'least' : 'min'}(${a}, ${b})`;
+}
+
+export function largerOf(db: Knex, a: string, b: string): string {
+  return `${isPostgres(db) ? 'greatest' : 'max'}(${a}, ${b})`;
+}

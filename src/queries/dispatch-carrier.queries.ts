@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { dbClockIso } from '../db/dialect';
 
 /** The account a task was frozen to at confirm (null for tasks confirmed before routing existed) and its SMS type. */
 export async function taskCarrierAccount(db: Knex, taskId: string): Promise<{ accountId: number | null; smsType: string } | undefined> {
@@ -12,13 +13,13 @@ export async function submittingIds(db: Knex, taskId: string): Promise<number[]>
 }
 
 /**
- * The task's account (and fallback) is down: it waits, claimable again from `retryAtIso`, and shows "waiting for
- * carrier" since the first time it had to wait.
+ * The task's account (and fallback) is down: it waits, claimable again in `retryInMs` (a lease, so on the database's
+ * clock), and shows "waiting for carrier" since the first time it had to wait.
  */
-export async function waitForCarrier(db: Knex, taskId: string, owner: string, nowIso: string, retryAtIso: string): Promise<void> {
+export async function waitForCarrier(db: Knex, taskId: string, owner: string, nowIso: string, retryInMs: number): Promise<void> {
   await db('tasks')
     .where({ id: taskId, lease_owner: owner, status: 'sending' })
-    .update({ lease_until: retryAtIso, waiting_for_carrier_since: db.raw('coalesce(waiting_for_carrier_since, ?)', [nowIso]) });
+    .update({ lease_until: dbClockIso(db, retryInMs), waiting_for_carrier_since: db.raw('coalesce(waiting_for_carrier_since, ?)', [nowIso]) });
 }
 
 export async function stopWaitingForCarrier(db: Knex, taskId: string): Promise<void> {

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { jsonArrayRows, rowsOf } from '../db/dialect';
+import { dbClockIso, jsonArrayRows, rowsOf, skipLocked } from '../db/dialect';
 
 export interface LedgerEntry {
   idempotencyKey: string;
@@ -41,19 +41,40 @@ export interface DueReport {
   reportAt: string;
 }
 
+/** How long receipts handed to one poller are kept from the others: past it, a poller that died has them delivered again. */
+export const REPORT_CLAIM_MS = 30_000;
+
+/**
+ * Claims up to `limit` receipts due by `nowIso` (the simulated carrier's own clock, which planned them) that no other
+ * poller holds, for REPORT_CLAIM_MS on the database's clock, in one UPDATE … RETURNING: with several instances each
+ * receipt goes to one of them (on PostgreSQL the rows are picked FOR UPDATE SKIP LOCKED, so pollers at once take
+ * different ones instead of queueing; SQLite's single writer runs the statement whole). They stay unreported until
+ * markReported, so a poller that dies in between loses none.
+ */
 export async function dueReports(db: Knex, nowIso: string, limit: number): Promise<DueReport[]> {
-  const rows = await db('stub_carrier_ledger')
+  const due = db('stub_carrier_ledger')
+    .select('id')
     .whereNull('reported_at')
     .where('report_at', '<=', nowIso)
+    .where((q) => q.whereNull('claimed_until').orWhere('claimed_until', '<', dbClockIso(db)))
     .orderBy('report_at')
-    .limit(limit)
-    .select('id', 'carrier_message_id', 'outcome_code', 'report_at');
-  return rows.map((r: Record<string, unknown>) => ({
-    id: r.id as number,
-    carrierMessageId: r.carrier_message_id as string,
-    outcomeCode: r.outcome_code as string,
-    reportAt: r.report_at as string,
-  }));
+    .limit(limit);
+  // Picked once, as a materialized CTE: a subquery in `id in (…)` may be run again per row, and SKIP LOCKED then
+  // passes over the rows this statement just claimed and takes others beyond the limit.
+  const rows = await db
+    .withMaterialized('due', skipLocked(db, due))
+    .from('stub_carrier_ledger')
+    .whereIn('id', db.select('id').from('due'))
+    .update({ claimed_until: dbClockIso(db, REPORT_CLAIM_MS) })
+    .returning(['id', 'carrier_message_id', 'outcome_code', 'report_at']);
+  return rows
+    .map((r: Record<string, unknown>) => ({
+      id: Number(r.id),
+      carrierMessageId: r.carrier_message_id as string,
+      outcomeCode: r.outcome_code as string,
+      reportAt: r.report_at as string,
+    }))
+    .sort((x: DueReport, y: DueReport) => (x.reportAt < y.reportAt ? -1 : x.reportAt > y.reportAt ? 1 : x.id - y.id));
 }
 
 export async function markReported(db: Knex, ids: readonly number[], nowIso: string): Promise<void> {

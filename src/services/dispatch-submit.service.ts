@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Logger } from '../log';
 import { CarrierTemporaryError, type Carrier, type SubmitResult } from '../carrier/carrier';
 import { SUBMIT_UNKNOWN, type UnansweredPolicy } from '../carrier/carrier';
-import type { BatchMessage } from '../queries/dispatch.queries';
+import type { BatchMessage } from '../queries/dispatch-claims.queries';
 import { deferMessages, failMessages, recordBatchResults, recordFinals, resubmitUnanswered, type AcceptedResult, type FinalResult } from '../queries/message-transitions.queries';
 import { submittingIds } from '../queries/dispatch-carrier.queries';
 import { adoptOrphanReceipts } from '../queries/delivery-receipts.queries';

@@ -3,7 +3,9 @@ import os from 'node:os';
 import type { Knex } from 'knex';
 import type { Logger } from '../log';
 import { isCarrierSet, singleCarrierSet, type Carrier, type CarrierSet } from '../carrier/carrier';
-import { claimDueTask, earliestRetry, finishIfDone, otherTaskDue, releaseLease, renewLease, takeBatch, type BatchMessage } from '../queries/dispatch.queries';
+import { earliestRetry } from '../queries/dispatch.queries';
+import { takeTokens } from '../queries/carrier-rate-buckets.queries';
+import { claimDueTask, finishIfDone, otherTaskDue, releaseLease, renewLease, takeBatch, type BatchMessage } from '../queries/dispatch-claims.queries';
 import { stopWaitingForCarrier, waitForCarrier } from '../queries/dispatch-carrier.queries';
 import type { Settings } from './settings.service';
 import { applyReceipts } from './delivery-receipts.service';
@@ -16,7 +18,7 @@ export interface DispatcherOptions {
   leaseMs: number;
   /** Longest wait for one carrier call; a call that takes longer counts as a temporary failure. */
   submitTimeoutMs?: number;
-  /** Clock, replaceable in tests (DST, lateness). */
+  /** Clock, replaceable in tests (DST, lateness, a box whose clock runs fast). Leases never read it: they run on the database's clock. */
   now?: () => Date;
   /** How long one task is sent before the dispatcher looks whether another is due (default SLICE_MS). */
   sliceMs?: number;
@@ -66,7 +68,6 @@ export class Dispatcher {
   private running: Promise<void> | null = null;
   private again = false;
   private stopping = false;
-  private lastSubmitAt = 0;
   private lastReceiptPullAt = 0;
   readonly carriers: CarrierSet;
 
@@ -82,10 +83,6 @@ export class Dispatcher {
 
   private now(): Date {
     return this.options.now ? this.options.now() : new Date();
-  }
-
-  private leaseUntil(): string {
-    return new Date(this.now().getTime() + this.options.leaseMs).toISOString();
   }
 
   /** One tick: a tick still running makes this call join it (and run once more after), never overlap. */
@@ -165,7 +162,7 @@ export class Dispatcher {
   }
 
   private async dispatchOne(): Promise<boolean> {
-    const claimed = await claimDueTask(this.db, this.owner, this.now().toISOString(), this.leaseUntil());
+    const claimed = await claimDueTask(this.db, this.owner, this.now().toISOString(), this.options.leaseMs);
     if (!claimed) return false;
     const lateMs = this.now().getTime() - Date.parse(claimed.sendAt);
     this.logger.info('dispatch started', { task: claimed.id, lateMs, resumed: Boolean(claimed.startedAt && claimed.startedAt < this.now().toISOString()) });
@@ -182,15 +179,13 @@ export class Dispatcher {
       this.logger.error('dispatch of a task failed; it will be resumed', { task: claimed.id, error: (err as Error).message });
       // Handed over after a pause, not at once: the loop in tick() would re-claim it straight away, and an error that
       // persists (a broken adapter, a full disk) would spin there forever, starving the other tasks and the process.
-      const retryAt = new Date(this.now().getTime() + BACKOFF_BASE_MS).toISOString();
-      await releaseLease(this.db, claimed.id, this.owner, retryAt).catch(() => undefined);
+      await releaseLease(this.db, claimed.id, this.owner, BACKOFF_BASE_MS).catch(() => undefined);
     }
     return true;
   }
 
   private async waitForCarrier(taskId: string): Promise<void> {
-    const nowMs = this.now().getTime();
-    await waitForCarrier(this.db, taskId, this.owner, new Date(nowMs).toISOString(), new Date(nowMs + (this.options.carrierWaitMs ?? CARRIER_WAIT_MS)).toISOString());
+    await waitForCarrier(this.db, taskId, this.owner, this.now().toISOString(), this.options.carrierWaitMs ?? CARRIER_WAIT_MS);
     this.logger.info('dispatch waits for its carrier', { task: taskId });
   }
 
@@ -212,7 +207,7 @@ export class Dispatcher {
     // another process would take the task over and settle them. Every hand-over drains first, so none is renewed after.
     const renewal = setInterval(() => {
       if (inFlight.length === 0) return;
-      renewLease(this.db, taskId, this.owner, this.leaseUntil()).catch((err) => this.logger.warn('lease renewal failed', { task: taskId, error: (err as Error).message }));
+      renewLease(this.db, taskId, this.owner, this.options.leaseMs).catch((err) => this.logger.warn('lease renewal failed', { task: taskId, error: (err as Error).message }));
     }, Math.max(1000, this.options.leaseMs / 3));
     renewal.unref();
     try {
@@ -236,7 +231,7 @@ export class Dispatcher {
         // Issue 14: a marketing task inside quiet hours hands its lease back until they end, once the batches still
         // out are recorded (so the lease renewal cannot undo the pause).
         if (await holdForQuietHours(this.db, taskId, this.owner, s, this.now(), drain)) return;
-        const batch = await takeBatch(this.db, taskId, this.owner, s.dispatchBatchSize, this.now().toISOString(), this.leaseUntil(), false);
+        const batch = await takeBatch(this.db, taskId, this.owner, s.dispatchBatchSize, this.now().toISOString(), this.options.leaseMs, false);
         if (batch === null) return await drain(); // stopped or taken over
         // Issue 14: opted out or capped since the confirm → suppressed / capped, never handed to the carrier.
         const sendable = batch.length > 0 ? await applySendRules(this.db, taskId, batch, s, this.now()) : batch;
@@ -256,7 +251,7 @@ export class Dispatcher {
             if (await otherTaskDue(this.db, taskId, nowIso)) {
               await drain();
               // Claimable again at once (by this process after the others, or by another process).
-              await releaseLease(this.db, taskId, this.owner, nowIso);
+              await releaseLease(this.db, taskId, this.owner);
               this.logger.info('dispatch paused for another due task', { task: taskId });
               return;
             }
@@ -285,19 +280,23 @@ export class Dispatcher {
     }
   }
 
-  private async throttle(count: number, perSecond: number): Promise<void> {
+  /**
+   * The messages-per-second limit, held across every instance (issue 13): the batch takes its tokens from the
+   * carrier's bucket in the database, which answers how long it waits (a burst of one batch, then one batch every
+   * count / perSecond seconds, whichever instance sends it).
+   */
+  private async throttle(carrier: Carrier, count: number, perSecond: number): Promise<void> {
     if (perSecond <= 0) return;
-    const spacing = (count / perSecond) * 1000;
-    const waitFor = () => this.lastSubmitAt + spacing - Date.now();
+    const sendAt = Date.now() + (await takeTokens(this.db, `carrier:${carrier.name}`, count, perSecond, count));
+    const waitFor = () => sendAt - Date.now();
     // The wait is idle time: receipts due meanwhile are applied in it (the budget is checked between groups of 500).
     if (waitFor() >= RECEIPT_MIN_WAIT_MS) await this.pullReceipts(waitFor() * 0.8);
     const wait = waitFor();
     if (wait > 0) await sleep(wait);
-    this.lastSubmitAt = Date.now();
   }
 
   private async submit(taskId: string, carrier: Carrier, batch: BatchMessage[], s: Settings): Promise<void> {
-    await this.throttle(batch.length, s.carrierRatePerSecond);
+    await this.throttle(carrier, batch.length, s.carrierRatePerSecond);
     await submitAndRecord({ db: this.db, logger: this.logger, now: () => this.now(), submitTimeoutMs: this.options.submitTimeoutMs }, taskId, carrier, batch, s);
   }
 }

@@ -13,7 +13,7 @@ import { StubCarrier } from '../../src/carrier/stub.carrier';
 import { CarrierTemporaryError, type Carrier } from '../../src/carrier/carrier';
 import { getSettings, saveSettings } from '../../src/services/settings.service';
 import { createLogger } from '../../src/log';
-import { takeBatch, claimDueTask } from '../../src/queries/dispatch.queries';
+import { takeBatch, claimDueTask } from '../../src/queries/dispatch-claims.queries';
 import { recordBatchResults } from '../../src/queries/message-transitions.queries';
 import { createApiKey } from '../../src/services/api-keys.service';
 import { stopSendingTask } from '../../src/queries/tasks.queries';
@@ -465,10 +465,10 @@ describe('in process', () => {
     const settings = () => getSettings(db, { timeZone: 'Europe/Berlin' });
     const stub = new StubCarrier(db, async () => (await settings()).stubCarrier);
     const now = () => new Date().toISOString();
-    const soon = () => new Date(Date.now() + 30_000).toISOString();
+    const lease = 30_000;
     // First process: claims, takes the batch, the carrier accepts it, then the process "dies".
-    await claimDueTask(db, 'dead:1', now(), soon());
-    const batch = (await takeBatch(db, taskId, 'dead:1', 50, now(), soon()))!;
+    await claimDueTask(db, 'dead:1', now(), lease);
+    const batch = (await takeBatch(db, taskId, 'dead:1', 50, now(), lease))!;
     await stub.submitBatch(batch);
     // Any process pulls the receipts before the resubmission: no message has these carrier ids yet.
     const d = makeDispatcher(db);
@@ -476,8 +476,8 @@ describe('in process', () => {
     expect(await count(db('orphan_receipts').count({ n: '*' }))).toBe(50);
     // Second process: takes over, resubmits (same ids, same carrier ids), records the answers, "dies" before adopting.
     await db('tasks').where({ id: taskId }).update({ lease_until: '1970-01-01T00:00:00.000Z' });
-    await claimDueTask(db, 'dead:2', now(), soon());
-    const again = (await takeBatch(db, taskId, 'dead:2', 50, now(), soon()))!;
+    await claimDueTask(db, 'dead:2', now(), lease);
+    const again = (await takeBatch(db, taskId, 'dead:2', 50, now(), lease))!;
     const results = await stub.submitBatch(again);
     await db.transaction((trx) => recordBatchResults(trx, taskId, results.map((r) => ({ id: r.id, carrierMessageId: (r as { carrierMessageId: string }).carrierMessageId })), [], now()));
     // A live process takes over: the task completes and the waiting receipts are applied.
