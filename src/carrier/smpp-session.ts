@@ -57,6 +57,13 @@ interface Outstanding {
   sentAt: number;
 }
 
+/**
+ * Submits written in one turn of the event loop go to the socket together (corked), but at most this many at a time:
+ * one system call for all of them saves CPU, while the SMSC, left idle until the last is written, loses the overlap
+ * of its work with ours. Eight kept the time of one write each in the SMPP bench, with an eighth of the calls.
+ */
+const CORKED_WRITES_MAX = 8;
+
 const BIND_COMMAND = { transceiver: 'bind_transceiver', transmitter: 'bind_transmitter', receiver: 'bind_receiver' } as const;
 type Role = keyof typeof BIND_COMMAND;
 
@@ -68,8 +75,9 @@ export class SmppSession {
    * callback looks the submit up here, so a submit costs no closure of its own.
    */
   private outstanding = new Map<number, Outstanding>();
-  /** The link whose writes are corked until the current turn of the event loop ends (see `submitNow`). */
+  /** The link whose writes are corked until the current turn of the event loop ends, and how many (see `submitNow`). */
   private corked: Session | null = null;
+  private corkedWrites = 0;
   private stopped = false;
   private failures = 0;
   private enquireTimer: NodeJS.Timeout | null = null;
@@ -214,7 +222,7 @@ export class SmppSession {
    * Writes one submit_sm now (the caller checked `canSubmit`); `answer(token, resp, null)` gets its response, or
    * `answer(token, null, unanswered)` says why none will come (written false: it never reached the socket). The answer
    * may come synchronously when the link cannot take the PDU. Writes made in one turn of the event loop are corked
-   * and go to the socket together when it ends: one system call for many PDUs instead of one each.
+   * and go to the socket together, CORKED_WRITES_MAX at a time or when the microtasks queued now have run.
    */
   submitNow<T>(fields: Record<string, unknown>, token: T, answer: SubmitAnswer<T>): void {
     const link = this.links.get(this.options.bindMode === 'transceiver' ? 'transceiver' : 'transmitter');
@@ -226,7 +234,7 @@ export class SmppSession {
       this.uncork();
       link.socket.cork();
       this.corked = link;
-      process.nextTick(this.uncorkLater);
+      queueMicrotask(this.uncorkLater);
     }
     const pdu = new smpp.PDU('submit_sm', fields);
     if (!link.send(pdu, this.onSubmitResp)) {
@@ -234,6 +242,7 @@ export class SmppSession {
       return;
     }
     this.outstanding.set(pdu.sequence_number, { token, answer: answer as SubmitAnswer<unknown>, sentAt: Date.now() });
+    if (++this.corkedWrites >= CORKED_WRITES_MAX) this.uncork();
   }
 
   private readonly uncorkLater = () => this.uncork();
@@ -241,6 +250,7 @@ export class SmppSession {
   private uncork(): void {
     const link = this.corked;
     this.corked = null;
+    this.corkedWrites = 0;
     if (link && !link.socket.destroyed) link.socket.uncork();
   }
 

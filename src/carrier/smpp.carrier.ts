@@ -66,6 +66,21 @@ export class SmppCarrier implements Carrier {
   private readonly receipts: ReceiptSource;
   private readonly settings: SmppSettings;
   private stopping = false;
+  /**
+   * The submit_sm fields every message of the account shares. node-smpp writes a C-string field given as a string
+   * with Buffer.from(…, 'ascii') in every PDU, and one given as a Buffer as it is: the same bytes, so the account's
+   * constant ones are encoded once here (four allocations fewer a submit).
+   */
+  private readonly accountFields: {
+    service_type: Buffer;
+    source_addr: Buffer;
+    source_addr_ton: number;
+    source_addr_npi: number;
+    dest_addr_ton: number;
+    dest_addr_npi: number;
+    schedule_delivery_time: Buffer;
+    validity_period: Buffer;
+  };
 
   constructor(
     db: Knex,
@@ -80,6 +95,17 @@ export class SmppCarrier implements Carrier {
     this.unanswered = s.resubmit_unanswered ? 'resubmit' : 'unknown';
     this.inbound = new SmppInbound(db, account.id, idNormaliser(s.receipt_id_format), logger);
     this.receipts = inboxReceipts(db, account.id);
+    const none = Buffer.alloc(0);
+    this.accountFields = {
+      service_type: none,
+      source_addr: Buffer.from(s.source_addr, 'ascii'),
+      source_addr_ton: s.source_ton,
+      source_addr_npi: s.source_npi,
+      dest_addr_ton: s.dest_ton,
+      dest_addr_npi: s.dest_npi,
+      schedule_delivery_time: none,
+      validity_period: none,
+    };
     const link: SmppLinkOptions = {
       host: s.host,
       port: s.port,
@@ -151,18 +177,28 @@ export class SmppCarrier implements Carrier {
     } catch (err) {
       return err as Error;
     }
-    const s = this.settings;
     const destination = this.destination(m.phone);
-    return parts.map((part) => ({
-      source_addr: s.source_addr,
-      source_addr_ton: s.source_ton,
-      source_addr_npi: s.source_npi,
+    const a = this.accountFields;
+    // A literal, not spreads: V8 builds it with one shape, where spreading objects copied property by property.
+    return parts.map((part) => {
+      const fields: Record<string, unknown> = {
+        service_type: a.service_type,
+      source_addr: a.source_addr,
+      source_addr_ton: a.source_addr_ton,
+      source_addr_npi: a.source_addr_npi,
       destination_addr: destination,
-      dest_addr_ton: s.dest_ton,
-      dest_addr_npi: s.dest_npi,
+      dest_addr_ton: a.dest_addr_ton,
+      dest_addr_npi: a.dest_addr_npi,
+      schedule_delivery_time: a.schedule_delivery_time,
+      validity_period: a.validity_period,
       registered_delivery: 1,
-      ...part,
-    }));
+      data_coding: part.data_coding,
+      esm_class: part.esm_class,
+        short_message: part.short_message,
+      };
+      if (part.message_payload) fields.message_payload = part.message_payload;
+      return fields;
+    });
   }
 
   pullReceipts(limit: number): Promise<DeliveryReceipt[]> {
