@@ -41,7 +41,8 @@ export async function submitAndRecord(ctx: SubmitContext, taskId: string, carrie
   const { db, logger } = ctx;
   let results: SubmitResult[];
   try {
-    const call = carrier.submitBatch(batch.map((m) => ({ id: m.id, phone: m.phone, content: m.content })));
+    // A BatchMessage is an OutgoingMessage (and more): handed over as it is, not copied message by message.
+    const call = carrier.submitBatch(batch);
     results = carrier.selfTimed ? await call : await withTimeout(call, ctx.submitTimeoutMs ?? 30_000);
   } catch (err) {
     if (!(err instanceof CarrierTemporaryError)) throw err;
@@ -56,7 +57,6 @@ export async function submitAndRecord(ctx: SubmitContext, taskId: string, carrie
     logger.warn('carrier call failed; will retry', { task: taskId, code: err.code, retry: retry.length, failed: exhausted.length });
     return;
   }
-  const attempts = new Map(batch.map((m) => [m.id, m.attempts]));
   const accepted = [];
   const finals = [];
   const retryNow: number[] = [];
@@ -70,6 +70,7 @@ export async function submitAndRecord(ctx: SubmitContext, taskId: string, carrie
   await recordBatchResults(db, taskId, accepted, finals, new Date(nowMs).toISOString());
   if (retryNow.length) await deferBatch(db, taskId, retryNow, new Date(nowMs).toISOString());
   if (retryLater.length) {
+    const attempts = new Map(batch.map((m) => [m.id, m.attempts]));
     const delay = backoffMs(Math.min(...retryLater.map((id) => attempts.get(id) ?? 1)));
     await deferBatch(db, taskId, retryLater, new Date(nowMs + delay).toISOString());
   }
