@@ -4,7 +4,6 @@
  * A throttle answer (ESME_RTHROTTLED, ESME_RMSGQFUL) pauses every submit of the account, not only the one refused,
  * and each further one in a row doubles the pause.
  */
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits shorter than this are not slept: a timer costs more than it saves, and the next wait makes up for it. */
 const MIN_SLEEP_MS = 2;
@@ -20,18 +19,25 @@ export class SendPacer {
     private readonly maxPauseMs = 5000,
   ) {}
 
-  async take(): Promise<void> {
-    for (;;) {
-      const now = performance.now();
-      if (this.pausedUntil > now) {
-        await sleep(this.pausedUntil - now);
-        continue;
-      }
-      this.nextSlot = Math.max(this.nextSlot, now) + 1000 / this.perSecond;
-      const wait = this.nextSlot - 1000 / this.perSecond - now;
-      if (wait >= MIN_SLEEP_MS) await sleep(wait);
-      return;
-    }
+  /** How long the pause a throttle answer asked for still lasts, in ms (0: none). */
+  pausedFor(): number {
+    return Math.max(0, this.pausedUntil - performance.now());
+  }
+
+  /**
+   * Takes the next slot, pause or not, and returns its time (on performance.now()'s clock). Synchronous, so a sender
+   * pumps its queue with no promise per submit (smpp-submitter.ts); it asks `pausedFor` first.
+   */
+  takeSlot(): number {
+    const slot = Math.max(this.nextSlot, performance.now());
+    this.nextSlot = slot + 1000 / this.perSecond;
+    return slot;
+  }
+
+  /** The ms to wait before a slot taken with `takeSlot` is due; 0 when it is due, or so nearly that a timer costs more. */
+  waitFor(slot: number): number {
+    const wait = slot - performance.now();
+    return wait >= MIN_SLEEP_MS ? wait : 0;
   }
 
   /** The SMSC said "too fast": returns the pause now in force. */

@@ -48,10 +48,21 @@ export interface StateChange {
 
 type DeliverHandler = (pdu: PDU, answer: (status: number) => void) => void;
 
+/** How a submit ends: with its submit_sm_resp, or unanswered (the line went, the session stopped). */
+export type SubmitAnswer<T> = (token: T, resp: PDU | null, unanswered: SubmitUnanswered | null) => void;
+
 interface Outstanding {
-  reject: (err: Error) => void;
+  token: unknown;
+  answer: SubmitAnswer<unknown>;
   sentAt: number;
 }
+
+/**
+ * Submits written in one turn of the event loop go to the socket together (corked), but at most this many at a time:
+ * one system call for all of them saves CPU, while the SMSC, left idle until the last is written, loses the overlap
+ * of its work with ours. Eight kept the time of one write each in the SMPP bench, with an eighth of the calls.
+ */
+const CORKED_WRITES_MAX = 8;
 
 const BIND_COMMAND = { transceiver: 'bind_transceiver', transmitter: 'bind_transmitter', receiver: 'bind_receiver' } as const;
 type Role = keyof typeof BIND_COMMAND;
@@ -59,8 +70,14 @@ type Role = keyof typeof BIND_COMMAND;
 export class SmppSession {
   private links = new Map<Role, Session>();
   private bound = new Set<Role>();
-  private outstanding = new Set<Outstanding>();
-  private waiters: Array<() => void> = [];
+  /**
+   * Outstanding submit_sm by sequence number, oldest first (a Map keeps insertion order). One shared response
+   * callback looks the submit up here, so a submit costs no closure of its own.
+   */
+  private outstanding = new Map<number, Outstanding>();
+  /** The link whose writes are corked until the current turn of the event loop ends, and how many (see `submitNow`). */
+  private corked: Session | null = null;
+  private corkedWrites = 0;
   private stopped = false;
   private failures = 0;
   private enquireTimer: NodeJS.Timeout | null = null;
@@ -123,7 +140,6 @@ export class SmppSession {
           this.failures = 0;
           this.setState('connected', null);
           this.startEnquireLink();
-          this.wakeWaiters();
         }
       });
     });
@@ -178,10 +194,9 @@ export class SmppSession {
     this.links.clear();
     this.bound.clear();
     this.stopTimers();
-    for (const o of Array.from(this.outstanding)) o.reject(new SubmitUnanswered(`no answer: ${reason}`, true));
-    this.outstanding.clear();
-    this.wakeWaiters();
+    // Down first, so what the answers below set going again meets a session that says why it is down.
     this.setState('down', reason);
+    this.settleOutstanding(`no answer: ${reason}`);
     if (this.stopped) return;
     this.failures += 1;
     const base = Math.min(this.options.maxBackoffMs ?? 60_000, (this.options.minBackoffMs ?? 500) * 2 ** (this.failures - 1));
@@ -193,44 +208,65 @@ export class SmppSession {
     this.reconnectTimer.unref();
   }
 
-  private wakeWaiters(): void {
-    const waiting = this.waiters;
-    this.waiters = [];
-    for (const w of waiting) w();
-  }
-
   /** Outstanding submit_sm now (for the window and for a graceful stop). */
   get inFlight(): number {
     return this.outstanding.size;
   }
 
+  /** Whether a submit may go out now: bound, not stopping, and the window has room. */
+  get canSubmit(): boolean {
+    return this.up && !this.stopped && this.outstanding.size < this.options.window;
+  }
+
   /**
-   * Sends one submit_sm once the window has room; resolves with its response. Rejects with SubmitUnanswered when the
-   * session is down (written: false, never sent) or the line goes before the answer (written: true).
+   * Writes one submit_sm now (the caller checked `canSubmit`); `answer(token, resp, null)` gets its response, or
+   * `answer(token, null, unanswered)` says why none will come (written false: it never reached the socket). The answer
+   * may come synchronously when the link cannot take the PDU. Writes made in one turn of the event loop are corked
+   * and go to the socket together, CORKED_WRITES_MAX at a time or when the microtasks queued now have run.
    */
-  async submit(fields: Record<string, unknown>): Promise<PDU> {
-    while (this.up && this.outstanding.size >= this.options.window) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  submitNow<T>(fields: Record<string, unknown>, token: T, answer: SubmitAnswer<T>): void {
     const link = this.links.get(this.options.bindMode === 'transceiver' ? 'transceiver' : 'transmitter');
-    if (!this.up || !link || this.stopped) throw new SubmitUnanswered(this.lastError ?? 'not bound', false);
-    return new Promise<PDU>((resolve, reject) => {
-      const entry: Outstanding = { reject, sentAt: Date.now() };
-      this.outstanding.add(entry);
-      const done = () => {
-        this.outstanding.delete(entry);
-        const next = this.waiters.shift();
-        if (next) next();
-      };
-      entry.reject = (err) => (done(), reject(err));
-      const sent = link.submit_sm(fields, (resp: PDU) => {
-        if (!this.outstanding.has(entry)) return;
-        done();
-        resolve(resp);
-      });
-      if (!sent) {
-        done();
-        reject(new SubmitUnanswered('the connection is closed', false));
-      }
-    });
+    if (!this.up || !link || this.stopped) {
+      answer(token, null, new SubmitUnanswered(this.lastError ?? 'not bound', false));
+      return;
+    }
+    if (this.corked !== link) {
+      this.uncork();
+      link.socket.cork();
+      this.corked = link;
+      queueMicrotask(this.uncorkLater);
+    }
+    const pdu = new smpp.PDU('submit_sm', fields);
+    if (!link.send(pdu, this.onSubmitResp)) {
+      answer(token, null, new SubmitUnanswered('the connection is closed', false));
+      return;
+    }
+    this.outstanding.set(pdu.sequence_number, { token, answer: answer as SubmitAnswer<unknown>, sentAt: Date.now() });
+    if (++this.corkedWrites >= CORKED_WRITES_MAX) this.uncork();
+  }
+
+  private readonly uncorkLater = () => this.uncork();
+
+  private uncork(): void {
+    const link = this.corked;
+    this.corked = null;
+    this.corkedWrites = 0;
+    if (link && !link.socket.destroyed) link.socket.uncork();
+  }
+
+  /** The one response callback of every submit_sm (a submit settled meanwhile by a lost line is not found). */
+  private readonly onSubmitResp = (resp: PDU) => {
+    const entry = this.outstanding.get(resp.sequence_number);
+    if (!entry) return;
+    this.outstanding.delete(resp.sequence_number);
+    entry.answer(entry.token, resp, null);
+  };
+
+  /** Every outstanding submit is answered as unanswered (written: the SMSC may have it). */
+  private settleOutstanding(reason: string): void {
+    const settled = Array.from(this.outstanding.values());
+    this.outstanding.clear();
+    for (const o of settled) o.answer(o.token, null, new SubmitUnanswered(reason, true));
   }
 
   /**
@@ -240,7 +276,6 @@ export class SmppSession {
   async stop(waitMs = 5000): Promise<void> {
     this.stopped = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.wakeWaiters();
     const deadline = Date.now() + waitMs;
     while (this.outstanding.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     const links = Array.from(this.links.values());
@@ -263,7 +298,7 @@ export class SmppSession {
       link.on('error', () => undefined);
       link.destroy();
     }
-    for (const o of Array.from(this.outstanding)) o.reject(new SubmitUnanswered('stopped before the answer', true));
+    this.settleOutstanding('stopped before the answer');
     this.links.clear();
     this.bound.clear();
     this.stopTimers();

@@ -10,13 +10,13 @@ import type { CarrierAccount } from '../queries/carrier-accounts.queries';
 import { setCarrierAccountState } from '../queries/carrier-accounts.queries';
 import { markInboxReceiptsApplied, unappliedInboxReceipts } from '../queries/carrier-receipt-inbox.queries';
 import { buildSubmitParts, type SmppSubmitPart } from '../sms/smpp-parts';
-import { SUBMIT_UNKNOWN, type Carrier, type DeliveryReceipt, type OutgoingMessage, type ReceiptSource, type SubmitResult, type UnansweredPolicy } from './carrier';
+import { type Carrier, type DeliveryReceipt, type OutgoingMessage, type ReceiptSource, type SubmitResult, type UnansweredPolicy } from './carrier';
 import type { SmppSettings } from './carrier-account.fields';
-import { classifySmppStatus } from './smpp-errors';
 import { SendPacer } from './send-pacer';
 import { SmppInbound } from './smpp-inbound';
-import { normaliseMessageId, type IdNormaliser } from './smpp-receipt';
-import { SmppSession, SubmitUnanswered, type SmppLinkOptions } from './smpp-session';
+import type { IdNormaliser } from './smpp-receipt';
+import { SmppSession, type SmppLinkOptions } from './smpp-session';
+import { SmppSubmitter } from './smpp-submitter';
 
 export interface SmppCarrierOptions {
   /** Reconnect back-off and response timeout, shortened by the tests. */
@@ -30,15 +30,6 @@ export interface SmppCarrierOptions {
   /** Certificates to trust besides the system's for TLS links (the tests' own SMSC). */
   tlsCa?: Buffer;
 }
-
-type PartResult =
-  | { kind: 'ok'; id: string }
-  | { kind: 'rejected'; code: string; description: string }
-  | { kind: 'retry'; code: string; description: string }
-  | { kind: 'unanswered'; written: boolean; reason: string };
-
-const TEMPORARY_TRIES = 3;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The form settings spell the id normalisers with underscores; smpp-receipt.ts with dashes. */
 function idNormaliser(setting: SmppSettings['receipt_id_format']): IdNormaliser {
@@ -70,11 +61,26 @@ export class SmppCarrier implements Carrier {
   readonly selfTimed = true;
   readonly pipelined = true;
   private readonly session: SmppSession;
-  private readonly pacer: SendPacer;
+  private readonly submitter: SmppSubmitter;
   private readonly inbound: SmppInbound;
   private readonly receipts: ReceiptSource;
   private readonly settings: SmppSettings;
   private stopping = false;
+  /**
+   * The submit_sm fields every message of the account shares. node-smpp writes a C-string field given as a string
+   * with Buffer.from(…, 'ascii') in every PDU, and one given as a Buffer as it is: the same bytes, so the account's
+   * constant ones are encoded once here (four allocations fewer a submit).
+   */
+  private readonly accountFields: {
+    service_type: Buffer;
+    source_addr: Buffer;
+    source_addr_ton: number;
+    source_addr_npi: number;
+    dest_addr_ton: number;
+    dest_addr_npi: number;
+    schedule_delivery_time: Buffer;
+    validity_period: Buffer;
+  };
 
   constructor(
     db: Knex,
@@ -87,9 +93,19 @@ export class SmppCarrier implements Carrier {
     const s = this.settings;
     this.name = account.name;
     this.unanswered = s.resubmit_unanswered ? 'resubmit' : 'unknown';
-    this.pacer = new SendPacer(s.tps);
     this.inbound = new SmppInbound(db, account.id, idNormaliser(s.receipt_id_format), logger);
     this.receipts = inboxReceipts(db, account.id);
+    const none = Buffer.alloc(0);
+    this.accountFields = {
+      service_type: none,
+      source_addr: Buffer.from(s.source_addr, 'ascii'),
+      source_addr_ton: s.source_ton,
+      source_addr_npi: s.source_npi,
+      dest_addr_ton: s.dest_ton,
+      dest_addr_npi: s.dest_npi,
+      schedule_delivery_time: none,
+      validity_period: none,
+    };
     const link: SmppLinkOptions = {
       host: s.host,
       port: s.port,
@@ -119,6 +135,13 @@ export class SmppCarrier implements Carrier {
       },
       (pdu, answer) => this.inbound.handle(pdu, answer),
     );
+    this.submitter = new SmppSubmitter(this.session, new SendPacer(s.tps), {
+      parts: (m) => this.partsOf(m),
+      // Decimal ids turned to hex for the receipts are kept lower-case, as the receipts' ids are normalised.
+      messageId: (id) => (s.receipt_id_format === 'decimal_to_hex' ? id.toLowerCase() : id),
+      resubmitUnanswered: this.unanswered === 'resubmit',
+      throttleGiveUpMs: options.throttleGiveUpMs ?? 60_000,
+    });
   }
 
   start(): this {
@@ -132,12 +155,13 @@ export class SmppCarrier implements Carrier {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    this.submitter.stop();
     this.inbound.stop();
     await this.session.stop(this.options.stopWaitMs ?? 5000);
   }
 
   submitBatch(messages: readonly OutgoingMessage[]): Promise<SubmitResult[]> {
-    return Promise.all(messages.map((m) => this.submitMessage(m)));
+    return this.submitter.submitBatch(messages);
   }
 
   /** The destination as the account's TON expects it: international (1) numbers carry the country code. */
@@ -145,88 +169,36 @@ export class SmppCarrier implements Carrier {
     return this.settings.dest_ton === 1 && /^1[3-9]\d{9}$/.test(phone) ? `86${phone}` : phone;
   }
 
-  /**
-   * One message, its parts in order (each waits for the answer of the one before, so the SMSC gets them in
-   * sequence). Any part refused refuses the message with that part's code; an answer lost after a part was
-   * accepted makes it unknown, since resending would repeat what the handset already has.
-   */
-  private async submitMessage(m: OutgoingMessage): Promise<SubmitResult> {
+  /** The submit_sm fields of each part of a message, in order; an Error when its text cannot be encoded. */
+  private partsOf(m: OutgoingMessage): Record<string, unknown>[] | Error {
     let parts: SmppSubmitPart[];
     try {
       parts = buildSubmitParts(m.content, this.settings.long_message_mode === 'message_payload' ? 'payload' : 'udh', m.id & 0xff);
     } catch (err) {
-      return { id: m.id, accepted: false, code: 'INVALID_TEXT', description: (err as Error).message, outcome: 'rejected' };
+      return err as Error;
     }
-    const s = this.settings;
-    const ids: string[] = [];
-    for (const part of parts) {
-      const fields = {
-        source_addr: s.source_addr,
-        source_addr_ton: s.source_ton,
-        source_addr_npi: s.source_npi,
-        destination_addr: this.destination(m.phone),
-        dest_addr_ton: s.dest_ton,
-        dest_addr_npi: s.dest_npi,
-        registered_delivery: 1,
-        ...part,
+    const destination = this.destination(m.phone);
+    const a = this.accountFields;
+    // A literal, not spreads: V8 builds it with one shape, where spreading objects copied property by property.
+    return parts.map((part) => {
+      const fields: Record<string, unknown> = {
+        service_type: a.service_type,
+      source_addr: a.source_addr,
+      source_addr_ton: a.source_addr_ton,
+      source_addr_npi: a.source_addr_npi,
+      destination_addr: destination,
+      dest_addr_ton: a.dest_addr_ton,
+      dest_addr_npi: a.dest_addr_npi,
+      schedule_delivery_time: a.schedule_delivery_time,
+      validity_period: a.validity_period,
+      registered_delivery: 1,
+      data_coding: part.data_coding,
+      esm_class: part.esm_class,
+        short_message: part.short_message,
       };
-      const r = await this.submitPart(fields);
-      if (r.kind === 'ok') {
-        ids.push(r.id);
-        continue;
-      }
-      if (r.kind === 'rejected') return { id: m.id, accepted: false, code: r.code, description: r.description, outcome: 'rejected' };
-      const nothingTaken = ids.length === 0 && (r.kind === 'retry' || !r.written);
-      if (nothingTaken || this.unanswered === 'resubmit') {
-        const code = r.kind === 'retry' ? r.code : 'NOT_SENT';
-        return { id: m.id, accepted: false, code, description: r.kind === 'retry' ? r.description : r.reason, outcome: 'retry' };
-      }
-      const reason = r.kind === 'retry' ? `part ${ids.length + 1} of ${parts.length} refused (${r.code}) after earlier parts were accepted` : r.reason;
-      return { id: m.id, accepted: false, code: SUBMIT_UNKNOWN, description: reason, outcome: 'unknown' };
-    }
-    return { id: m.id, accepted: true, carrierMessageId: ids[0], partIds: ids.length > 1 ? ids : undefined };
-  }
-
-  /** One submit_sm: throttling waits and retries (never a failure); temporary statuses are retried a few times. */
-  private async submitPart(fields: Record<string, unknown>): Promise<PartResult> {
-    const throttleGiveUpAt = Date.now() + (this.options.throttleGiveUpMs ?? 60_000);
-    let temporaryTries = 0;
-    for (;;) {
-      await this.pacer.take();
-      if (this.stopping) return { kind: 'unanswered', written: false, reason: 'the connector is stopping' };
-      let status: number;
-      let messageId: unknown;
-      try {
-        const resp = await this.session.submit(fields);
-        status = resp.command_status;
-        messageId = resp.message_id;
-      } catch (err) {
-        if (err instanceof SubmitUnanswered) return { kind: 'unanswered', written: err.written, reason: err.message };
-        throw err;
-      }
-      const verdict = classifySmppStatus(status);
-      if (verdict.kind === 'ok') {
-        this.pacer.accepted();
-        const id = normaliseMessageId(String(messageId ?? ''), 'as-is');
-        if (id) return { kind: 'ok', id: this.settings.receipt_id_format === 'decimal_to_hex' ? id.toLowerCase() : id };
-        return { kind: 'rejected', code: 'NO_MESSAGE_ID', description: 'the SMSC accepted the part without a message id' };
-      }
-      const description = verdict.name ?? 'SMSC status';
-      if (verdict.kind === 'throttle') {
-        this.pacer.throttled();
-        if (Date.now() < throttleGiveUpAt) continue;
-        return { kind: 'retry', code: verdict.code, description };
-      }
-      if (verdict.kind === 'temporary') {
-        temporaryTries += 1;
-        if (temporaryTries < TEMPORARY_TRIES) {
-          await sleep(200 * 2 ** temporaryTries);
-          continue;
-        }
-        return { kind: 'retry', code: verdict.code, description };
-      }
-      return { kind: 'rejected', code: verdict.code, description };
-    }
+      if (part.message_payload) fields.message_payload = part.message_payload;
+      return fields;
+    });
   }
 
   pullReceipts(limit: number): Promise<DeliveryReceipt[]> {

@@ -44,7 +44,8 @@ export async function submitAndRecord(ctx: SubmitContext, taskId: string, carrie
   const { db, logger } = ctx;
   let results: SubmitResult[];
   try {
-    const call = carrier.submitBatch(batch.map((m) => ({ id: m.id, phone: m.phone, content: m.content })));
+    // A BatchMessage is an OutgoingMessage (and more): handed over as it is, not copied message by message.
+    const call = carrier.submitBatch(batch);
     results = carrier.selfTimed ? await call : await withTimeout(call, ctx.submitTimeoutMs ?? 30_000);
   } catch (err) {
     if (!(err instanceof CarrierTemporaryError)) throw err;
@@ -59,7 +60,6 @@ export async function submitAndRecord(ctx: SubmitContext, taskId: string, carrie
     logger.warn('carrier call failed; will retry', { task: taskId, code: err.code, retry: retry.length, failed: exhausted.length });
     return;
   }
-  const attempts = new Map(batch.map((m) => [m.id, m.attempts]));
   const accepted: AcceptedResult[] = [];
   const finals: FinalResult[] = [];
   const retryNow: number[] = [];
@@ -70,7 +70,12 @@ export async function submitAndRecord(ctx: SubmitContext, taskId: string, carrie
     else finals.push({ id: r.id, status: r.outcome === 'unknown' ? ('unknown' as const) : ('rejected' as const), code: r.code, description: r.description });
   }
   const nowMs = ctx.now().getTime();
-  const laterAt = new Date(nowMs + backoffMs(Math.min(...retryLater.map((id) => attempts.get(id) ?? 1)))).toISOString();
+  let laterAt = '';
+  if (retryLater.length) {
+    // The attempts map only when something is retried later: most batches have nothing to retry.
+    const attempts = new Map(batch.map((m) => [m.id, m.attempts]));
+    laterAt = new Date(nowMs + backoffMs(Math.min(...retryLater.map((id) => attempts.get(id) ?? 1)))).toISOString();
+  }
   const carrierIds = accepted.flatMap((a) => a.partIds ?? [a.carrierMessageId]);
   // One transaction: the answers, the retries, and the receipts that arrived before the acceptance was recorded.
   await db.transaction(async (trx) => {

@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { loadConfig } from '../../src/config';
 import { createLogger } from '../../src/log';
 import { createDb, migrateLatest } from '../../src/db/knex';
+import { startWalCheckpointer, type WalCheckpointer } from '../../src/db/wal-checkpointer';
 import { createApp } from '../../src/app';
 import { Dispatcher } from '../../src/services/dispatcher.service';
 import { StubCarrier } from '../../src/carrier/stub.carrier';
@@ -36,11 +37,14 @@ export async function connectorRun(port: number, window: number, messages: numbe
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qunfa-bench-smpp-'));
   const config = loadConfig({ DATA_DIR: dataDir, TZ: 'Asia/Shanghai', SESSION_SECRET: 'bench-secret-bench-secret-bench-secret-0123', LOG_LEVEL: 'warn' });
   const logger = createLogger(config.logLevel, () => undefined);
-  const db = createDb(config.databaseFile);
+  // As src/server.ts opens it: the WAL is checkpointed by a thread of its own, not inside the dispatcher's commits.
+  const db = createDb(config.databaseFile, { backgroundCheckpoint: true });
+  let checkpointer: WalCheckpointer | undefined;
   let server: Server | undefined;
   let pool: CarrierPool | undefined;
   try {
     await migrateLatest(db);
+    checkpointer = startWalCheckpointer(db, config.databaseFile, logger);
     await addUser(db, 'admin', 'admin');
     await saveSettings(db, { carrierRatePerSecond: 0, dispatchBatchSize: batchSize });
     const accountId = await addSmppAccount(db, config.secretKey, port, { settings: { window, tps: 100_000, system_id: 'bench' }, password: 'bench' });
@@ -78,6 +82,7 @@ export async function connectorRun(port: number, window: number, messages: numbe
   } finally {
     await pool?.stop();
     if (server) await new Promise((resolve) => server!.close(resolve));
+    await checkpointer?.stop();
     await db.destroy();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
