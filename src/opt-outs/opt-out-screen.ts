@@ -1,10 +1,10 @@
 import type { InvalidRow, ValidRecipient } from '../sms/recipient-check';
 import type { CheckSummary } from '../drafts/recipient-chunks';
-import { hasKey, phoneKey } from './phone-keys';
+import { hasKey, phoneKey, type PhoneKeySet } from './phone-keys';
 
 /** The opt-out list as the import worker gets it: the snapshot's keys (shared memory, not copied) and version. */
 export interface OptOutKeys {
-  keys: Float64Array;
+  keys: PhoneKeySet;
   version: number;
 }
 

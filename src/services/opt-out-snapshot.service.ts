@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { eachOptOutPhonePage, lastOptOutChangeId, optedOutAmong, optOutChangesSince } from '../queries/opt-outs.queries';
-import { changedKeys, hasKey, phoneKey, sortedKeys } from '../opt-outs/phone-keys';
+import { changedKeySet, hasKey, keySetOf, phoneKey, type PhoneKeySet } from '../opt-outs/phone-keys';
 import type { Logger } from '../log';
 import type { OptOutKeys } from '../opt-outs/opt-out-screen';
 import type { SendRuleSettings } from './settings.service';
@@ -8,7 +8,7 @@ import { rulesApplyTo } from './send-rules.service';
 
 /**
  * The opt-out list in memory (issue 14: checking 100,000 rows against 1,000,000 numbers must add < 10% to the
- * import): its numbers' keys, sorted, in shared memory (8 MB for a million), so the import worker checks each row
+ * import): its numbers' keys, sorted and indexed, in shared memory (12 MB for a million), so the import worker checks each row
  * as it packs it (src/opt-outs/opt-out-screen.ts) and refused rows never enter the pack.
  *
  * Kept in step with the database without reading the list again: opt_out_history has a row for every change, so
@@ -20,8 +20,8 @@ import { rulesApplyTo } from './send-rules.service';
  */
 
 export interface OptOutSnapshot {
-  /** Sorted keys (src/opt-outs/phone-keys.ts) of the listed numbers that have one. */
-  keys: Float64Array;
+  /** The keys (src/opt-outs/phone-keys.ts) of the listed numbers that have one. */
+  keys: PhoneKeySet;
   /** Different for every state of every snapshot: a pack screened against one version needs no second look. */
   version: number;
 }
@@ -71,7 +71,7 @@ async function load(db: Knex, state: State): Promise<OptOutSnapshot> {
       if (key !== null) found.push(key);
     }
   });
-  const snapshot = { keys: sortedKeys(found), version: ++versions };
+  const snapshot = { keys: keySetOf(found), version: ++versions };
   state.snapshot = snapshot;
   state.lastId = lastId;
   state.lastReadAt = readAt;
@@ -96,7 +96,7 @@ async function sync(db: Knex, state: State, current: OptOutSnapshot): Promise<Op
     if (listed.has(phone) && !on) add.push(key);
     else if (!listed.has(phone) && on) remove.add(key);
   }
-  if (add.length > 0 || remove.size > 0) state.snapshot = { keys: changedKeys(snapshot.keys, add, remove), version: ++versions };
+  if (add.length > 0 || remove.size > 0) state.snapshot = { keys: changedKeySet(snapshot.keys, add, remove), version: ++versions };
   state.lastId = Math.max(state.lastId, changes.lastId);
   state.lastReadAt = readAt;
   state.readApplied = read;
@@ -144,7 +144,7 @@ export async function optOutKeysFor(db: Knex, smsType: string, rules: SendRuleSe
 export function warmOptOutSnapshot(db: Knex, logger: Logger): void {
   const state = stateOf(db);
   void startLoad(db, state).then((snapshot) => {
-    if (snapshot) logger.info('opt-out snapshot loaded', { numbers: snapshot.keys.length });
+    if (snapshot) logger.info('opt-out snapshot loaded', { numbers: snapshot.keys.keys.length });
     else logger.warn('opt-out snapshot not loaded: the opt-out check reads the database until it is', { error: state.loadError?.message });
   });
 }

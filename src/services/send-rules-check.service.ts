@@ -8,7 +8,7 @@ import { capsActive, daysBefore, localDay, overCap } from '../opt-outs/cap-days'
 import { getSettings } from './settings.service';
 import { rulesApplyTo } from './send-rules.service';
 import { loadedOptOutSnapshot } from './opt-out-snapshot.service';
-import { hasKey, phoneKey } from '../opt-outs/phone-keys';
+import { hasKey, phoneKey, type PhoneKeySet } from '../opt-outs/phone-keys';
 
 /**
  * The check's half of issue 14's enforcement: numbers on the opt-out list, and numbers already at a frequency cap
@@ -88,7 +88,7 @@ export async function screenDraft(
 }
 
 /** The numbers on the list, by the in-memory keys; those without a key (never a checked mainland mobile) by the database. */
-async function listedIn(trx: Knex, keys: Float64Array, phones: readonly string[]): Promise<Set<string>> {
+async function listedIn(trx: Knex, keys: PhoneKeySet, phones: readonly string[]): Promise<Set<string>> {
   const listed = new Set<string>();
   const unkeyed: string[] = [];
   for (const phone of phones) {
