@@ -15,6 +15,8 @@ import { createDb, type Db } from '../../src/db/knex';
 import { createApp } from '../../src/app';
 import { createLogger } from '../../src/log';
 import { packRecipients } from '../../src/drafts/recipient-chunks';
+import request from 'supertest';
+import { createApiKey } from '../../src/services/api-keys.service';
 
 let t: TestApp;
 let member: Agent;
@@ -94,6 +96,24 @@ test('two apps on one database: a change made through one is seen by the other o
   expect(await importCsv(member, t.db)).toEqual({ refused: [`${NUMBERS[0]} opted_out`], kept: 3 });
   expect(await importCsv(otherMember, otherDb)).toEqual({ refused: [`${NUMBERS[0]} opted_out`], kept: 3 });
   await removeOptOut(t.db, { phone: NUMBERS[0], reason: '', source: 'manual', actor });
+});
+
+test('the API: a number added after the snapshot was taken is a refused row of the next task', async () => {
+  const { key } = await createApiKey(t.db, { name: 'snapshot', createdBy: 1 });
+  const create = () =>
+    request(t.app)
+      .post('/api/v1/tasks')
+      .set('Authorization', `Bearer ${key}`)
+      .send({ signature: sigId, template: promoId, recipients: NUMBERS.map((phone) => ({ phone, params: ['客户'] })) });
+  const first = await create();
+  expect([first.status, first.body.report?.invalid]).toEqual([201, []]);
+  expect(await loadedOptOutSnapshot(t.db)).not.toBeNull();
+  await addOptOut(t.db, { phone: NUMBERS[3], reason: '', source: 'manual', actor });
+  const second = await create();
+  expect(second.status).toBe(201);
+  expect(second.body.report.invalid).toEqual([expect.objectContaining({ row: 4, value: NUMBERS[3], reason: 'opted_out' })]);
+  expect(second.body.task.recipient_count).toBe(3);
+  await removeOptOut(t.db, { phone: NUMBERS[3], reason: '', source: 'manual', actor });
 });
 
 test('a number changed while an import ran is still caught where the draft is stored', async () => {
