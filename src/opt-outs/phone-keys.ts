@@ -36,6 +36,7 @@ export interface PhoneKeySet {
   keys: Float64Array;
   dir: Int32Array;
   min: number;
+  max: number;
   /** How many key values one bucket spans. */
   width: number;
   filter: Int32Array;
@@ -69,20 +70,20 @@ function indexed(keys: Float64Array, count: number): PhoneKeySet {
     const bit = Math.floor((sharedKeys[i] - min) / filterWidth);
     filter[bit >>> 5] |= 1 << (bit & 31);
   }
-  return { keys: sharedKeys, dir, min, width, filter, filterWidth };
+  return { keys: sharedKeys, dir, min, max: count > 0 ? sharedKeys[count - 1] : -1, width, filter, filterWidth };
 }
 
 const FILTER_BITS_PER_BUCKET = 8;
 
 export function hasKey(set: PhoneKeySet, key: number): boolean {
+  if (key < set.min || key > set.max) return false;
+  // Inside the range both quotients are below the number of bits and of buckets (under 2^31): `| 0` truncates them.
   const offset = key - set.min;
-  if (offset < 0) return false;
-  const bit = Math.floor(offset / set.filterWidth);
-  if (bit >= set.filter.length * 32 || (set.filter[bit >>> 5] & (1 << (bit & 31))) === 0) return false;
-  const bucket = Math.floor(offset / set.width);
-  if (bucket >= set.dir.length - 1) return false;
-  const { keys } = set;
-  for (let i = set.dir[bucket], end = set.dir[bucket + 1]; i < end; i += 1) {
+  const bit = (offset / set.filterWidth) | 0;
+  if ((set.filter[bit >>> 5] & (1 << (bit & 31))) === 0) return false;
+  const bucket = (offset / set.width) | 0;
+  const { keys, dir } = set;
+  for (let i = dir[bucket], end = dir[bucket + 1]; i < end; i += 1) {
     const at = keys[i];
     if (at === key) return true;
     if (at > key) return false;
