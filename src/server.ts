@@ -18,6 +18,7 @@ import { CarriersFileError, loadCarriersFile } from './services/carriers-file.se
 import { whileHolding } from './db/locks';
 import { collationProblem } from './db/collation-check';
 import { unreachableBecause } from './db/postgres';
+import { warmOptOutSnapshot } from './services/opt-out-snapshot.service';
 
 async function main(): Promise<void> {
   let config;
@@ -62,6 +63,8 @@ async function main(): Promise<void> {
   const dispatcher = new Dispatcher(db, carriers, settings, logger, { leaseMs: config.dispatchLeaseMs });
   const app = createApp({ db, config, logger, wakeDispatcher: () => dispatcher.wake(), carriers });
   const jobs = startJobs(db, logger, { dispatcher, tickSeconds: config.dispatchTickSeconds }, config);
+  // Issue 14: the opt-out list in memory for the imports' check, read while the server starts serving.
+  warmOptOutSnapshot(db, logger);
   const server: Server = app.listen(config.port, () => {
     logger.info(`Qunfa listening on http://localhost:${config.port}`, { dataDir: config.dataDir, timeZone: config.timeZone });
   });

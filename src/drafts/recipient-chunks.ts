@@ -6,6 +6,7 @@
  * JS strings (about 30 MB that would otherwise wait in its heap for the next full garbage collection).
  */
 import type { CheckReport, ValidRecipient } from '../sms/recipient-check';
+import type { OptOutsScreened } from '../opt-outs/opt-out-screen';
 
 export const CHUNK_ROWS = 5000;
 
@@ -24,6 +25,8 @@ export interface PackedRecipients {
   phones?: string;
   /** Rows per chunk, when they are not CHUNK_ROWS each (rows were taken out by the opt-out check). */
   chunkRows?: number[];
+  /** Issue 14: opted-out rows were left out where the pack was made (the import worker), as of this list. */
+  optOutsScreened?: OptOutsScreened;
 }
 
 /** A check report without its recipient list (which travels packed beside it). */

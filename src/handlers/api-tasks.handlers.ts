@@ -18,6 +18,7 @@ import { IDEMPOTENCY_KEY_MAX, parseApiTaskBody, parseIdempotencyKey } from '../v
 import { reportJson, taskJson, validationFailed } from './api-json';
 import { quietHoursRefusal } from '../services/send-rules.service';
 import { screenDraft } from '../services/send-rules-check.service';
+import { optOutKeysFor } from '../services/opt-out-snapshot.service';
 import { auditContext } from './audit-context';
 
 function send(res: Response, answer: ApiAnswer, replayed: boolean) {
@@ -80,7 +81,8 @@ export function apiTasksHandlers({ db, importGate }: AppDeps) {
             return null;
           }
           choice = resolved;
-          return { signature: resolved.signature.name, templateContent: resolved.template.content };
+          const optOuts = await optOutKeysFor(db, resolved.template.smsType, settings.sendRules);
+          return { signature: resolved.signature.name, templateContent: resolved.template.content, optOuts };
         },
         { gate: importGate, signal: requestGone(res) },
       );

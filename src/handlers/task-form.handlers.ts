@@ -17,6 +17,7 @@ import type { Translate } from '../i18n/i18n';
 import { numberFormatter } from '../i18n/number-format';
 import { parseTaskForm, taskFormValues } from '../validators/tasks.validators';
 import { quietHoursRefusal } from '../services/send-rules.service';
+import { optOutKeysFor } from '../services/opt-out-snapshot.service';
 import { parseId } from '../validators/users.validators';
 import type { FieldErrors } from '../validators/validation';
 import type { Settings } from '../services/settings.service';
@@ -99,7 +100,8 @@ export function taskFormHandlers({ db, logger, config, importGate, importProgres
       } else {
         const progress = trackProgress(req);
         try {
-          recipients = await checkImportFile(req.file, ctx, { gate: importGate, signal: requestGone(res), onProgress: progress.onProgress });
+          const optOuts = await optOutKeysFor(db, choice.template.smsType, settings.sendRules);
+          recipients = await checkImportFile(req.file, ctx, { gate: importGate, signal: requestGone(res), onProgress: progress.onProgress, optOuts });
         } finally {
           progress.done();
           await discardUpload(req);

@@ -14,6 +14,7 @@ import type { CheckContext, InputRow, InvalidRow } from '../sms/recipient-check'
 import { DEFAULT_TIMEOUT_MS, type CheckedFile, type ImportError, type ImportLimits, type ParsedFile, type ProgressListener } from './import-types';
 import type { ApiTaskHead, ContextMessage, DoneResult, WorkerJob, WorkerMessage, WorkerSource } from './worker-protocol';
 import type { ImportGate } from './import-gate';
+import type { OptOutKeys } from '../opt-outs/opt-out-screen';
 
 /**
  * Enough for a 10 MB .xlsx of 100,000 rows (about 250 MB at peak) with room to spare; a file needing more is
@@ -37,8 +38,11 @@ interface Collected {
   invalid: InvalidRow[];
 }
 
-/** Given an API body's other fields, the context to check its recipients against, or null to stop there. */
-export type HeadListener = (head: ApiTaskHead) => Promise<CheckContext | null>;
+/**
+ * Given an API body's other fields, the context to check its recipients against (with the opt-out list to leave
+ * out, when the template's type is checked against it), or null to stop there.
+ */
+export type HeadListener = (head: ApiTaskHead) => Promise<(CheckContext & { optOuts?: OptOutKeys }) | null>;
 
 function runWorker(job: WorkerJob, transfer: ArrayBuffer[], onProgress?: ProgressListener, onHead?: HeadListener): Promise<Collected> {
   const entry = workerEntry(__filename, 'import.worker');
@@ -77,7 +81,7 @@ function runWorker(job: WorkerJob, transfer: ArrayBuffer[], onProgress?: Progres
         const answer = onHead ? onHead(message.head) : Promise.resolve(null);
         answer.then(
           (ctx) => {
-            if (ctx) worker.postMessage({ type: 'ctx', ctx: checkOnly(ctx) } satisfies ContextMessage);
+            if (ctx) worker.postMessage({ type: 'ctx', ctx: checkOnly(ctx), optOuts: ctx.optOuts } satisfies ContextMessage);
             else settle({ ok: false, error: { code: 'corrupt', params: { reason: 'refused' } } });
           },
           (err: Error) => settle(crashed('head_refused', err.message)),
@@ -97,6 +101,8 @@ export interface RunOptions {
   gate?: ImportGate;
   /** The request is gone: an import still waiting for a worker is dropped. */
   signal?: AbortSignal;
+  /** Issue 14: opted-out recipients are refused rows in the worker and never packed (parseAndCheck). */
+  optOuts?: OptOutKeys;
 }
 
 /** A copy of the bytes in an ArrayBuffer of their own, to transfer: a Buffer may be a view into a larger, shared allocation. */
@@ -151,7 +157,7 @@ export async function parseAndCheck(
   options: RunOptions = {},
 ): Promise<CheckedFile> {
   const { source, transfer } = Buffer.isBuffer(file) ? bufferSource(file) : { source: { kind: 'file', path: file.path } as WorkerSource, transfer: [] };
-  return collectChecked(await gated({ source, fileName, limits, ctx: checkOnly(ctx) }, transfer, options));
+  return collectChecked(await gated({ source, fileName, limits, ctx: checkOnly(ctx), optOuts: options.optOuts }, transfer, options));
 }
 
 /**

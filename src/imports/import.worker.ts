@@ -10,6 +10,7 @@ import { parseApiTaskBody } from '../validators/api.validators';
 import type { FieldErrors } from '../validators/validation';
 import type { CheckContext } from '../sms/recipient-check';
 import { RecipientPacker } from '../drafts/recipient-chunks';
+import { OptOutScreen, type OptOutKeys } from '../opt-outs/opt-out-screen';
 import { CHUNK_ROWS, type ContextMessage, type WorkerJob, type WorkerMessage } from './worker-protocol';
 
 function post(message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
@@ -55,7 +56,7 @@ function readSource(job: WorkerJob, onRow?: RowListener): ParsedFile {
  * An API body: parsed and judged here (`not_json`, or `fields` naming what is wrong), then its other fields go to the
  * main thread, which answers with the signature and template to check against (or ends this worker).
  */
-async function readApiBody(job: WorkerJob, source: Extract<WorkerJob['source'], { kind: 'apiBody' }>): Promise<{ parsed: ParsedFile; ctx?: CheckContext; fields?: FieldErrors }> {
+async function readApiBody(job: WorkerJob, source: Extract<WorkerJob['source'], { kind: 'apiBody' }>): Promise<{ parsed: ParsedFile; ctx?: CheckContext; optOuts?: OptOutKeys; fields?: FieldErrors }> {
   let body: unknown;
   try {
     body = JSON.parse(Buffer.from(source.buffer).toString('utf8'));
@@ -67,8 +68,8 @@ async function readApiBody(job: WorkerJob, source: Extract<WorkerJob['source'], 
   const { rows, ...head } = input.value;
   const answer = new Promise<ContextMessage>((resolve) => parentPort!.once('message', resolve));
   post({ type: 'head', head });
-  const { ctx } = await answer;
-  return { parsed: { ok: true, format: 'csv', headerSkipped: false, rows }, ctx };
+  const { ctx, optOuts } = await answer;
+  return { parsed: { ok: true, format: 'csv', headerSkipped: false, rows }, ctx, optOuts };
 }
 
 function postRecipients(chunk: Buffer): void {
@@ -82,11 +83,15 @@ function postRecipients(chunk: Buffer): void {
  * worker never holds every row (nor every recipient) at once. A file refused part-way (too many rows, a broken
  * quote) has sent chunks for nothing; the main thread drops them with the refusal.
  */
-function checkWhileReading(job: WorkerJob, ctx: CheckContext, given?: Extract<ParsedFile, { ok: true }>): void {
+function checkWhileReading(job: WorkerJob, ctx: CheckContext, given?: Extract<ParsedFile, { ok: true }>, optOuts = job.optOuts): void {
   const rows = given?.rows;
   const packer = new RecipientPacker(postRecipients);
+  // Issue 14: an opted-out recipient is a refused row here, so it never enters the pack.
+  const screen = optOuts ? new OptOutScreen(optOuts) : null;
   const checker = new RecipientChecker(ctx, {
-    onValid: (recipient) => packer.add(recipient),
+    onValid: (recipient) => {
+      if (!screen?.refuses(recipient)) packer.add(recipient);
+    },
     onProgress: (done) => progress({ phase: 'checking', done, total: rows?.length }),
   });
   let parsed: ParsedFile;
@@ -107,8 +112,9 @@ function checkWhileReading(job: WorkerJob, ctx: CheckContext, given?: Extract<Pa
     post({ type: 'done', result: parsed });
     return;
   }
-  const { valid: _none, ...summary } = checker.finish();
-  const packed = packer.finish();
+  const { valid: _none, ...checked } = checker.finish();
+  const { summary, screened } = screen ? screen.finish(checked) : { summary: checked, screened: undefined };
+  const packed = screened ? { ...packer.finish(), optOutsScreened: screened } : packer.finish();
   progress({ phase: 'sending', total: packed.count + summary.invalid.length });
   sendInChunks('invalid', summary.invalid);
   const { format, headerSkipped } = parsed;
@@ -119,7 +125,7 @@ async function run(job: WorkerJob): Promise<void> {
   if (job.source.kind === 'apiBody') {
     const api = await readApiBody(job, job.source);
     if (!api.parsed.ok) post({ type: 'done', result: api.fields ? { ...api.parsed, fields: api.fields } : api.parsed });
-    else if (api.ctx) checkWhileReading(job, api.ctx, api.parsed);
+    else if (api.ctx) checkWhileReading(job, api.ctx, api.parsed, api.optOuts);
     return;
   }
   if (job.ctx !== undefined) {

@@ -10,6 +10,7 @@ import type { CheckContext } from '../sms/recipient-check';
 import type { CheckSummary } from '../drafts/recipient-chunks';
 import type { FieldErrors } from '../validators/validation';
 import type { ApiTaskInput } from '../validators/api.validators';
+import type { OptOutKeys, OptOutsScreened } from '../opt-outs/opt-out-screen';
 
 export type ApiTaskHead = Omit<ApiTaskInput, 'rows'>;
 import type { ImportError, ImportFormat, ImportLimits, ImportProgress } from './import-types';
@@ -33,10 +34,12 @@ export interface WorkerJob {
   limits: ImportLimits;
   /** Present when the rows are to be checked in the worker too (for an API body, it comes in a `ContextMessage`). */
   ctx?: CheckContext;
+  /** Issue 14: the opt-out list to leave out of the pack (shared memory), when the task's type is checked against it. */
+  optOuts?: OptOutKeys;
 }
 
 export type DoneResult =
-  | { ok: true; format: ImportFormat; headerSkipped: boolean; report?: CheckSummary; recipients?: { count: number; totalChars: number; phones?: string } }
+  | { ok: true; format: ImportFormat; headerSkipped: boolean; report?: CheckSummary; recipients?: { count: number; totalChars: number; phones?: string; optOutsScreened?: OptOutsScreened } }
   /** `fields`: recipients of an API body that are not `{ phone, params? }` (api.validators.ts), by field. */
   | { ok: false; error: ImportError; fields?: FieldErrors };
 
@@ -53,6 +56,7 @@ export type WorkerMessage =
 export interface ContextMessage {
   type: 'ctx';
   ctx: CheckContext;
+  optOuts?: OptOutKeys;
 }
 
 export const CHUNK_ROWS = 10_000;

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { jsonTextValues, rowsOf } from '../db/dialect';
+import { isPostgres, jsonTextValues, rowsOf } from '../db/dialect';
 
 export type OptOutSource = 'manual' | 'import' | 'reply' | 'api';
 export const OPT_OUT_SOURCES: readonly OptOutSource[] = ['manual', 'import', 'reply', 'api'];
@@ -153,4 +153,39 @@ export async function insertOptOutsBulk(db: Knex, phones: readonly string[], row
     added.push(...phonesAdded);
   }
   return added;
+}
+
+/** The newest change's id (0 for none): where the opt-out snapshot's next read of changes starts. */
+export async function lastOptOutChangeId(db: Knex): Promise<number> {
+  const row = (await db('opt_out_history').max({ id: 'id' }).first()) as { id: number | string | null } | undefined;
+  return Number(row?.id ?? 0);
+}
+
+/** The whole list's numbers, read in pages in number order (short reads, so writers are never held up long). */
+export async function eachOptOutPhonePage(db: Knex, size: number, onPage: (phones: string[]) => void): Promise<void> {
+  let after = '';
+  for (;;) {
+    const phones = (await db('opt_outs').where('phone', '>', after).orderBy('phone').limit(size).pluck('phone')) as string[];
+    if (phones.length > 0) onPage(phones);
+    if (phones.length < size) return;
+    after = phones[phones.length - 1];
+  }
+}
+
+/** How far back, on PostgreSQL, changes are read again by time (see optOutChangesSince). */
+export const LATE_COMMIT_WINDOW_MS = 60_000;
+
+/**
+ * The numbers changed after change `afterId`, with the highest id read. On PostgreSQL an id is given at insert, not
+ * at commit, so a change may become visible after one with a higher id was read: there the changes made within a
+ * minute before `lastReadAt` (when the previous read began) are read again whatever their id. On SQLite writers take
+ * turns, so ids become visible in order and the id alone is enough.
+ */
+export async function optOutChangesSince(db: Knex, afterId: number, lastReadAt: Date | null): Promise<{ lastId: number; phones: string[] }> {
+  const q = db('opt_out_history').where('id', '>', afterId).select('id', 'phone');
+  if (lastReadAt && isPostgres(db)) q.orWhere('created_at', '>=', new Date(lastReadAt.getTime() - LATE_COMMIT_WINDOW_MS).toISOString());
+  const rows = (await q) as { id: number | string; phone: string }[];
+  let lastId = afterId;
+  for (const r of rows) lastId = Math.max(lastId, Number(r.id));
+  return { lastId, phones: [...new Set(rows.map((r) => r.phone))] };
 }
