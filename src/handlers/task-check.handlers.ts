@@ -18,7 +18,7 @@ import { mappingRefusal } from '../services/carrier-mappings.service';
 
 const INVALID_PAGE = 50;
 
-export function taskCheckHandlers({ db, wakeDispatcher }: AppDeps) {
+export function taskCheckHandlers({ db, wakeDispatcher, logger }: AppDeps) {
   async function load(req: Request): Promise<Task> {
     const task = typeof req.params.id === 'string' ? await findTask(db, req.params.id) : undefined;
     // Someone else's unconfirmed draft is private to its author (and admins).
@@ -58,10 +58,15 @@ export function taskCheckHandlers({ db, wakeDispatcher }: AppDeps) {
 
     async confirm(req: Request, res: Response) {
       const task = await load(req);
-      const outcome = await confirmDraft(db, task.id, req.user!, res.locals.settings.timeZone, new Date(), auditContext(req, res));
+      // A large draft is confirmed in parts in the background (issue 15): its page says "confirming" until it ends.
+      const move = {
+        onScheduled: () => wakeDispatcher?.(),
+        onError: (err: Error) => logger.error('confirm in parts stopped; the confirm-resume job takes it up', { task: task.id, error: err.message }),
+      };
+      const outcome = await confirmDraft(db, task.id, req.user!, res.locals.settings.timeZone, new Date(), auditContext(req, res), move);
       // The check page again, with the reason, as for any form the server refuses.
       if (!outcome.ok) return renderCheck(req, res, task, 422, outcome.refusal);
-      wakeDispatcher?.();
+      if (!outcome.confirming) wakeDispatcher?.();
       res.redirect(303, `/tasks/${outcome.taskId}`);
     },
 

@@ -35,6 +35,11 @@ export function taskDetailHandlers({ db }: AppDeps) {
       if (task.status === 'draft') return res.redirect(303, `/tasks/${task.id}/check`);
       // Reached by the handle it had as a draft: its page is under its task id.
       if (task.id !== req.params.id) return res.redirect(303, `/tasks/${task.id}`);
+      // Issue 15: a large confirm still moving its recipients in parts; the page reloads until the task is scheduled.
+      if (task.status === 'confirming') {
+        res.set('Refresh', '2').set('Cache-Control', 'no-store');
+        return res.render('pages/tasks/confirming', { title: task.id, task });
+      }
       const settings = res.locals.settings as Settings;
       const summary = await taskSummary(db, task, settings.timeZone);
       const query = parseMessageQuery(req.query);

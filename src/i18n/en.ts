@@ -380,6 +380,10 @@ export const en = {
   'tasks.status.sending': "Sending",
   'tasks.status.completed': "Completed",
   'tasks.status.cancelled': "Cancelled",
+  // Issue 15: a large confirm moves its recipients into the task in parts.
+  'tasks.status.confirming': "Confirming…",
+  'tasks.confirming.moved': "{moved} of {total} recipients moved into the task",
+  'tasks.confirming.hint': "A large task is confirmed in parts; this page refreshes itself until it is scheduled. Nothing is sent before that.",
   // Issue 14: quiet hours.
   'tasks.quietPaused': "paused — quiet hours (resumes {until})",
   'tasks.status.stopped': "Stopped",

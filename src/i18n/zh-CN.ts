@@ -382,6 +382,10 @@ export const zhCN: Record<MessageKey, string> = {
   'tasks.status.sending': "发送中",
   'tasks.status.completed': "已完成",
   'tasks.status.cancelled': "已取消",
+  // Issue 15: a large confirm moves its recipients into the task in parts.
+  'tasks.status.confirming': "确认中…",
+  'tasks.confirming.moved': "已转入任务的接收人：{moved} / {total}",
+  'tasks.confirming.hint': "大任务分批确认；本页会自动刷新，直到任务进入待发送。在此之前不会发送任何短信。",
   // Issue 14: quiet hours.
   'tasks.quietPaused': "已暂停 — 免打扰时段（{until} 自动继续）",
   'tasks.status.stopped': "已停止",

@@ -4,6 +4,7 @@ import type { Logger } from '../log';
 import type { Dispatcher } from '../services/dispatcher.service';
 import { runCleanup } from './cleanup.job';
 import { runDraftExpiry } from './draft-expiry.job';
+import { runConfirmResume } from './confirm-resume.job';
 import { runRetentionJob } from './retention.job';
 import { startDispatchLoop } from './dispatch.job';
 import { cronLogger } from './cron-logger';
@@ -44,6 +45,8 @@ export function startJobs(
   const tasks: ScheduledTask[] = [
     schedule('*/10 * * * *', 'cleanup', once('cleanup', () => runCleanup(db))),
     schedule('*/5 * * * *', 'draft-expiry', once('draft-expiry', () => runDraftExpiry(db))),
+    // Issue 15: confirms in parts that stopped mid-way (a crash, a restart) are moved on to the end.
+    schedule('* * * * *', 'confirm-resume', once('confirm-resume', () => runConfirmResume(db, logger, () => dispatch.dispatcher.wake()))),
     // Daily, at a quiet hour (server time): removes message rows past the retention setting, in small batches.
     schedule('30 3 * * *', 'retention', once('retention', () => runRetentionJob(db))),
     // Issue 11: replies from handsets pulled from the cloud accounts that offer a pull (Tencent), into /inbox.
@@ -54,6 +57,7 @@ export function startJobs(
   if (!config.databaseUrl) tasks.push(schedule('0 3 * * *', 'backup', () => runBackupJob(db, config)));
   const dispatchLoop = startDispatchLoop(dispatch.dispatcher, dispatch.tickSeconds);
   void dispatch.dispatcher.tick();
+  void guarded(logger, 'confirm-resume', once('confirm-resume', () => runConfirmResume(db, logger, () => dispatch.dispatcher.wake())))();
   return {
     async stop(timeoutMs = 10_000) {
       dispatchLoop.stop();

@@ -40,29 +40,42 @@ const INSERT_SLICE = 1000;
  * Run it in the transaction that confirms the draft, so a task is never confirmed without its messages.
  */
 export async function moveDraftRecipients(trx: Knex, taskId: string): Promise<number> {
+  const chunks = (await trx('draft_recipients').where({ task_id: taskId }).orderBy('chunk').pluck('chunk')) as number[];
+  return withMoveCache(trx, isSqlite(trx) ? chunks.length : 0, () => moveDraftChunks(trx, taskId, chunks));
+}
+
+/** The numbers of the next `limit` chunks of a draft still to move, in file order (issue 15: a confirm in parts). */
+export async function nextDraftChunks(trx: Knex, taskId: string, limit: number): Promise<number[]> {
+  return (await trx('draft_recipients').where({ task_id: taskId }).orderBy('chunk').limit(limit).pluck('chunk')) as number[];
+}
+
+/**
+ * Moves the given chunks of a draft into `messages`, in the order given, and removes them; returns how many rows.
+ * Moving and removing in one transaction is what makes a confirm in parts safe to resume: a chunk is either still
+ * in `draft_recipients` or its rows are in `messages`, never both, never neither.
+ */
+export async function moveDraftChunks(trx: Knex, taskId: string, chunks: readonly number[]): Promise<number> {
   let moved = 0;
   if (isSqlite(trx)) {
     // Issue 15: a chunk per statement, the rows never leaving SQLite (draft-recipients.sqlite.queries.ts); between
     // chunks (5,000 rows, a few ms each) requests that need no database go on.
-    const chunks = (await trx('draft_recipients').where({ task_id: taskId }).orderBy('chunk').pluck('chunk')) as number[];
-    await withMoveCache(trx, chunks.length, async () => {
-      for (const chunk of chunks) {
-        moved += await moveDraftChunkSqlite(trx, taskId, chunk);
-        await yieldToLoop();
-      }
-    });
-    await trx('draft_recipients').where({ task_id: taskId }).delete();
-    return moved;
-  }
-  for await (const rows of draftRecipientChunks(trx, taskId)) {
-    // better-sqlite3 answers within the same turn of the event loop, so without a pause a 100,000-recipient confirm
-    // would hold it for a second or more; between slices of 1,000 rows, requests that need no database go on.
-    for (let from = 0; from < rows.length; from += INSERT_SLICE) {
-      await insertMessages(trx, taskId, rows.slice(from, from + INSERT_SLICE));
+    for (const chunk of chunks) {
+      moved += await moveDraftChunkSqlite(trx, taskId, chunk);
       await yieldToLoop();
     }
-    moved += rows.length;
+  } else {
+    for (const chunk of chunks) {
+      const row = await trx('draft_recipients').where({ task_id: taskId, chunk }).first('rows');
+      const rows = row ? parseChunk(row.rows as Buffer).map(unpack) : [];
+      // better-sqlite3 answers within the same turn of the event loop, so without a pause a 100,000-recipient
+      // confirm would hold it for a second or more; between slices of 1,000 rows, requests that need no database go on.
+      for (let from = 0; from < rows.length; from += INSERT_SLICE) {
+        await insertMessages(trx, taskId, rows.slice(from, from + INSERT_SLICE));
+        await yieldToLoop();
+      }
+      moved += rows.length;
+    }
   }
-  await trx('draft_recipients').where({ task_id: taskId }).delete();
+  if (chunks.length > 0) await trx('draft_recipients').where({ task_id: taskId }).whereIn('chunk', chunks).delete();
   return moved;
 }

@@ -47,3 +47,30 @@ export async function withMoveCache<T>(trx: Knex, chunks: number, run: () => Pro
     await trx.raw(`PRAGMA cache_size = ${Number(before[0]?.cache_size ?? -2000)}`);
   }
 }
+
+/** Confirms in parts running on each database, and the cache size their connection had before the first began. */
+const largeMoves = new WeakMap<Knex, { running: number; before: number }>();
+
+/**
+ * The same 128 MB page cache for a confirm in parts (src/services/confirm-move.service.ts), kept on the write
+ * connection across its parts: the indexes' pages one part read are still there for the next (SQLite keeps its
+ * cache across transactions while no other process writes). Given back when the last move running ends.
+ */
+export async function withLargeMoveCache<T>(db: Knex, run: () => Promise<T>): Promise<T> {
+  if (!isSqlite(db)) return run();
+  let state = largeMoves.get(db);
+  if (!state) largeMoves.set(db, (state = { running: 0, before: -2000 }));
+  const first = state.running === 0;
+  state.running += 1;
+  try {
+    if (first) {
+      const before = (await db.raw('PRAGMA cache_size')) as { cache_size: number }[];
+      state.before = Number(before[0]?.cache_size ?? -2000);
+      await db.raw(`PRAGMA cache_size = -${LARGE_MOVE_CACHE_KIB}`);
+    }
+    return await run();
+  } finally {
+    state.running -= 1;
+    if (state.running === 0) await db.raw(`PRAGMA cache_size = ${state.before}`);
+  }
+}

@@ -60,10 +60,12 @@ test.each(FILTERS)('%s: the pages (both directions) and the count use an index',
   }
 });
 
-test('the phone search reads messages through (phone, task_id) alone', async () => {
+test("the phone search probes each task's messages through (task_id, phone) alone", async () => {
   plans.length = 0;
   await planOf(() => listTaskPage(db, { phone: '13800138000' }, {}, 21));
-  expect(plans[0].plan).toContain('SEARCH messages USING COVERING INDEX messages_phone_task_id_index (phone=?)');
+  await planOf(() => listTaskPage(db, { phonePrefix: '138' }, {}, 21));
+  expect(plans[0].plan).toContain('SEARCH messages EXISTS USING COVERING INDEX messages_task_id_phone_index (task_id=? AND phone=?)');
+  expect(plans[1].plan).toContain('SEARCH messages EXISTS USING COVERING INDEX messages_task_id_phone_index (task_id=? AND phone>? AND phone<?)');
 });
 
 test('a status filter pages in (status, id) order without sorting', async () => {

@@ -108,11 +108,15 @@ function filtered(db: Knex, filter: TaskListFilter): Knex.QueryBuilder {
   // A range rather than LIKE: SQLite's LIKE ignores case and so cannot use the primary key's index. Ids are ASCII,
   // so every id starting with the prefix sorts below prefix + U+FFFF.
   if (filter.idPrefix) q.where('id', '>=', filter.idPrefix).where('id', '<', filter.idPrefix + '\uffff');
-  // messages (phone, task_id) answers this from the index alone (migration 18).
-  if (filter.phone) q.whereIn('id', db('messages').distinct('task_id').where('phone', filter.phone));
+  // Per task, one probe of messages (task_id, phone) (migration 20), index alone: (phone, task_id) answered it from
+  // the number's side but cost every confirm its inserts (issue 15, migration 20261206000081). The list is read in
+  // id order and stops at its LIMIT, so a page probes the tasks it walks past, not every task.
+  if (filter.phone) q.whereExists(db('messages').select(db.raw('1')).whereRaw('messages.task_id = tasks.id').where('messages.phone', filter.phone));
   // The same index read as a range: every number starting with the digits sorts below the digits followed by ':'.
   if (filter.phonePrefix) {
-    q.whereIn('id', db('messages').distinct('task_id').where('phone', '>=', filter.phonePrefix).where('phone', '<', `${filter.phonePrefix}:`));
+    q.whereExists(
+      db('messages').select(db.raw('1')).whereRaw('messages.task_id = tasks.id').where('messages.phone', '>=', filter.phonePrefix).where('messages.phone', '<', `${filter.phonePrefix}:`),
+    );
   }
   return q;
 }

@@ -2,8 +2,9 @@ import type { Knex } from 'knex';
 import { isPostgres } from '../db/dialect';
 import { cancelMessages } from './message-transitions.queries';
 
-export type TaskStatus = 'draft' | 'scheduled' | 'sending' | 'completed' | 'cancelled';
-export const TASK_STATUSES: readonly TaskStatus[] = ['draft', 'scheduled', 'sending', 'completed', 'cancelled'];
+/** `confirming`: a large draft's recipients are being moved into `messages`, a part at a time (issue 15). */
+export type TaskStatus = 'draft' | 'confirming' | 'scheduled' | 'sending' | 'completed' | 'cancelled';
+export const TASK_STATUSES: readonly TaskStatus[] = ['draft', 'confirming', 'scheduled', 'sending', 'completed', 'cancelled'];
 
 /** Where the recipients came from: typed in the form, a file imported in the form, the JSON API, or a resend of a task's failures. */
 export type TaskSource = 'manual' | 'import' | 'api' | 'resend';
@@ -62,6 +63,8 @@ export interface Task {
   suppressedCount: number;
   cappedCount: number;
   quietPausedUntil: string | null;
+  /** Issue 15: recipients a confirm in parts has moved into `messages` so far (status `confirming`). */
+  confirmMoved: number;
 }
 
 type Row = Record<string, unknown>;
@@ -118,6 +121,7 @@ function toTask(r: Row): Task {
     resendOf: (r.resend_of as string) ?? null,
     suppressedCount: Number(r.suppressed_count ?? 0),
     cappedCount: Number(r.capped_count ?? 0),
+    confirmMoved: Number(r.confirm_moved ?? 0),
     quietPausedUntil: (r.quiet_paused_until as string) ?? null,
   };
 }

@@ -14,6 +14,8 @@ import { HttpError } from '../http-error';
 import { findRoute } from '../queries/carrier-routes.queries';
 import { screenDraft } from './send-rules-check.service';
 import { recordAudit, SYSTEM_CONTEXT, type AuditContext } from './audit.service';
+import { markDraftConfirming } from '../queries/task-confirm.queries';
+import { confirmsInParts, startConfirmMove, type StartOptions } from './confirm-move.service';
 
 export const DRAFT_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
@@ -140,7 +142,8 @@ export function canManageTask(user: User, task: Pick<Task, 'createdBy'>): boolea
   return user.role === 'admin' || user.id === task.createdBy;
 }
 
-export type ConfirmOutcome = { ok: true; taskId: string } | { ok: false; refusal: ConfirmRefusal };
+/** `confirming`: the task's recipients are still being moved, in parts, in the background (confirm-move.service.ts). */
+export type ConfirmOutcome = { ok: true; taskId: string; confirming?: boolean } | { ok: false; refusal: ConfirmRefusal };
 
 /**
  * Confirms a draft and gives it its task id (the next of the day in `timeZone`). A task already confirmed is left
@@ -148,18 +151,36 @@ export type ConfirmOutcome = { ok: true; taskId: string } | { ok: false; refusal
  * the catalogue changed since the check. The draft, its signature and its template are read again inside the
  * confirming transaction (BEGIN IMMEDIATE: no other write can slip in), so a signature or template an admin
  * rejected or disabled a moment ago is never sent, and two confirms never take the same id.
+ *
+ * Issue 15: a draft of more than one part's recipients (and not confirmed inside a caller's transaction) is
+ * confirmed in parts: this transaction gives it its id and makes it `confirming`, and the move runs on in the
+ * background (`move` is told when it ends); the answer says `confirming`.
  */
-export async function confirmDraft(db: Knex, draftId: string, user: User, timeZone: string, now = new Date(), by: AuditContext = SYSTEM_CONTEXT): Promise<ConfirmOutcome> {
+export async function confirmDraft(
+  db: Knex,
+  draftId: string,
+  user: User,
+  timeZone: string,
+  now = new Date(),
+  by: AuditContext = SYSTEM_CONTEXT,
+  move: StartOptions = {},
+): Promise<ConfirmOutcome> {
+  const outcome = await confirmAndMoveOrBegin(db, draftId, user, timeZone, now, by, move.partChunks);
+  if (outcome.ok && outcome.confirming) void startConfirmMove(db, outcome.taskId, move);
+  return outcome;
+}
+
+async function confirmAndMoveOrBegin(db: Knex, draftId: string, user: User, timeZone: string, now: Date, by: AuditContext, partChunks?: number): Promise<ConfirmOutcome> {
   return db.transaction(async (trx) => {
     const task = await findTask(trx, draftId);
     if (!task) throw new HttpError(404, 'errors.notFound');
     if (!canManageTask(user, task)) throw new HttpError(403, 'errors.forbidden');
-    if (task.status !== 'draft') return { ok: true, taskId: task.id };
+    if (task.status !== 'draft') return { ok: true, taskId: task.id, confirming: task.status === 'confirming' };
     const refusal = await confirmRefusal(trx, task, now);
     if (refusal) return { ok: false, refusal };
     const taskId = await allocateTaskId(trx, now, timeZone);
     await assignTaskId(trx, task.id, taskId);
-    await markDraftConfirmed(trx, taskId, {
+    const snapshot = {
       signature_text: task.signatureText,
       template_name: task.templateName,
       template_content: task.templateContent,
@@ -167,8 +188,14 @@ export async function confirmDraft(db: Knex, draftId: string, user: User, timeZo
       send_at: task.sendMode === 'now' ? now.toISOString() : task.sendAt!,
       // Frozen here, in the confirming transaction: a routing change later never moves a task half-way.
       carrier_account_id: (await findRoute(trx, task.smsType))?.primaryAccountId ?? null,
-    });
-    await moveDraftRecipients(trx, taskId);
+    };
+    // Inside a caller's transaction (the API's create-and-confirm) there is no committing in between: one part.
+    const inParts = !db.isTransaction && confirmsInParts(task.recipientCount, partChunks);
+    if (inParts) await markDraftConfirming(trx, taskId, snapshot);
+    else {
+      await markDraftConfirmed(trx, taskId, snapshot);
+      await moveDraftRecipients(trx, taskId);
+    }
     await recordAudit(trx, {
       ...by,
       action: 'task.confirmed',
@@ -186,6 +213,6 @@ export async function confirmDraft(db: Knex, draftId: string, user: User, timeZo
         },
       },
     });
-    return { ok: true, taskId };
+    return { ok: true, taskId, confirming: inParts };
   });
 }
