@@ -6,7 +6,7 @@ import { packRecipients } from '../drafts/recipient-chunks';
 import { findSignature, findTemplate } from '../queries/catalogue.queries';
 import { findUserById, type User } from '../queries/users.queries';
 import { findTask } from '../queries/tasks.queries';
-import { claimDueTask } from '../queries/dispatch.queries';
+import { claimDueTask } from '../queries/dispatch-claims.queries';
 import { confirmDraft, createDraft } from './drafts.service';
 import { moveConfirmingTask, resumeStoppedConfirms, startConfirmMove } from './confirm-move.service';
 
@@ -47,7 +47,7 @@ async function messagesOf(taskId: string) {
 const confirmedAudits = async (taskId: string) =>
   Number(((await t.db('audit_records').where({ action: 'task.confirmed', object_id: taskId }).count({ n: '*' })) as { n: number }[])[0].n);
 
-const due = () => claimDueTask(t.db, 'test', new Date(Date.now() + 60_000).toISOString(), new Date(Date.now() + 120_000).toISOString());
+const due = () => claimDueTask(t.db, 'test', new Date(Date.now() + 60_000).toISOString(), 120_000);
 
 test('a draft larger than a part is confirmed in parts: every recipient once, in file order, then scheduled', async () => {
   const draft = await draftOf(23_000);
