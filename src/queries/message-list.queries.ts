@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { MessageRow } from './messages.queries';
-import { isSqlite, lastChars } from '../db/dialect';
+import { isPostgres, isSqlite, lastChars } from '../db/dialect';
 
 /**
  * One task's messages as the details page and its exports list them: filtered by phone (exact or prefix), status
@@ -132,12 +132,21 @@ export async function listMessages(
   index?: MessageIndex,
 ): Promise<{ rows: MessageListRow[]; more: boolean }> {
   const backwards = cursor.before !== undefined;
-  const q = applyFilter(db, messagesUsing(db, index ?? (await chooseIndex(db, f))), f)
-    .select(COLUMNS)
-    .orderBy('id', backwards ? 'desc' : 'asc')
+  const chosen = index ?? (await chooseIndex(db, f));
+  const order = backwards ? 'desc' : 'asc';
+  // PostgreSQL has no INDEXED BY: ordered by id alone, its planner walks the primary key from the table's first
+  // message and filters out every older task's (27 ms for the first page of a task 200,000 rows in, 54 ms with a
+  // wide prefix). By (task_id, id), the same order for one task, the (task_id, id) index serves it and stops at the LIMIT.
+  // A narrow phone range (PREFIX_SORT_LIMIT) is meant to be read whole from (task_id, phone) and sorted; PostgreSQL's
+  // planner walks the primary key instead (30 ms): a materialized CTE makes it read the range first.
+  const byTask = isPostgres(db) && chosen === INDEX.id;
+  const rangeFirst = isPostgres(db) && chosen === INDEX.phone;
+  const filtered = applyFilter(db, messagesUsing(db, chosen), f).select(COLUMNS);
+  if (cursor.after !== undefined) filtered.where('id', '>', cursor.after);
+  if (backwards) filtered.where('id', '<', cursor.before!);
+  const q = (rangeFirst ? db.withMaterialized('m', filtered).from('m').select(COLUMNS) : filtered)
+    .orderBy(byTask ? [{ column: 'task_id', order }, { column: 'id', order }] : [{ column: 'id', order }])
     .limit(limit + 1);
-  if (cursor.after !== undefined) q.where('id', '>', cursor.after);
-  if (backwards) q.where('id', '<', cursor.before!);
   const rows = ((await q) as Record<string, unknown>[]).map(toRow);
   const more = rows.length > limit;
   const page = rows.slice(0, limit);
