@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { MessageRow } from './messages.queries';
-import { isSqlite, lastChars } from '../db/dialect';
+import { isPostgres, isSqlite, lastChars } from '../db/dialect';
 
 /**
  * One task's messages as the details page and its exports list them: filtered by phone (exact or prefix), status
@@ -132,12 +132,20 @@ export async function listMessages(
   index?: MessageIndex,
 ): Promise<{ rows: MessageListRow[]; more: boolean }> {
   const backwards = cursor.before !== undefined;
-  const q = applyFilter(db, messagesUsing(db, index ?? (await chooseIndex(db, f))), f)
-    .select(COLUMNS)
-    .orderBy('id', backwards ? 'desc' : 'asc')
-    .limit(limit + 1);
-  if (cursor.after !== undefined) q.where('id', '>', cursor.after);
-  if (backwards) q.where('id', '<', cursor.before!);
+  const chosen = index ?? (await chooseIndex(db, f));
+  const order = backwards ? 'desc' : 'asc';
+  // PostgreSQL has no INDEXED BY. Reading a task in id order, its planner walks the primary key from the table's
+  // first message and filters out every older task's (27–56 ms for the first page of a task 200,000 rows in); from
+  // the task's first id (one probe of (task_id, id)) the walk starts where the task does. A narrow phone range
+  // (PREFIX_SORT_LIMIT) is meant to be read whole from (task_id, phone) and sorted, where the planner walked the
+  // primary key too (30 ms): a materialized CTE makes it read the range first.
+  const fromFirst = isPostgres(db) && chosen === INDEX.id && !backwards && cursor.after === undefined;
+  const rangeFirst = isPostgres(db) && chosen === INDEX.phone;
+  const filtered = applyFilter(db, messagesUsing(db, chosen), f).select(COLUMNS);
+  if (cursor.after !== undefined) filtered.where('id', '>', cursor.after);
+  if (backwards) filtered.where('id', '<', cursor.before!);
+  if (fromFirst) filtered.where('id', '>=', db('messages').where('task_id', f.taskId).min('id'));
+  const q = (rangeFirst ? db.withMaterialized('m', filtered).from('m').select(COLUMNS) : filtered).orderBy('id', order).limit(limit + 1);
   const rows = ((await q) as Record<string, unknown>[]).map(toRow);
   const more = rows.length > limit;
   const page = rows.slice(0, limit);

@@ -236,29 +236,26 @@ export async function deleteExpiredDrafts(db: Knex, nowIso: string, limit = 50):
   return db('tasks').whereIn('id', ids).delete();
 }
 
-/** Cancels a task that has not started: the task and all its pending messages, in one transaction. */
-export async function cancelScheduledTask(db: Knex, id: string, nowIso: string): Promise<boolean> {
-  return db.transaction(async (trx) => {
-    const changed = await trx('tasks').where({ id, status: 'scheduled' }).update({ status: 'cancelled', cancelled_at: nowIso, completed_at: nowIso, updated_at: nowIso });
-    if (changed === 0) return false;
-    await cancelMessages(trx, id, (q) => q.where('status', 'pending'));
-    return true;
-  });
+/** Cancels a task that has not started: the task and all its pending messages, in the caller's transaction. */
+export async function cancelScheduledTask(trx: Knex.Transaction, id: string, nowIso: string): Promise<boolean> {
+  const changed = await trx('tasks').where({ id, status: 'scheduled' }).update({ status: 'cancelled', cancelled_at: nowIso, completed_at: nowIso, updated_at: nowIso });
+  if (changed === 0) return false;
+  await cancelMessages(trx, id, (q) => q.where('status', 'pending'));
+  return true;
 }
 
 /**
- * Stops a sending task: messages not yet handed to the carrier are cancelled at once. A batch already in the
- * carrier's hands (`submitting`) keeps its outcome; the dispatcher then ends the task as cancelled.
+ * Stops a sending task, in the caller's transaction: messages not yet handed to the carrier are cancelled at once.
+ * A batch already in the carrier's hands (`submitting`) keeps its outcome; the dispatcher then ends the task as
+ * cancelled.
  */
-export async function stopSendingTask(db: Knex, id: string, nowIso: string): Promise<boolean> {
-  return db.transaction(async (trx) => {
-    const marked = await trx('tasks').where({ id, status: 'sending' }).update({ cancelled_at: nowIso, updated_at: nowIso });
-    if (marked === 0) return false;
-    await cancelMessages(trx, id, (q) => q.where('status', 'pending'));
-    const inFlight = await trx('messages').where({ task_id: id, status: 'submitting' }).first('id');
-    if (!inFlight) {
-      await trx('tasks').where({ id }).update({ status: 'cancelled', completed_at: nowIso, lease_owner: null, lease_until: null });
-    }
-    return true;
-  });
+export async function stopSendingTask(trx: Knex.Transaction, id: string, nowIso: string): Promise<boolean> {
+  const marked = await trx('tasks').where({ id, status: 'sending' }).update({ cancelled_at: nowIso, updated_at: nowIso });
+  if (marked === 0) return false;
+  await cancelMessages(trx, id, (q) => q.where('status', 'pending'));
+  const inFlight = await trx('messages').where({ task_id: id, status: 'submitting' }).first('id');
+  if (!inFlight) {
+    await trx('tasks').where({ id }).update({ status: 'cancelled', completed_at: nowIso, lease_owner: null, lease_until: null });
+  }
+  return true;
 }

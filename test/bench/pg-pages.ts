@@ -19,7 +19,7 @@ import { PASSWORD } from '../helpers/app';
 import { Client } from './client';
 import { createCatalogue, cases } from './pages.bench';
 import { COUNTER_SETS, MESSAGE_COLUMNS, seedRows, TASK_COLUMNS, TASK_VALUES, TASKS, type Catalogue, type SeedResult } from './pages-seed';
-import { follow, getPage, sampleGet, type Timing } from './pages-http';
+import { appQueries, follow, getPage, sampleGet, type Timing } from './pages-http';
 
 const CHUNK = 20_000;
 /** PostgreSQL array types of MESSAGE_COLUMNS, in order. */
@@ -57,6 +57,28 @@ export async function seedPagesPg(db: Knex, cat: Catalogue): Promise<SeedResult>
   return { ...result, ms: performance.now() - started };
 }
 
+/** A page slower than this has its slowest statement's plan printed (EXPLAIN ANALYZE), to say where its time goes. */
+const SLOW_PAGE_MS = 10;
+
+async function explainSlowest(db: Knex, sent: readonly { sql: string; bindings: unknown[] }[], log: (line: string) => void): Promise<void> {
+  // knex reports PostgreSQL's own placeholders ($1 …); knex.raw takes `?` in order.
+  const queries = sent.map((q) => {
+    const bindings: unknown[] = [];
+    const sql = q.sql.replace(/\$(\d+)/g, (_, n: string) => (bindings.push(q.bindings[Number(n) - 1]), '?'));
+    return { sql, bindings };
+  });
+  let slowest = { ms: -1, sql: '', bindings: [] as unknown[] };
+  for (const q of queries) {
+    const t0 = performance.now();
+    await db.raw(q.sql, q.bindings as Knex.RawBinding[]);
+    const ms = performance.now() - t0;
+    if (ms > slowest.ms) slowest = { ms, sql: q.sql, bindings: q.bindings };
+  }
+  log(`    slowest statement (${slowest.ms.toFixed(1)} ms): ${slowest.sql.slice(0, 300)}`);
+  const plan = (await db.raw(`explain (analyze, buffers) ${slowest.sql}`, slowest.bindings as Knex.RawBinding[])).rows as { 'QUERY PLAN': string }[];
+  for (const line of plan.slice(0, 14)) log(`      ${line['QUERY PLAN']}`);
+}
+
 export interface PgPage {
   name: string;
   path: string;
@@ -90,7 +112,9 @@ export async function measurePgPages(url: string, samples: number, warmup: numbe
       for (const c of all) {
         const reached = await follow(admin, c.start, c.hops);
         const timing = await sampleGet(admin, reached.path, samples, warmup);
-        log(`  ${c.group} ${c.name}: ${reached.path} — p50 ${timing.p50.toFixed(2)} ms, p95 ${timing.p95.toFixed(2)} ms`);
+        const app = await appQueries(db, admin, reached.path, 3);
+        log(`  ${c.group} ${c.name}: ${reached.path} — p50 ${timing.p50.toFixed(2)} ms, p95 ${timing.p95.toFixed(2)} ms; ${app.queries.length} queries, ${app.knexMs.toFixed(2)} ms in knex`);
+        if (timing.p50 > SLOW_PAGE_MS) await explainSlowest(db, app.queries, log);
         pages.push({ name: `${c.group} ${c.name}${c.hops > 0 && reached.hops !== c.hops ? ` (page ${reached.hops + 1})` : ''}`, path: reached.path, timing });
       }
       return { seed, pages };

@@ -7,7 +7,8 @@
  *    times each, beside the floor: the same set-based statements in a bare node + pg loop (pg-dispatch.ts).
  *    Targets: 1 instance ≤ 2× the floor; 3 instances faster than 1.
  * 2. The pages suite's cases at 1.45 million messages (pg-pages.ts). Target: every page p95 < 50 ms.
- * Exits 0 whatever the figures are. BENCH_ROWS (100,000), BENCH_RUNS (2), BENCH_SAMPLES (40), BENCH_PG_PAGES=0.
+ * Exits 0 whatever the figures are. BENCH_ROWS (100,000), BENCH_RUNS (2), BENCH_SAMPLES (40); BENCH_PG_DISPATCH=0 or
+ * BENCH_PG_PAGES=0 leaves that part out.
  */
 import os from 'node:os';
 import { createDb } from '../../src/db/knex';
@@ -23,6 +24,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 2);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 40);
 const APP_WARMUP = Number(process.env.BENCH_APP_WARMUP ?? 10);
 const PAGES = process.env.BENCH_PG_PAGES !== '0';
+const DISPATCH = process.env.BENCH_PG_DISPATCH !== '0';
 const TARGET = { ratio: 2, p95Ms: 50 };
 
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
@@ -89,7 +91,7 @@ export async function runPgBench(): Promise<void> {
   const rows: Cell[][] = [];
   const pass: boolean[] = [];
   try {
-    await dispatchPart(serverUrl, rows, pass);
+    if (DISPATCH) await dispatchPart(serverUrl, rows, pass);
     if (PAGES) await pagesPart(serverUrl, rows, pass);
   } finally {
     cluster?.stop();

@@ -579,7 +579,7 @@ describe('in process', () => {
           calls++;
           if (calls < 2) return stub.submitBatch(messages);
           // The user presses Stop while the second batch is out; the carrier then answers 503.
-          expect(await stopSendingTask(db, taskId, new Date().toISOString())).toBe(true);
+          expect(await db.transaction((trx) => stopSendingTask(trx, taskId, new Date().toISOString()))).toBe(true);
           throw new CarrierTemporaryError('simulated carrier error (503)', 'MI:0503');
         },
       }),

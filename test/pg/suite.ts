@@ -13,6 +13,7 @@ export const PG_SUITE = [
   'test/routes/',
   'test/pg/',
   'src/queries/',
+  'src/db/batch-update.test.ts',
   'src/jobs/cleanup.job.test.ts',
   'src/jobs/retention.job.test.ts',
   'src/middleware/session-store.test.ts',
