@@ -25,15 +25,22 @@ export async function applyDeliveryReceipts(db: Knex, updates: readonly ReceiptU
         continue;
       }
       // The update comes first, not a look-up: see WRITE FIRST in dispatch.queries.ts.
-      const [msg] = (await trx('messages')
-        .where(part === null ? { carrier_message_id: u.carrierMessageId, status: 'submitted' } : { id: part, status: 'submitted' })
-        .update({ status: u.status, code: u.code, description: u.description, reported_at: u.reportedAtIso })
-        .returning(['id', 'task_id'])) as { id: number; task_id: string }[];
+      const apply = async () =>
+        ((await trx('messages')
+          .where(part === null ? { carrier_message_id: u.carrierMessageId, status: 'submitted' } : { id: part, status: 'submitted' })
+          .update({ status: u.status, code: u.code, description: u.description, reported_at: u.reportedAtIso })
+          .returning(['id', 'task_id'])) as { id: number; task_id: string }[])[0];
+      let msg = await apply();
+      const known = msg || part !== null ? undefined : ((await trx('messages').where({ carrier_message_id: u.carrierMessageId }).first('status')) as { status: string } | undefined);
+      // PostgreSQL: the acceptance can commit between the update and the look-up (each statement reads what was
+      // committed when it began), so the look-up finds the message `submitted` that the update missed: once more, or
+      // the receipt would be dropped as one for a final message (issue 13, the three-instance fault test).
+      if (known?.status === 'submitted') msg = await apply();
       if (msg) {
         applied.push({ taskId: msg.task_id, id: msg.id, status: u.status });
         continue;
       }
-      if (part !== null || (await trx('messages').where({ carrier_message_id: u.carrierMessageId }).first('id'))) {
+      if (part !== null || known) {
         ignored.push(u.carrierMessageId);
         continue;
       }
