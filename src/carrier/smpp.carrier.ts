@@ -14,6 +14,7 @@ import { SUBMIT_UNKNOWN, type Carrier, type DeliveryReceipt, type OutgoingMessag
 import type { SmppSettings } from './carrier-account.fields';
 import { classifySmppStatus } from './smpp-errors';
 import { SendPacer } from './send-pacer';
+import { takeTokens } from '../queries/carrier-rate-buckets.queries';
 import { SmppInbound } from './smpp-inbound';
 import { normaliseMessageId, type IdNormaliser } from './smpp-receipt';
 import { SmppSession, SubmitUnanswered, type SmppLinkOptions } from './smpp-session';
@@ -87,7 +88,8 @@ export class SmppCarrier implements Carrier {
     const s = this.settings;
     this.name = account.name;
     this.unanswered = s.resubmit_unanswered ? 'resubmit' : 'unknown';
-    this.pacer = new SendPacer(s.tps);
+    // The account's tps holds across instances: the pacer takes its submits from the account's shared bucket.
+    this.pacer = new SendPacer(s.tps, undefined, undefined, (count, perSecond) => takeTokens(db, `smpp:${account.id}`, count, perSecond, count));
     this.inbound = new SmppInbound(db, account.id, idNormaliser(s.receipt_id_format), logger);
     this.receipts = inboxReceipts(db, account.id);
     const link: SmppLinkOptions = {
