@@ -56,6 +56,8 @@ export class SmppSubmitter {
   private head = 0;
   private pumping = false;
   private pacerTimer: NodeJS.Timeout | null = null;
+  /** Waiting for the account's shared bucket (several instances, issue 13) to pay for the next submits. */
+  private sharedWait = false;
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private stopping = false;
 
@@ -93,13 +95,14 @@ export class SmppSubmitter {
     this.stopping = true;
     if (this.pacerTimer) clearTimeout(this.pacerTimer);
     this.pacerTimer = null;
+    this.sharedWait = false;
     for (const t of this.retryTimers) clearTimeout(t);
     this.retryTimers.clear();
     this.pump();
   }
 
   private pump(): void {
-    if (this.pumping || this.pacerTimer) return;
+    if (this.pumping || this.pacerTimer || this.sharedWait) return;
     this.pumping = true;
     try {
       while (this.head < this.queue.length) {
@@ -114,6 +117,7 @@ export class SmppSubmitter {
         }
         const wait = this.pacer.waitFor(next.slotAt);
         if (wait > 0) return this.pumpAfter(wait);
+        if (!this.pacer.takeShared()) return this.pumpAfterShared();
         const job = this.queue[this.head++];
         if (job.throttleGiveUpAt === 0) job.throttleGiveUpAt = Date.now() + this.rules.throttleGiveUpMs;
         this.session.submitNow(job.parts[job.next], job, this.onAnswer);
@@ -128,6 +132,16 @@ export class SmppSubmitter {
   private pumpAfter(ms: number): void {
     this.pacerTimer = setTimeout(this.afterPacerWait, ms);
   }
+
+  private pumpAfterShared(): void {
+    this.sharedWait = true;
+    void this.pacer.refillShared().then(this.afterSharedWait);
+  }
+
+  private readonly afterSharedWait = () => {
+    this.sharedWait = false;
+    this.pump();
+  };
 
   private readonly afterPacerWait = () => {
     this.pacerTimer = null;

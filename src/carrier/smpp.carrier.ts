@@ -13,6 +13,7 @@ import { buildSubmitParts, type SmppSubmitPart } from '../sms/smpp-parts';
 import { type Carrier, type DeliveryReceipt, type OutgoingMessage, type ReceiptSource, type SubmitResult, type UnansweredPolicy } from './carrier';
 import type { SmppSettings } from './carrier-account.fields';
 import { SendPacer } from './send-pacer';
+import { takeTokens } from '../queries/carrier-rate-buckets.queries';
 import { SmppInbound } from './smpp-inbound';
 import type { IdNormaliser } from './smpp-receipt';
 import { SmppSession, type SmppLinkOptions } from './smpp-session';
@@ -135,7 +136,9 @@ export class SmppCarrier implements Carrier {
       },
       (pdu, answer) => this.inbound.handle(pdu, answer),
     );
-    this.submitter = new SmppSubmitter(this.session, new SendPacer(s.tps), {
+    // The account's tps holds across instances: the pacer takes its submits from the account's shared bucket.
+    const pacer = new SendPacer(s.tps, undefined, undefined, (count, perSecond) => takeTokens(db, `smpp:${account.id}`, count, perSecond, count));
+    this.submitter = new SmppSubmitter(this.session, pacer, {
       parts: (m) => this.partsOf(m),
       // Decimal ids turned to hex for the receipts are kept lower-case, as the receipts' ids are normalised.
       messageId: (id) => (s.receipt_id_format === 'decimal_to_hex' ? id.toLowerCase() : id),

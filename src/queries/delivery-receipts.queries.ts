@@ -26,7 +26,12 @@ export async function applyDeliveryReceipts(trx: Knex.Transaction, updates: read
   const changed = await applyReceipts(trx, targets);
   for (const [i, u] of targets.entries()) {
     if (changed[i]) continue;
-    if (u.messageId !== null || (await trx('messages').where({ carrier_message_id: u.carrierMessageId }).first('id'))) {
+    const known = u.messageId !== null ? undefined : ((await trx('messages').where({ carrier_message_id: u.carrierMessageId }).first('status')) as { status: string } | undefined);
+    // PostgreSQL: the acceptance can commit between the update and the look-up (each statement reads what was
+    // committed when it began), so the look-up finds the message `submitted` that the update missed: once more, or
+    // the receipt would be dropped as one for a final message (issue 13, the three-instance fault test).
+    if (known?.status === 'submitted' && (await applyReceipts(trx, [u]))[0]) continue;
+    if (u.messageId !== null || known) {
       ignored.push(u.carrierMessageId);
       continue;
     }

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { ROOT_DIR } from '../../src/config';
 import { createDb, migrateLatest } from '../../src/db/knex';
-import { BY_NAME_ONLY, PG_SUITE, SQLITE_ONLY, TEMPLATE_DATABASE } from './suite';
+import { PG_SUITE, SQLITE_ONLY, TEMPLATE_DATABASE } from './suite';
 import { startCluster } from './cluster';
 
 /** The template every test database is copied from: all migrations applied once. */
@@ -39,7 +39,7 @@ function runJest(url: string, args: string[]): Promise<number> {
   // A path among the arguments (not an option, nor the value of -t): that is what runs, else the suite.
   const named = args.some((a, i) => !a.startsWith('-') && !/^(-t|--testNamePattern)$/.test(args[i - 1] ?? ''));
   const paths = named ? args : [...PG_SUITE, ...args];
-  const ignore = ['/node_modules/', ...[...SQLITE_ONLY, ...(named ? [] : BY_NAME_ONLY)].map((p) => `<rootDir>/${p}`)];
+  const ignore = ['/node_modules/', ...SQLITE_ONLY.map((p) => `<rootDir>/${p}`)];
   // Last: the option takes a list, and would swallow the paths and options after it.
   const child = (jestChild = spawn(process.execPath, [jest, '--runInBand', ...paths, '--testPathIgnorePatterns', ...ignore], {
     cwd: ROOT_DIR,
