@@ -137,7 +137,8 @@ export class SmppCarrier implements Carrier {
     );
     this.submitter = new SmppSubmitter(this.session, new SendPacer(s.tps), {
       parts: (m) => this.partsOf(m),
-      // Decimal ids turned to hex for the receipts are kept lower-case, as the receipts' ids are normalised.
+      // An account whose receipts' decimal ids are turned to hex gets lower-case hex from smpp-receipt.ts: the
+      // submit's id is kept lower-case too, so the two match.
       messageId: (id) => (s.receipt_id_format === 'decimal_to_hex' ? id.toLowerCase() : id),
       resubmitUnanswered: this.unanswered === 'resubmit',
       throttleGiveUpMs: options.throttleGiveUpMs ?? 60_000,
