@@ -86,15 +86,17 @@ test('never more than the window outstanding; each answer lets the next submit g
   expect((await results).every((r) => r.accepted)).toBe(true);
 });
 
-test('a part refused for good refuses its message with that code; a text that cannot be encoded is INVALID_TEXT', async () => {
+test('a part refused for good refuses its message with that code; a text that cannot be encoded, or has no part, is INVALID_TEXT', async () => {
   const session = new FakeSession(10);
-  const s = submitter(session, rules({ parts: (m) => (m.id === 3 ? new RangeError('too long') : [{ message: m.id }]) }));
-  const results = s.submitBatch([message(1), message(3)]);
+  const s = submitter(session, rules({ parts: (m) => (m.id === 3 ? new RangeError('too long') : m.id === 4 ? [] : [{ message: m.id }]) }));
+  const results = s.submitBatch([message(1), message(3), message(4)]);
   session.answerNext(0x0b);
   expect(await results).toEqual([
     { id: 1, accepted: false, code: 'SMPP:0x0000000B', description: 'ESME_RINVDSTADR', outcome: 'rejected' },
     { id: 3, accepted: false, code: 'INVALID_TEXT', description: 'too long', outcome: 'rejected' },
+    { id: 4, accepted: false, code: 'INVALID_TEXT', description: 'the message has no text to send', outcome: 'rejected' },
   ]);
+  expect(session.sent).toHaveLength(1);
 });
 
 test('no answer: never written goes back to be sent (NOT_SENT); written, or after an accepted part, ends unknown', async () => {

@@ -78,8 +78,9 @@ export class SmppSubmitter {
       for (let i = 0; i < messages.length; i++) {
         const m = messages[i];
         const parts = this.rules.parts(m);
-        if (parts instanceof Error) {
-          this.settle({ message: m, batch, index: i } as Job, { id: m.id, accepted: false, code: 'INVALID_TEXT', description: parts.message, outcome: 'rejected' });
+        if (parts instanceof Error || parts.length === 0) {
+          const description = parts instanceof Error ? parts.message : 'the message has no text to send';
+          this.settle({ message: m, batch, index: i } as Job, { id: m.id, accepted: false, code: 'INVALID_TEXT', description, outcome: 'rejected' });
           continue;
         }
         this.enqueue({ message: m, parts, next: 0, ids: [], throttleGiveUpAt: 0, temporaryTries: 0, slotAt: -1, batch, index: i });
