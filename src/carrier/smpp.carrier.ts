@@ -140,7 +140,8 @@ export class SmppCarrier implements Carrier {
     const pacer = new SendPacer(s.tps, undefined, undefined, (count, perSecond) => takeTokens(db, `smpp:${account.id}`, count, perSecond, count));
     this.submitter = new SmppSubmitter(this.session, pacer, {
       parts: (m) => this.partsOf(m),
-      // Decimal ids turned to hex for the receipts are kept lower-case, as the receipts' ids are normalised.
+      // An account whose receipts' decimal ids are turned to hex gets lower-case hex from smpp-receipt.ts: the
+      // submit's id is kept lower-case too, so the two match.
       messageId: (id) => (s.receipt_id_format === 'decimal_to_hex' ? id.toLowerCase() : id),
       resubmitUnanswered: this.unanswered === 'resubmit',
       throttleGiveUpMs: options.throttleGiveUpMs ?? 60_000,
