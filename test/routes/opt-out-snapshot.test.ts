@@ -66,6 +66,8 @@ test('a number added after the snapshot was taken is refused by the next import;
   expect(await importCsv(member, t.db)).toEqual({ refused: [], kept: 4 });
   const taken = (await loadedOptOutSnapshot(t.db))!;
   expect(taken).not.toBeNull();
+  // The same snapshot inside a transaction (where the draft is stored), not a second one.
+  expect((await t.db.transaction((trx) => loadedOptOutSnapshot(trx)))?.version).toBe(taken.version);
 
   await addOptOut(t.db, { phone: NUMBERS[1], reason: 'asked by phone', source: 'manual', actor });
   expect(await importCsv(member, t.db)).toEqual({ refused: [`${NUMBERS[1]} opted_out`], kept: 3 });
