@@ -4,6 +4,7 @@
  * reply, and from another app on the same database; numbers it cannot hold go to the database.
  */
 import type { Express } from 'express';
+import * as XLSX from 'xlsx';
 import { makeTestApp, addUser, loginAs, type Agent, type TestApp } from '../helpers/app';
 import { postSendForm } from '../helpers/send-form';
 import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
@@ -50,11 +51,19 @@ afterAll(async () => {
   await t.close();
 });
 
-/** Imports the numbers as a .csv through the send form (the import worker); the refused rows and the count kept. */
-async function importCsv(agent: Agent, db: Db, templateId = promoId, numbers = NUMBERS) {
-  const csv = Buffer.from(['手机号码,姓名', ...numbers.map((n, i) => `${n},客户${i}`)].join('\n'), 'utf8');
+/** The numbers as a file with a header row: .csv text, or an .xlsx with the numbers as numeric cells. */
+function listFile(numbers: readonly string[], format: 'csv' | 'xlsx'): { buffer: Buffer; name: string } {
+  const rows = [['手机号码', '姓名'], ...numbers.map((n, i) => [format === 'xlsx' ? Number(n) : n, `客户${i}`])];
+  if (format === 'csv') return { buffer: Buffer.from(rows.map((r) => r.join(',')).join('\n'), 'utf8'), name: 'list.csv' };
+  const book = XLSX.utils.book_new();
+  XLSX.utils.book_append_sheet(book, XLSX.utils.aoa_to_sheet(rows), 'Sheet1');
+  return { buffer: XLSX.write(book, { type: 'buffer', bookType: 'xlsx' }) as Buffer, name: 'list.xlsx' };
+}
+
+/** Imports the numbers through the send form (the import worker); the refused rows and the count kept. */
+async function importFile(agent: Agent, db: Db, templateId = promoId, numbers = NUMBERS, format: 'csv' | 'xlsx' = 'csv') {
   const fields = { smsType: templateId === promoId ? 'marketing' : 'notification', signatureId: String(sigId), templateId: String(templateId), recipientsMode: 'import', sendMode: 'now' };
-  const res = await postSendForm(agent, fields, { buffer: csv, name: 'list.csv' });
+  const res = await postSendForm(agent, fields, listFile(numbers, format));
   expect(res.status).toBe(303);
   const taskId = /\/tasks\/([^/]+)\/check/.exec(res.headers.location)![1];
   const refused = (await db('task_invalid_rows').where({ task_id: taskId }).orderBy('row_number').select('value', 'reason')) as { value: string; reason: string }[];
@@ -63,42 +72,43 @@ async function importCsv(agent: Agent, db: Db, templateId = promoId, numbers = N
 }
 
 test('a number added after the snapshot was taken is refused by the next import; once removed it is a recipient again', async () => {
-  expect(await importCsv(member, t.db)).toEqual({ refused: [], kept: 4 });
+  expect(await importFile(member, t.db)).toEqual({ refused: [], kept: 4 });
   const taken = (await loadedOptOutSnapshot(t.db))!;
   expect(taken).not.toBeNull();
   // The same snapshot inside a transaction (where the draft is stored), not a second one.
   expect((await t.db.transaction((trx) => loadedOptOutSnapshot(trx)))?.version).toBe(taken.version);
 
   await addOptOut(t.db, { phone: NUMBERS[1], reason: 'asked by phone', source: 'manual', actor });
-  expect(await importCsv(member, t.db)).toEqual({ refused: [`${NUMBERS[1]} opted_out`], kept: 3 });
+  expect(await importFile(member, t.db)).toEqual({ refused: [`${NUMBERS[1]} opted_out`], kept: 3 });
+  expect(await importFile(member, t.db, promoId, NUMBERS, 'xlsx')).toEqual({ refused: [`${NUMBERS[1]} opted_out`], kept: 3 });
   expect((await loadedOptOutSnapshot(t.db))!.version).not.toBe(taken.version);
 
   await removeOptOut(t.db, { phone: NUMBERS[1], reason: 'asked again', source: 'manual', actor });
-  expect(await importCsv(member, t.db)).toEqual({ refused: [], kept: 4 });
+  expect(await importFile(member, t.db)).toEqual({ refused: [], kept: 4 });
   // A notification is exempt (the default): nothing is refused, whatever the list holds.
   await addOptOut(t.db, { phone: NUMBERS[0], reason: '', source: 'manual', actor });
-  expect(await importCsv(member, t.db, plainId)).toEqual({ refused: [], kept: 4 });
+  expect(await importFile(member, t.db, plainId)).toEqual({ refused: [], kept: 4 });
   await removeOptOut(t.db, { phone: NUMBERS[0], reason: '', source: 'manual', actor });
 });
 
 test('an opt-out by reply is seen by the next import', async () => {
-  await importCsv(member, t.db);
+  await importFile(member, t.db);
   await recordInboundMessage(t.db, { accountId: null, phone: `+86${NUMBERS[2]}`, text: 'ｔ ', receivedAt: new Date().toISOString() });
-  expect(await importCsv(member, t.db)).toEqual({ refused: [`${NUMBERS[2]} opted_out`], kept: 3 });
+  expect(await importFile(member, t.db)).toEqual({ refused: [`${NUMBERS[2]} opted_out`], kept: 3 });
   await removeOptOut(t.db, { phone: NUMBERS[2], reason: '', source: 'manual', actor });
 });
 
 test('two apps on one database: a change made through one is seen by the other one’s next import', async () => {
-  expect(await importCsv(otherMember, otherDb)).toEqual({ refused: [], kept: 4 });
-  expect(await importCsv(member, t.db)).toEqual({ refused: [], kept: 4 });
+  expect(await importFile(otherMember, otherDb)).toEqual({ refused: [], kept: 4 });
+  expect(await importFile(member, t.db)).toEqual({ refused: [], kept: 4 });
 
   await addOptOut(t.db, { phone: NUMBERS[3], reason: '', source: 'manual', actor });
-  expect(await importCsv(otherMember, otherDb)).toEqual({ refused: [`${NUMBERS[3]} opted_out`], kept: 3 });
+  expect(await importFile(otherMember, otherDb)).toEqual({ refused: [`${NUMBERS[3]} opted_out`], kept: 3 });
 
   await removeOptOut(otherDb, { phone: NUMBERS[3], reason: '', source: 'manual', actor });
   await addOptOut(otherDb, { phone: NUMBERS[0], reason: '', source: 'manual', actor });
-  expect(await importCsv(member, t.db)).toEqual({ refused: [`${NUMBERS[0]} opted_out`], kept: 3 });
-  expect(await importCsv(otherMember, otherDb)).toEqual({ refused: [`${NUMBERS[0]} opted_out`], kept: 3 });
+  expect(await importFile(member, t.db)).toEqual({ refused: [`${NUMBERS[0]} opted_out`], kept: 3 });
+  expect(await importFile(otherMember, otherDb)).toEqual({ refused: [`${NUMBERS[0]} opted_out`], kept: 3 });
   await removeOptOut(t.db, { phone: NUMBERS[0], reason: '', source: 'manual', actor });
 });
 
