@@ -155,10 +155,20 @@ export async function insertOptOutsBulk(db: Knex, phones: readonly string[], row
   return added;
 }
 
-/** The newest change's id (0 for none): where the opt-out snapshot's next read of changes starts. */
-export async function lastOptOutChangeId(db: Knex): Promise<number> {
+/**
+ * Where the opt-out snapshot's reads of changes start: the newest change's id (0 for none) and, on PostgreSQL, the
+ * oldest transaction still running (see optOutChangesSince), read first, so that nothing committed after it is missed.
+ */
+export async function optOutChangesStart(db: Knex): Promise<{ lastId: number; sinceTxid: string | null }> {
+  const sinceTxid = await oldestRunningTxid(db);
   const row = (await db('opt_out_history').max({ id: 'id' }).first()) as { id: number | string | null } | undefined;
-  return Number(row?.id ?? 0);
+  return { lastId: Number(row?.id ?? 0), sinceTxid };
+}
+
+/** PostgreSQL: the oldest transaction still running (every later commit has a txid at least this); null on SQLite. */
+async function oldestRunningTxid(db: Knex): Promise<string | null> {
+  if (!isPostgres(db)) return null;
+  return rowsOf<{ xmin: string }>(await db.raw('select pg_snapshot_xmin(pg_current_snapshot())::text as xmin'))[0].xmin;
 }
 
 /** The whole list's numbers, read in pages in number order (short reads, so writers are never held up long). */
@@ -172,20 +182,19 @@ export async function eachOptOutPhonePage(db: Knex, size: number, onPage: (phone
   }
 }
 
-/** How far back, on PostgreSQL, changes are read again by time (see optOutChangesSince). */
-export const LATE_COMMIT_WINDOW_MS = 60_000;
-
 /**
  * The numbers changed after change `afterId`, with the highest id read. On PostgreSQL an id is given at insert, not
- * at commit, so a change may become visible after one with a higher id was read: there the changes made within a
- * minute before `lastReadAt` (when the previous read began) are read again whatever their id. On SQLite writers take
- * turns, so ids become visible in order and the id alone is enough.
+ * at commit, so a change may become visible after one with a higher id was read: there the changes written by any
+ * transaction that was still running at the previous read (`txid` from `sinceTxid` on, migration 20261206000060)
+ * are read again whatever their id, and the bound for the next read is returned. On SQLite writers take turns, so
+ * ids become visible in order and the id alone is enough.
  */
-export async function optOutChangesSince(db: Knex, afterId: number, lastReadAt: Date | null): Promise<{ lastId: number; phones: string[] }> {
+export async function optOutChangesSince(db: Knex, afterId: number, sinceTxid: string | null): Promise<{ lastId: number; phones: string[]; sinceTxid: string | null }> {
+  const nextTxid = await oldestRunningTxid(db);
   const q = db('opt_out_history').where('id', '>', afterId).select('id', 'phone');
-  if (lastReadAt && isPostgres(db)) q.orWhere('created_at', '>=', new Date(lastReadAt.getTime() - LATE_COMMIT_WINDOW_MS).toISOString());
+  if (sinceTxid !== null && isPostgres(db)) q.orWhereRaw('txid >= ?::xid8', [sinceTxid]);
   const rows = (await q) as { id: number | string; phone: string }[];
   let lastId = afterId;
   for (const r of rows) lastId = Math.max(lastId, Number(r.id));
-  return { lastId, phones: [...new Set(rows.map((r) => r.phone))] };
+  return { lastId, phones: [...new Set(rows.map((r) => r.phone))], sinceTxid: nextTxid };
 }
