@@ -15,6 +15,7 @@ import { CHUNK_ROWS } from '../drafts/recipient-chunks';
 import { moveDraftChunks, nextDraftChunks } from '../queries/draft-recipients.queries';
 import { addConfirmMoved, lockConfirmingTask, markConfirmingScheduled, staleConfirmingTasks } from '../queries/task-confirm.queries';
 import { withLargeMoveCache } from '../queries/draft-recipients.sqlite.queries';
+import { canMoveInThread, DraftMoveThread } from '../queries/draft-move.thread';
 
 /** Chunks a part moves: 50,000 rows, a few hundred ms of the write lock at a time. */
 export const PART_CHUNKS = 10;
@@ -36,6 +37,8 @@ export type MoveResult = 'scheduled' | 'stopped' | 'not-confirming';
 
 /** Moves what is left of a `confirming` task's draft, a part a transaction; the last part schedules the task. */
 export async function moveConfirmingTask(db: Knex, taskId: string, opts: MoveOptions = {}): Promise<MoveResult> {
+  // On a SQLite file the parts run in a thread of their own (draft-move.thread.ts); the test seam needs this one.
+  if (canMoveInThread(db) && !opts.afterPartMoved) return moveInThread(db, taskId, opts);
   const partChunks = opts.partChunks ?? PART_CHUNKS;
   return withLargeMoveCache(db, async () => {
     for (let part = 0; ; part += 1) {
@@ -55,6 +58,20 @@ export async function moveConfirmingTask(db: Knex, taskId: string, opts: MoveOpt
       await yieldToLoop();
     }
   });
+}
+
+async function moveInThread(db: Knex, taskId: string, opts: MoveOptions): Promise<MoveResult> {
+  const thread = await DraftMoveThread.open(db);
+  try {
+    for (let part = 0; ; part += 1) {
+      if (opts.maxParts !== undefined && part >= opts.maxParts) return 'stopped';
+      const { result } = await thread.part(taskId, opts.partChunks ?? PART_CHUNKS);
+      if (result !== 'moved') return result;
+      await yieldToLoop();
+    }
+  } finally {
+    await thread.close();
+  }
 }
 
 /** The moves running in this process, by database and task, so no task is moved twice at once from here. */

@@ -39,7 +39,8 @@ export async function makeTestApp(
   options: { file?: boolean; env?: Partial<Config>; dispatch?: boolean | 'accounts'; db?: DbOptions; smpp?: SmppCarrierOptions } = {},
 ): Promise<TestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qunfa-test-'));
-  const databaseFile = options.file ? path.join(dataDir, 'qunfa.sqlite') : ':memory:';
+  // A file given in env (the pages bench's seeded one) is the app's database; it was ignored, and the app started on an empty one.
+  const databaseFile = options.env?.databaseFile ?? (options.file ? path.join(dataDir, 'qunfa.sqlite') : ':memory:');
   const database = await createTestDatabase({ file: databaseFile, db: options.db });
   const config: Config = Object.freeze({
     port: 0,
