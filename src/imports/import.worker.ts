@@ -10,7 +10,7 @@ import { parseApiTaskBody } from '../validators/api.validators';
 import type { FieldErrors } from '../validators/validation';
 import type { CheckContext } from '../sms/recipient-check';
 import { RecipientPacker } from '../drafts/recipient-chunks';
-import { CHUNK_ROWS, type ContextMessage, type WorkerJob, type WorkerMessage } from './worker-protocol';
+import { CHUNK_ROWS, type ContextMessage, type JobMessage, type WorkerJob, type WorkerMessage } from './worker-protocol';
 
 function post(message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
   parentPort!.postMessage(message, transfer);
@@ -137,4 +137,6 @@ async function run(job: WorkerJob): Promise<void> {
   post({ type: 'done', result: { ok: true, format, headerSkipped } });
 }
 
-void run(workerData as WorkerJob);
+// A thread started ahead of its file (spare-import-thread.ts) has no workerData: its job comes as the first message.
+if (workerData) void run(workerData as WorkerJob);
+else parentPort!.once('message', (message: JobMessage) => void run(message.job));
