@@ -40,7 +40,8 @@ export class DraftMoveThread {
   /** Starts the thread on the database's file and waits for its connection to be open. */
   static async open(db: Knex): Promise<DraftMoveThread> {
     const entry = workerEntry(__filename, 'draft-move.worker');
-    const worker = new Worker(entry.file, { workerData: { filename: databaseFile(db), cacheKib: LARGE_MOVE_CACHE_KIB }, execArgv: entry.execArgv });
+    const [{ wal_autocheckpoint: autocheckpoint }] = (await db.raw('PRAGMA wal_autocheckpoint')) as { wal_autocheckpoint: number }[];
+    const worker = new Worker(entry.file, { workerData: { filename: databaseFile(db), cacheKib: LARGE_MOVE_CACHE_KIB, autocheckpoint }, execArgv: entry.execArgv });
     await new Promise<void>((resolve, reject) => {
       const onExit = (code: number) => reject(new Error(`the draft move thread exited with ${code} before it was ready`));
       worker.once('error', reject);

@@ -11,7 +11,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { MOVE_CHUNK_SQL } from './draft-recipients.sqlite.queries';
 
-const { filename, cacheKib } = workerData as { filename: string; cacheKib: number };
+const { filename, cacheKib, autocheckpoint } = workerData as { filename: string; cacheKib: number; autocheckpoint: number };
 const db = new Database(filename);
 db.pragma('foreign_keys = ON');
 db.pragma('synchronous = NORMAL');
@@ -19,6 +19,8 @@ db.pragma('synchronous = NORMAL');
 db.pragma('busy_timeout = 5000');
 // The indexes' pages one part read stay for the next (the cache outlives transactions while no one else writes).
 db.pragma(`cache_size = -${cacheKib}`);
+// As the app's connection: 0 where the WAL checkpointer thread copies the log back (not inside each part's commit).
+db.pragma(`wal_autocheckpoint = ${autocheckpoint}`);
 
 const confirming = db.prepare("SELECT 1 FROM tasks WHERE id = ? AND status = 'confirming'");
 const nextChunks = db.prepare('SELECT chunk FROM draft_recipients WHERE task_id = ? ORDER BY chunk LIMIT ?').pluck();
