@@ -16,6 +16,7 @@ import { sweepUploadDir } from './middleware/upload-storage';
 import { reportEventLoopDelayOnSignal } from './event-loop-report';
 import { CarriersFileError, loadCarriersFile } from './services/carriers-file.service';
 import { whileHolding } from './db/locks';
+import { prepareImportWorker } from './imports/import-worker';
 import { collationProblem } from './db/collation-check';
 import { unreachableBecause } from './db/postgres';
 import { warmOptOutSnapshot } from './services/opt-out-snapshot.service';
@@ -67,6 +68,8 @@ async function main(): Promise<void> {
   warmOptOutSnapshot(db, logger);
   const server: Server = app.listen(config.port, () => {
     logger.info(`Qunfa listening on http://localhost:${config.port}`, { dataDir: config.dataDir, timeZone: config.timeZone });
+    // Issue 15: the first import's thread is started now, not when its file arrives.
+    prepareImportWorker();
   });
   server.on('error', (err) => {
     logger.error('server failed to start', { error: err.message });

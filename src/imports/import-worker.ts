@@ -8,13 +8,13 @@
  * A caller's buffer is copied into the worker (a few milliseconds for 10 MB), never detached, so it stays usable; an
  * uploaded file is passed by its path and read by the worker. How many workers run at once is up to import-gate.ts.
  */
-import { Worker } from 'node:worker_threads';
 import { workerEntry } from '../workers/worker-entry';
 import type { CheckContext, InputRow, InvalidRow } from '../sms/recipient-check';
 import { DEFAULT_TIMEOUT_MS, type CheckedFile, type ImportError, type ImportLimits, type ParsedFile, type ProgressListener } from './import-types';
-import type { ApiTaskHead, ContextMessage, DoneResult, WorkerJob, WorkerMessage, WorkerSource } from './worker-protocol';
+import type { ApiTaskHead, ContextMessage, DoneResult, JobMessage, WorkerJob, WorkerMessage, WorkerSource } from './worker-protocol';
 import type { ImportGate } from './import-gate';
 import type { OptOutKeys } from '../opt-outs/opt-out-screen';
+import { prepareImportThread, takeImportThread } from './spare-import-thread';
 
 /**
  * Enough for a 10 MB .xlsx of 100,000 rows (about 250 MB at peak) with room to spare; a file needing more is
@@ -44,24 +44,32 @@ interface Collected {
  */
 export type HeadListener = (head: ApiTaskHead) => Promise<(CheckContext & { optOuts?: OptOutKeys }) | null>;
 
-function runWorker(job: WorkerJob, transfer: ArrayBuffer[], onProgress?: ProgressListener, onHead?: HeadListener): Promise<Collected> {
+/** The import thread's code and limits (a spare is started with the same: spare-import-thread.ts). */
+export function importThreadOptions() {
   const entry = workerEntry(__filename, 'import.worker');
+  return { file: entry.file, execArgv: entry.execArgv, resourceLimits: RESOURCE_LIMITS };
+}
+
+/** Starts an import thread now, so that the next file's import does not wait for one to start (issue 15). */
+export function prepareImportWorker(): void {
+  prepareImportThread(importThreadOptions());
+}
+
+function runWorker(job: WorkerJob, transfer: ArrayBuffer[], onProgress?: ProgressListener, onHead?: HeadListener): Promise<Collected> {
   const lists = { rows: [] as unknown[], invalid: [] as unknown[] };
   const recipientChunks: Buffer[] = [];
 
   return new Promise((resolve) => {
-    const worker = new Worker(entry.file, {
-      workerData: job,
-      transferList: transfer,
-      execArgv: entry.execArgv,
-      resourceLimits: RESOURCE_LIMITS,
-    });
+    // Issue 15: started ahead of the file when a spare is ready; its job comes by message.
+    const worker = takeImportThread(importThreadOptions());
+    worker.postMessage({ type: 'job', job } satisfies JobMessage, transfer);
     let settled = false;
     const settle = (result: DoneResult) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       void worker.terminate();
+      prepareImportThread(importThreadOptions());
       resolve({
         result,
         rows: lists.rows as InputRow[],

@@ -11,7 +11,7 @@ import type { FieldErrors } from '../validators/validation';
 import type { CheckContext } from '../sms/recipient-check';
 import { RecipientPacker } from '../drafts/recipient-chunks';
 import { OptOutScreen, type OptOutKeys } from '../opt-outs/opt-out-screen';
-import { CHUNK_ROWS, type ContextMessage, type WorkerJob, type WorkerMessage } from './worker-protocol';
+import { CHUNK_ROWS, type ContextMessage, type JobMessage, type WorkerJob, type WorkerMessage } from './worker-protocol';
 
 function post(message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
   parentPort!.postMessage(message, transfer);
@@ -143,4 +143,6 @@ async function run(job: WorkerJob): Promise<void> {
   post({ type: 'done', result: { ok: true, format, headerSkipped } });
 }
 
-void run(workerData as WorkerJob);
+// A thread started ahead of its file (spare-import-thread.ts) has no workerData: its job comes as the first message.
+if (workerData) void run(workerData as WorkerJob);
+else parentPort!.once('message', (message: JobMessage) => void run(message.job));

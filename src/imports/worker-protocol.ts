@@ -52,6 +52,12 @@ export type WorkerMessage =
   /** An API body's fields but its recipients, judged good; the worker then waits for a `ContextMessage`. */
   | { type: 'head'; head: ApiTaskHead };
 
+/** Issue 15: a thread started ahead of its file (spare-import-thread.ts) is given its job by message. */
+export interface JobMessage {
+  type: 'job';
+  job: WorkerJob;
+}
+
 /** The main thread's answer to a `head`: the signature and template the recipients are checked against. */
 export interface ContextMessage {
   type: 'ctx';

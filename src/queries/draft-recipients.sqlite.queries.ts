@@ -9,7 +9,7 @@
  */
 import type { Knex } from 'knex';
 
-const MOVE_CHUNK_SQL = `
+export const MOVE_CHUNK_SQL = `
 INSERT INTO messages (task_id, row_number, phone, params, content, chars, segments, status)
 SELECT ?, r.value ->> 0, r.value ->> 1, r.value ->> 2, r.value ->> 3, r.value ->> 4, r.value ->> 5, 'pending'
 FROM draft_recipients d, json_each(CAST(d.rows AS TEXT)) r
@@ -29,7 +29,7 @@ export function isSqlite(db: Knex): boolean {
 /** Chunks (of 5,000 rows) past which the move gets a bigger page cache: at 100,000 rows it measured the same. */
 const LARGE_MOVE_CHUNKS = 40;
 /** In KiB, as SQLite's negative `cache_size` reads. */
-const LARGE_MOVE_CACHE_KIB = 131_072;
+export const LARGE_MOVE_CACHE_KIB = 131_072;
 
 /**
  * Runs a big move with a 128 MB page cache, then gives the connection its own back (SQLite frees the pages). The

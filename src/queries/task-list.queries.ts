@@ -111,11 +111,11 @@ function filtered(db: Knex, filter: TaskListFilter): Knex.QueryBuilder {
   // Per task, one probe of messages (task_id, phone) (migration 20), index alone: (phone, task_id) answered it from
   // the number's side but cost every confirm its inserts (issue 15, migration 20261206000081). The list is read in
   // id order and stops at its LIMIT, so a page probes the tasks it walks past, not every task.
-  if (filter.phone) q.whereExists(db('messages').select(db.raw('1')).whereRaw('messages.task_id = tasks.id').where('messages.phone', filter.phone));
+  if (filter.phone) q.whereExists(db('messages').select(db.raw('1')).whereRaw('messages.task_id = tasks.id').where('phone', filter.phone));
   // The same index read as a range: every number starting with the digits sorts below the digits followed by ':'.
   if (filter.phonePrefix) {
     q.whereExists(
-      db('messages').select(db.raw('1')).whereRaw('messages.task_id = tasks.id').where('messages.phone', '>=', filter.phonePrefix).where('messages.phone', '<', `${filter.phonePrefix}:`),
+      db('messages').select(db.raw('1')).whereRaw('messages.task_id = tasks.id').where('phone', '>=', filter.phonePrefix).where('phone', '<', `${filter.phonePrefix}:`),
     );
   }
   return q;

@@ -140,3 +140,40 @@ test('other writers get the database between two parts: a small confirm ends bef
   await smallConfirm;
   expect(events.slice(0, 3)).toEqual(['part 0', 'small confirmed', 'part 1']);
 });
+
+describe('on a database file, the parts run in a thread of their own', () => {
+  beforeEach(async () => {
+    await t.close();
+    t = await makeTestApp({ file: true });
+    await addUser(t.db, 'member', 'member');
+    user = (await findUserById(t.db, 1))!;
+  });
+
+  test('every recipient once, in file order; a stop between parts resumes to exactly once', async () => {
+    const draft = await draftOf(23_000);
+    const begun = await confirmDraft(t.db, draft, user, 'Asia/Shanghai', new Date(), undefined, { partChunks: 2, maxParts: 2 });
+    const taskId = (begun as { taskId: string }).taskId;
+    expect(await startConfirmMove(t.db, taskId)).toBe('stopped');
+    expect((await findTask(t.db, taskId))!).toMatchObject({ status: 'confirming', confirmMoved: 20_000 });
+    expect(await due()).toBeUndefined();
+    expect(await resumeStoppedConfirms(t.db, { partChunks: 2, staleMs: 0 })).toEqual([taskId]);
+    expect((await findTask(t.db, taskId))!).toMatchObject({ status: 'scheduled', confirmMoved: 23_000 });
+    expect(await messagesOf(taskId)).toEqual({ count: 23_000, distinct: 23_000, inOrder: true });
+    expect(await t.db('draft_recipients').where({ task_id: taskId }).count({ n: '*' })).toEqual([{ n: 0 }]);
+    expect(await confirmedAudits(taskId)).toBe(1);
+  });
+
+  test("this process's other writers go between two parts: a small confirm ends while the large one is still confirming", async () => {
+    const large = await draftOf(100_000);
+    const small = await draftOf(10);
+    const begun = await confirmDraft(t.db, large, user, 'Asia/Shanghai', new Date(), undefined, { partChunks: 1 });
+    const taskId = (begun as { taskId: string }).taskId;
+    // Once the first part has committed, the next ones are still to come (20 parts in all).
+    while ((await findTask(t.db, taskId))!.confirmMoved === 0) await new Promise((r) => setTimeout(r, 2));
+    const smallOutcome = await confirmDraft(t.db, small, user, 'Asia/Shanghai');
+    expect(smallOutcome).toMatchObject({ ok: true, confirming: false });
+    expect((await findTask(t.db, taskId))!.status).toBe('confirming');
+    expect(await startConfirmMove(t.db, taskId)).toBe('scheduled');
+    expect(await messagesOf(taskId)).toEqual({ count: 100_000, distinct: 100_000, inOrder: true });
+  });
+});

@@ -1,8 +1,9 @@
 /**
  * The confirm of a large draft in parts (issue 15). Moving 1,000,000 recipients into `messages` takes many seconds
  * of SQLite's time; in one transaction every other writer (the dispatcher's tick, other users' confirms, the jobs)
- * waited for all of it and gave up after busy_timeout. Here the move is a series of transactions of PART_CHUNKS
- * chunks (50,000 rows) each, with the write connection handed to whoever waits for it in between.
+ * waited for all of it and gave up after busy_timeout. Above ONE_TRANSACTION_ROWS the move is a series of
+ * transactions of PART_CHUNKS chunks (50,000 rows) each, with the write connection handed to whoever waits for it
+ * in between; on a SQLite file they run in a thread of their own (draft-move.thread.ts), off the event loop.
  *
  * Meanwhile the task is `confirming`: the dispatcher does not see it, a second confirm finds it no longer a draft,
  * and its page says how far the move is. Each part moves its chunks and deletes them in the same transaction, so a
@@ -15,13 +16,19 @@ import { CHUNK_ROWS } from '../drafts/recipient-chunks';
 import { moveDraftChunks, nextDraftChunks } from '../queries/draft-recipients.queries';
 import { addConfirmMoved, lockConfirmingTask, markConfirmingScheduled, staleConfirmingTasks } from '../queries/task-confirm.queries';
 import { withLargeMoveCache } from '../queries/draft-recipients.sqlite.queries';
+import { canMoveInThread, DraftMoveThread } from '../queries/draft-move.thread';
 
 /** Chunks a part moves: 50,000 rows, a few hundred ms of the write lock at a time. */
 export const PART_CHUNKS = 10;
+/**
+ * Up to this many recipients a draft is moved in the confirming transaction, as before: at 100,000 that is about
+ * half a second of the write lock, and starting the move's thread would add 30 ms to the confirm users wait for most.
+ */
+export const ONE_TRANSACTION_ROWS = 100_000;
 
-/** A draft with more recipients than one part is confirmed in parts; a smaller one in the confirming transaction. */
-export function confirmsInParts(recipientCount: number, partChunks = PART_CHUNKS): boolean {
-  return recipientCount > partChunks * CHUNK_ROWS;
+/** Whether a draft is confirmed in parts; with `partChunks` given (tests), any draft of more than one part is. */
+export function confirmsInParts(recipientCount: number, partChunks?: number): boolean {
+  return recipientCount > (partChunks === undefined ? ONE_TRANSACTION_ROWS : partChunks * CHUNK_ROWS);
 }
 
 export interface MoveOptions {
@@ -36,6 +43,8 @@ export type MoveResult = 'scheduled' | 'stopped' | 'not-confirming';
 
 /** Moves what is left of a `confirming` task's draft, a part a transaction; the last part schedules the task. */
 export async function moveConfirmingTask(db: Knex, taskId: string, opts: MoveOptions = {}): Promise<MoveResult> {
+  // On a SQLite file the parts run in a thread of their own (draft-move.thread.ts); the test seam needs this one.
+  if (canMoveInThread(db) && !opts.afterPartMoved) return moveInThread(db, taskId, opts);
   const partChunks = opts.partChunks ?? PART_CHUNKS;
   return withLargeMoveCache(db, async () => {
     for (let part = 0; ; part += 1) {
@@ -55,6 +64,20 @@ export async function moveConfirmingTask(db: Knex, taskId: string, opts: MoveOpt
       await yieldToLoop();
     }
   });
+}
+
+async function moveInThread(db: Knex, taskId: string, opts: MoveOptions): Promise<MoveResult> {
+  const thread = await DraftMoveThread.open(db);
+  try {
+    for (let part = 0; ; part += 1) {
+      if (opts.maxParts !== undefined && part >= opts.maxParts) return 'stopped';
+      const { result } = await thread.part(taskId, opts.partChunks ?? PART_CHUNKS);
+      if (result !== 'moved') return result;
+      await yieldToLoop();
+    }
+  } finally {
+    await thread.close();
+  }
 }
 
 /** The moves running in this process, by database and task, so no task is moved twice at once from here. */

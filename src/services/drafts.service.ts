@@ -152,9 +152,9 @@ export type ConfirmOutcome = { ok: true; taskId: string; confirming?: boolean } 
  * confirming transaction (BEGIN IMMEDIATE: no other write can slip in), so a signature or template an admin
  * rejected or disabled a moment ago is never sent, and two confirms never take the same id.
  *
- * Issue 15: a draft of more than one part's recipients (and not confirmed inside a caller's transaction) is
- * confirmed in parts: this transaction gives it its id and makes it `confirming`, and the move runs on in the
- * background (`move` is told when it ends); the answer says `confirming`.
+ * Issue 15: a draft of more than ONE_TRANSACTION_ROWS recipients (and not confirmed inside a caller's transaction)
+ * is confirmed in parts: this transaction gives it its id and makes it `confirming`, and the move runs on in the
+ * background (`move` hears when it ends); the answer says `confirming`.
  */
 export async function confirmDraft(
   db: Knex,

@@ -40,8 +40,9 @@ function listWhere(p: URLSearchParams, userId: number): { where: string[]; param
   const createdBy = p.get('mine') ? userId : p.get('createdBy') ? Number(p.get('createdBy')) : undefined;
   if (createdBy !== undefined) add('created_by = ?', createdBy);
   const q = p.get('q');
-  if (q && /^1\d{10}$/.test(q)) add('id IN (SELECT DISTINCT task_id FROM messages WHERE phone = ?)', q);
-  else if (q) add('id IN (SELECT DISTINCT task_id FROM messages WHERE phone >= ? AND phone < ?)', q, `${q}:`);
+  // Issue 15: a probe of each task's (task_id, phone), as the app's list does since (phone, task_id) went.
+  if (q && /^1\d{10}$/.test(q)) add('EXISTS (SELECT 1 FROM messages WHERE messages.task_id = tasks.id AND messages.phone = ?)', q);
+  else if (q) add('EXISTS (SELECT 1 FROM messages WHERE messages.task_id = tasks.id AND messages.phone >= ? AND messages.phone < ?)', q, `${q}:`);
   return { where, params };
 }
 

@@ -36,6 +36,14 @@ export function procMemory(pid: number): { rss: number; hwm: number } {
   return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
 }
 
+/** CPU time the process has used so far (all its threads, user + system), in ms: /proc/<pid>/stat, in clock ticks. */
+export function procCpuMs(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The fields after the command name (which may hold spaces), from field 3 on: utime is field 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
 /**
  * Resets the process's VmHWM to its current RSS (`5` into /proc/<pid>/clear_refs, Linux ≥ 4.0), so VmHWM then
  * holds the highest RSS since this moment, including a spike between two samples. False if the kernel refused.

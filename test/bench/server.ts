@@ -195,5 +195,14 @@ export async function dropDraft(s: ImportTarget, taskId: string): Promise<void> 
   if (task && (task.started_at !== null || !['draft', 'scheduled'].includes(task.status))) {
     throw new Error(`task ${taskId} is ${task.status}${task.started_at ? `, started at ${task.started_at}` : ''}: deleting it would race the dispatcher`);
   }
-  if (task) await dbOf(s)('tasks').where({ id: task.id }).delete();
+  if (!task) return;
+  // A million messages in one DELETE held the write lock for longer than the app's writers wait (its dispatch tick
+  // logged "database is locked"): removed 50,000 at a time first, then the task, with a pause between batches in
+  // which the app's writers (retrying on a timer) find the lock free.
+  for (;;) {
+    const ids = dbOf(s)('messages').where({ task_id: task.id }).limit(50_000).select('id');
+    if ((await dbOf(s)('messages').whereIn('id', ids).delete()) === 0) break;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  await dbOf(s)('tasks').where({ id: task.id }).delete();
 }

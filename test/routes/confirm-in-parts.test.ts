@@ -1,5 +1,5 @@
 /**
- * Issue 15: a draft larger than one part (50,000 recipients) is confirmed in parts in the background; its page says
+ * Issue 15: a draft larger than one part (more than 100,000 recipients) is confirmed in parts in the background; its page says
  * "confirming" and reloads itself until the task is scheduled, and a second confirm changes nothing.
  */
 import { addUser, loginAs, makeTestApp, postForm, type Agent, type TestApp } from '../helpers/app';
@@ -43,15 +43,15 @@ async function draftOf(n: number): Promise<string> {
 
 const countOf = async (taskId: string) => Number(((await t.db('messages').where({ task_id: taskId }).count({ n: '*' })) as { n: number }[])[0].n);
 
-test('the confirm of 55,000 recipients answers at once with the task page, and the move ends with every recipient once', async () => {
-  const draft = await draftOf(55_000);
+test('the confirm of 105,000 recipients answers at once with the task page, and the move ends with every recipient once', async () => {
+  const draft = await draftOf(105_000);
   const res = await postForm(member, `/tasks/${draft}/confirm`, {}, `/tasks/${draft}/check`);
   expect(res.status).toBe(303);
   const taskId = /^\/tasks\/(T\d+)$/.exec(res.headers.location)![1];
   // Joins the move the confirm started (or finds it over).
   await startConfirmMove(t.db, taskId);
   expect((await t.db('tasks').where({ id: taskId }).first()).status).toBe('scheduled');
-  expect(await countOf(taskId)).toBe(55_000);
+  expect(await countOf(taskId)).toBe(105_000);
   const page = await member.get(`/tasks/${taskId}`);
   expect(page.status).toBe(200);
   expect(page.headers.refresh).toBeUndefined();
