@@ -13,11 +13,48 @@ export const CHUNK_ROWS = 5000;
 /** One recipient: [row_number, phone, params, content, chars, segments]. */
 export type PackedRow = [number, string, string[], string, number, number];
 
+/**
+ * A pack's chunks in order: an array, or a large import's spool (chunk-spool.ts) that reads a chunk back from its
+ * file when asked, so that no reader needs every chunk in memory at once.
+ */
+export interface PackedChunkList {
+  readonly length: number;
+  at(index: number): Buffer | undefined;
+}
+
+/** Every chunk of a list in memory at once: for small packs and tests (a spooled pack is read back in full). */
+export function chunkBuffers(list: PackedChunkList): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < list.length; i += 1) out.push(list.at(i)!);
+  return out;
+}
+
+/**
+ * Chunks picked from another list, some replaced: the send rules' check (issue 14) rewrites only the chunks it
+ * takes rows out of, and the others are read from the source when asked, so a spooled pack stays on its file.
+ */
+export class ReworkedChunks implements PackedChunkList {
+  /** Each chunk: its index in the source, or its new bytes. */
+  constructor(
+    readonly source: PackedChunkList,
+    private readonly items: readonly (number | Buffer)[],
+  ) {}
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  at(index: number): Buffer | undefined {
+    const item = this.items.at(index);
+    return typeof item === 'number' ? this.source.at(item) : item;
+  }
+}
+
 export interface PackedRecipients {
   count: number;
   totalChars: number;
   /** JSON arrays of PackedRow in UTF-8, CHUNK_ROWS rows each (the last may hold fewer), in file order. */
-  chunks: Buffer[];
+  chunks: PackedChunkList;
   /**
    * Every recipient's number, in the same order, one a line: issue 14's opt-out and cap check reads these instead of
    * parsing the chunks (100,000 rows take it 200 ms to parse). Absent on packs made before it existed.
@@ -36,7 +73,7 @@ export function packRow(r: ValidRecipient): PackedRow {
   return [r.rowNumber, r.phone, r.params, r.message, r.chars, r.segments];
 }
 
-export function packRecipients(valid: readonly ValidRecipient[]): PackedRecipients {
+export function packRecipients(valid: readonly ValidRecipient[]): PackedRecipients & { chunks: Buffer[] } {
   const chunks: Buffer[] = [];
   let totalChars = 0;
   for (let from = 0; from < valid.length; from += CHUNK_ROWS) {
