@@ -240,9 +240,11 @@ const text = (buf: Buffer | null) => (buf ? buf.toString('utf8') : null);
  * rows were left unread, or null when the sheet holds what only SheetJS reads (nothing was handed on then). Once
  * it reads, `parts.sharedStrings` is cleared (decoded, its bytes are not needed again).
  */
-export function readXlsxSheet(parts: XlsxParts, sheetRows: number, sink: RowSink): { truncated: boolean } | null {
+export function readXlsxSheet(parts: XlsxParts, sheetRows: number, sink: RowSink, onReading?: () => void): { truncated: boolean } | null {
   const xml = parts.sheet;
   if (xml.indexOf('t="d"') >= 0 || xml.indexOf("t='d'") >= 0) return null;
+  // From here on the sheet is read here, never by SheetJS: the caller may let go of the archive (import-parse.ts).
+  onReading?.();
   const name = xml.indexOf('sheetData');
   if (name < 0) return { truncated: false };
   const lt = xml.lastIndexOf(0x3c, name);
