@@ -8,7 +8,8 @@ import { checkImportFile } from '../services/recipients.service';
 import { discardUpload, receiveUpload } from '../middleware/upload';
 import { uploadDir } from '../middleware/upload-storage';
 import { BUSY_RETRY_AFTER_S } from '../imports/import-gate';
-import { parseChunk } from '../drafts/recipient-chunks';
+import { chunkBuffers, parseChunk } from '../drafts/recipient-chunks';
+import { releaseChunks } from '../drafts/chunk-spool';
 import { requestGone } from './request-gone';
 import { csvCell } from '../services/csv.service';
 import type { Settings } from '../services/settings.service';
@@ -92,7 +93,8 @@ export function optOutsHandlers({ db, config, importGate }: AppDeps) {
         if (checked.status === 503) res.set('Retry-After', String(BUSY_RETRY_AFTER_S));
         return refuse(checked.status ?? 422, { file: checked.error });
       }
-      const phones = checked.recipients.chunks.flatMap((c) => parseChunk(c)).map((r) => r[1]);
+      const phones = chunkBuffers(checked.recipients.chunks).flatMap((c) => parseChunk(c)).map((r) => r[1]);
+      releaseChunks(checked.recipients.chunks);
       if (phones.length === 0) return refuse(422, { file: { key: 'optOuts.errors.noValidNumbers', params: { refused: checked.report.invalid.length } } });
       const { added, already } = await addOptOuts(db, phones, { reason, source: 'import', ...by(req, res) });
       const num = numberFormatter(res.locals.locale as string);

@@ -359,3 +359,33 @@ describe('header row and row numbers', () => {
     expect(report.valid.map((r) => [r.rowNumber, r.phone])).toEqual([[2, '13800138000'], [4, '13900139000']]);
   });
 });
+
+describe('a buffer handed over (ownsBuffer, as the import thread passes its own copy)', () => {
+  const own = (buf: Buffer) => Buffer.from(Uint8Array.prototype.slice.call(buf).buffer);
+  const rows = recipientRows(500);
+
+  test('an .xlsx: the same rows, and the archive’s bytes are let go once the sheet reader has its parts', () => {
+    const xlsx = xlsxOf(rows);
+    const expected = parsed(parseImportBuffer(xlsx, 'a.xlsx', LIMITS)).rows;
+    const handed = own(xlsx);
+    expect(parsed(parseImportBuffer(handed, 'a.xlsx', LIMITS, undefined, undefined, { ownsBuffer: true })).rows).toEqual(expected);
+    expect(handed.buffer.byteLength).toBe(0);
+  });
+
+  test('an .xlsx whose parts are stored uncompressed (views into the archive): its bytes are kept, the rows right', () => {
+    const book = XLSX.utils.book_new();
+    XLSX.utils.book_append_sheet(book, XLSX.utils.aoa_to_sheet(rows), 'S');
+    const stored = XLSX.write(book, { type: 'buffer', bookType: 'xlsx', compression: false }) as Buffer;
+    const expected = parsed(parseImportBuffer(stored, 'a.xlsx', LIMITS)).rows;
+    expect(expected).toHaveLength(500);
+    const handed = own(stored);
+    expect(parsed(parseImportBuffer(handed, 'a.xlsx', LIMITS, undefined, undefined, { ownsBuffer: true })).rows).toEqual(expected);
+    expect(handed.buffer.byteLength).toBe(stored.length);
+  });
+
+  test('without it the caller’s buffer is never touched', () => {
+    const xlsx = own(xlsxOf(rows));
+    parsed(parseImportBuffer(xlsx, 'a.xlsx', LIMITS));
+    expect(xlsx.buffer.byteLength).toBeGreaterThan(0);
+  });
+});

@@ -1,9 +1,11 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { ChunkSpool } from '../drafts/chunk-spool';
 import type { ImportLimits, ImportProgress } from './import-types';
 import { parseAndCheck, parseImportFile } from './import-worker';
 import { csvOf, passwordProtectedXlsx, recipientRows, SAMPLE_EXPECTED, SAMPLES_DIR, TWO_VARIABLES, xlsxOf } from '../../test/fixtures/imports/build';
-import { CHUNK_ROWS, parseChunk } from '../drafts/recipient-chunks';
+import { CHUNK_ROWS, chunkBuffers, parseChunk } from '../drafts/recipient-chunks';
 
 const LIMITS: ImportLimits = { maxRows: 100_000, maxBytes: 10 * 1024 * 1024 };
 
@@ -44,7 +46,7 @@ describe('imports in a worker thread', () => {
     const result = await parseAndCheck(buf, 'recipients-2vars-gbk.csv', LIMITS, TWO_VARIABLES, { onProgress: (p) => phases.push(p.phase) });
     if (!result.ok) throw new Error(JSON.stringify(result.error));
     expect(result).toMatchObject({ format: 'csv', headerSkipped: true });
-    const valid = result.recipients.chunks.flatMap(parseChunk);
+    const valid = chunkBuffers(result.recipients.chunks).flatMap(parseChunk);
     expect(valid.map((r) => r[0])).toEqual(SAMPLE_EXPECTED.validRows);
     expect(result.recipients.count).toBe(7);
     expect(result.report.invalid.map(({ rowNumber, problem }) => ({ rowNumber, problem }))).toEqual(SAMPLE_EXPECTED.invalid);
@@ -75,7 +77,7 @@ describe('imports in a worker thread', () => {
       parseAndCheck(sample, 'c.csv', LIMITS, TWO_VARIABLES),
     ]);
     for (const r of [a, b, c]) if (!r.ok) throw new Error(JSON.stringify(r.error));
-    const phones = (r: typeof a) => (r.ok ? r.recipients.chunks.flatMap(parseChunk).map((row) => row[1]) : []);
+    const phones = (r: typeof a) => (r.ok ? chunkBuffers(r.recipients.chunks).flatMap(parseChunk).map((row) => row[1]) : []);
     expect(phones(a)).toHaveLength(7);
     expect(phones(c)).toEqual(phones(a));
     expect(phones(b)).toEqual(['13900139000']);
@@ -107,5 +109,24 @@ describe('imports in a worker thread', () => {
     expect(parseChunk(value.recipients.chunks.at(-1)!).at(-1)![0]).toBe(100_001);
     expect(value.report.totalSegments).toBe(100_000);
     expect(ticks).toBeGreaterThan(5);
+  });
+
+  test('an uploaded file past the spool budget: its chunks go to a file as they come, and read back the same', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qunfa-spool-import-'));
+    try {
+      const file = path.join(dir, 'upload');
+      fs.writeFileSync(file, bigCsv);
+      const spooled = await parseAndCheck({ path: file }, 'big.csv', LIMITS, TWO_VARIABLES, { spoolMemoryBytes: 1024 * 1024 });
+      const held = await parseAndCheck(bigCsv, 'big.csv', LIMITS, TWO_VARIABLES);
+      if (!spooled.ok || !held.ok) throw new Error('refused');
+      expect(spooled.recipients.chunks).toBeInstanceOf(ChunkSpool);
+      const spool = spooled.recipients.chunks as ChunkSpool;
+      expect(spool.spilledBytes).toBeGreaterThan(10 * 1024 * 1024);
+      expect(chunkBuffers(spool)).toEqual(chunkBuffers(held.recipients.chunks));
+      expect(fs.readdirSync(dir)).toEqual(['upload']);
+      spool.release();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

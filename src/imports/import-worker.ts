@@ -8,7 +8,10 @@
  * A caller's buffer is copied into the worker (a few milliseconds for 10 MB), never detached, so it stays usable; an
  * uploaded file is passed by its path and read by the worker. How many workers run at once is up to import-gate.ts.
  */
+import path from 'node:path';
 import { workerEntry } from '../workers/worker-entry';
+import { ChunkSpool, releaseChunks } from '../drafts/chunk-spool';
+import type { PackedChunkList } from '../drafts/recipient-chunks';
 import type { CheckContext, InputRow, InvalidRow } from '../sms/recipient-check';
 import { DEFAULT_TIMEOUT_MS, type CheckedFile, type ImportError, type ImportLimits, type ParsedFile, type ProgressListener } from './import-types';
 import type { ApiTaskHead, ContextMessage, DoneResult, JobMessage, WorkerJob, WorkerMessage, WorkerSource } from './worker-protocol';
@@ -34,7 +37,7 @@ interface Collected {
   result: DoneResult;
   rows: InputRow[];
   /** Packed valid recipients (src/drafts/recipient-chunks.ts), in order. */
-  recipientChunks: Buffer[];
+  recipientChunks: PackedChunkList;
   invalid: InvalidRow[];
 }
 
@@ -55,9 +58,10 @@ export function prepareImportWorker(): void {
   prepareImportThread(importThreadOptions());
 }
 
-function runWorker(job: WorkerJob, transfer: ArrayBuffer[], onProgress?: ProgressListener, onHead?: HeadListener): Promise<Collected> {
+function runWorker(job: WorkerJob, transfer: ArrayBuffer[], onProgress?: ProgressListener, onHead?: HeadListener, spool: Spooling = {}): Promise<Collected> {
   const lists = { rows: [] as unknown[], invalid: [] as unknown[] };
-  const recipientChunks: Buffer[] = [];
+  // Issue 15: past a budget the chunks go to a file as they come, so the main thread never holds a million rows' worth.
+  const recipientChunks = spool.spoolDir ? new ChunkSpool(spool.spoolDir, spool.spoolMemoryBytes) : ([] as Buffer[]);
 
   return new Promise((resolve) => {
     // Issue 15: started ahead of the file when a spare is ready; its job comes by message.
@@ -70,6 +74,7 @@ function runWorker(job: WorkerJob, transfer: ArrayBuffer[], onProgress?: Progres
       clearTimeout(timer);
       void worker.terminate();
       prepareImportThread(importThreadOptions());
+      if (!result.ok) releaseChunks(recipientChunks);
       resolve({
         result,
         rows: lists.rows as InputRow[],
@@ -111,7 +116,16 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Issue 14: opted-out recipients are refused rows in the worker and never packed (parseAndCheck). */
   optOuts?: OptOutKeys;
+  /**
+   * Where a large pack's chunks are spooled (chunk-spool.ts): an uploaded file's own folder unless given. Without
+   * one (a buffer's import) they are all held in memory.
+   */
+  spoolDir?: string;
+  /** How much of the pack is held in memory before the spool's file is used (DEFAULT_SPOOL_MEMORY_BYTES). */
+  spoolMemoryBytes?: number;
 }
+
+type Spooling = Pick<RunOptions, 'spoolDir' | 'spoolMemoryBytes'>;
 
 /** A copy of the bytes in an ArrayBuffer of their own, to transfer: a Buffer may be a view into a larger, shared allocation. */
 function transferableCopy(buf: Buffer): ArrayBuffer {
@@ -126,8 +140,8 @@ function bufferSource(buf: Buffer): { source: WorkerSource; transfer: ArrayBuffe
 /** Runs the worker once the gate lets it; `busy` when the queue is full. The queue is heard as the `waiting` phase. */
 async function gated(job: WorkerJob, transfer: ArrayBuffer[], options: RunOptions, onHead?: HeadListener): Promise<Collected> {
   const { gate, onProgress, signal } = options;
-  if (!gate) return runWorker(job, transfer, onProgress, onHead);
-  const outcome = await gate.run(() => runWorker(job, transfer, onProgress, onHead), {
+  if (!gate) return runWorker(job, transfer, onProgress, onHead, options);
+  const outcome = await gate.run(() => runWorker(job, transfer, onProgress, onHead, options), {
     signal,
     onWaiting: (ahead) => onProgress?.({ phase: 'waiting', ahead }),
   });
@@ -165,7 +179,8 @@ export async function parseAndCheck(
   options: RunOptions = {},
 ): Promise<CheckedFile> {
   const { source, transfer } = Buffer.isBuffer(file) ? bufferSource(file) : { source: { kind: 'file', path: file.path } as WorkerSource, transfer: [] };
-  return collectChecked(await gated({ source, fileName, limits, ctx: checkOnly(ctx), optOuts: options.optOuts }, transfer, options));
+  const spoolDir = options.spoolDir ?? (Buffer.isBuffer(file) ? undefined : path.dirname(file.path));
+  return collectChecked(await gated({ source, fileName, limits, ctx: checkOnly(ctx), optOuts: options.optOuts }, transfer, { ...options, spoolDir }));
 }
 
 /**
@@ -193,7 +208,10 @@ function checkOnly(ctx: CheckContext): CheckContext {
 
 function collectChecked({ result, recipientChunks, invalid }: Collected): CheckedFile {
   if (!result.ok) return result;
-  if (!result.report || !result.recipients) return crashed('worker_crashed', 'no report');
+  if (!result.report || !result.recipients) {
+    releaseChunks(recipientChunks);
+    return crashed('worker_crashed', 'no report');
+  }
   return {
     ok: true,
     format: result.format,

@@ -34,7 +34,8 @@ function sendInChunks(list: 'rows' | 'invalid', items: readonly unknown[]): void
 function readSource(job: WorkerJob, onRow?: RowListener): ParsedFile {
   const { source } = job;
   if (source.kind === 'apiBody') throw new Error('an API body is read by readApiBody');
-  if (source.kind === 'buffer') return parseImportBuffer(Buffer.from(source.buffer), job.fileName, job.limits, progress, onRow);
+  // The bytes are this thread's own (transferred, or read here): the parser may let them go once unpacked.
+  if (source.kind === 'buffer') return parseImportBuffer(Buffer.from(source.buffer), job.fileName, job.limits, progress, onRow, { ownsBuffer: true });
   const fd = fs.openSync(source.path, 'r');
   try {
     const { size } = fs.fstatSync(fd);
@@ -46,7 +47,7 @@ function readSource(job: WorkerJob, onRow?: RowListener): ParsedFile {
       if (n === 0) break;
       at += n;
     }
-    return parseImportBuffer(buf.subarray(0, at), job.fileName, job.limits, progress, onRow);
+    return parseImportBuffer(buf.subarray(0, at), job.fileName, job.limits, progress, onRow, { ownsBuffer: true });
   } finally {
     fs.closeSync(fd);
   }

@@ -27,8 +27,12 @@ export interface XlsxParts {
   workbook: Buffer | null;
 }
 
-/** The XML is decoded this many bytes at a time (cut after a row's end), so a big sheet is never one huge string. */
-const WINDOW_BYTES = 1 << 20;
+/**
+ * The XML is decoded this many bytes at a time (cut after a row's end), so a big sheet is never one huge string.
+ * Small enough that a window's string is made in the young generation and dies there: 1 MB windows went straight
+ * to the large-object space, and a million-row sheet left 130 MB of them waiting for a full collection (issue 15).
+ */
+const WINDOW_BYTES = 1 << 16;
 /** Format 14 ("short date") shown as Excel on Chinese Windows does; the same option sheet-read.ts gives SheetJS. */
 const DATE_NF = 'yyyy/m/d';
 
@@ -233,16 +237,22 @@ const text = (buf: Buffer | null) => (buf ? buf.toString('utf8') : null);
 
 /**
  * Feeds the first sheet's rows (at most `sheetRows`, as SheetJS's option of that name) to `sink`. Returns whether
- * rows were left unread, or null when the sheet holds what only SheetJS reads (nothing was handed on then).
+ * rows were left unread, or null when the sheet holds what only SheetJS reads (nothing was handed on then). Once
+ * it reads, `parts.sharedStrings` is cleared (decoded, its bytes are not needed again).
  */
-export function readXlsxSheet(parts: XlsxParts, sheetRows: number, sink: RowSink): { truncated: boolean } | null {
+export function readXlsxSheet(parts: XlsxParts, sheetRows: number, sink: RowSink, onReading?: () => void): { truncated: boolean } | null {
   const xml = parts.sheet;
   if (xml.indexOf('t="d"') >= 0 || xml.indexOf("t='d'") >= 0) return null;
+  // From here on the sheet is read here, never by SheetJS: the caller may let go of the archive (import-parse.ts).
+  onReading?.();
   const name = xml.indexOf('sheetData');
   if (name < 0) return { truncated: false };
   const lt = xml.lastIndexOf(0x3c, name);
   const prefix = lt < 0 ? '' : xml.toString('latin1', lt + 1, name).replace('/', '');
-  const rows = new SheetXmlRows(prefix, readSharedStrings(text(parts.sharedStrings)), readNumberFormats(text(parts.styles), text(parts.workbook)), sheetRows, sink);
+  const strings = readSharedStrings(text(parts.sharedStrings));
+  // Issue 15: the table's bytes (34 MB at a million rows) are let go once decoded, not held while the sheet is read.
+  parts.sharedStrings = null;
+  const rows = new SheetXmlRows(prefix, strings, readNumberFormats(text(parts.styles), text(parts.workbook)), sheetRows, sink);
   const closeTag = Buffer.from(`</${prefix}row>`);
   const dataEnd = xml.indexOf(`</${prefix}sheetData>`, name);
   const end = dataEnd < 0 ? xml.length : dataEnd;

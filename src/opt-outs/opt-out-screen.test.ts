@@ -1,6 +1,6 @@
 import { createDb, migrateLatest, type Db } from '../db/knex';
 import { parseAndCheck } from '../imports/import-worker';
-import { parseChunk, type PackedRecipients } from '../drafts/recipient-chunks';
+import { chunkBuffers, parseChunk, type PackedRecipients } from '../drafts/recipient-chunks';
 import { screenDraft } from '../services/send-rules-check.service';
 import { addOptOuts } from '../services/opt-outs.service';
 import { keySetOfPhones } from './phone-keys';
@@ -15,7 +15,7 @@ afterEach(() => db.destroy());
 
 const ctx = { signature: '品牌', templateContent: '{1}，上新了。回T退订' };
 const limits = { maxRows: 100_000, maxBytes: 10 * 1024 * 1024 };
-const rowsOf = (p: PackedRecipients) => p.chunks.flatMap((c) => parseChunk(c));
+const rowsOf = (p: PackedRecipients) => chunkBuffers(p.chunks).flatMap((c) => parseChunk(c));
 
 test('the worker leaves opted-out rows out of the pack, with the same report and recipients as the check where the draft is stored', async () => {
   // 12,000 rows over three chunks, with refused rows of other kinds, a duplicate and a repeated number among them.

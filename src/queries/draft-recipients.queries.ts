@@ -1,7 +1,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import { insertMessages, type MessageRow, type NewMessage } from './messages.queries';
-import { parseChunk, type PackedRow } from '../drafts/recipient-chunks';
+import { parseChunk, type PackedChunkList, type PackedRow } from '../drafts/recipient-chunks';
 import { isSqlite, moveDraftChunkSqlite, withMoveCache } from './draft-recipients.sqlite.queries';
 
 /**
@@ -12,8 +12,9 @@ import { isSqlite, moveDraftChunkSqlite, withMoveCache } from './draft-recipient
  */
 const unpack = (r: PackedRow): NewMessage => ({ row_number: r[0], phone: r[1], params: JSON.stringify(r[2]), content: r[3], chars: r[4], segments: r[5] });
 
-export async function insertDraftRecipients(db: Knex, taskId: string, chunks: readonly Buffer[]): Promise<void> {
-  for (let chunk = 0; chunk < chunks.length; chunk += 1) await db('draft_recipients').insert({ task_id: taskId, chunk, rows: chunks[chunk] });
+/** One chunk at a time: a spooled pack (chunk-spool.ts) reads each back only as it is inserted. */
+export async function insertDraftRecipients(db: Knex, taskId: string, chunks: PackedChunkList): Promise<void> {
+  for (let chunk = 0; chunk < chunks.length; chunk += 1) await db('draft_recipients').insert({ task_id: taskId, chunk, rows: chunks.at(chunk)! });
 }
 
 /** The first recipient of a draft in file order (the check page's example message). */

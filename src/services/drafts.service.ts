@@ -9,6 +9,7 @@ import { insertDraftRecipients, moveDraftRecipients } from '../queries/draft-rec
 import { insertInvalidRows } from '../queries/invalid-rows.queries';
 import { problemReason } from '../sms/recipient-check';
 import type { CheckSummary, PackedRecipients } from '../drafts/recipient-chunks';
+import { releaseChunks } from '../drafts/chunk-spool';
 import { formatDateTime } from '../time/zoned-time';
 import { HttpError } from '../http-error';
 import { findRoute } from '../queries/carrier-routes.queries';
@@ -114,7 +115,7 @@ export async function createDraft(db: Knex, input: DraftInput): Promise<string> 
     await insertDraftRecipients(trx, id, recipients.chunks);
     await insertInvalidRows(trx, id, invalid);
     return id;
-  });
+  }).finally(() => releaseChunks(input.recipients.chunks));
 }
 
 export type ConfirmRefusal = { key: string; params?: Record<string, string | number> };

@@ -1,6 +1,6 @@
 import { createDb, migrateLatest, type Db } from '../db/knex';
 import { checkRecipients } from '../sms/recipient-check';
-import { packRecipients, parseChunk, type PackedRecipients } from '../drafts/recipient-chunks';
+import { chunkBuffers, packRecipients, parseChunk, type PackedRecipients } from '../drafts/recipient-chunks';
 import { screenDraft } from './send-rules-check.service';
 import { addOptOuts } from './opt-outs.service';
 
@@ -12,7 +12,7 @@ beforeEach(async () => {
 afterEach(() => db.destroy());
 
 const numbers = (n: number) => Array.from({ length: n }, (_, i) => `139${String(i).padStart(8, '0')}`);
-const rowsOf = (p: PackedRecipients) => p.chunks.flatMap((c) => parseChunk(c));
+const rowsOf = (p: PackedRecipients) => chunkBuffers(p.chunks).flatMap((c) => parseChunk(c));
 const now = new Date('2026-12-05T03:00:00Z');
 
 test('12,000 rows over three chunks: every 97th on the list is refused, the rest kept in order with their totals; a second pass on the result works', async () => {

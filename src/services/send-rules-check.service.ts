@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { optedOutAmong } from '../queries/opt-outs.queries';
 import { sendCountsAmong } from '../queries/send-rules.queries';
-import { parseChunk, CHUNK_ROWS, type CheckSummary, type PackedRecipients } from '../drafts/recipient-chunks';
+import { chunkBuffers, parseChunk, CHUNK_ROWS, ReworkedChunks, type CheckSummary, type PackedRecipients } from '../drafts/recipient-chunks';
 import { removePackedRows } from '../drafts/packed-removal';
 import type { InvalidRow } from '../sms/recipient-check';
 import { capsActive, daysBefore, localDay, overCap } from '../opt-outs/cap-days';
@@ -39,7 +39,7 @@ export async function screenDraft(
   // Screened in the worker against the list as it still is: only the numbers without a key are left to look up.
   const current = screened !== undefined && snapshot?.version === screened.version;
   if (current && !capped && screened.unkeyed.length === 0) return { report, recipients };
-  const phones = recipients.phones !== undefined ? recipients.phones.split('\n') : recipients.chunks.flatMap((c) => parseChunk(c).map((row) => row[1]));
+  const phones = recipients.phones !== undefined ? recipients.phones.split('\n') : chunkBuffers(recipients.chunks).flatMap((c) => parseChunk(c).map((row) => row[1]));
   const optedOut = current ? await optedOutAmong(trx, screened.unkeyed) : snapshot ? await listedIn(trx, snapshot.keys, phones) : await optedOutAmong(trx, phones);
   const today = localDay(ctx.now, settings.timeZone);
   const counts = capped ? await sendCountsAmong(trx, phones, daysBefore(today, caps.periodDays - 1), today) : new Map<string, Map<string, number>>();
@@ -49,7 +49,7 @@ export async function screenDraft(
   if (reasons.size === 0) return { report, recipients };
 
   const drop = new Set(reasons.keys());
-  const chunks: Buffer[] = [];
+  const chunks: (number | Buffer)[] = [];
   const chunkRows: number[] = [];
   const refused: InvalidRow[] = [];
   let refusedChars = 0;
@@ -60,11 +60,11 @@ export async function screenDraft(
     const chunkPhones = phones.slice(first, first + size);
     first += size;
     if (!chunkPhones.some((p) => drop.has(p))) {
-      chunks.push(recipients.chunks[c]);
+      chunks.push(c);
       chunkRows.push(chunkPhones.length);
       continue;
     }
-    const out = removePackedRows(recipients.chunks[c], chunkPhones, drop);
+    const out = removePackedRows(recipients.chunks.at(c)!, chunkPhones, drop);
     if (out.chunk) {
       chunks.push(out.chunk);
       chunkRows.push(chunkPhones.length - out.removed.length);
@@ -83,7 +83,7 @@ export async function screenDraft(
       totalMessages: report.totalMessages - refused.length,
       totalSegments: report.totalSegments - refusedSegments,
     },
-    recipients: { count: keptPhones.length, totalChars: recipients.totalChars - refusedChars, chunks, chunkRows, phones: keptPhones.join('\n') },
+    recipients: { count: keptPhones.length, totalChars: recipients.totalChars - refusedChars, chunks: new ReworkedChunks(recipients.chunks, chunks), chunkRows, phones: keptPhones.join('\n') },
   };
 }
 

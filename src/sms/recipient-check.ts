@@ -21,6 +21,7 @@ import { badCharacters, showControls, type BadCharacters } from './bad-character
 import { normalizePhone, type PhoneReason } from './phone';
 import { composeMessage, measure } from './segments';
 import { compileTemplate, variableCount } from './template';
+import { FirstParamsIndex } from './first-params-index';
 
 export interface InputRow {
   /** A file's row as the spreadsheet shows it (a header is row 1); an API recipient's place in its list, from 1. */
@@ -100,11 +101,6 @@ function isBlank(text: string): boolean {
   return text.trim() === '';
 }
 
-function sameParams(a: readonly string[], b: readonly string[]): boolean {
-  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** Length-prefixed, so no parameter content (not even a separator character) can make two rows collide. */
 function rowKey(phone: string, params: readonly string[]): string {
   let key = phone;
@@ -171,9 +167,10 @@ export class RecipientChecker {
   private readonly expected: number;
   private readonly render: (params: readonly string[]) => string;
   private readonly progressEvery: number;
-  // The first kept parameters of each number, and a key for every later kept row of a number seen before: keys are
-  // built only for repeated numbers, and a file of one number with 100,000 different codes stays one pass.
-  private readonly firstParams = new Map<string, string[]>();
+  // The first kept parameters of each number (compact: first-params-index.ts), and a key for every later kept row of
+  // a number seen before: keys are built only for repeated numbers, and a file of one number with 100,000 different
+  // codes stays one pass.
+  private readonly firstParams = new FirstParamsIndex();
   private readonly laterRows = new Set<string>();
   private readonly report: CheckReport = {
     rowsRead: 0,
@@ -230,11 +227,10 @@ export class RecipientChecker {
       return;
     }
 
-    const first = this.firstParams.get(phone.phone);
-    if (first === undefined) this.firstParams.set(phone.phone, params.params);
-    else {
+    const first = this.firstParams.see(phone.phone, params.params);
+    if (first !== 'first') {
       const key = rowKey(phone.phone, params.params);
-      if (sameParams(first, params.params) || this.laterRows.has(key)) {
+      if (first === 'same' || this.laterRows.has(key)) {
         report.duplicatesRemoved += 1;
         return;
       }
