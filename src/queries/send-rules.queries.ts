@@ -37,7 +37,7 @@ export async function taskSmsType(db: Knex, taskId: string): Promise<string | un
   return (await taskSendState(db, taskId))?.smsType;
 }
 
-/** The task's SMS type and quiet-hours pause, read once before each batch. */
+/** The task's SMS type and quiet-hours pause, read before each batch of a marketing task (the dispatcher). */
 export async function taskSendState(db: Knex, taskId: string): Promise<{ smsType: string; quietPausedUntil: string | null } | undefined> {
   const row = (await db('tasks').where({ id: taskId }).first('sms_type', 'quiet_paused_until')) as { sms_type: string; quiet_paused_until: string | null } | undefined;
   return row ? { smsType: row.sms_type, quietPausedUntil: row.quiet_paused_until } : undefined;

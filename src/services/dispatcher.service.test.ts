@@ -200,3 +200,25 @@ test('the task’s counters give the same counts as its messages: retries run ou
   expect(await fromMessages()).toEqual({ pending: 16, submitting: 0, submitted: 0, delivered: 44, failed: 53, rejected: 3, cancelled: 0, suppressed: 0, capped: 0, unknown: 0 });
   expect(await fromCounters()).toEqual(await fromMessages());
 });
+
+test('a transactional task’s SMS type is read once a send, not before each batch (its send rules need no per-batch read)', async () => {
+  // In memory: every statement runs on the one connection, whose queries the listener sees (a file database sends
+  // reads to its read connection).
+  await t.close();
+  t = await makeTestApp();
+  await addUser(t.db, 'admin', 'admin');
+  const { taskId } = await seedTask(t.db, phones(120));
+  const smsTypeReads: string[] = [];
+  const listen = (q: { sql: string }) => {
+    if (/\bsms_type\b/.test(q.sql) && /\bfrom [`"]?tasks[`"]?/.test(q.sql)) smsTypeReads.push(q.sql);
+  };
+  t.db.on('query', listen);
+  try {
+    await dispatcher().tick();
+  } finally {
+    t.db.off('query', listen);
+  }
+  expect((await t.db('tasks').where({ id: taskId }).first()).status).toBe('completed');
+  // Three batches of 50: one read for the whole send (two a batch before).
+  expect(smsTypeReads).toHaveLength(1);
+});

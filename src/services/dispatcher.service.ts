@@ -9,7 +9,8 @@ import { claimDueTask, finishIfDone, otherTaskDue, releaseLease, renewLease, tak
 import { stopWaitingForCarrier, waitForCarrier } from '../queries/dispatch-carrier.queries';
 import type { Settings } from './settings.service';
 import { applyReceipts } from './delivery-receipts.service';
-import { applySendRules, holdForQuietHours } from './send-rules.service';
+import { applySendRules, holdForQuietHours, rulesApplyTo } from './send-rules.service';
+import { taskSmsType } from '../queries/send-rules.queries';
 import { backoffMs, settleUnanswered, submitAndRecord } from './dispatch-submit.service';
 
 export { backoffMs };
@@ -198,6 +199,9 @@ export class Dispatcher {
     let carrier = firstCarrier;
     await stopWaitingForCarrier(this.db, taskId);
     let sliceStart = this.now().getTime();
+    // A task's SMS type never changes: read once, it spares a transactional task the send rules' two reads a batch
+    // (quiet hours hold marketing only; the opt-outs and caps skip exempt types).
+    const smsType = await taskSmsType(this.db, taskId);
     const inFlight: Promise<void>[] = [];
     /** Waits until at most `keep` batches are out, oldest first (so an error is the oldest batch's). */
     const drain = async (keep = 0) => {
@@ -230,11 +234,11 @@ export class Dispatcher {
         const s = await this.settings();
         // Issue 14: a marketing task inside quiet hours hands its lease back until they end, once the batches still
         // out are recorded (so the lease renewal cannot undo the pause).
-        if (await holdForQuietHours(this.db, taskId, this.owner, s, this.now(), drain)) return;
+        if (smsType === 'marketing' && (await holdForQuietHours(this.db, taskId, this.owner, s, this.now(), drain))) return;
         const batch = await takeBatch(this.db, taskId, this.owner, s.dispatchBatchSize, this.now().toISOString(), this.options.leaseMs, false);
         if (batch === null) return await drain(); // stopped or taken over
         // Issue 14: opted out or capped since the confirm → suppressed / capped, never handed to the carrier.
-        const sendable = batch.length > 0 ? await applySendRules(this.db, taskId, batch, s, this.now()) : batch;
+        const sendable = batch.length > 0 && smsType !== undefined && rulesApplyTo(smsType, s.sendRules) ? await applySendRules(this.db, taskId, batch, s, this.now()) : batch;
         if (batch.length > 0 && sendable.length === 0) continue;
         if (sendable.length > 0) {
           const sending = this.submit(taskId, carrier, sendable, s);
