@@ -43,7 +43,7 @@ const VALUE = /\bv\.(\w+)\b/g;
 
 function columnIndex(columns: readonly BatchColumn[], name: string): number {
   const i = columns.findIndex((c) => c.name === name);
-  if (i < 0) throw new Error(`v.${name} is not one of the batch's columns`);
+  if (i < 0) throw new Error(`column ${name} is not one of the batch's columns`);
   return i;
 }
 
@@ -96,7 +96,7 @@ export async function updateRowsReturning(trx: Knex.Transaction, spec: RowsUpdat
   spec.rows.forEach((r, i) => firstOfKey.has(r[0]) || firstOfKey.set(r[0], i));
   const firsts = [...firstOfKey.values()];
   const columns = [...spec.columns, { name: 'ord', pgType: 'integer' as const }];
-  const sql = `${pgUpdate(spec, columns)} returning v.ord, ${returning.map((c) => `t.${c}`).join(', ')}`;
+  const sql = `${pgUpdate(spec, columns)} returning v.ord, ${returning.map((c) => `t."${c}"`).join(', ')}`;
   const bindings = arraysOf({ columns, rows: firsts.map((i) => [...spec.rows[i], i]) });
   const { rows } = (await trx.raw(sql, bindings as Knex.RawBinding[])) as { rows: (Record<string, unknown> & { ord: number })[] };
   const answers: (Record<string, unknown> | undefined)[] = spec.rows.map(() => undefined);
