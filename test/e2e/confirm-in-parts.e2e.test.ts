@@ -3,8 +3,7 @@
  * page, which says "Confirming…" and reloads itself (a Refresh header, no script) until the task is scheduled.
  */
 import { startBrowserHarness, failOnBrowserErrors, signedInSession, type BrowserHarness, type BrowserSession } from '../helpers/browser';
-import { addUser } from '../helpers/app';
-import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
+import { adminMemberAndCatalogue } from '../helpers/catalogue';
 import { phones } from '../helpers/tasks';
 import { checkRecipients } from '../../src/sms/recipient-check';
 import { packRecipients } from '../../src/drafts/recipient-chunks';
@@ -21,10 +20,7 @@ let prefix = 30;
 beforeAll(async () => {
   harness = await startBrowserHarness();
   const { db } = harness.testApp;
-  const adminId = await addUser(db, 'admin', 'admin');
-  memberId = await addUser(db, 'mia', 'member');
-  await approvedSignature(db, '分批', adminId);
-  await approvedTemplate(db, '您好，这是分批确认。', 'notification', '分批', adminId);
+  ({ memberId } = await adminMemberAndCatalogue(db, { content: '您好，这是分批确认。', smsType: 'notification', name: '分批' }, '分批'));
   member = await signedInSession(harness, 'mia');
 });
 

@@ -4,8 +4,7 @@
  * rejected at submit, the others are delivered).
  */
 import { startBrowserHarness, failOnBrowserErrors, navigateBy, signedInSession, type BrowserHarness } from '../helpers/browser';
-import { addUser } from '../helpers/app';
-import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
+import { adminMemberAndCatalogue } from '../helpers/catalogue';
 import { saveSettings, defaultSettings } from '../../src/services/settings.service';
 
 let harness: BrowserHarness;
@@ -13,10 +12,7 @@ let harness: BrowserHarness;
 beforeAll(async () => {
   harness = await startBrowserHarness({ dispatch: true });
   const { db } = harness.testApp;
-  const adminId = await addUser(db, 'admin', 'admin');
-  await addUser(db, 'mia', 'member');
-  await approvedSignature(db, '腾讯云', adminId);
-  await approvedTemplate(db, '您的快递已到，请及时取件。', 'notification', '取件提醒', adminId);
+  await adminMemberAndCatalogue(db, { content: '您的快递已到，请及时取件。', smsType: 'notification', name: '取件提醒' });
   const stub = defaultSettings({ timeZone: 'Asia/Shanghai' }).stubCarrier;
   await saveSettings(db, { stubCarrier: { ...stub, delayMinMs: 100, delayMaxMs: 400, failureMix: {} } });
 });

@@ -4,8 +4,7 @@
  */
 import type { Page } from 'playwright-core';
 import { startBrowserHarness, failOnBrowserErrors, signedInSession, type BrowserHarness, type BrowserSession } from '../helpers/browser';
-import { addUser } from '../helpers/app';
-import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
+import { adminMemberAndCatalogue } from '../helpers/catalogue';
 import type { AppDeps } from '../../src/app';
 import { csvOf, recipientRows } from '../fixtures/imports/build';
 
@@ -16,10 +15,7 @@ let member: BrowserSession;
 beforeAll(async () => {
   harness = await startBrowserHarness();
   const { db } = harness.testApp;
-  const adminId = await addUser(db, 'admin', 'admin');
-  await addUser(db, 'mia', 'member');
-  await approvedSignature(db, '腾讯云', adminId);
-  await approvedTemplate(db, '尊敬的{1}，您的订单{2}已发货，请注意查收。', 'notification', TWO_VARS_NAME, adminId);
+  await adminMemberAndCatalogue(db, { content: '尊敬的{1}，您的订单{2}已发货，请注意查收。', smsType: 'notification', name: TWO_VARS_NAME });
   member = await signedInSession(harness, 'mia');
 });
 

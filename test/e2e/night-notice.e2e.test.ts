@@ -4,8 +4,7 @@
  */
 import type { Page } from 'playwright-core';
 import { startBrowserHarness, failOnBrowserErrors, navigateBy, signedInSession, type BrowserHarness, type BrowserSession } from '../helpers/browser';
-import { addUser } from '../helpers/app';
-import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
+import { adminMemberAndCatalogue } from '../helpers/catalogue';
 import { switchQuietHoursOff } from '../helpers/send-rules';
 import { toLocalInputValue } from '../../src/time/zoned-time';
 
@@ -19,12 +18,9 @@ let member: BrowserSession;
 beforeAll(async () => {
   harness = await startBrowserHarness();
   const { db } = harness.testApp;
-  const adminId = await addUser(db, 'admin', 'admin');
-  await addUser(db, 'mia', 'member');
-  await approvedSignature(db, '腾讯云', adminId);
+  await adminMemberAndCatalogue(db, { content: '春季大促，全场五折！拒收请回复R', smsType: 'marketing', name: '春季促销' });
   // Enforced quiet hours would refuse the night schedule: the notice is what remains once an admin switched them off.
   await switchQuietHoursOff(db);
-  await approvedTemplate(db, '春季大促，全场五折！拒收请回复R', 'marketing', '春季促销', adminId);
   member = await signedInSession(harness, 'mia');
 });
 

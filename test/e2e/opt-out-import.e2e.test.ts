@@ -4,8 +4,7 @@
  */
 import type { Page } from 'playwright-core';
 import { startBrowserHarness, failOnBrowserErrors, navigateBy, signedInSession, type BrowserHarness, type BrowserSession } from '../helpers/browser';
-import { addUser } from '../helpers/app';
-import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
+import { adminMemberAndCatalogue } from '../helpers/catalogue';
 import { addOptOut } from '../../src/services/opt-outs.service';
 
 const CHECK_URL = /\/tasks\/(D[0-9a-f]{12})\/check$/;
@@ -15,10 +14,7 @@ let member: BrowserSession;
 beforeAll(async () => {
   harness = await startBrowserHarness();
   const { db } = harness.testApp;
-  const adminId = await addUser(db, 'admin', 'admin');
-  await addUser(db, 'mia', 'member');
-  await approvedSignature(db, '腾讯云', adminId);
-  await approvedTemplate(db, '{1}，春季大促，全场五折！回T退订', 'marketing', '春季促销', adminId);
+  await adminMemberAndCatalogue(db, { content: '{1}，春季大促，全场五折！回T退订', smsType: 'marketing', name: '春季促销' });
   member = await signedInSession(harness, 'mia');
 });
 

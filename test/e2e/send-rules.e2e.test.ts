@@ -5,8 +5,7 @@
  */
 import type { Page } from 'playwright-core';
 import { startBrowserHarness, failOnBrowserErrors, navigateBy, signedInSession, type BrowserHarness, type BrowserSession } from '../helpers/browser';
-import { addUser } from '../helpers/app';
-import { approvedSignature, approvedTemplate } from '../helpers/catalogue';
+import { adminMemberAndCatalogue } from '../helpers/catalogue';
 import { daysBefore, localDay } from '../../src/opt-outs/cap-days';
 
 const ZONE = 'Asia/Shanghai';
@@ -19,10 +18,7 @@ const text = async (page: Page, selector: string) => ((await page.locator(select
 beforeAll(async () => {
   harness = await startBrowserHarness();
   const { db } = harness.testApp;
-  const adminId = await addUser(db, 'admin', 'admin');
-  await addUser(db, 'mia', 'member');
-  await approvedSignature(db, '腾讯云', adminId);
-  await approvedTemplate(db, '春季大促，全场五折！回T退订', 'marketing', '春季促销', adminId);
+  await adminMemberAndCatalogue(db, { content: '春季大促，全场五折！回T退订', smsType: 'marketing', name: '春季促销' });
   admin = await signedInSession(harness, 'admin');
   member = await signedInSession(harness, 'mia');
 });
