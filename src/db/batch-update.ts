@@ -9,7 +9,8 @@
  */
 import type { Knex } from 'knex';
 import { isSqlite } from './dialect';
-import { getEachRow, runEachRow } from './sqlite-statements';
+import type Database from 'better-sqlite3';
+import { getEachRow, runEachRow, runEachRowOn } from './sqlite-statements';
 
 export interface BatchColumn {
   name: string;
@@ -104,14 +105,29 @@ export async function updateRowsReturning(trx: Knex.Transaction, spec: RowsUpdat
   return answers;
 }
 
+/** SQLite: `insert … values (?, …) on conflict (…) do nothing`, one run per row. */
+function sqliteInsert(spec: RowsInsert): string {
+  return `insert into ${spec.table} (${spec.columns.map((c) => c.name).join(', ')}) values (${spec.columns.map(() => '?').join(', ')}) on conflict (${spec.skipConflictOn.join(', ')}) do nothing`;
+}
+
+/** updateRows on a SQLite connection held outside knex, in its transaction (dispatch-writes.worker.ts). */
+export function updateRowsOn(conn: Database.Database, spec: RowsUpdate): number {
+  if (spec.rows.length === 0) return 0;
+  const { sql, order } = sqliteUpdate(spec);
+  return runEachRowOn(conn, sql, spec.rows.map((r) => order.map((i) => r[i])));
+}
+
+/** insertRows on a SQLite connection held outside knex, in its transaction. */
+export function insertRowsOn(conn: Database.Database, spec: RowsInsert): number {
+  return spec.rows.length === 0 ? 0 : runEachRowOn(conn, sqliteInsert(spec), spec.rows);
+}
+
 /** Inserts a batch of rows in the caller's transaction, skipping those that conflict on the key; returns the rows inserted. */
 export async function insertRows(trx: Knex.Transaction, spec: RowsInsert): Promise<number> {
   if (spec.rows.length === 0) return 0;
+  if (isSqlite(trx)) return runEachRow(trx, sqliteInsert(spec), spec.rows);
   const names = spec.columns.map((c) => c.name).join(', ');
   const conflict = `on conflict (${spec.skipConflictOn.join(', ')}) do nothing`;
-  if (isSqlite(trx)) {
-    return runEachRow(trx, `insert into ${spec.table} (${names}) values (${spec.columns.map(() => '?').join(', ')}) ${conflict}`, spec.rows);
-  }
   const result = (await trx.raw(`insert into ${spec.table} (${names}) select ${names} from ${unnestOf(spec.columns)} ${conflict}`, arraysOf(spec) as Knex.RawBinding[])) as {
     rowCount: number | null;
   };

@@ -38,20 +38,37 @@ export function keepStatements(conn: { prepare(sql: string): unknown }): void {
  * then refuse to run; these statements would run outside any transaction, so they check first.
  */
 export async function runEachRow(trx: Knex.Transaction, sql: string, rows: readonly (readonly unknown[])[]): Promise<number> {
-  const statement = await prepareInTransaction(trx, sql);
-  let changes = 0;
-  for (const bindings of rows) changes += statement.run(...bindings).changes;
-  return changes;
+  return runEachRowOn(await connectionInTransaction(trx), sql, rows);
 }
 
 /** As runEachRow, for a statement with RETURNING: per row of bindings, the row it returned (undefined: none changed). */
 export async function getEachRow(trx: Knex.Transaction, sql: string, rows: readonly (readonly unknown[])[]): Promise<(Record<string, unknown> | undefined)[]> {
-  const statement = await prepareInTransaction(trx, sql);
+  const statement = (await connectionInTransaction(trx)).prepare(sql);
   return rows.map((bindings) => statement.get(...bindings) as Record<string, unknown> | undefined);
 }
 
-async function prepareInTransaction(trx: Knex.Transaction, sql: string): Promise<Database.Statement> {
+async function connectionInTransaction(trx: Knex.Transaction): Promise<Database.Database> {
   const connection = (await trx.client.acquireConnection()) as Database.Database;
   if (trx.isCompleted() || !connection.inTransaction) throw new Error('the transaction did not begin or is over');
-  return connection.prepare(sql);
+  return connection;
+}
+
+/**
+ * A knex query, compiled by knex and run synchronously on a better-sqlite3 connection held outside knex (the dispatch
+ * writes thread, dispatch-writes.worker.ts): the same SQL as awaiting the query would run, without knex's runner and
+ * its promises for each statement. A select answers its rows; a write, the rows it changed.
+ */
+export function runCompiled(conn: Database.Database, query: Knex.QueryBuilder): { rows: Record<string, unknown>[]; changes: number } {
+  const { sql, bindings } = query.toSQL().toNative();
+  const statement = conn.prepare(sql);
+  if (statement.reader) return { rows: statement.all(...(bindings as unknown[])) as Record<string, unknown>[], changes: 0 };
+  return { rows: [], changes: statement.run(...(bindings as unknown[])).changes };
+}
+
+/** Runs one short prepared statement once per row of bindings, on a connection held outside knex; the rows changed. */
+export function runEachRowOn(conn: Database.Database, sql: string, rows: readonly (readonly unknown[])[]): number {
+  const statement = conn.prepare(sql);
+  let changes = 0;
+  for (const bindings of rows) changes += statement.run(...bindings).changes;
+  return changes;
 }

@@ -1,4 +1,6 @@
+import type Database from 'better-sqlite3';
 import { DEFAULT_BUSY_WAIT_MS, retryWhileBusy } from './busy-retry';
+import type { Knex } from 'knex';
 import { writesOpen } from './write-gate';
 
 interface Connection {
@@ -57,4 +59,45 @@ export function adjustSqliteTransactions(): void {
   SqliteTransaction.prototype.rollbackTo = function rollbackToUnlessDone(conn, error) {
     return conn.inTransaction ? rollbackTo.call(this, conn, error) : endWithoutRollback(this, error);
   };
+}
+
+/** The answer of immediateOnPool when the write lock was not to be had at once. */
+export const LOCK_BUSY = Symbol('the write lock is busy');
+
+interface PoolClient {
+  acquireConnection(): Promise<unknown>;
+  releaseConnection(conn: unknown): Promise<unknown>;
+}
+
+/**
+ * `work` in one BEGIN IMMEDIATE transaction on the SQLite write connection itself, synchronously, outside knex: for
+ * the dispatcher's batches (dispatch-writes.service.ts), where a knex transaction and its queries cost as much CPU as
+ * the statements they run. Committed if `work` returns, rolled back if it throws. It takes the pool's connection
+ * as a knex transaction does, so the app's writers queue behind it, and first waits out a pause the WAL checkpointer
+ * asked for (write-gate.ts). When another process holds the write lock past the connection's short busy_timeout,
+ * it answers LOCK_BUSY with nothing done: the caller then takes knex's way, whose BEGIN waits without blocking.
+ */
+export async function immediateOnPool<T>(db: Knex, work: (conn: Database.Database) => T): Promise<T | typeof LOCK_BUSY> {
+  await writesOpen(db.client);
+  const client = db.client as PoolClient;
+  const conn = (await client.acquireConnection()) as Database.Database;
+  try {
+    try {
+      conn.prepare('BEGIN IMMEDIATE').run();
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_BUSY') return LOCK_BUSY;
+      throw err;
+    }
+    try {
+      const value = work(conn);
+      conn.prepare('COMMIT').run();
+      return value;
+    } catch (err) {
+      // SQLite may have rolled the transaction back itself (SQLITE_FULL, SQLITE_IOERR): see adjustSqliteTransactions.
+      if (conn.inTransaction) conn.prepare('ROLLBACK').run();
+      throw err;
+    }
+  } finally {
+    await client.releaseConnection(conn);
+  }
 }

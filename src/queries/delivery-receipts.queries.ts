@@ -1,3 +1,5 @@
+import type Database from 'better-sqlite3';
+import { runCompiled } from '../db/sqlite-statements';
 import type { Knex } from 'knex';
 import { applyReceipts, type ReceiptTarget } from './message-transitions.queries';
 
@@ -96,12 +98,19 @@ export async function adoptKnownOrphans(db: Knex.Transaction, nowIso: string, li
 }
 
 /** Applies orphan receipts that belong to messages whose carrier ids were just recorded, in the caller's transaction. */
+const anyOrphan = (db: Knex) => db('orphan_receipts').first('carrier_message_id');
+
+/** Whether any receipt waits for its message's acceptance, on a SQLite connection held outside knex (`db` compiles). */
+export function anyOrphanReceiptOn(conn: Database.Database, db: Knex): boolean {
+  return runCompiled(conn, anyOrphan(db)).rows.length > 0;
+}
+
 export async function adoptOrphanReceipts(trx: Knex.Transaction, carrierIds: readonly string[], nowIso: string): Promise<number> {
   if (carrierIds.length === 0) return 0;
   // Almost every batch meets no orphan at all (the table is empty): one row looked for first, not an IN list of the
   // batch's every carrier id (200 bound values, 0.1-0.2 ms a batch: about 1 µs a message at SMPP speed). One inserted
   // meanwhile is picked up by adoptKnownOrphans at the next receipt pull, as it is when it comes after the IN list.
-  if (!(await trx('orphan_receipts').first('carrier_message_id'))) return 0;
+  if (!(await anyOrphan(trx))) return 0;
   const orphans = await trx('orphan_receipts').whereIn('carrier_message_id', carrierIds as string[]);
   if (orphans.length === 0) return 0;
   await applyDeliveryReceipts(

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import { dbClockIso, skipLocked } from '../db/dialect';
-import { markSubmitting } from './message-transitions.queries';
+import type Database from 'better-sqlite3';
+import { runCompiled } from '../db/sqlite-statements';
+import { markSubmitting, markSubmittingOn } from './message-transitions.queries';
 
 /**
  * The claim side of dispatch (issue 13): which process holds a task, and which messages it takes next.
@@ -109,26 +111,42 @@ export async function takeBatch(
   return db.transaction(async (trx) => {
     // First, and a write: on PostgreSQL it locks the task row until the commit, so a process that took the task
     // over meanwhile waits here and then finds the lease is no longer ours.
-    const held = await trx('tasks').where({ id: taskId, status: 'sending', lease_owner: owner }).update({ lease_until: dbClockIso(trx, leaseMs) });
+    const held = await leaseHeld(trx, taskId, owner, leaseMs);
     if (held === 0) return null;
     // The first `size` by id of (submitting ∪ pending and due), as two range reads of the (task_id, status, id) index
     // merged here. One query with `status = … or status = …` walks (task_id, id) from the task's first message past
     // every row already sent: batch k read k × size rows, a 100,000-message task 25 million in all.
     const submitting = resumeSubmitting ? await skipLocked(trx, trx('messages').where({ task_id: taskId, status: 'submitting' }).orderBy('id').limit(size).select(BATCH_COLUMNS)) : [];
-    const pending = await skipLocked(
-      trx,
-      trx('messages')
-        .where({ task_id: taskId, status: 'pending' })
-        .where((q) => q.whereNull('next_attempt_at').orWhere('next_attempt_at', '<=', nowIso))
-        .orderBy('id')
-        .limit(size)
-        .select(BATCH_COLUMNS),
-    );
+    const pending = await skipLocked(trx, duePending(trx, taskId, size, nowIso));
     const rows = (submitting.length ? [...submitting, ...pending].sort((a: { id: number }, b: { id: number }) => Number(a.id) - Number(b.id)) : pending).slice(0, size) as BatchMessage[];
     if (rows.length === 0) return [];
     await markSubmitting(trx, rows.map((r) => r.id));
     return rows.map((r) => ({ ...r, attempts: r.attempts + 1 }));
   });
+}
+
+const leaseHeld = (db: Knex, taskId: string, owner: string, leaseMs: number) =>
+  db('tasks').where({ id: taskId, status: 'sending', lease_owner: owner }).update({ lease_until: dbClockIso(db, leaseMs) });
+
+const duePending = (db: Knex, taskId: string, size: number, nowIso: string) =>
+  db('messages')
+    .where({ task_id: taskId, status: 'pending' })
+    .where((q) => q.whereNull('next_attempt_at').orWhere('next_attempt_at', '<=', nowIso))
+    .orderBy('id')
+    .limit(size)
+    .select(BATCH_COLUMNS);
+
+/**
+ * takeBatch (pending only, as a run takes them once it settled what an earlier run left) on a SQLite connection held
+ * outside knex, in its transaction (the dispatch writes thread, dispatch-writes.worker.ts): the same statements,
+ * compiled by `db`, run synchronously.
+ */
+export function takeBatchOn(conn: Database.Database, db: Knex, taskId: string, owner: string, size: number, nowIso: string, leaseMs: number): BatchMessage[] | null {
+  if (runCompiled(conn, leaseHeld(db, taskId, owner, leaseMs)).changes === 0) return null;
+  const rows = runCompiled(conn, duePending(db, taskId, size, nowIso)).rows as unknown as BatchMessage[];
+  if (rows.length === 0) return [];
+  markSubmittingOn(conn, rows.map((r) => r.id));
+  return rows.map((r) => ({ ...r, attempts: r.attempts + 1 }));
 }
 
 /**

@@ -9,7 +9,9 @@
  * statements here may read before they write in any order.
  */
 import type { Knex } from 'knex';
-import { insertRows, updateRows, updateRowsReturning } from '../db/batch-update';
+import type Database from 'better-sqlite3';
+import { insertRows, insertRowsOn, updateRows, updateRowsOn, updateRowsReturning, type RowsInsert, type RowsUpdate } from '../db/batch-update';
+import { runCompiled } from '../db/sqlite-statements';
 
 export type TaskCounter =
   | 'submitted_count'
@@ -22,8 +24,10 @@ export type TaskCounter =
   | 'suppressed_count'
   | 'capped_count';
 
+const bumpQuery = (db: Knex, taskId: string, column: TaskCounter, by: number) => db('tasks').where({ id: taskId }).increment(column, by);
+
 async function bump(trx: Knex, taskId: string, column: TaskCounter, by: number): Promise<void> {
-  if (by > 0) await trx('tasks').where({ id: taskId }).increment(column, by);
+  if (by > 0) await bumpQuery(trx, taskId, column, by);
 }
 
 /** Receipt rows (the API's feed) for messages that just reached a final state. */
@@ -38,14 +42,21 @@ async function insertReceipts(trx: Knex, taskId: string, messageIds: readonly nu
     );
 }
 
+const submitting = (ids: readonly number[]): RowsUpdate => ({
+  table: 'messages',
+  columns: [{ name: 'id', pgType: 'bigint' }],
+  set: { status: "'submitting'", attempts: 't.attempts + 1' },
+  rows: ids.map((id) => [id]),
+});
+
 /** pending → submitting, one attempt more: the batch about to go to the carrier (no counter: still unsent). */
 export async function markSubmitting(trx: Knex.Transaction, ids: readonly number[]): Promise<number> {
-  return updateRows(trx, {
-    table: 'messages',
-    columns: [{ name: 'id', pgType: 'bigint' }],
-    set: { status: "'submitting'", attempts: 't.attempts + 1' },
-    rows: ids.map((id) => [id]),
-  });
+  return updateRows(trx, submitting(ids));
+}
+
+/** markSubmitting on a SQLite connection held outside knex, in its transaction (the dispatch writes thread). */
+export function markSubmittingOn(conn: Database.Database, ids: readonly number[]): number {
+  return updateRowsOn(conn, submitting(ids));
 }
 
 export interface AcceptedResult {
@@ -62,32 +73,47 @@ export interface FinalResult {
   description: string;
 }
 
+const acceptedRows = (accepted: readonly AcceptedResult[], nowIso: string): RowsUpdate => ({
+  table: 'messages',
+  columns: [
+    { name: 'id', pgType: 'bigint' },
+    { name: 'carrier_message_id', pgType: 'text' },
+    { name: 'submitted_at', pgType: 'text' },
+  ],
+  set: { status: "'submitted'", carrier_message_id: 'v.carrier_message_id', submitted_at: 'v.submitted_at', next_attempt_at: 'null' },
+  where: "t.status = 'submitting'",
+  rows: accepted.map((a) => [a.id, a.carrierMessageId, nowIso]),
+});
+
+const acceptedParts = (accepted: readonly AcceptedResult[]): RowsInsert => ({
+  table: 'message_parts',
+  columns: [
+    { name: 'message_id', pgType: 'bigint' },
+    { name: 'part_number', pgType: 'integer' },
+    { name: 'carrier_message_id', pgType: 'text' },
+  ],
+  rows: accepted.flatMap((a) => (a.partIds && a.partIds.length > 1 ? a.partIds.map((carrierId, i) => [a.id, i + 1, carrierId]) : [])),
+  skipConflictOn: ['message_id', 'part_number'],
+});
+
 /** submitting → submitted (the carrier accepted it), counted as submitted; its parts' carrier ids kept. */
 export async function recordAccepted(trx: Knex.Transaction, taskId: string, accepted: readonly AcceptedResult[], nowIso: string): Promise<number> {
   if (accepted.length === 0) return 0;
-  const changed = await updateRows(trx, {
-    table: 'messages',
-    columns: [
-      { name: 'id', pgType: 'bigint' },
-      { name: 'carrier_message_id', pgType: 'text' },
-      { name: 'submitted_at', pgType: 'text' },
-    ],
-    set: { status: "'submitted'", carrier_message_id: 'v.carrier_message_id', submitted_at: 'v.submitted_at', next_attempt_at: 'null' },
-    where: "t.status = 'submitting'",
-    rows: accepted.map((a) => [a.id, a.carrierMessageId, nowIso]),
-  });
+  const changed = await updateRows(trx, acceptedRows(accepted, nowIso));
   await bump(trx, taskId, 'submitted_count', changed);
-  const parts = accepted.flatMap((a) => (a.partIds && a.partIds.length > 1 ? a.partIds.map((carrierId, i) => [a.id, i + 1, carrierId]) : []));
-  await insertRows(trx, {
-    table: 'message_parts',
-    columns: [
-      { name: 'message_id', pgType: 'bigint' },
-      { name: 'part_number', pgType: 'integer' },
-      { name: 'carrier_message_id', pgType: 'text' },
-    ],
-    rows: parts,
-    skipConflictOn: ['message_id', 'part_number'],
-  });
+  await insertRows(trx, acceptedParts(accepted));
+  return changed;
+}
+
+/**
+ * recordAccepted on a SQLite connection held outside knex, in its transaction (the dispatch writes thread); `db`
+ * only compiles the counter's statement.
+ */
+export function recordAcceptedOn(conn: Database.Database, db: Knex, taskId: string, accepted: readonly AcceptedResult[], nowIso: string): number {
+  if (accepted.length === 0) return 0;
+  const changed = updateRowsOn(conn, acceptedRows(accepted, nowIso));
+  if (changed > 0) runCompiled(conn, bumpQuery(db, taskId, 'submitted_count', changed));
+  insertRowsOn(conn, acceptedParts(accepted));
   return changed;
 }
 

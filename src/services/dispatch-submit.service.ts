@@ -3,10 +3,10 @@ import type { Logger } from '../log';
 import { CarrierTemporaryError, type Carrier, type SubmitResult } from '../carrier/carrier';
 import { SUBMIT_UNKNOWN, type UnansweredPolicy } from '../carrier/carrier';
 import type { BatchMessage } from '../queries/dispatch-claims.queries';
-import { deferMessages, failMessages, recordBatchResults, recordFinals, resubmitUnanswered, type AcceptedResult, type FinalResult } from '../queries/message-transitions.queries';
+import { deferMessages, failMessages, recordFinals, resubmitUnanswered, type AcceptedResult, type FinalResult } from '../queries/message-transitions.queries';
 import { submittingIds } from '../queries/dispatch-carrier.queries';
-import { adoptOrphanReceipts } from '../queries/delivery-receipts.queries';
 import type { Settings } from './settings.service';
+import { recordBatch, type BatchAnswers } from './dispatch-writes.service';
 
 const BACKOFF_BASE_MS = 1000;
 const BACKOFF_MAX_MS = 60_000;
@@ -76,14 +76,8 @@ export async function submitAndRecord(ctx: SubmitContext, taskId: string, carrie
     const attempts = new Map(batch.map((m) => [m.id, m.attempts]));
     laterAt = new Date(nowMs + backoffMs(Math.min(...retryLater.map((id) => attempts.get(id) ?? 1)))).toISOString();
   }
-  const carrierIds = accepted.flatMap((a) => a.partIds ?? [a.carrierMessageId]);
-  // One transaction: the answers, the retries, and the receipts that arrived before the acceptance was recorded.
-  await db.transaction(async (trx) => {
-    await recordBatchResults(trx, taskId, accepted, finals, new Date(nowMs).toISOString());
-    if (retryNow.length) await deferMessages(trx, taskId, retryNow, new Date(nowMs).toISOString());
-    if (retryLater.length) await deferMessages(trx, taskId, retryLater, laterAt);
-    await adoptOrphanReceipts(trx, carrierIds, new Date(nowMs).toISOString());
-  });
+  const answers: BatchAnswers = { accepted, finals, retryNow, retryLater, laterAt, nowIso: new Date(nowMs).toISOString() };
+  await recordBatch(db, taskId, answers);
   if (retryNow.length + retryLater.length) logger.info('carrier gave messages back to retry', { task: taskId, notSent: retryNow.length, later: retryLater.length });
 }
 

@@ -5,7 +5,8 @@ import type { Logger } from '../log';
 import { isCarrierSet, singleCarrierSet, type Carrier, type CarrierSet } from '../carrier/carrier';
 import { earliestRetry } from '../queries/dispatch.queries';
 import { takeTokens } from '../queries/carrier-rate-buckets.queries';
-import { claimDueTask, finishIfDone, otherTaskDue, releaseLease, renewLease, takeBatch, type BatchMessage } from '../queries/dispatch-claims.queries';
+import { claimDueTask, finishIfDone, otherTaskDue, releaseLease, renewLease, type BatchMessage } from '../queries/dispatch-claims.queries';
+import { takeNextBatch } from './dispatch-writes.service';
 import { stopWaitingForCarrier, waitForCarrier } from '../queries/dispatch-carrier.queries';
 import type { Settings } from './settings.service';
 import { applyReceipts } from './delivery-receipts.service';
@@ -235,7 +236,7 @@ export class Dispatcher {
         // Issue 14: a marketing task inside quiet hours hands its lease back until they end, once the batches still
         // out are recorded (so the lease renewal cannot undo the pause).
         if (smsType === 'marketing' && (await holdForQuietHours(this.db, taskId, this.owner, s, this.now(), drain))) return;
-        const batch = await takeBatch(this.db, taskId, this.owner, s.dispatchBatchSize, this.now().toISOString(), this.options.leaseMs, false);
+        const batch = await takeNextBatch(this.db, taskId, this.owner, s.dispatchBatchSize, this.now().toISOString(), this.options.leaseMs);
         if (batch === null) return await drain(); // stopped or taken over
         // Issue 14: opted out or capped since the confirm → suppressed / capped, never handed to the carrier.
         const sendable = batch.length > 0 && smsType !== undefined && rulesApplyTo(smsType, s.sendRules) ? await applySendRules(this.db, taskId, batch, s, this.now()) : batch;
