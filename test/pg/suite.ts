@@ -21,6 +21,7 @@ export const PG_SUITE = [
   'src/services/inbound-messages.service.test.ts',
   'src/services/dispatcher.service.test.ts',
   'src/services/dispatcher-lease.test.ts',
+  'src/services/dispatch-writes.service.test.ts',
   'src/services/send-rules.service.test.ts',
   'test/faults/dispatch-faults.test.ts',
 ];
