@@ -35,4 +35,14 @@ describe('RecipientPacker (issue 15: packed as they are checked)', () => {
     expect(chunks).toEqual(whole.chunks);
     expect(rest).toEqual({ count: whole.count, totalChars: whole.totalChars, phones: whole.phones });
   });
+
+  it('writes the same bytes as JSON.stringify for any text: quotes, backslashes, controls, CJK, emoji, lone surrogates', () => {
+    const texts = ['"q"', 'a\\b', 'tab\there', '\u0001', '王先生', '😀', '\ud800', '\udc00x', '', '【签名】尊敬的"王"'];
+    const list = texts.map((text, i) => ({ rowNumber: 1_000_000 + i, phone: `+86 ${text}`, params: [text, `${text}${i}`], message: `【签名】${text}`, chars: 500, segments: 8 }));
+    const chunks: Buffer[] = [];
+    const packer = new RecipientPacker((chunk) => chunks.push(chunk));
+    list.forEach((r) => packer.add(r));
+    packer.finish();
+    expect(chunks).toEqual(packRecipients(list).chunks);
+  });
 });
