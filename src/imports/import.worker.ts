@@ -11,6 +11,7 @@ import type { FieldErrors } from '../validators/validation';
 import type { CheckContext } from '../sms/recipient-check';
 import { RecipientPacker } from '../drafts/recipient-chunks';
 import { OptOutScreen, type OptOutKeys } from '../opt-outs/opt-out-screen';
+import { warmUpImportCode } from './import-warm-up';
 import { CHUNK_ROWS, type ContextMessage, type JobMessage, type WorkerJob, type WorkerMessage } from './worker-protocol';
 
 function post(message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
@@ -144,6 +145,14 @@ async function run(job: WorkerJob): Promise<void> {
   post({ type: 'done', result: { ok: true, format, headerSkipped } });
 }
 
-// A thread started ahead of its file (spare-import-thread.ts) has no workerData: its job comes as the first message.
+// A thread started ahead of its file (spare-import-thread.ts) has no workerData: its job comes as the first message,
+// and until then it warms the import code up (import-warm-up.ts).
 if (workerData) void run(workerData as WorkerJob);
-else parentPort!.once('message', (message: JobMessage) => void run(message.job));
+else {
+  let jobCame = false;
+  parentPort!.once('message', (message: JobMessage) => {
+    jobCame = true;
+    void run(message.job);
+  });
+  warmUpImportCode(() => jobCame);
+}

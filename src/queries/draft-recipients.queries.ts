@@ -1,7 +1,7 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Knex } from 'knex';
 import { insertMessages, type MessageRow, type NewMessage } from './messages.queries';
-import { parseChunk, type PackedChunkList, type PackedRow } from '../drafts/recipient-chunks';
+import { firstPackedRow, parseChunk, type PackedChunkList, type PackedRow } from '../drafts/recipient-chunks';
 import { isSqlite, moveDraftChunkSqlite, withMoveCache } from './draft-recipients.sqlite.queries';
 
 /**
@@ -20,7 +20,7 @@ export async function insertDraftRecipients(db: Knex, taskId: string, chunks: Pa
 /** The first recipient of a draft in file order (the check page's example message). */
 export async function firstDraftRecipient(db: Knex, taskId: string): Promise<Omit<MessageRow, 'id' | 'status'> | undefined> {
   const bytes = (await db('draft_recipients').where({ task_id: taskId }).orderBy('chunk').first('rows'))?.rows as Buffer | undefined;
-  const first = bytes ? parseChunk(bytes)[0] : undefined;
+  const first = bytes ? firstPackedRow(bytes) : undefined;
   if (!first) return undefined;
   return { rowNumber: first[0], phone: first[1], params: first[2], content: first[3], chars: first[4], segments: first[5] };
 }

@@ -24,6 +24,23 @@ describe('FirstParamsIndex', () => {
     expect(index.see('13800138001', ['😀'])).toBe('same');
   });
 
+  it('tells apart parameters across the byte forms of its code: ASCII, Latin and CJK units, long parameters', () => {
+    const index = new FirstParamsIndex();
+    const long = 'x'.repeat(200);
+    expect(index.see('13800138000', ['é', 'A'])).toBe('first');
+    // 'é' (U+00E9) is two bytes 0x80 0xe9; these lists would collide if a unit's form were not self-delimiting.
+    expect(index.see('13800138000', ['\u0080\u00e9', ''])).toBe('other');
+    expect(index.see('13800138000', ['é', 'A', ''])).toBe('other');
+    expect(index.see('13800138000', ['é', 'A'])).toBe('same');
+    expect(index.see('13800138001', [long, '尊'])).toBe('first');
+    expect(index.see('13800138001', [long + 'x', '尊'])).toBe('other');
+    expect(index.see('13800138001', [long.slice(1), 'x尊'])).toBe('other');
+    expect(index.see('13800138001', [long, '尊'])).toBe('same');
+    expect(index.see('13800138002', [])).toBe('first');
+    expect(index.see('13800138002', [''])).toBe('other');
+    expect(index.see('13800138002', [])).toBe('same');
+  });
+
   it('numbers that are not plain digits are told apart from the digits they resemble', () => {
     const index = new FirstParamsIndex();
     expect(index.see('013800138000', [])).toBe('first');

@@ -48,6 +48,7 @@ describe('normalizePhone: rejected', () => {
     ['NaN', Number.NaN, 'not_integer', undefined],
     ['Infinity', Number.POSITIVE_INFINITY, 'not_integer', undefined],
     ['12x prefix', '12800138000', 'not_mobile', undefined],
+    ['a numeric cell past 2^53, read by its exact digits', 2 ** 60, 'length', 19],
     ['10x prefix', '10086100861', 'not_mobile', undefined],
     ['86 + 9 digits is 11 digits, not a mobile', '86138001380', 'not_mobile', undefined],
     ['other country code', '+1 415 555 2671', 'not_mobile', undefined],

@@ -51,6 +51,9 @@ function checkNational(digits: string): PhoneResult {
 }
 
 function fromText(raw: string): PhoneResult {
+  // Nearly every imported cell is already a plain 11-digit mobile, which none of the forgiveness below would change
+  // (issue 15: every row of a 100,000-row import passes here).
+  if (raw.length === MOBILE_LENGTH && MOBILE_PATTERN.test(raw)) return { ok: true, phone: raw };
   const text = toHalfWidth(raw).trim();
   if (text === '') return fail('empty');
   if (SCIENTIFIC.test(text.replace(/\s/g, ''))) return fail('scientific');
@@ -77,7 +80,8 @@ function fromNumber(value: number): PhoneResult {
   // A spreadsheet numeric cell: read its exact whole-number digits. String(value) would turn large values into
   // exponent notation, and a fraction can only be a data-entry mistake.
   if (!Number.isInteger(value)) return fail('not_integer');
-  return fromText(BigInt(value).toString());
+  // Below 2^53 String() spells the same digits as BigInt(), without making a BigInt.
+  return fromText(Number.isSafeInteger(value) ? String(value) : BigInt(value).toString());
 }
 
 export function normalizePhone(input: unknown): PhoneResult {

@@ -91,7 +91,7 @@ export interface CheckOptions {
 export function cellText(cell: unknown): string {
   if (cell === null || cell === undefined) return '';
   if (typeof cell === 'string') return cell;
-  if (typeof cell === 'number') return Number.isInteger(cell) ? BigInt(cell).toString() : String(cell);
+  if (typeof cell === 'number') return Number.isInteger(cell) && !Number.isSafeInteger(cell) ? BigInt(cell).toString() : String(cell);
   if (typeof cell === 'boolean') return cell ? 'TRUE' : 'FALSE';
   if (cell instanceof Date) return Number.isNaN(cell.getTime()) ? '' : cell.toISOString();
   return String(cell);
