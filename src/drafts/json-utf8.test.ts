@@ -1,4 +1,5 @@
 import { JSON_NUMBER_MAX_BYTES, jsonStringMaxBytes, writeJsonNumber, writeJsonString } from './json-utf8';
+import { prng } from '../../test/helpers/prng';
 
 const asString = (text: string) => {
   const into = new Uint8Array(jsonStringMaxBytes(text.length));
@@ -10,17 +11,6 @@ const asNumber = (value: number) => {
 };
 const oracle = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8');
 
-/** mulberry32: a seeded corpus, the same every run. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('json-utf8: the bytes of Buffer.from(JSON.stringify(value))', () => {
   it.each([

@@ -13,6 +13,7 @@ import { generalNumber } from './xlsx-number-format';
 import { parseImportBuffer } from './import-parse';
 import { checkRecipients } from '../sms/recipient-check';
 import { SAMPLES_DIR, recipientRows, xlsxFromXml, xlsxOf } from '../../test/fixtures/imports/build';
+import { prng } from '../../test/helpers/prng';
 
 type Recorded = ['add', unknown[]] | ['skip', number];
 
@@ -53,17 +54,6 @@ function expectSame(buf: Buffer, maxRows?: number): void {
   expect(viaReader(buf, maxRows)).toEqual(oracle);
 }
 
-/** mulberry32: seeded, so a failure is reproducible. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Cell values of every kind a recipient file holds, and some it should not. */
 const POOL: (() => XLSX.CellObject | null)[] = [

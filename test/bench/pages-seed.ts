@@ -11,6 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { prng } from '../helpers/prng';
 
 export const TASKS = 2_000;
 const DAYS = 100;
@@ -58,17 +59,6 @@ export interface SeedResult {
   bigTaskId: string;
   /** The 100,000-message tasks, oldest first. */
   hundredKTaskIds: string[];
-}
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function weighted<T>(rand: () => number, items: readonly T[], weights: readonly number[]): T {
