@@ -24,7 +24,9 @@ import { createDraft } from '../../src/services/drafts.service';
 import { createUser } from '../../src/services/users.service';
 import { findUserById, type User } from '../../src/queries/users.queries';
 import { parseAndCheck } from '../../src/imports/import-worker';
+import { WARM_UP_DELAY_MS } from '../../src/imports/import-warm-up';
 import type { CheckedFile } from '../../src/imports/import-types';
+import { chunkBuffers } from '../../src/drafts/recipient-chunks';
 import { getSettings } from '../../src/services/settings.service';
 import { optOutKeysFor, optOutSnapshot } from '../../src/services/opt-out-snapshot.service';
 import { addOptOut } from '../../src/services/opt-outs.service';
@@ -65,8 +67,23 @@ export interface HttpImportMedians {
   xlsx?: number;
 }
 
+/**
+ * Issue 15's spare import thread warms the import code up WARM_UP_DELAY_MS after it starts (import-warm-up.ts), and a
+ * new spare starts as each import ends. Back to back, the second of two imports got a spare still loading, and the
+ * next run's first one a warm spare: the list's import was measured cold and the plain one warm (about 120 ms apart
+ * on this machine, the look-ups being 15 ms of it). A user's imports are seconds apart, so each import here waits
+ * for the spare to be ready, as it would be. The stores wait too: the spare's start and warm-up are CPU time of this
+ * process, and they fell into the first store's (a notification's store measured 150 ms of CPU, a marketing one 75).
+ */
+const SPARE_READY_MS = WARM_UP_DELAY_MS + 400;
+
+function spareReady(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, SPARE_READY_MS));
+}
+
 /** The worker's part of an import as the send form runs it: parse, check and pack (with the list when given). */
 async function workerImport(db: Db, file: string, withList: boolean) {
+  await spareReady();
   const started = performance.now();
   const cpu = process.cpuUsage();
   const settings = await getSettings(db, { timeZone: 'Asia/Shanghai' });
@@ -78,21 +95,29 @@ async function workerImport(db: Db, file: string, withList: boolean) {
   return { ms: performance.now() - started, cpuMs: cpuMs(cpu), checked };
 }
 
-/** createDraft of a checked import (the import's other part, on the main thread); checks what it stored, then removes it. */
+/**
+ * createDraft of a checked import (the import's other part, on the main thread); checks what it stored, then removes
+ * it. createDraft lets the pack's chunks go once stored (a spooled pack's file is closed), so each store is given
+ * its own list of the same chunks: one worker import is stored up to three times.
+ */
 async function store(db: Db, user: User, checked: Extract<CheckedFile, { ok: true }>, smsType: 'notification' | 'marketing', expected: number) {
+  const chunks = chunkBuffers(checked.recipients.chunks);
   const started = performance.now();
   const cpu = process.cpuUsage();
   const id = await createDraft(db, {
     user, signature: { id: null, name: SIGNATURE }, template: { id: null, name: 'bench', smsType, content: TEMPLATE_2VARS },
-    sendMode: 'now', sendAt: null, source: 'import', fileName: 'bench', report: checked.report, recipients: checked.recipients, formState: {}, timeZone: 'Asia/Shanghai',
+    sendMode: 'now', sendAt: null, source: 'import', fileName: 'bench', report: checked.report, recipients: { ...checked.recipients, chunks }, formState: {}, timeZone: 'Asia/Shanghai',
   });
   const ms = performance.now() - started;
   const cpuUsed = cpuMs(cpu);
   const stored = (await db('tasks').where({ id }).first('recipient_count', 'invalid_count')) as { recipient_count: number; invalid_count: number };
+  const storedChunks = Number(((await db('draft_recipients').where({ task_id: id }).count({ n: '*' })) as { n: number | string }[])[0].n);
   await db('draft_recipients').where({ task_id: id }).delete();
   await db('task_invalid_rows').where({ task_id: id }).delete();
   await db('tasks').where({ id }).delete();
   if (stored.recipient_count !== expected) throw new Error(`${smsType}: expected ${expected} recipients, stored ${stored.recipient_count}`);
+  // The count above is the report's: the chunks themselves must be there too (an emptied pack stored none).
+  if (chunks.length === 0 || storedChunks !== chunks.length) throw new Error(`${smsType}: ${chunks.length} chunks packed, ${storedChunks} stored`);
   return { ms, cpuMs: cpuUsed };
 }
 
@@ -133,10 +158,17 @@ const emptyTimes = (): Times => ({
   cpu: { workerPlain: [], workerList: [], storePlain: [], storeScreened: [], storeAtStore: [] },
 });
 
-/** One run: the two worker imports, then the three stores, each timed on its own. */
-async function run(db: Db, user: User, file: string, times: Times): Promise<void> {
-  const plain = await workerImport(db, file, false);
-  const listed = await workerImport(db, file, true);
+/**
+ * One run: the two worker imports, then the three stores, each timed on its own. The imports take turns to go first
+ * (`listFirst` on every other run): the first one still paid for the last run's garbage on the main thread.
+ */
+async function run(db: Db, user: User, file: string, times: Times, listFirst = false): Promise<void> {
+  const first = await workerImport(db, file, listFirst);
+  const second = await workerImport(db, file, !listFirst);
+  const [plain, listed] = listFirst ? [second, first] : [first, second];
+  await spareReady();
+  // Untimed: the first store after the pause took about 40 ms more than the next ones, whichever was first.
+  await store(db, user, plain.checked, 'notification', ROWS);
   const stores = {
     storePlain: await store(db, user, plain.checked, 'notification', ROWS),
     storeScreened: await store(db, user, listed.checked, 'marketing', ROWS - ON_LIST),
@@ -192,7 +224,7 @@ export async function runOptOutCheckCase(http: HttpImportMedians = {}): Promise<
       const times = emptyTimes();
       await run(db, user, files[kind], emptyTimes()); // warm-up
       for (let i = 0; i < RUNS; i += 1) {
-        await run(db, user, files[kind], times);
+        await run(db, user, files[kind], times, i % 2 === 1);
         const both = (part: Exclude<keyof Times, 'cpu'>) => `${fmtMs(times[part][i])} (CPU ${fmtMs(times.cpu[part][i])})`;
         log(`  ${kind} run ${i + 1}: worker ${both('workerPlain')}, with the list ${both('workerList')}; stored as a notification ${both('storePlain')}, as marketing (screened) ${both('storeScreened')}, as marketing (checked where stored) ${both('storeAtStore')}`);
       }
