@@ -25,6 +25,7 @@ import { createUser } from '../../src/services/users.service';
 import { findUserById, type User } from '../../src/queries/users.queries';
 import { parseAndCheck } from '../../src/imports/import-worker';
 import { WARM_UP_DELAY_MS } from '../../src/imports/import-warm-up';
+import { sleep } from '../helpers/app-process';
 import type { CheckedFile } from '../../src/imports/import-types';
 import { chunkBuffers } from '../../src/drafts/recipient-chunks';
 import { getSettings } from '../../src/services/settings.service';
@@ -77,9 +78,7 @@ export interface HttpImportMedians {
  */
 const SPARE_READY_MS = WARM_UP_DELAY_MS + 400;
 
-function spareReady(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, SPARE_READY_MS));
-}
+const spareReady = () => sleep(SPARE_READY_MS);
 
 /** The worker's part of an import as the send form runs it: parse, check and pack (with the list when given). */
 async function workerImport(db: Db, file: string, withList: boolean) {
